@@ -1,0 +1,1 @@
+"""The pure core of sphinx_ptyplan: stdlib, GitPython and markdown-it-py/docutils; never Sphinx."""
