@@ -1,0 +1,384 @@
+"""coverage(): covered / covered-by-package / missing rows and stale plan references."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from sphinx_ptyplan.core.compare import Coverage, coverage
+from sphinx_ptyplan.core.models import (
+    EntryKind,
+    FindingKind,
+    Inventory,
+    ModuleEntry,
+    ModuleInfo,
+    Reference,
+    RefKind,
+    Symbol,
+    SymbolKind,
+)
+
+PLAN = "plans/ptychodus_pytorch_integration_plan.md"
+
+
+@dataclass(frozen=True)
+class Plan:
+    path: str
+    references: tuple[Reference, ...]
+
+
+@dataclass(frozen=True)
+class Story:
+    new_path: str | None
+    text: str
+
+    def describe(self) -> str:
+        return self.text
+
+
+@dataclass
+class Stories:
+    """A story callback that records the questions it was asked."""
+
+    known: dict[str, Story]
+    calls: list[list[str]] = field(default_factory=list)
+
+    def __call__(self, paths: Sequence[str]) -> Mapping[str, Story]:
+        self.calls.append(list(paths))
+        return {p: self.known[p] for p in paths if p in self.known}
+
+
+def ref(
+    text: str,
+    kind: RefKind,
+    line: int,
+    *,
+    path: str | None = None,
+    name: str | None = None,
+    start: int | None = None,
+    section: str | None = "Scope",
+    anchor: str | None = "scope",
+) -> Reference:
+    return Reference(
+        text,
+        kind,
+        PLAN,
+        line,
+        path=path,
+        name=name,
+        start=start,
+        end=start,
+        section=section,
+        anchor=anchor,
+    )
+
+
+def p(text: str, line: int, **kw: object) -> Reference:
+    path, _, tail = text.partition(":")
+    if tail.isdigit():
+        return ref(text, RefKind.CITATION, line, path=path, start=int(tail), **kw)  # type: ignore[arg-type]
+    if tail:
+        return ref(text, RefKind.PATH_SYMBOL, line, path=path, name=tail, **kw)  # type: ignore[arg-type]
+    return ref(text, RefKind.PATH, line, path=path, **kw)  # type: ignore[arg-type]
+
+
+def d(text: str, line: int, **kw: object) -> Reference:
+    return ref(text, RefKind.DOTTED, line, name=text, **kw)  # type: ignore[arg-type]
+
+
+def info(*symbols: Symbol, lines: int = 40) -> ModuleInfo:
+    return ModuleInfo(total_lines=lines, code_lines=lines, symbols=symbols)
+
+
+CONFIG = Symbol(
+    "ModelConfig",
+    SymbolKind.CLASS,
+    3,
+    9,
+    is_dataclass=True,
+    members=(Symbol("n_filters_scale", SymbolKind.FIELD, 5, 5, annotation="int", default="2"),),
+)
+BASE_API = Symbol(
+    "BaseAPI",
+    SymbolKind.CLASS,
+    1,
+    9,
+    members=(Symbol("run", SymbolKind.METHOD, 2, 3),),
+)
+
+
+@pytest.fixture
+def inventory(tmp_path: Path) -> Inventory:
+    files = {
+        "ptycho_torch/__init__.py": "",
+        "ptycho_torch/model.py": "class PtychoPINN: ...\n",
+        "ptycho_torch/config_params.py": "",
+        "ptycho_torch/api/__init__.py": "from .base_api import BaseAPI\n",
+        "ptycho_torch/api/base_api.py": "",
+        "ptycho_torch/datagen/__init__.py": "",
+        "ptycho_torch/datagen/grid.py": "",
+        "ptycho_torch/reassembly_beta.py": "",
+        "ptycho_torch/notebooks/demo.ipynb": "{}",
+        "ptycho_torch/README.md": "not an inventory row",
+        "ptycho/model.py": "",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    pkg, mod = EntryKind.PACKAGE, EntryKind.MODULE
+    entries = (
+        ModuleEntry("ptycho_torch", pkg, "ptycho_torch", info()),
+        ModuleEntry("ptycho_torch/api", pkg, "ptycho_torch.api", info()),
+        ModuleEntry(
+            "ptycho_torch/api/base_api.py", mod, "ptycho_torch.api.base_api", info(BASE_API)
+        ),
+        ModuleEntry(
+            "ptycho_torch/config_params.py", mod, "ptycho_torch.config_params", info(CONFIG)
+        ),
+        ModuleEntry("ptycho_torch/datagen", pkg, "ptycho_torch.datagen", info()),
+        ModuleEntry("ptycho_torch/datagen/grid.py", mod, "ptycho_torch.datagen.grid", info()),
+        ModuleEntry(
+            "ptycho_torch/model.py",
+            mod,
+            "ptycho_torch.model",
+            info(Symbol("PtychoPINN", SymbolKind.CLASS, 1, 1)),
+        ),
+        ModuleEntry("ptycho_torch/notebooks/demo.ipynb", EntryKind.NOTEBOOK, title="Demo"),
+        ModuleEntry("ptycho_torch/reassembly_beta.py", mod, "ptycho_torch.reassembly_beta", info()),
+    )
+    return Inventory(str(tmp_path), "ptycho_torch", entries)
+
+
+def statuses(cov: Coverage) -> dict[str, str]:
+    return {r.entry.path: r.status for r in cov.rows}
+
+
+def test_path_and_citation_cover_a_module_with_sections(inventory: Inventory) -> None:
+    plan = Plan(
+        PLAN,
+        (
+            p("ptycho_torch/model.py", 5, section="Model", anchor="model"),
+            p("ptycho_torch/model.py:1", 9, section="Model", anchor="model"),
+            p("ptycho_torch/model.py", 30, section="Phase B", anchor="phase-b"),
+        ),
+    )
+    cov = coverage(inventory, plan)
+    row = cov.row("ptycho_torch/model.py")
+    assert row is not None and row.status == "covered"
+    assert row.sections == (("Model", "model", 5), ("Phase B", "phase-b", 30))
+    assert [r.doc_line for r in row.refs] == [5, 9, 30]
+    assert cov.stale == ()
+    assert statuses(cov)["ptycho_torch/config_params.py"] == "missing"
+
+
+def test_dotted_module_and_symbols_cover(inventory: Inventory) -> None:
+    plan = Plan(
+        PLAN,
+        (
+            d("ptycho_torch.config_params", 3),
+            d("ptycho_torch.model.PtychoPINN()", 4),
+            p("ptycho_torch/api/base_api.py:BaseAPI.run", 6),
+            d("ptycho_torch.config_params.ModelConfig.n_filters_scale", 7),
+        ),
+    )
+    cov = coverage(inventory, plan)
+    st = statuses(cov)
+    assert st["ptycho_torch/config_params.py"] == "covered"
+    assert st["ptycho_torch/model.py"] == "covered"
+    assert st["ptycho_torch/api/base_api.py"] == "covered"
+    assert st["ptycho_torch/api"] == "missing"  # a file inside it is not the package
+    assert cov.stale == ()
+
+
+def test_package_prefix_by_path_and_by_dotted_name(inventory: Inventory) -> None:
+    plan = Plan(
+        PLAN,
+        (
+            p("ptycho_torch/datagen/", 10, section="Data", anchor="data"),
+            d("ptycho_torch.api", 11, section="API", anchor="api"),
+            p("ptycho_torch/", 12),
+        ),
+    )
+    cov = coverage(inventory, plan)
+    st = statuses(cov)
+    assert st["ptycho_torch/datagen"] == "covered"
+    assert st["ptycho_torch/datagen/grid.py"] == "covered-by-package"
+    assert st["ptycho_torch/api"] == "covered"
+    assert st["ptycho_torch/api/base_api.py"] == "covered-by-package"
+    # Naming the tree itself covers its own row, not everything under it.
+    assert st["ptycho_torch"] == "covered"
+    assert st["ptycho_torch/model.py"] == "missing"
+    assert st["ptycho_torch/notebooks/demo.ipynb"] == "missing"
+    grid = cov.row("ptycho_torch/datagen/grid.py")
+    assert grid is not None and grid.sections == (("Data", "data", 10),)
+    # packages+modules: 8 rows; covered: ptycho_torch, api, datagen; by package: base_api, grid
+    assert (cov.covered, cov.by_package, cov.missing) == (3, 2, 3)
+    assert cov.percent == pytest.approx(62.5)
+
+
+def test_folder_prefix_without_package_row_and_notebooks(inventory: Inventory) -> None:
+    plan = Plan(PLAN, (p("ptycho_torch/notebooks/", 2),))
+    cov = coverage(inventory, plan)
+    assert statuses(cov)["ptycho_torch/notebooks/demo.ipynb"] == "covered-by-package"
+    assert (cov.covered, cov.by_package, cov.missing) == (0, 0, 8)  # notebooks not counted
+    assert cov.percent == 0.0
+
+
+def test_package_init_path_covers_the_package_only(inventory: Inventory) -> None:
+    cov = coverage(inventory, Plan(PLAN, (p("ptycho_torch/api/__init__.py", 2),)))
+    st = statuses(cov)
+    assert st["ptycho_torch/api"] == "covered"
+    assert st["ptycho_torch/api/base_api.py"] == "missing"
+
+
+def test_reexport_through_package_init_is_not_stale(inventory: Inventory) -> None:
+    cov = coverage(inventory, Plan(PLAN, (d("ptycho_torch.api.BaseAPI", 2),)))
+    assert cov.stale == ()
+    assert statuses(cov)["ptycho_torch/api"] == "covered"
+
+
+def test_stale_symbols_lines_and_names(inventory: Inventory) -> None:
+    plan = Plan(
+        PLAN,
+        (
+            p("ptycho_torch/config_params.py:999", 20),
+            d("ptycho_torch.config_params.ModelConfig.gone_field", 21),
+            p("ptycho_torch/model.py:NoSuchClass", 22),
+            d("ptycho_torch.api.Missing", 23),
+            d("ptycho_torch.nothing_here", 24),
+        ),
+    )
+    cov = coverage(inventory, plan)
+    found = [(s.finding.code, s.finding.line, s.finding.message) for s in cov.stale]
+    assert found == [
+        (
+            "line-out-of-range",
+            20,
+            "`ptycho_torch/config_params.py:999`: line 999 is past the end of "
+            "ptycho_torch/config_params.py (40 lines)",
+        ),
+        (
+            "missing-symbol",
+            21,
+            "`ptycho_torch.config_params.ModelConfig.gone_field`: `ModelConfig.gone_field` "
+            "is not defined in ptycho_torch/config_params.py",
+        ),
+        (
+            "missing-symbol",
+            22,
+            "`ptycho_torch/model.py:NoSuchClass`: `NoSuchClass` is not defined in "
+            "ptycho_torch/model.py",
+        ),
+        (
+            "missing-path",
+            23,
+            "`ptycho_torch.api.Missing`: no module or name `ptycho_torch.api.Missing` in "
+            "ptycho_torch",
+        ),
+        (
+            "missing-path",
+            24,
+            "`ptycho_torch.nothing_here`: no module or name `ptycho_torch.nothing_here` in "
+            "ptycho_torch",
+        ),
+    ]
+    assert all(s.finding.kind is FindingKind.STALE and s.finding.path == PLAN for s in cov.stale)
+    # A module named with a wrong symbol is still mentioned by the plan.
+    assert statuses(cov)["ptycho_torch/model.py"] == "covered"
+
+
+def test_stale_with_git_story_and_folder_rename(inventory: Inventory) -> None:
+    stories = Stories(
+        {
+            "ptycho_torch/old_loader.py": Story(None, "deleted in 1234abc (2025-10-03)"),
+            "ptychopinn_torch": Story(
+                "ptycho_torch", "renamed to ptycho_torch in abc1234 (2025-10-02)"
+            ),
+        }
+    )
+    plan = Plan(
+        PLAN,
+        (
+            p("ptycho_torch/old_loader.py", 40),
+            p("ptychopinn_torch/model.py:12", 41),
+            d("ptychopinn_torch.model.PtychoPINN", 42),
+            p("ptychopinn_torch/", 43),
+            p("ptycho/model.py", 44),  # another package that exists: ignored, not asked
+            d("numpy.ndarray", 45),  # outside the tree, no story: ignored
+            p("ptycho_torch/README.md", 46),  # on disk though not a row: fine
+        ),
+    )
+    cov = coverage(inventory, plan, story=stories)
+    assert len(stories.calls) == 1
+    asked = stories.calls[0]
+    assert "ptycho/model.py" not in asked and "ptycho_torch/README.md" not in asked
+    assert "ptycho_torch" not in asked  # exists: never a question
+    assert {"ptycho_torch/old_loader.py", "ptychopinn_torch/model.py", "ptychopinn_torch"} <= set(
+        asked
+    )
+    got = [(s.ref.doc_line, s.finding.code, s.story, s.replacement) for s in cov.stale]
+    assert got == [
+        (40, "deleted", "deleted in 1234abc (2025-10-03)", None),
+        (
+            41,
+            "renamed",
+            "renamed to ptycho_torch in abc1234 (2025-10-02)",
+            "ptycho_torch/model.py:12",
+        ),
+        (
+            42,
+            "renamed",
+            "renamed to ptycho_torch in abc1234 (2025-10-02)",
+            "ptycho_torch.model.PtychoPINN",
+        ),
+        (43, "renamed", "renamed to ptycho_torch in abc1234 (2025-10-02)", "ptycho_torch/"),
+    ]
+    first = cov.stale[0].finding
+    assert first.message == (
+        "`ptycho_torch/old_loader.py`: no file `ptycho_torch/old_loader.py` in ptycho_torch: "
+        "deleted in 1234abc (2025-10-03)"
+    )
+    assert first.location == f"{PLAN}:40"
+    assert cov.stale[1].finding.replacement == "ptycho_torch/model.py:12"
+    assert "renamed to ptycho_torch in abc1234 (2025-10-02)" in cov.stale[1].finding.message
+
+
+def test_file_level_story_preferred_over_folder(inventory: Inventory) -> None:
+    stories = Stories(
+        {
+            "ptychopinn_torch/train.py": Story(
+                "ptycho_torch/workflows/train.py",
+                "renamed to ptycho_torch/workflows/train.py in f00d",
+            ),
+            "ptychopinn_torch": Story("ptycho_torch", "renamed to ptycho_torch in abc1234"),
+        }
+    )
+    cov = coverage(inventory, Plan(PLAN, (p("ptychopinn_torch/train.py:7", 3),)), story=stories)
+    (stale,) = cov.stale
+    assert stale.replacement == "ptycho_torch/workflows/train.py:7"
+
+
+def test_outside_rename_elsewhere_is_ignored(inventory: Inventory) -> None:
+    stories = Stories({"legacy": Story("archive/legacy", "renamed to archive/legacy in 1")})
+    cov = coverage(inventory, Plan(PLAN, (p("legacy/x.py", 3),)), story=stories)
+    assert cov.stale == ()
+
+
+def test_in_tree_stale_without_story_callback(inventory: Inventory) -> None:
+    cov = coverage(inventory, Plan(PLAN, (p("ptycho_torch/gone/", 3),)))
+    (stale,) = cov.stale
+    assert stale.story is None and stale.replacement is None
+    assert (
+        stale.finding.message
+        == "`ptycho_torch/gone/`: no folder `ptycho_torch/gone` in ptycho_torch"
+    )
+
+
+def test_attr_references_and_empty_inventory(tmp_path: Path) -> None:
+    attr = Reference("ModelConfig.n_filters_scale", RefKind.ATTR, PLAN, 3, name="ModelConfig")
+    cov = coverage(Inventory(str(tmp_path), "ptycho_torch"), Plan(PLAN, (attr,)))
+    assert cov.rows == () and cov.stale == () and cov.percent == 0.0
+    assert cov.plan == PLAN and cov.tree == "ptycho_torch"
