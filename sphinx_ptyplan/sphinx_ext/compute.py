@@ -1,0 +1,129 @@
+"""Runners: one request -> core calls -> neutral tables and located findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.tables import inventory_table
+
+if TYPE_CHECKING:
+    from sphinx_ptyplan.sphinx_ext.domain import Cite, Request
+    from sphinx_ptyplan.sphinx_ext.engine import Outcome, Session
+
+__all__ = ["RUNNERS"]
+
+
+def _git_finding(exc: Exception, what: str) -> Finding:
+    code = getattr(exc, "code", "failed")
+    message = getattr(exc, "message", None) or str(exc)
+    return Finding(FindingKind.GIT, f"{what}: {message}", code=code)
+
+
+def run_inventory(session: Session, request: Request, out: Outcome) -> None:
+    from sphinx_ptyplan.core.scan import scan_tree
+
+    from sphinx_ptyplan.sphinx_ext.engine import Located
+
+    here = (request.docname, request.lineno)
+    tree = request.opt("tree")
+    if tree is None:
+        return
+    exclude = (*session.cfg.exclude, *request.opt("exclude", ()))
+    out.deps.add(("tree", tree, tuple(exclude)))
+    inv = scan_tree(
+        session.root,
+        tree,
+        include=request.opt("include", ()),
+        exclude=exclude,
+        maxdepth=request.opt("maxdepth"),
+        notebooks=request.opt("notebooks", "informational"),
+        assets=request.opt("assets", ()),
+        max_file_bytes=session.cfg.max_file_bytes,
+        ignored=session.ignored(tree),
+        cache=session.cache,
+        jobs=session.jobs,
+    )
+    for f in inv.findings:
+        out.findings.append(Located(f, session.where(f, here)))
+    since = request.opt("since")
+    new = None
+    if since:
+        out.deps.add(("rev", since))
+        out.deps.add(("rev", "HEAD"))
+        try:
+            new = session.repo().added_since(since, [tree])
+        except Exception as exc:
+            out.findings.append(Located(_git_finding(exc, f"inventory :since: {since}"), here))
+    table = inventory_table(
+        inv,
+        new=new,
+        highlight=request.opt("highlight", ()),
+        columns=request.opt("columns", ()),
+        since=since,
+    )
+    if request.opt("format") == "tree":
+        from dataclasses import replace
+
+        table = replace(table, classes=(*table.classes, "ptyplan-tree"))
+    out.tables = (table,)
+
+
+RUNNERS: dict[str, Callable[[Session, Request, Outcome], None]] = {
+    "inventory": run_inventory,
+}
+
+
+def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
+    """Check the citations of one page: ``ptyref`` roles and (by default) plain literals.
+
+    Returns one Outcome per role id (its ``extra`` is the resolved ``(path, line)`` used
+    for the link) and one under the key ``""`` for all plain literals of the page.
+    """
+    from sphinx_ptyplan.core.models import RefKind, Status
+    from sphinx_ptyplan.core.references import references_in
+    from sphinx_ptyplan.core.resolve import resolve
+
+    from sphinx_ptyplan.sphinx_ext.engine import Located, Outcome
+
+    index = session.index()
+    tops = index.top_levels()
+    outcomes: dict[str, Outcome] = {}
+    for cite in cites:
+        key = cite.id or ""
+        out = outcomes.setdefault(key, Outcome())
+        doc_rel = session.rel_source(cite.source)
+        refs = references_in(cite.text, doc_path=doc_rel or cite.source, doc_line=cite.line,
+                             context="role" if cite.id else "code")
+        here: tuple[str, int] | str = (cite.docname, cite.line)
+        if doc_rel is not None and session.doc_paths.get(doc_rel) != cite.docname:
+            # an included file: report at the plan file's own line
+            here = f"{session.root / doc_rel}:{cite.line}"
+        for ref in refs:
+            if cite.id is None:
+                if ref.kind not in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
+                    continue
+                if not _inside_root(ref.path or "", tops):
+                    continue
+            res = resolve(ref, index, story=session.story)
+            if res.path:
+                out.deps.add(("file", res.path))
+            elif ref.path and "/" in ref.path:
+                out.deps.add(("file", ref.path.rstrip("/")))
+            else:
+                out.deps.add(("tree", "", ()))
+            if cite.id and res.status is Status.RESOLVED and res.path:
+                out.extra = (res.path, res.line if ref.kind is not RefKind.PATH else None)
+            if res.finding is not None:
+                out.findings.append(Located(res.finding, here))
+    return outcomes
+
+
+def _inside_root(path: str, tops: frozenset[str]) -> bool:
+    """A literal is a citation of the root when its first folder is a top-level folder of
+    the root, or it is a bare file name (resolved by a unique match)."""
+    if not path or path.startswith(("/", "~")):
+        return False
+    first, sep, _ = path.partition("/")
+    return first in tops if sep else True

@@ -1,0 +1,258 @@
+"""The directives: validate options into a Request on a placeholder node; compute nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from docutils.parsers.rst import directives
+from sphinx.util.docutils import SphinxDirective
+
+from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.tables import INVENTORY_COLUMNS, split_list
+from sphinx_ptyplan.sphinx_ext.config import get_config, resolve_root
+from sphinx_ptyplan.sphinx_ext.domain import Request, domain_of
+from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder
+
+if TYPE_CHECKING:
+    from docutils import nodes
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import OptionSpec
+
+__all__ = ["DeltaDirective", "InventoryDirective", "SpecHitsDirective", "setup_directives"]
+
+_SUBTYPES = {k.value for k in FindingKind}
+
+
+class _PtyplanDirective(SphinxDirective):
+    """Shared machinery: options are taken as text and validated here, so that a bad value
+    is a typed ``ptyplan.config`` warning (reported on every build) instead of a docutils
+    error that ``suppress_warnings`` cannot reach and that vanishes on incremental builds."""
+
+    #: the request kind (docutils sets ``self.name`` to the registered directive name)
+    kind: ClassVar[str] = ""
+    has_content = False
+    optional_arguments = 1
+    final_argument_whitespace = True
+    common_options: ClassVar[OptionSpec] = {
+        "suppress": directives.unchanged,
+        "root": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        self._findings: list[Finding] = []
+        root_name = self.text_option("root")
+        if root_name is not None and root_name not in get_config(self.config).roots:
+            known = ", ".join(sorted(get_config(self.config).roots)) or "none configured"
+            self.problem(f":root: {root_name!r} is not a name in ptyplan_roots ({known})")
+            root_name = None
+        self._root_name = root_name
+        options = self.validate()
+        options["root"] = root_name
+        suppress = frozenset(split_list(self.options.get("suppress")))
+        for s in suppress - _SUBTYPES:
+            self.problem(f":suppress: names an unknown warning subtype {s!r} "
+                         f"(known: {', '.join(sorted(_SUBTYPES))})")
+        domain = domain_of(self.env)
+        source, lineno = self.get_source_info()
+        request = Request(
+            id=domain.next_id(self.env.docname, self.kind),
+            directive=self.kind,
+            docname=self.env.docname,
+            source=str(source),
+            lineno=self.lineno or lineno or 0,
+            options=tuple(sorted(options.items())),
+            findings=tuple(self._findings),
+            suppress=suppress & _SUBTYPES,
+        )
+        domain.add_request(request)
+        for file in self.dependencies(options):
+            self.env.note_dependency(file)
+        node = ptyplan_placeholder(
+            request_id=request.id, directive=self.kind, root=root_name or ""
+        )
+        self.set_source_info(node)
+        return [node]
+
+    # -- helpers ---------------------------------------------------------
+    def problem(self, message: str, kind: FindingKind = FindingKind.CONFIG) -> None:
+        self._findings.append(Finding(kind, f"{self.name}: {message}", code="bad-option"))
+
+    def root(self) -> Path:
+        cfg = get_config(self.config)
+        folder = cfg.roots[self._root_name] if self._root_name else cfg.root
+        return resolve_root(self.env.app.confdir, folder)
+
+    def text_option(self, name: str) -> str | None:
+        value = self.options.get(name)
+        if value is None:
+            return None
+        value = str(value).strip()
+        if not value:
+            self.problem(f":{name}: is empty")
+            return None
+        return value
+
+    def revision_option(self, name: str) -> str | None:
+        value = self.text_option(name)
+        if value is None:
+            return None
+        from sphinx_ptyplan.core.gitrepo import GitError, validate_revision
+
+        try:
+            return validate_revision(value)
+        except GitError as exc:
+            self.problem(f":{name}: {exc.message}")
+            return None
+
+    def choice_option(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.text_option(name)
+        if value is None:
+            return default
+        if value not in choices:
+            self.problem(f":{name}: must be one of {', '.join(choices)}, not {value!r}")
+            return default
+        return value
+
+    def int_option(self, name: str) -> int | None:
+        value = self.text_option(name)
+        if value is None:
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            number = -1
+        if number < 0:
+            self.problem(f":{name}: must be a whole number >= 0, not {value!r}")
+            return None
+        return number
+
+    def list_option(self, name: str) -> tuple[str, ...]:
+        return split_list(self.options.get(name))
+
+    def path_argument(self, what: str) -> str | None:
+        if not self.arguments or not self.arguments[0].strip():
+            self.problem(f"missing {what} argument (a path relative to ptyplan_root)")
+            return None
+        return self.arguments[0].strip()
+
+    def dependencies(self, options: dict[str, Any]) -> list[str]:
+        """Document files this directive reads (noted so editing them re-reads the page)."""
+        files = []
+        root = self.root()
+        from sphinx_ptyplan.core.paths import PathRefused, confine
+
+        for key in ("plan", "spec"):
+            value = options.get(key)
+            if value:
+                try:
+                    path = confine(root, value)
+                except PathRefused:
+                    continue
+                if path.is_file():
+                    files.append(str(path))
+        return files
+
+    def validate(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class InventoryDirective(_PtyplanDirective):
+    """``ptyplan-inventory TREE``: the module inventory of a tree, read from the files."""
+
+    kind = "inventory"
+    option_spec: ClassVar[OptionSpec] = {
+        **_PtyplanDirective.common_options,
+        "since": directives.unchanged,
+        "highlight": directives.unchanged,
+        "notebooks": directives.unchanged,
+        "assets": directives.unchanged,
+        "maxdepth": directives.unchanged,
+        "include": directives.unchanged,
+        "exclude": directives.unchanged,
+        "columns": directives.unchanged,
+        "format": directives.unchanged,
+    }
+
+    def validate(self) -> dict[str, Any]:
+        columns = self.list_option("columns")
+        for c in columns:
+            if c not in INVENTORY_COLUMNS:
+                self.problem(f":columns: unknown column {c!r} (known: {', '.join(INVENTORY_COLUMNS)})")
+        return {
+            "tree": self.path_argument("tree"),
+            "since": self.revision_option("since"),
+            "highlight": self.list_option("highlight"),
+            "notebooks": self.choice_option("notebooks", ("informational", "exclude"),
+                                            "informational"),
+            "assets": self.list_option("assets"),
+            "maxdepth": self.int_option("maxdepth"),
+            "include": self.list_option("include"),
+            "exclude": self.list_option("exclude"),
+            "columns": tuple(c for c in columns if c in INVENTORY_COLUMNS),
+            "format": self.choice_option("format", ("table", "tree"), "table"),
+        }
+
+
+class DeltaDirective(_PtyplanDirective):
+    """``ptyplan-delta``: plan coverage of a tree, stale plan references, revision delta."""
+
+    kind = "delta"
+    option_spec: ClassVar[OptionSpec] = {
+        **_PtyplanDirective.common_options,
+        "tree": directives.unchanged,
+        "plan": directives.unchanged,
+        "base": directives.unchanged,
+        "head": directives.unchanged,
+    }
+
+    def validate(self) -> dict[str, Any]:
+        tree = self.text_option("tree")
+        if tree is None and self.arguments and self.arguments[0].strip():
+            tree = self.arguments[0].strip()
+        if tree is None:
+            self.problem("missing :tree: option (a folder relative to ptyplan_root)")
+        plan = self.text_option("plan")
+        if plan is None:
+            # The plan defaults to the document the directive stands in.
+            source = Path(self.get_source_info()[0] or self.env.doc2path(self.env.docname))
+            from sphinx_ptyplan.core.paths import rel_posix
+
+            root = self.root()
+            try:
+                source.resolve().relative_to(root)
+                plan = rel_posix(root, source.resolve())
+            except ValueError:
+                self.problem("the page is outside ptyplan_root; name the plan with :plan:")
+        base = self.text_option("base")
+        if base is not None and not base.endswith(".json"):
+            base = self.revision_option("base")
+        return {"tree": tree, "plan": plan, "base": base, "head": self.revision_option("head")}
+
+
+class SpecHitsDirective(_PtyplanDirective):
+    """``ptyplan-spec-hits SPEC``: resolve a spec's code references against the tree."""
+
+    kind = "spec-hits"
+    option_spec: ClassVar[OptionSpec] = {
+        **_PtyplanDirective.common_options,
+        "tree": directives.unchanged,
+        "show": directives.unchanged,
+        "since": directives.unchanged,
+        "strict": directives.flag,
+    }
+
+    def validate(self) -> dict[str, Any]:
+        return {
+            "spec": self.path_argument("spec"),
+            "trees": self.list_option("tree"),
+            "show": self.choice_option("show", ("all", "problems"), "all"),
+            "since": self.revision_option("since"),
+            "strict": "strict" in self.options,
+        }
+
+
+def setup_directives(app: Sphinx) -> None:
+    app.add_directive("ptyplan-inventory", InventoryDirective)
+    app.add_directive("ptyplan-delta", DeltaDirective)
+    app.add_directive("ptyplan-spec-hits", SpecHitsDirective)

@@ -1,0 +1,237 @@
+"""One build's core work, in the main process: run each request, fingerprint its inputs.
+
+A :class:`Session` lives from ``builder-inited`` to ``build-finished``; it owns the parse
+cache (persisted in the doctree folder), at most one GitRepo and one code index. Results
+are plain data (neutral tables, findings with locations) stored in the domain.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.tables import Table
+from sphinx_ptyplan.sphinx_ext.config import PtyplanConfig
+from sphinx_ptyplan.sphinx_ext.domain import Cite, Request
+
+__all__ = ["Located", "Outcome", "Session"]
+
+CACHE_FILE = "ptyplan-parse-cache.pickle"
+
+DepKey = tuple[Hashable, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A finding and where Sphinx should report it: ``(docname, line)`` or ``"path:line"``."""
+
+    finding: Finding
+    location: tuple[str, int] | str
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        loc = self.location
+        if isinstance(loc, tuple):
+            return (loc[0], loc[1], self.finding.kind.value, self.finding.message)
+        path, _, line = loc.rpartition(":")
+        return (path or loc, int(line) if line.isdigit() else 0, self.finding.kind.value,
+                self.finding.message)
+
+
+@dataclass
+class Outcome:
+    """What one request or citation produced."""
+
+    tables: tuple[Table, ...] = ()
+    findings: list[Located] = field(default_factory=list)
+    deps: set[DepKey] = field(default_factory=set)
+    extra: Any = None  # renderer-specific plain data (e.g. a ptyref's resolved target)
+
+
+class Session:
+    """Per-build state for the core: cache, git, index, fingerprints."""
+
+    def __init__(
+        self, root: Path, cfg: PtyplanConfig, cache_dir: Path | None, name: str = ""
+    ) -> None:
+        from sphinx_ptyplan.core.scan import ParseCache
+
+        self.name = name
+        self.root = root
+        self.cfg = cfg
+        cache_name = f"ptyplan-parse-cache-{name}.pickle" if name else CACHE_FILE
+        self.cache_file = cache_dir / cache_name if cache_dir is not None else None
+        self.cache = ParseCache.load(self.cache_file) if self.cache_file else ParseCache()
+        self._repo: Any = None
+        self._repo_error: Any = None
+        self._repo_opened = False
+        self._index: Any = None
+        self._ignored: dict[str, Callable[[str], bool] | None] = {}
+        self._fp: dict[DepKey, Any] = {}
+        self.doc_paths: dict[str, str] = {}  # root-relative document path -> docname
+
+    # -- resources ---------------------------------------------------------
+    def repo(self) -> Any:
+        """The GitRepo of the root, opened once; raises GitError (cached) when unavailable."""
+        from sphinx_ptyplan.core.gitrepo import GitRepo
+
+        if not self._repo_opened:
+            self._repo_opened = True
+            try:
+                self._repo = GitRepo.open(self.root)
+            except Exception as exc:  # GitError, or anything GitPython throws on odd clones
+                self._repo_error = exc
+        if self._repo is None:
+            raise self._repo_error
+        return self._repo
+
+    def ignored(self, tree: str) -> Callable[[str], bool] | None:
+        """The .gitignore predicate for a tree (None outside git)."""
+        if tree not in self._ignored:
+            try:
+                self._ignored[tree] = self.repo().ignored(tree)
+            except Exception:
+                self._ignored[tree] = None
+        return self._ignored[tree]
+
+    def index(self) -> Any:
+        """The code index of the root (parses on demand through the parse cache)."""
+        if self._index is None:
+            from sphinx_ptyplan.core.resolve import CodeIndex
+
+            self._index = CodeIndex(
+                self.root, cache=self.cache, ignored=self.ignored(""), external=self.cfg.external
+            )
+        return self._index
+
+    def story(self, paths: list[str]) -> dict[str, str]:
+        """Git's account of vanished paths ("renamed to X in abc1234 (date)"); {} without git."""
+        try:
+            stories = self.repo().path_stories(paths)
+        except Exception:
+            return {}
+        return {p: s.describe() for p, s in stories.items() if s.status != "unknown"}
+
+    def rel_source(self, source: str) -> str | None:
+        """Root-relative POSIX path of a document file, None when outside the root."""
+        try:
+            return Path(source).resolve().relative_to(self.root).as_posix()
+        except (ValueError, OSError):
+            return None
+
+    def source_revision(self) -> str:
+        """``ptyplan_source_revision`` as a sha when git knows it, else as written."""
+        if not hasattr(self, "_source_rev"):
+            rev = self.cfg.source_revision
+            try:
+                self._source_rev = self.repo().fingerprint([rev])[0] or rev
+            except Exception:
+                self._source_rev = rev
+        return self._source_rev
+
+    @property
+    def jobs(self) -> int:
+        return self.cfg.jobs or (os.cpu_count() or 1)
+
+    def close(self) -> None:
+        if self._repo is not None:
+            self._repo.close()
+            self._repo = None
+        if self.cache_file is not None:
+            try:
+                self.cache.save(self.cache_file)
+            except OSError:
+                pass
+
+    # -- fingerprints ------------------------------------------------------
+    def fingerprint(self, key: DepKey) -> Any:
+        """Cheap current state of one dependency (memoised for this build)."""
+        if key in self._fp:
+            return self._fp[key]
+        kind = key[0]
+        value: Any
+        if kind == "tree":
+            from sphinx_ptyplan.core.scan import fingerprint_tree
+
+            value = fingerprint_tree(self.root, str(key[1]), exclude=tuple(key[2]))  # type: ignore[arg-type]
+        elif kind == "file":
+            try:
+                st = os.stat(self.root / str(key[1]))
+                value = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            except OSError:
+                value = None
+        elif kind == "rev":
+            try:
+                value = self.repo().fingerprint([str(key[1])])[0]
+            except Exception:
+                value = None
+        else:
+            value = None
+        self._fp[key] = value
+        return value
+
+    def fingerprints(self, keys: set[DepKey]) -> dict[DepKey, Any]:
+        """Fingerprints of dependency keys as stored in the domain: ``(root name, kind, …)``."""
+        plain = {k[1:] for k in keys if k[0] == self.name}
+        return {(self.name, *k): v for k, v in self._fingerprints(plain).items()}
+
+    def _fingerprints(self, keys: set[DepKey]) -> dict[DepKey, Any]:
+        revs = [k for k in keys if k[0] == "rev" and k not in self._fp]
+        if revs:
+            try:
+                shas = self.repo().fingerprint([str(k[1]) for k in revs])
+            except Exception:
+                shas = [None] * len(revs)
+            self._fp.update(zip(revs, shas, strict=True))
+        return {k: self.fingerprint(k) for k in keys}
+
+    # -- running requests --------------------------------------------------
+    def run(self, request: Request) -> Outcome:
+        from sphinx_ptyplan.sphinx_ext import compute
+
+        out = Outcome()
+        here = (request.docname, request.lineno)
+        for f in request.findings:
+            out.findings.append(Located(f, here))
+        runner = compute.RUNNERS[request.directive]
+        try:
+            runner(self, request, out)
+        except Exception as exc:  # a bug must not take the page (or the build) down
+            out.findings.append(Located(Finding(
+                FindingKind.CONFIG,
+                f"{request.directive}: internal error {type(exc).__name__}: {exc} "
+                "(please report this)", code="internal-error"), here))
+        out.findings = [
+            loc for loc in out.findings if loc.finding.kind.value not in request.suppress
+        ]
+        out.deps = {(self.name, *k) for k in out.deps}
+        return out
+
+    def run_cites(self, cites: list[Cite]) -> dict[str, Outcome]:
+        from sphinx_ptyplan.sphinx_ext import compute
+
+        try:
+            outcomes = compute.run_cites(self, cites)
+        except Exception as exc:  # a bug must not take the build down
+            first = cites[0]
+            outcomes = {"": Outcome(findings=[Located(Finding(
+                FindingKind.CONFIG,
+                f"citation check failed: internal error {type(exc).__name__}: {exc} "
+                "(please report this)", code="internal-error"), (first.docname, first.line))])}
+        for out in outcomes.values():
+            out.deps = {(self.name, *k) for k in out.deps}
+        return outcomes
+
+    # -- locations ---------------------------------------------------------
+    def where(self, finding: Finding, fallback: tuple[str, int]) -> tuple[str, int] | str:
+        """Sphinx location of a core finding: a page line, a file line, or the directive."""
+        if finding.path is None:
+            return fallback
+        docname = self.doc_paths.get(finding.path)
+        if docname is not None:
+            return (docname, finding.line or 0)
+        path = self.root / finding.path
+        return f"{path}:{finding.line}" if finding.line else str(path)

@@ -1,0 +1,237 @@
+"""Event listeners: fingerprints decide re-reads, the core runs once in env-updated, and
+every finding is reported on every build (so ``-W`` agrees between clean and incremental)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+
+from sphinx_ptyplan.core.models import RefKind
+from sphinx_ptyplan.sphinx_ext.config import get_config, resolve_root
+from sphinx_ptyplan.sphinx_ext.domain import Cite, domain_of
+from sphinx_ptyplan.sphinx_ext.engine import Session
+from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder, ptyplan_ref
+from sphinx_ptyplan.sphinx_ext.render import Linker, render_tables
+from sphinx_ptyplan.sphinx_ext.warnings import warn_finding
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+__all__ = ["setup_listeners"]
+
+_ATTR = "_ptyplan_session"
+
+
+def session_of(app: Sphinx, name: str | None = None) -> Session:
+    """The build's Session for ``ptyplan_root`` (name None) or a named ``ptyplan_roots`` entry."""
+    sessions: dict[str, Session] | None = getattr(app, _ATTR, None)
+    if sessions is None:
+        sessions = {}
+        setattr(app, _ATTR, sessions)
+    key = name or ""
+    if key not in sessions:
+        cfg = get_config(app.config)
+        folder = cfg.roots[key] if key else cfg.root
+        sessions[key] = Session(
+            resolve_root(app.confdir, folder), cfg, Path(app.doctreedir), name=key
+        )
+    return sessions[key]
+
+
+def _read_docs(app: Sphinx) -> set[str]:
+    return getattr(app, "_ptyplan_read_docs", set())
+
+
+def on_before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    app._ptyplan_read_docs = set(docnames)  # type: ignore[attr-defined]
+
+
+def on_get_outdated(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Re-read exactly the pages whose code, plan, spec or revisions changed."""
+    domain = domain_of(env)
+    stored: dict[Any, Any] = domain.data["fingerprints"]
+    deps: dict[str, tuple[Any, ...]] = domain.data["deps"]
+    candidates = {d: keys for d, keys in deps.items()
+                  if d not in changed and d not in removed and keys}
+    if not candidates:
+        return []
+    wanted: set[Any] = set().union(*candidates.values())
+    current: dict[Any, Any] = {}
+    for name in {k[0] for k in wanted}:
+        current.update(session_of(app, name).fingerprints(wanted))
+    stale_keys = {k for k in wanted if current.get(k) != stored.get(k, object())}
+    return sorted(d for d, keys in candidates.items() if stale_keys.intersection(keys))
+
+
+def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
+    """Record every inline literal that looks like a code citation (read time, per page)."""
+    if not app.config.ptyplan_check_literals:
+        return
+    env = app.env
+    domain = domain_of(env)
+    for node in doctree.findall(nodes.literal):
+        if _skip_literal(node):
+            continue
+        text = node.astext()
+        if not is_literal_citation(text):
+            continue
+        source, line = _source_line(node, env)
+        domain.add_cite(Cite(None, env.docname, source, line, text))
+
+
+_CITATION_KINDS = frozenset({RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL})
+
+
+def is_literal_citation(text: str) -> bool:
+    """Plain literals are checked only when they cite a file (path, path:line, path:symbol);
+    dotted names in running text are too often prose about other libraries."""
+    from sphinx_ptyplan.core.references import classify
+
+    return any(c.kind in _CITATION_KINDS and not c.external for c in classify(text))
+
+
+def _skip_literal(node: nodes.Element) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, (nodes.literal_block, nodes.raw, ptyplan_ref, nodes.comment)):
+            return True
+        if isinstance(parent, nodes.reference) and parent.get("refuri", "").startswith(
+            ("http://", "https://", "ftp://", "mailto:")
+        ):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _source_line(node: nodes.Node, env: BuildEnvironment) -> tuple[str, int]:
+    n: nodes.Node | None = node
+    while n is not None and (n.line is None or n.source is None):
+        if n.line is not None and n.source is None and n.parent is not None:
+            source = n.parent.source
+            if source:
+                return str(source), n.line
+        n = n.parent
+    if n is None:
+        return str(env.doc2path(env.docname)), 0
+    return str(n.source), int(n.line or 0)
+
+
+def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Run the core for every page read in this build; report every page's findings."""
+    domain = domain_of(env)
+    session = session_of(app)
+    session.doc_paths = _doc_paths(env, session.root)
+    read = _read_docs(app) & env.all_docs.keys()
+    suppressed = _page_suppressions(env)
+    for docname in sorted(read):
+        requests = domain.data["requests"].get(docname, ())
+        cites = domain.data["cites"].get(docname, ())
+        if not requests and not cites:
+            domain.data["results"].pop(docname, None)
+            domain.data["findings"].pop(docname, None)
+            domain.data["deps"].pop(docname, None)
+            continue
+        results: dict[str, Any] = {}
+        findings: list[Any] = []
+        deps: set[Any] = set()
+        for request in requests:
+            runner = session_of(app, request.opt("root"))
+            if not runner.doc_paths:
+                runner.doc_paths = _doc_paths(env, runner.root)
+            outcome = runner.run(request)
+            results[request.id] = (outcome.tables, outcome.extra)
+            findings.extend(outcome.findings)
+            deps |= outcome.deps
+        if cites:
+            for cite_id, outcome in session.run_cites(list(cites)).items():
+                results[cite_id] = (outcome.tables, outcome.extra)
+                findings.extend(outcome.findings)
+                deps |= outcome.deps
+        domain.data["results"][docname] = results
+        domain.data["findings"][docname] = tuple(sorted(findings, key=lambda x: x.sort_key()))
+        domain.data["deps"][docname] = tuple(sorted(deps, key=repr))
+        for name in {k[0] for k in deps}:
+            domain.data["fingerprints"].update(session_of(app, name).fingerprints(deps))
+    # Every build reports every page's findings, read this time or not (Sphinx issue 725).
+    seen: set[tuple[str, str, str]] = set()
+    for docname in sorted(domain.data["findings"]):
+        if docname not in env.all_docs:
+            continue
+        for located in domain.data["findings"][docname]:
+            if located.finding.kind.value in suppressed.get(docname, ()):
+                continue
+            key = (located.finding.kind.value, located.finding.message, repr(located.location))
+            if key in seen:  # the same plan line seen from two pages is reported once
+                continue
+            seen.add(key)
+            warn_finding(located.finding, located.location)
+    return []
+
+
+def _page_suppressions(env: BuildEnvironment) -> dict[str, frozenset[str]]:
+    """``ptyplan-suppress: drift, stale`` in a page's metadata (MyST front matter or a reST
+    field list at the top) silences those subtypes for findings located on that page."""
+    out = {}
+    for docname, meta in env.metadata.items():
+        value = meta.get("ptyplan-suppress")
+        if value:
+            out[docname] = frozenset(x.strip() for x in str(value).split(",") if x.strip())
+    return out
+
+
+def _doc_paths(env: BuildEnvironment, root: Path) -> dict[str, str]:
+    """Root-relative POSIX source path -> docname, for locating findings on pages."""
+    out = {}
+    for docname in env.found_docs:
+        try:
+            rel = Path(env.doc2path(docname)).resolve().relative_to(root)
+        except ValueError:
+            continue
+        out[rel.as_posix()] = docname
+    return out
+
+
+def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    domain = domain_of(app.env)
+    results = domain.data["results"].get(docname, {})
+    session = session_of(app)
+    linker = Linker(app.builder, docname, session.cfg.source_url, session.source_revision())
+    for node in list(doctree.findall(ptyplan_placeholder)):
+        tables, _extra = results.get(node["request_id"], ((), None))
+        # ptyplan_source_url describes ptyplan_root; other named roots link to no code.
+        node_linker = Linker(app.builder, docname, None, "") if node.get("root") else linker
+        new = render_tables(tables, node_linker)
+        if not new:
+            new = [nodes.paragraph("", f"(ptyplan-{node['directive']}: nothing to show; see "
+                                       "the build warnings)")]
+        node.replace_self(new)
+    for node in list(doctree.findall(ptyplan_ref)):
+        _tables, target = results.get(node["cite_id"], ((), None))
+        literal = nodes.literal(node.astext(), node.astext(), classes=["ptyref"])
+        url = linker.code_url(*target) if target else None
+        if url:
+            ref = nodes.reference("", "", literal, refuri=url, internal=False)
+            node.replace_self(ref)
+        else:
+            node.replace_self(literal)
+
+
+def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    sessions: dict[str, Session] | None = getattr(app, _ATTR, None)
+    for session in (sessions or {}).values():
+        session.close()
+    setattr(app, _ATTR, None)
+
+
+def setup_listeners(app: Sphinx) -> None:
+    app.connect("env-before-read-docs", on_before_read)
+    app.connect("env-get-outdated", on_get_outdated)
+    app.connect("doctree-read", collect_literals)
+    app.connect("env-updated", on_env_updated)
+    app.connect("doctree-resolved", on_doctree_resolved)
+    app.connect("build-finished", on_build_finished)

@@ -1,0 +1,123 @@
+"""Neutral tables -> standard docutils nodes (so html, latex, text, man and texinfo all work)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+from sphinx.util.nodes import make_refnode
+
+from sphinx_ptyplan.core.tables import Cell, Table
+
+if TYPE_CHECKING:
+    from sphinx.builders import Builder
+
+__all__ = ["Linker", "render_tables", "source_link"]
+
+
+class Linker:
+    """Turns Cell link targets into URLs: code via ``ptyplan_source_url``, docs via Sphinx."""
+
+    def __init__(
+        self, builder: Builder | None, fromdocname: str, source_url: str | None, revision: str
+    ) -> None:
+        self.builder = builder
+        self.fromdocname = fromdocname
+        self.source_url = source_url
+        self.revision = revision
+
+    def code_url(self, path: str, line: int | None) -> str | None:
+        return source_link(self.source_url, self.revision, path, line)
+
+    def wrap(self, cell: Cell, child: nodes.Node) -> nodes.Node:
+        if cell.doc is not None and self.builder is not None:
+            return make_refnode(self.builder, self.fromdocname, cell.doc, cell.anchor, child)
+        if cell.path is not None:
+            url = self.code_url(cell.path, cell.line)
+            if url:
+                ref = nodes.reference("", "", refuri=url, internal=False)
+                ref += child
+                return ref
+        return child
+
+
+def source_link(template: str | None, revision: str, path: str, line: int | None) -> str | None:
+    if not template:
+        return None
+    url = template.replace("{path}", path).replace("{revision}", revision)
+    if "{line}" in url:
+        if line is None:
+            # No line: drop a line anchor such as '#L{line}' and keep the file link.
+            head, _, _ = url.partition("{line}")
+            url = head.rstrip("#L").rstrip("#")
+        else:
+            url = url.replace("{line}", str(line))
+    return url
+
+
+def _cell_nodes(cell: Cell, linker: Linker) -> list[nodes.Node]:
+    if cell.parts:
+        out: list[nodes.Node] = []
+        for i, part in enumerate(cell.parts):
+            if i:
+                out.append(nodes.Text(", "))
+            out.extend(_cell_nodes(part, linker))
+        return out
+    if not cell.text:
+        return []
+    inner: nodes.Node = (
+        nodes.literal(cell.text, cell.text) if cell.code else nodes.Text(cell.text)
+    )
+    if cell.status and isinstance(inner, nodes.literal):
+        inner["classes"].append(f"ptyplan-{cell.status}")
+    wrapped = linker.wrap(cell, inner)
+    if cell.status and not isinstance(inner, nodes.literal):
+        wrapped = nodes.inline("", "", wrapped, classes=[f"ptyplan-{cell.status}"])
+    return [wrapped]
+
+
+def _table(table: Table, linker: Linker) -> nodes.table:
+    tnode = nodes.table(classes=["ptyplan-table", *table.classes])
+    group = nodes.tgroup(cols=len(table.columns))
+    tnode += group
+    # Widths matter for the text and latex writers: size columns by their content.
+    for i, name in enumerate(table.columns):
+        longest = max((len(r[i].plain()) for r in table.rows), default=0)
+        group += nodes.colspec(colwidth=max(len(name), min(longest, 40), 4))
+    head = nodes.thead()
+    group += head
+    row = nodes.row()
+    for name in table.columns:
+        row += nodes.entry("", nodes.paragraph("", name))
+    head += row
+    body = nodes.tbody()
+    group += body
+    for cells in table.rows:
+        row = nodes.row()
+        for cell in cells:
+            entry = nodes.entry()
+            para = nodes.paragraph()
+            para.extend(_cell_nodes(cell, linker))
+            entry += para
+            if cell.status:
+                entry["classes"].append(f"ptyplan-{cell.status}")
+            row += entry
+        body += row
+    return tnode
+
+
+def render_tables(tables: tuple[Table, ...], linker: Linker) -> list[nodes.Node]:
+    out: list[nodes.Node] = []
+    for table in tables:
+        container = nodes.container(classes=["ptyplan", *table.classes])
+        if table.title:
+            container += nodes.rubric(table.title, table.title)
+        if table.summary:
+            container += nodes.paragraph(table.summary, table.summary,
+                                         classes=["ptyplan-summary"])
+        if table.rows:
+            container += _table(table, linker)
+        else:
+            container += nodes.paragraph(table.empty, table.empty, classes=["ptyplan-empty"])
+        out.append(container)
+    return out

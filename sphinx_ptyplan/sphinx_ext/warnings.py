@@ -1,0 +1,29 @@
+"""One warning type (``ptyplan``) with the FindingKind values as subtypes, always located.
+
+Sphinx >= 8 prints the ``[ptyplan.<subtype>]`` suffix itself (``show_warning_types``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.util import logging
+
+from sphinx_ptyplan.core.models import Finding, FindingKind
+
+WARNING_TYPE = "ptyplan"
+logger = logging.getLogger("sphinx_ptyplan")
+
+
+def warn(kind: FindingKind, message: str, location: Any, *, once: bool = False) -> None:
+    logger.warning(
+        message,
+        type=WARNING_TYPE,
+        subtype=kind.value,
+        location=location,
+        once=once,
+    )
+
+
+def warn_finding(finding: Finding, location: Any) -> None:
+    warn(finding.kind, finding.message, location)
