@@ -1,0 +1,1243 @@
+"""The one door to git: revisions, diffs, blobs, blame and path histories (via GitPython)."""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import hashlib
+import os
+import posixpath
+import re
+import subprocess
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+from .paths import PathRefused, confine, rel_posix
+
+if TYPE_CHECKING:
+    import git
+
+__all__ = [
+    "Change",
+    "CommitInfo",
+    "GitError",
+    "GitRepo",
+    "LineMap",
+    "PathStory",
+    "validate_revision",
+]
+
+_SHALLOW_FIX = (
+    "this is a shallow clone lacking that history: run `git fetch --unshallow` locally, "
+    "or set `fetch-depth: 0` on the actions/checkout step in GitHub Actions"
+)
+# stderr fragments (LC_ALL=C) that mean the object database lacks objects it should have.
+_MISSING_MARKERS = (
+    "could not read",
+    "unable to read",
+    "bad object",
+    "failed to traverse",
+    "missing blob",
+    "missing tree",
+    "missing commit",
+    "corrupt",
+    "invalid object",
+    "promisor",
+    "lazy fetch",
+)
+# Environment for every git we run: never take optional locks (we only read, others may be
+# committing), literal pathspecs (paths come from documents), no prompts, no network fetches.
+_GIT_ENV = {
+    "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_LITERAL_PATHSPECS": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_NO_LAZY_FETCH": "1",
+    "LC_ALL": "C",
+    "LANGUAGE": "C",
+}
+_DIFF_OPTS = ("--no-color", "--no-ext-diff", "--no-textconv")
+
+
+class GitError(Exception):
+    """Git could not answer; ``code`` says why, ``message`` says what to do."""
+
+    CODES = (
+        "no-git",
+        "not-a-repo",
+        "unsafe-revision",
+        "unknown-revision",
+        "shallow",
+        "missing-objects",
+        "failed",
+    )
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --------------------------------------------------------------------------- revisions
+
+_REV_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*")
+_REV_SUFFIX = re.compile(r"(?:\^[0-9]*|~[0-9]*)*")
+_REV_HINT = "use a commit sha, a branch or tag name, optionally followed by ^, ^N or ~N"
+
+
+def validate_revision(rev: str) -> str:
+    """Return the stripped revision ``rev`` if it is safe to hand to git.
+
+    Revisions come from documents and are untrusted: anything that could be read as an
+    option, a range, a reflog/pathspec expression or shell syntax is refused.
+
+    :raises GitError: with code ``"unsafe-revision"``.
+    """
+
+    def refuse(why: str) -> GitError:
+        return GitError("unsafe-revision", f"refusing revision {rev!r}: {why}; {_REV_HINT}")
+
+    if not isinstance(rev, str):
+        raise refuse("not a string")
+    text = rev.strip()
+    if not text:
+        raise refuse("empty")
+    if len(text) > 255:
+        raise refuse("too long")
+    if text.startswith("-"):
+        raise refuse("starts with '-' (would be read as an option)")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise refuse("contains whitespace or control characters")
+    if ".." in text:
+        raise refuse("contains '..' (ranges and parent paths are not revisions)")
+    if "@{" in text:
+        raise refuse("contains '@{' (reflog expressions are not allowed)")
+    bad = sorted(set(text) & set(";|&`$<>()\\'\"*?[]{}:!#%,=+@"))
+    if bad:
+        raise refuse(f"contains {''.join(bad)!r}")
+    name = _REV_NAME.match(text)
+    if name is None or _REV_SUFFIX.fullmatch(text, name.end()) is None:
+        raise refuse("not of the form NAME[^|^N|~N]...")
+    base = name.group()
+    parts = base.split("/")
+    if any(not p or p.startswith(".") or p.endswith(".lock") for p in parts) or base.endswith("."):
+        raise refuse("not a valid ref name")
+    return text
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """A commit as shown to readers."""
+
+    sha: str
+    short: str
+    date: str  # committer date, YYYY-MM-DD in the committer's time zone
+    summary: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of ``git diff --name-status -M``; paths are root-relative POSIX."""
+
+    status: str  # "A" | "D" | "M" | "R" | "C" | "T"
+    path: str  # the new path (the only path for A/D/M/T)
+    old_path: str | None = None  # for R and C
+    similarity: int | None = None  # for R and C (0..100)
+
+
+@dataclass(frozen=True)
+class PathStory:
+    """What happened to a path that no longer exists."""
+
+    path: str
+    status: Literal["renamed", "deleted", "unknown"]
+    new_path: str | None = None
+    commit: CommitInfo | None = None  # the commit of the last step (final rename / deletion)
+    via: tuple[str, ...] = ()  # intermediate names of a chain of renames, oldest first
+
+    def describe(self) -> str:
+        when = f" in {self.commit.short} ({self.commit.date})" if self.commit else ""
+        via = f", via {', '.join(self.via)}" if self.via else ""
+        if self.status == "renamed":
+            return f"renamed to {self.new_path}{when}{via}"
+        if self.status == "deleted":
+            return f"deleted{when}{via}"
+        return "no history found in git"
+
+
+@dataclass(frozen=True)
+class LineMap:
+    """How the lines of ``path`` at ``commit`` map to the working tree (1-based lines).
+
+    ``hunks`` are the ``-U0`` hunks ``(old_start, old_count, new_start, new_count)``.
+    """
+
+    path: str
+    commit: str
+    new_path: str | None
+    old_lines: tuple[str, ...] | None
+    hunks: tuple[tuple[int, int, int, int], ...] = ()
+    all_changed: bool = False  # binary files: nothing can be mapped
+    _starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _ends: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _shifts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        starts: list[int] = []
+        ends: list[int] = []
+        shifts: list[int] = []
+        total = 0
+        for a, b, _c, d in sorted(self.hunks):
+            start = a if b else a + 1
+            starts.append(start)
+            ends.append(a + b if b else start)
+            total += d - b
+            shifts.append(total)
+        object.__setattr__(self, "_starts", tuple(starts))
+        object.__setattr__(self, "_ends", tuple(ends))
+        object.__setattr__(self, "_shifts", tuple(shifts))
+
+    def old_text(self, n: int) -> str | None:
+        """Line ``n`` of the file as of the commit (without its newline)."""
+        if self.old_lines is None or not 1 <= n <= len(self.old_lines):
+            return None
+        return self.old_lines[n - 1]
+
+    def map(self, n: int) -> int | None:
+        """The working-tree line number of old line ``n``, or None if changed or deleted."""
+        if self.new_path is None or self.all_changed or self.old_lines is None:
+            return None
+        if not 1 <= n <= len(self.old_lines):
+            return None
+        i = bisect.bisect_right(self._starts, n) - 1
+        if i < 0:
+            return n
+        if n < self._ends[i]:
+            return None
+        return n + self._shifts[i]
+
+    def map_range(self, a: int, b: int) -> tuple[int, int] | None:
+        """New ``(a, b)`` when lines ``a..b`` are all unchanged and still contiguous."""
+        if b < a:
+            return None
+        new_a = self.map(a)
+        new_b = self.map(b)
+        if new_a is None or new_b is None or new_b - new_a != b - a:
+            return None
+        if any(self.map(n) is None for n in range(a + 1, b)):
+            return None
+        return (new_a, new_b)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _import_git() -> Any:
+    try:
+        import git as gitmod
+    except ImportError as exc:  # GitPython raises ImportError when it finds no git at import
+        raise GitError(
+            "no-git",
+            "no usable git executable: install git, put it on PATH or set "
+            f"GIT_PYTHON_GIT_EXECUTABLE ({str(exc).splitlines()[0] if str(exc) else exc!r})",
+        ) from exc
+    return gitmod
+
+
+def _dec(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _enc(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _classify(stderr: str, default: str = "failed") -> str:
+    low = stderr.lower()
+    if any(m in low for m in _MISSING_MARKERS):
+        return "missing-objects"
+    return default
+
+
+def _clean_path(path: str) -> str | None:
+    """Normalise a root-relative POSIX path; None when it is unusable for git."""
+    if not path or "\x00" in path or "\n" in path:
+        return None
+    text = path.strip().replace("\\", "/")
+    if text.startswith("/"):
+        return None
+    norm = posixpath.normpath(text)
+    if norm == ".":
+        return ""
+    if norm == ".." or norm.startswith("../"):
+        return None
+    return norm
+
+
+def _count_lines(data: bytes) -> int:
+    if not data:
+        return 0
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def _split_lines(data: bytes) -> tuple[str, ...]:
+    text = data.decode("utf-8", "replace")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return tuple(line[:-1] if line.endswith("\r") else line for line in lines)
+
+
+_OCTAL = re.compile(rb"\\([0-7]{3}|.)", re.S)
+_C_ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"a": b"\a", b"b": b"\b"}
+_C_ESCAPES.update({b"f": b"\f", b"r": b"\r", b"v": b"\v"})
+
+
+def _unquote(raw: bytes) -> bytes:
+    """Undo git's C-style quoting of a path in patch headers."""
+    if len(raw) >= 2 and raw.startswith(b'"') and raw.endswith(b'"'):
+
+        def sub(m: re.Match[bytes]) -> bytes:
+            esc = m.group(1)
+            if len(esc) == 3:
+                return bytes([int(esc, 8)])
+            return _C_ESCAPES.get(esc, esc)
+
+        return _OCTAL.sub(sub, raw[1:-1])
+    return raw
+
+
+def _blob_id(data: bytes, hexlen: int) -> str:
+    algo = hashlib.sha256 if hexlen == 64 else hashlib.sha1
+    return algo(b"blob %d\x00" % len(data) + data).hexdigest()
+
+
+_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+# --------------------------------------------------------------------------- cat-file
+
+
+class _CatFile:
+    """One persistent ``git cat-file --batch`` process (lazily started, fork-aware)."""
+
+    def __init__(self, exe: str, cwd: Path, env: dict[str, str]) -> None:
+        self._exe = exe
+        self._cwd = cwd
+        self._env = env
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._err: IO[bytes] | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is not None and self._pid == os.getpid() and self._proc.poll() is None:
+            return self._proc
+        if self._pid == os.getpid():
+            self.close()
+        else:  # inherited across fork: leave the parent's process alone
+            self._proc = None
+            self._err = None
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        try:
+            self._proc = subprocess.Popen(
+                [self._exe, "cat-file", "--batch"],
+                cwd=self._cwd,
+                env=self._env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._err,
+            )
+        except (FileNotFoundError, PermissionError) as exc:
+            raise GitError(
+                "no-git", f"cannot run git ({self._exe!r}): {exc}; install git or fix PATH"
+            ) from exc
+        self._pid = os.getpid()
+        return self._proc
+
+    def _stderr(self) -> str:
+        if self._err is None:
+            return ""
+        self._err.seek(0)
+        return _dec(self._err.read()).strip()
+
+    def request(self, name: str) -> tuple[str, str, bytes] | tuple[None, str, None]:
+        """Return ``(oid, type, content)`` or ``(None, reason, None)`` (missing, ambiguous...)."""
+        with self._lock:
+            proc = self._start()
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write(_enc(name) + b"\n")
+                proc.stdin.flush()
+                header = proc.stdout.readline()
+            except OSError:
+                header = b""
+            if not header:
+                proc.wait()
+                err = self._stderr()
+                self.close()
+                raise GitError(
+                    _classify(err),
+                    f"git cat-file stopped while reading {name!r}: {err or 'no message'}",
+                )
+            parts = header.rstrip(b"\n").split(b" ")
+            if len(parts) == 3 and parts[2].isdigit():
+                size = int(parts[2])
+                data = proc.stdout.read(size + 1)
+                if len(data) != size + 1:
+                    err = self._stderr()
+                    self.close()
+                    raise GitError(_classify(err), f"git cat-file output truncated: {err}")
+                return _dec(parts[0]), _dec(parts[1]), data[:-1]
+            return None, _dec(parts[-1]), None
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and self._pid == os.getpid():
+            try:
+                if proc.stdin is not None:
+                    proc.stdin.close()
+                proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        if self._err is not None:
+            self._err.close()
+            self._err = None
+
+
+# --------------------------------------------------------------------------- the repo
+
+
+@dataclass
+class _Event:
+    idx: int  # position in the log, 0 = newest
+    commit: CommitInfo
+    status: str  # "D" or "R"
+    old: str
+    new: str | None
+
+
+class GitRepo:
+    """A read-only view of the git work tree that contains a ptyplan root.
+
+    All paths in and out are POSIX and relative to the root. Open with :meth:`open`,
+    and close (or use as a context manager) to stop git helper processes.
+    """
+
+    def __init__(self, repo: git.Repo, root: Path, workdir: Path, prefix: str) -> None:
+        self._repo = repo
+        self.root = root
+        self.workdir = workdir
+        self.prefix = prefix
+        self._shallow: bool | None = None
+        env = dict(os.environ)
+        env.update(_GIT_ENV)
+        env["GIT_DIR"] = str(repo.git_dir)
+        env["GIT_WORK_TREE"] = str(workdir)
+        repo.git.update_environment(**{k: env[k] for k in (*_GIT_ENV, "GIT_DIR", "GIT_WORK_TREE")})
+        exe = str(type(repo.git).GIT_PYTHON_GIT_EXECUTABLE or "git")
+        self._cat = _CatFile(exe, workdir, env)
+        self._commits: dict[str, CommitInfo] = {}
+        self._resolved: dict[str, str] = {}
+        self._events: list[_Event] | None = None
+        self._worktree_changes: dict[str, list[Change]] = {}
+        self._line_maps: dict[tuple[str, str, str | None, str], LineMap] = {}
+        self._hexlen = 40
+
+    # ---------------------------------------------------------------- lifecycle
+
+    @classmethod
+    def open(cls, root: Path) -> GitRepo:
+        """Find the work tree enclosing ``root``.
+
+        :raises GitError: ``"no-git"`` without a git executable, ``"not-a-repo"`` outside
+            a work tree (or for a bare repository).
+        """
+        gitmod = _import_git()
+        root = Path(root)
+        try:
+            repo = gitmod.Repo(root, search_parent_directories=True)
+        except (gitmod.exc.InvalidGitRepositoryError, gitmod.exc.NoSuchPathError) as exc:
+            raise GitError(
+                "not-a-repo",
+                f"{root} is not inside a git work tree; run `git init` there or set "
+                "ptyplan_root to a folder of a git checkout",
+            ) from exc
+        except gitmod.exc.GitCommandNotFound as exc:
+            raise GitError("no-git", f"no git executable found: {exc}") from exc
+        except Exception as exc:  # GitPython raises assorted errors on odd .git contents
+            raise GitError("not-a-repo", f"cannot open a git repository at {root}: {exc}") from exc
+        try:
+            if repo.bare or repo.working_tree_dir is None:
+                raise GitError(
+                    "not-a-repo",
+                    f"{root} is in a bare repository ({repo.git_dir}), which has no work tree",
+                )
+            workdir = Path(repo.working_tree_dir).resolve()
+            real_root = root.resolve()
+            rel = rel_posix(workdir, real_root)
+            if rel == ".." or rel.startswith("../"):
+                raise GitError("not-a-repo", f"{root} is not inside the work tree {workdir}")
+            self = cls(repo, real_root, workdir, rel + "/" if rel else "")
+            out = self._run("rev_parse", "--is-shallow-repository", "--show-object-format")
+        except GitError:
+            repo.close()
+            raise
+        lines = _dec(out).split()
+        self._shallow = bool(lines) and lines[0] == "true"
+        if len(lines) > 1 and lines[1] == "sha256":
+            self._hexlen = 64
+        return self
+
+    def close(self) -> None:
+        """Stop the persistent cat-file and GitPython's helper processes."""
+        self._cat.close()
+        self._repo.close()
+
+    def __enter__(self) -> GitRepo:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- running git
+
+    def _run(self, cmd: str, *args: str) -> bytes:
+        """Run ``git <cmd> args`` through GitPython; return raw stdout."""
+        gitmod = _import_git()
+        try:
+            out = getattr(self._repo.git, cmd)(
+                *args, stdout_as_string=False, strip_newline_in_stdout=False
+            )
+        except gitmod.exc.GitCommandNotFound as exc:
+            raise GitError(
+                "no-git", f"no git executable found ({exc}); install git or fix PATH"
+            ) from exc
+        except gitmod.exc.GitCommandError as exc:
+            err = exc.stderr.strip().removeprefix("stderr: ").strip("'") if exc.stderr else ""
+            name = cmd.replace("_", "-")
+            code = _classify(err)
+            if "dubious ownership" in err:
+                code, err = "not-a-repo", err + " (add it with `git config --global --add "
+                err += f"safe.directory {self.workdir}`)"
+            raise GitError(code, f"git {name} failed in {self.workdir}: {err}") from exc
+        assert isinstance(out, bytes)
+        return out
+
+    def _full(self, path: str) -> str:
+        return self.prefix + path if path else self.prefix.rstrip("/")
+
+    def _rel(self, full: str) -> str | None:
+        if not self.prefix:
+            return full
+        return full[len(self.prefix) :] if full.startswith(self.prefix) else None
+
+    def _pathspecs(self, paths: Sequence[str]) -> list[str] | None:
+        """Literal pathspecs for root-relative ``paths`` (none given: the whole root).
+
+        Returns None when paths were given but none of them is usable.
+        """
+        if not paths:
+            return [self.prefix.rstrip("/")] if self.prefix else []
+        specs: list[str] = []
+        for p in paths:
+            clean = _clean_path(p)
+            if clean is None:
+                continue
+            full = self._full(clean)
+            if not full:
+                return []  # the whole repository
+            specs.append(full)
+        return specs or None
+
+    # ---------------------------------------------------------------- revisions
+
+    @property
+    def is_shallow(self) -> bool:
+        if self._shallow is None:
+            self._shallow = _dec(self._run("rev_parse", "--is-shallow-repository")).strip() == (
+                "true"
+            )
+        return self._shallow
+
+    def resolve(self, rev: str) -> str:
+        """Full sha of the commit ``rev`` names (validated first, cached per instance).
+
+        :raises GitError: ``unsafe-revision``, ``unknown-revision``, ``shallow``,
+            ``missing-objects``.
+        """
+        rev = validate_revision(rev)
+        hit = self._resolved.get(rev)
+        if hit is not None:
+            return hit
+        oid, kind, _ = self._cat.request(rev + "^{commit}")
+        if oid is not None:
+            self._resolved[rev] = oid
+            return oid
+        raise self._unresolved(rev, kind)
+
+    def _unresolved(self, rev: str, reason: str) -> GitError:
+        if reason == "ambiguous":
+            return GitError(
+                "unknown-revision",
+                f"revision {rev!r} is an ambiguous short sha; cite more hex digits",
+            )
+        if self.is_shallow:
+            return GitError("shallow", f"revision {rev!r} not found: {_SHALLOW_FIX}")
+        # Tell "no such revision" from "the object database is damaged".
+        try:
+            oid = _dec(self._run("rev_parse", "--verify", "--end-of-options", rev)).strip()
+        except GitError as exc:
+            if exc.code == "missing-objects":
+                return GitError(
+                    "missing-objects",
+                    f"revision {rev!r} needs objects missing from this repository "
+                    f"(partial clone or damaged .git): {exc.message}; run `git fetch` or "
+                    "re-clone",
+                )
+            return GitError(
+                "unknown-revision",
+                f"unknown revision {rev!r}: no such commit, branch or tag in {self.workdir}; "
+                "check the revision or fetch it (`git fetch --tags`)",
+            )
+        full_hex = re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", rev.lower()) is not None
+        if oid and not full_hex:
+            found, kind, _ = self._cat.request(oid)
+            if found is None:
+                return GitError(
+                    "missing-objects",
+                    f"revision {rev!r} points to {oid}, which is missing from the object "
+                    "database (partial clone or damaged .git); run `git fetch` or re-clone",
+                )
+            return GitError("unknown-revision", f"revision {rev!r} names a {kind}, not a commit")
+        return GitError(
+            "unknown-revision",
+            f"unknown revision {rev!r}: no such commit in {self.workdir}; check the sha or "
+            "fetch the branch that contains it",
+        )
+
+    def head(self) -> str | None:
+        """The sha of HEAD, or None for an unborn branch (no commits yet)."""
+        oid, _, _ = self._cat.request("HEAD^{commit}")
+        return oid
+
+    def fingerprint(self, revs: Sequence[str]) -> tuple[str | None, ...]:
+        """Current shas of ``revs`` (None where unusable); never cached, no new process."""
+        out: list[str | None] = []
+        for rev in revs:
+            try:
+                name = validate_revision(rev)
+            except GitError:
+                out.append(None)
+                continue
+            oid, _, _ = self._cat.request(name + "^{commit}")
+            out.append(oid)
+        return tuple(out)
+
+    def commit_info(self, sha: str) -> CommitInfo:
+        """Sha, unique short sha, committer date and summary of a commit (cached)."""
+        full = self.resolve(sha)
+        hit = self._commits.get(full)
+        if hit is not None:
+            return hit
+        oid, _, data = self._cat.request(full)
+        if oid is None or data is None:
+            raise GitError("missing-objects", f"commit {full} cannot be read")
+        head, _, message = data.partition(b"\n\n")
+        date = ""
+        for line in head.split(b"\n"):
+            if line.startswith(b"committer "):
+                m = re.search(rb" (\d+) ([+-])(\d\d)(\d\d)$", line)
+                if m:
+                    sign = 1 if m.group(2) == b"+" else -1
+                    tz = timezone(sign * timedelta(hours=int(m.group(3)), minutes=int(m.group(4))))
+                    date = datetime.fromtimestamp(int(m.group(1)), tz).date().isoformat()
+                break
+        paragraph = message.decode("utf-8", "replace").strip().split("\n\n", 1)[0]
+        summary = " ".join(part.strip() for part in paragraph.splitlines())
+        info = CommitInfo(full, self._abbrev(full), date, summary)
+        self._commits[full] = info
+        return info
+
+    def _abbrev(self, full: str) -> str:
+        for n in range(7, len(full)):
+            oid, _, _ = self._cat.request(full[:n])
+            if oid == full:
+                return full[:n]
+        return full
+
+    # ---------------------------------------------------------------- diffs
+
+    def changes(self, base: str, head: str | None, paths: Sequence[str] = ()) -> list[Change]:
+        """Changes from ``base`` to ``head`` (None: the working tree, untracked files too).
+
+        Renames are found by git (``-M``). In the working tree, a tracked file moved with a
+        plain ``mv`` is paired with its untracked copy when the content is identical (R100).
+        """
+        base_sha = self.resolve(base)
+        head_sha = self.resolve(head) if head is not None else None
+        specs = self._pathspecs(paths)
+        if specs is None:
+            return []
+        args = ["--raw", "-z", "-M", "--no-abbrev", *_DIFF_OPTS, base_sha]
+        if head_sha:
+            args.append(head_sha)
+        out = self._run("diff", *args, "--", *specs)
+        changes: list[Change] = []
+        deleted: dict[str, tuple[str, str]] = {}  # full old path -> (rel, blob id)
+        tokens = out.split(b"\x00")
+        i = 0
+        while i < len(tokens):
+            meta = tokens[i]
+            i += 1
+            if not meta.startswith(b":"):
+                continue
+            fields = meta[1:].split(b" ")
+            status = _dec(fields[-1])
+            letter, score = status[:1], status[1:]
+            old_oid = _dec(fields[2]) if len(fields) > 2 else ""
+            if letter in ("R", "C"):
+                old_full, new_full = _dec(tokens[i]), _dec(tokens[i + 1])
+                i += 2
+                old, new = self._rel(old_full), self._rel(new_full)
+                sim = int(score) if score.isdigit() else None
+                if old is not None and new is not None:
+                    changes.append(Change(letter, new, old, sim))
+                elif new is not None:
+                    changes.append(Change("A", new))
+                elif old is not None and letter == "R":
+                    changes.append(Change("D", old))
+                continue
+            full = _dec(tokens[i])
+            i += 1
+            rel = self._rel(full)
+            if rel is None:
+                continue
+            if letter not in ("A", "D", "M", "T"):
+                letter = "M"  # U (unmerged), X: report as modified
+            if letter == "D" and head_sha is None:
+                deleted[full] = (rel, old_oid)
+            changes.append(Change(letter, rel))
+        if head_sha is None:
+            untracked = self._untracked(specs)
+            changes.extend(self._pair_moves(changes, deleted, untracked))
+        return changes
+
+    def _untracked(self, specs: Sequence[str]) -> list[str]:
+        out = self._run("ls_files", "--others", "--exclude-standard", "-z", "--", *specs)
+        return [_dec(t) for t in out.split(b"\x00") if t]
+
+    def _pair_moves(
+        self, changes: list[Change], deleted: dict[str, tuple[str, str]], untracked: list[str]
+    ) -> list[Change]:
+        """Turn D + untracked-with-identical-content into R100; return the untracked As."""
+        by_oid: dict[str, list[str]] = {}
+        sizes: dict[int, list[str]] = {}
+        for full, (_rel, oid) in deleted.items():
+            if oid and set(oid) != {"0"}:
+                found, _, data = self._cat.request(oid)
+                if found is not None and data is not None:
+                    by_oid.setdefault(oid, []).append(full)
+                    sizes.setdefault(len(data), []).append(oid)
+        added: list[Change] = []
+        renamed: dict[str, str] = {}  # deleted full path -> new rel
+        for full in untracked:
+            rel = self._rel(full)
+            if rel is None:
+                continue
+            match = None
+            if by_oid:
+                try:
+                    st = (self.workdir / full).stat()
+                    if st.st_size in sizes:
+                        data = (self.workdir / full).read_bytes()
+                        oid = _blob_id(data, self._hexlen)
+                        olds = by_oid.get(oid)
+                        if olds:
+                            match = olds.pop(0)
+                except OSError:
+                    match = None
+            if match is not None:
+                renamed[match] = rel
+            else:
+                added.append(Change("A", rel))
+        if renamed:
+            moved_rels = {deleted[f][0]: new for f, new in renamed.items()}
+            for k, ch in enumerate(changes):
+                if ch.status == "D" and ch.path in moved_rels:
+                    changes[k] = Change("R", moved_rels[ch.path], ch.path, 100)
+        return added
+
+    def added_since(self, rev: str, paths: Sequence[str] = ()) -> frozenset[str]:
+        """Working-tree files new since ``rev`` (added, rename/copy targets, untracked)."""
+        return frozenset(c.path for c in self.changes(rev, None, paths) if c.status in "ARC")
+
+    # ---------------------------------------------------------------- blobs
+
+    def read_blobs(self, rev: str, paths: Sequence[str]) -> dict[str, bytes | None]:
+        """Contents of ``paths`` at ``rev`` through one persistent cat-file; None if absent.
+
+        :raises GitError: ``missing-objects`` when a path exists but its blob is missing.
+        """
+        sha = self.resolve(rev)
+        result: dict[str, bytes | None] = {}
+        for path in paths:
+            if path in result:
+                continue
+            result[path] = self._blob(sha, path)[1]
+        return result
+
+    def _blob(self, sha: str, path: str) -> tuple[str | None, bytes | None]:
+        clean = _clean_path(path)
+        if not clean:
+            return None, None
+        full = self._full(clean)
+        oid, kind, data = self._cat.request(f"{sha}:{full}")
+        if oid is None:
+            if kind == "missing":
+                self._check_missing(sha, full)
+            return None, None
+        if kind != "blob":
+            return None, None
+        return oid, data
+
+    def _check_missing(self, sha: str, full: str) -> None:
+        """Raise ``missing-objects`` if ``full`` is in the tree of ``sha`` but unreadable."""
+        oid, kind, data = self._cat.request(sha + "^{tree}")
+        parts = full.split("/")
+        for k, part in enumerate(parts):
+            if oid is None or data is None:
+                raise GitError(
+                    "missing-objects",
+                    f"the tree of {sha[:12]} above {full!r} is missing from the object "
+                    "database (partial clone or damaged .git); run `git fetch` or re-clone",
+                )
+            entry = self._tree_entry(data, _enc(part))
+            if entry is None:
+                return  # the path simply does not exist at that commit
+            mode, child = entry
+            if k == len(parts) - 1:
+                if mode == b"160000":
+                    return  # submodule: no blob to read
+                raise GitError(
+                    "missing-objects",
+                    f"{full!r} at {sha[:12]} is object {child}, which is missing from the "
+                    "object database (partial clone or damaged .git); run `git fetch` or "
+                    "re-clone",
+                )
+            if mode != b"40000":
+                return
+            oid, kind, data = self._cat.request(child)
+
+    def _tree_entry(self, data: bytes, name: bytes) -> tuple[bytes, str] | None:
+        pos = 0
+        size = self._hexlen // 2
+        while pos < len(data):
+            sp = data.index(b" ", pos)
+            nul = data.index(b"\x00", sp)
+            if data[sp + 1 : nul] == name:
+                return data[pos:sp], data[nul + 1 : nul + 1 + size].hex()
+            pos = nul + 1 + size
+        return None
+
+    # ---------------------------------------------------------------- history of paths
+
+    def _history(self) -> list[_Event]:
+        if self._events is not None:
+            return self._events
+        events: list[_Event] = []
+        if self.head() is None:
+            self._events = events
+            return events
+        specs = [self.prefix.rstrip("/")] if self.prefix else []
+        out = self._run(
+            "log",
+            "-M",
+            "--name-status",
+            "-z",
+            "--diff-filter=DR",
+            "--no-show-signature",
+            "--no-color",
+            "--format=\x1e%H\x1f%h\x1f%cs\x1f%s",
+            "HEAD",
+            "--",
+            *specs,
+        )
+        tokens = out.split(b"\x00")
+        commit: CommitInfo | None = None
+        idx = -1
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i].lstrip(b"\n")
+            i += 1
+            if tok.startswith(b"\x1e"):
+                fields = _dec(tok[1:]).split("\x1f", 3)
+                fields += [""] * (4 - len(fields))
+                commit = CommitInfo(fields[0], fields[1], fields[2], fields[3])
+                self._commits.setdefault(commit.sha, commit)
+                idx += 1
+                continue
+            if commit is None or not tok or tok[:1] not in (b"D", b"R"):
+                continue
+            if tok[:1] == b"R":
+                if i + 1 >= len(tokens):
+                    break
+                old, new = self._rel(_dec(tokens[i])), self._rel(_dec(tokens[i + 1]))
+                i += 2
+                if old is not None:
+                    events.append(_Event(idx, commit, "R" if new is not None else "D", old, new))
+            else:
+                old = self._rel(_dec(tokens[i]))
+                i += 1
+                if old is not None:
+                    events.append(_Event(idx, commit, "D", old, None))
+        self._events = events
+        return events
+
+    def path_story(self, path: str) -> PathStory:
+        """What happened to ``path`` (a file, or a folder given with or without "/")."""
+        return self.path_stories([path])[path]
+
+    def path_stories(self, paths: Sequence[str]) -> dict[str, PathStory]:
+        """:meth:`path_story` for many paths from ONE ``git log`` over the root's history."""
+        events = self._history()
+        by_old: dict[str, list[_Event]] = {}
+        by_dir: dict[str, list[_Event]] = {}
+        for ev in events:
+            by_old.setdefault(ev.old, []).append(ev)
+            parts = ev.old.split("/")
+            for k in range(1, len(parts)):
+                by_dir.setdefault("/".join(parts[:k]) + "/", []).append(ev)
+        return {p: self._story(p, by_old, by_dir) for p in paths}
+
+    def _story(
+        self, path: str, by_old: dict[str, list[_Event]], by_dir: dict[str, list[_Event]]
+    ) -> PathStory:
+        clean = _clean_path(path)
+        if not clean:
+            return PathStory(path, "unknown")
+        is_dir = path.rstrip().endswith("/")
+        current = clean + "/" if is_dir else clean
+        via: list[str] = []
+        last: _Event | None = None
+        status: Literal["renamed", "deleted", "unknown"] = "unknown"
+        before: int | None = None  # only consider events newer than this log index
+        for _hop in range(64):
+            step = self._step(current, before, by_old, by_dir)
+            if step is None and not current.endswith("/") and before is None:
+                step = self._step(current + "/", before, by_old, by_dir)
+                if step is not None:
+                    current += "/"
+            if step is None:
+                break
+            ev, target = step
+            last = ev
+            before = ev.idx
+            if target is None:
+                status = "deleted"
+                break
+            status = "renamed"
+            via.append(target)
+            current = target
+        if last is None:
+            return PathStory(path, "unknown")
+        if status == "deleted":
+            via = via if is_dir else [v.rstrip("/") for v in via]
+            return PathStory(path, "deleted", None, last.commit, tuple(via))
+        if not is_dir:  # a folder named without "/" is answered without "/"
+            via = [v.rstrip("/") for v in via]
+        final = via.pop()
+        return PathStory(path, "renamed", final, last.commit, tuple(via))
+
+    def _step(
+        self,
+        current: str,
+        before: int | None,
+        by_old: dict[str, list[_Event]],
+        by_dir: dict[str, list[_Event]],
+    ) -> tuple[_Event, str | None] | None:
+        """The next thing that happened to ``current``: (event, new name or None if deleted)."""
+        if not current.endswith("/"):
+            evs = by_old.get(current, [])
+            if before is not None:
+                evs = [e for e in evs if e.idx < before]
+                ev = max(evs, key=lambda e: e.idx, default=None)  # the first thing after
+            else:
+                ev = min(evs, key=lambda e: e.idx, default=None)  # the final disappearance
+            if ev is None:
+                return None
+            return ev, ev.new
+        evs = by_dir.get(current, [])
+        if before is not None:
+            evs = [e for e in evs if e.idx < before]
+        if not evs:
+            return None
+        commits = sorted({e.idx for e in evs}, reverse=before is not None)
+        # newest commit that renamed the folder (first after `before` when following a chain)
+        for cidx in commits:
+            group = [e for e in evs if e.idx == cidx]
+            votes: Counter[str | None] = Counter()
+            for e in group:
+                rel = e.old[len(current) :]
+                if e.new is None:
+                    votes[None] += 1
+                elif e.new == rel or e.new.endswith("/" + rel):
+                    votes[e.new[: len(e.new) - len(rel)]] += 1
+            renames = [(n, t) for t, n in votes.items() if t is not None]
+            if renames:
+                n, target = max(renames)
+                if n >= votes[None]:
+                    return group[0], target or None
+        newest = commits[-1] if before is not None else commits[0]
+        return next(e for e in evs if e.idx == newest), None
+
+    # ---------------------------------------------------------------- blame and line maps
+
+    def blame(self, doc_path: str) -> list[str | None]:
+        """Per line of the working-tree file, the sha of the commit that wrote it (or None)."""
+        clean = _clean_path(doc_path)
+        if not clean:
+            return []
+        try:
+            data = confine(self.root, clean).read_bytes()
+        except (OSError, PathRefused):
+            data = b""
+        nlines = _count_lines(data)
+        try:
+            out = self._run("blame", "--porcelain", "--ignore-revs-file=", "--", self._full(clean))
+        except GitError as exc:
+            if exc.code == "failed" and (
+                "no such path" in exc.message or "no such ref" in exc.message
+            ):
+                return [None] * nlines
+            raise
+        result: list[str | None] = [None] * nlines
+        zero = "0" * self._hexlen
+        for line in out.split(b"\n"):
+            if not line or line.startswith(b"\t"):
+                continue
+            parts = line.split(b" ")
+            if (
+                len(parts) in (3, 4)
+                and len(parts[0]) in (40, 64)
+                and parts[1].isdigit()
+                and parts[2].isdigit()
+            ):
+                sha = _dec(parts[0])
+                final = int(parts[2])
+                if 1 <= final <= nlines:
+                    result[final - 1] = None if sha == zero else sha
+        return result
+
+    def line_map(self, commit: str, path: str) -> LineMap:
+        """How the lines of ``path`` as of ``commit`` map into the working tree."""
+        return self.line_maps(commit, [path])[path]
+
+    def line_maps(self, commit: str, paths: Sequence[str]) -> dict[str, LineMap]:
+        """:meth:`line_map` for many paths of one commit with ONE ``git diff -U0 -M``."""
+        sha = self.resolve(commit)
+        result: dict[str, LineMap] = {}
+        todo: dict[str, tuple[str, str, bytes, str | None, bytes | None, str]] = {}
+        for path in paths:
+            if path in result or path in todo:
+                continue
+            clean = _clean_path(path)
+            oid, data = self._blob(sha, path) if clean else (None, None)
+            if clean is None or oid is None or data is None:
+                result[path] = LineMap(path, sha, None, None)
+                continue
+            new_path = self._new_path(sha, clean)
+            new_data: bytes | None = None
+            if new_path is not None:
+                try:
+                    new_data = confine(self.root, new_path).read_bytes()
+                except (OSError, PathRefused):
+                    new_path = None
+            digest = hashlib.blake2b(new_data or b"", digest_size=16).hexdigest()
+            key = (oid, clean, new_path, digest)
+            hit = self._line_maps.get(key)
+            if hit is not None:
+                result[path] = LineMap(
+                    path, sha, hit.new_path, hit.old_lines, hit.hunks, hit.all_changed
+                )
+                continue
+            todo[path] = (clean, oid, data, new_path, new_data, digest)
+        if todo:
+            specs: set[str] = set()
+            for clean, _oid, _data, new_path, _nd, _dg in todo.values():
+                specs.add(self._full(clean))
+                if new_path is not None:
+                    specs.add(self._full(new_path))
+            parsed = self._parse_patch(
+                self._run(
+                    "diff",
+                    "-U0",
+                    "-M",
+                    "--src-prefix=a/",
+                    "--dst-prefix=b/",
+                    *_DIFF_OPTS,
+                    sha,
+                    "--",
+                    *sorted(specs),
+                )
+            )
+            for path, (clean, oid, data, new_path, new_data, digest) in todo.items():
+                old_lines = _split_lines(data)
+                entry = parsed.get(self._full(clean))
+                hunks: tuple[tuple[int, int, int, int], ...] = ()
+                binary = False
+                if new_path is None:
+                    lm = LineMap(path, sha, None, old_lines)
+                elif entry is None or (entry[0] is None and new_data is not None):
+                    if entry is None and new_path == clean:
+                        lm = LineMap(path, sha, new_path, old_lines)  # unchanged
+                    else:  # untracked target or not paired by git: diff here
+                        hunks = _py_hunks(data, new_data or b"")
+                        lm = LineMap(path, sha, new_path, old_lines, hunks)
+                else:
+                    _new, hunks, binary = entry
+                    lm = LineMap(path, sha, new_path, old_lines, hunks, binary)
+                self._line_maps[(oid, clean, new_path, digest)] = lm
+                result[path] = lm
+        return result
+
+    def _new_path(self, sha: str, clean: str) -> str | None:
+        try:
+            if confine(self.root, clean).is_file():
+                return clean
+        except PathRefused:
+            return None
+        changes = self._worktree_changes.get(sha)
+        if changes is None:
+            changes = self.changes(sha, None)
+            self._worktree_changes[sha] = changes
+        for ch in changes:
+            if ch.status == "R" and ch.old_path == clean:
+                return ch.path
+        return None
+
+    def _parse_patch(
+        self, out: bytes
+    ) -> dict[str, tuple[str | None, tuple[tuple[int, int, int, int], ...], bool]]:
+        """``git diff -U0`` output -> {old full path: (new full path|None, hunks, binary)}."""
+        result: dict[str, tuple[str | None, tuple[tuple[int, int, int, int], ...], bool]] = {}
+        old: str | None = None
+        new: str | None = None
+        hunks: list[tuple[int, int, int, int]] = []
+        binary = False
+        skip = 0
+
+        def flush() -> None:
+            if old is not None:
+                result[old] = (new, tuple(hunks), binary)
+
+        for line in _iter_lines(out):
+            if skip:
+                if not line.startswith(b"\\"):
+                    skip -= 1
+                continue
+            if line.startswith(b"diff --git "):
+                flush()
+                old, new, hunks, binary = None, None, [], False
+            elif line.startswith(b"rename from "):
+                old = self._full_from(_unquote(line[12:]))
+            elif line.startswith(b"rename to "):
+                new = self._full_from(_unquote(line[10:]))
+            elif line.startswith(b"--- "):
+                raw = _unquote(line[4:])
+                if raw.startswith(b"a/"):
+                    old = _dec(raw[2:])
+            elif line.startswith(b"+++ "):
+                raw = _unquote(line[4:])
+                new = _dec(raw[2:]) if raw.startswith(b"b/") else None
+            elif line.startswith(b"Binary files ") or line.startswith(b"GIT binary patch"):
+                binary = True
+            else:
+                m = _HUNK.match(line)
+                if m:
+                    a = int(m.group(1))
+                    b = int(m.group(2)) if m.group(2) is not None else 1
+                    c = int(m.group(3))
+                    d = int(m.group(4)) if m.group(4) is not None else 1
+                    hunks.append((a, b, c, d))
+                    skip = b + d
+        flush()
+        return result
+
+    @staticmethod
+    def _full_from(raw: bytes) -> str:
+        return _dec(raw)
+
+    # ---------------------------------------------------------------- ignored files
+
+    def ignored(self, paths_under: str = "") -> Callable[[str], bool]:
+        """A predicate telling whether a root-relative path is ignored by .gitignore."""
+        specs = self._pathspecs([paths_under] if paths_under else [])
+        if specs is None:
+            return lambda _path: False
+        out = self._run(
+            "ls_files",
+            "--others",
+            "--ignored",
+            "--exclude-standard",
+            "--directory",
+            "-z",
+            "--",
+            *specs,
+        )
+        entries = {_dec(t) for t in out.split(b"\x00") if t}
+        prefix = self.prefix
+
+        def is_ignored(path: str) -> bool:
+            full = prefix + path.lstrip("/")
+            if full in entries or full.rstrip("/") + "/" in entries:
+                return True
+            parts = full.rstrip("/").split("/")
+            return any("/".join(parts[:k]) + "/" in entries for k in range(1, len(parts)))
+
+        return is_ignored
+
+
+def _iter_lines(out: bytes) -> Iterator[bytes]:
+    start = 0
+    n = len(out)
+    while start < n:
+        end = out.find(b"\n", start)
+        if end < 0:
+            end = n
+        yield out[start:end]
+        start = end + 1
+
+
+def _py_hunks(old: bytes, new: bytes) -> tuple[tuple[int, int, int, int], ...]:
+    """``-U0``-style hunks computed in Python (for files git cannot diff against the commit)."""
+    a, b = _split_lines(old), _split_lines(new)
+    hunks: list[tuple[int, int, int, int]] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        old_start = i1 + 1 if i2 > i1 else i1
+        new_start = j1 + 1 if j2 > j1 else j1
+        hunks.append((old_start, i2 - i1, new_start, j2 - j1))
+    return tuple(hunks)
