@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sphinx_ptyplan.core.compare import Coverage, coverage
+from sphinx_ptyplan.core.gitrepo import GitRepo
 from sphinx_ptyplan.core.models import (
     EntryKind,
     FindingKind,
@@ -20,6 +21,9 @@ from sphinx_ptyplan.core.models import (
     Symbol,
     SymbolKind,
 )
+from sphinx_ptyplan.core.references import load_document
+from sphinx_ptyplan.core.scan import scan_tree
+from tests.gitutil import Repo
 
 PLAN = "plans/ptychodus_pytorch_integration_plan.md"
 
@@ -382,3 +386,165 @@ def test_attr_references_and_empty_inventory(tmp_path: Path) -> None:
     cov = coverage(Inventory(str(tmp_path), "ptycho_torch"), Plan(PLAN, (attr,)))
     assert cov.rows == () and cov.stale == () and cov.percent == 0.0
     assert cov.plan == PLAN and cov.tree == "ptycho_torch"
+
+
+# --------------------------------------------------------------------------- real git history
+
+LEGACY_MODEL = '''"""Legacy model."""
+
+
+class PtychoPINN:
+    def forward(self, x, probe):
+        return x
+'''
+CONFIG_V1 = """from dataclasses import dataclass
+
+
+@dataclass
+class ModelConfig:
+    n_filters_scale: int = 2
+    object_big: bool = True
+"""
+CONFIG_V2 = """from dataclasses import dataclass
+
+
+@dataclass
+class ModelConfig:
+    n_filters_scale: int = 4
+    object_big: bool = True
+    probe_mask: bool = False
+"""
+TRAIN_V1 = "def train(data, epochs=10):\n    return data\n"
+TRAIN_V2 = "def train(data, epochs=10, *, n_groups=1):\n    return data\n"
+
+MD_PLAN = """# PyTorch integration plan
+
+## Scope
+
+The port lives in `ptychopinn_torch/` (see `ptychopinn_torch/model.py:5`).
+Data loading: `ptychopinn_torch/old_loader.py`.
+
+## Configuration
+
+`ptycho_torch.config_params.ModelConfig` mirrors the TF dataclass; see
+`ptycho_torch/config_params.py:6` and `ptycho_torch/config_params.py:400`.
+
+## API
+
+The new `ptycho_torch/api/` package and `ptycho.model` (TensorFlow) stay separate.
+"""
+
+RST_PLAN = """PyTorch integration plan
+========================
+
+Scope
+-----
+
+The port lives in ``ptychopinn_torch/`` (see ``ptychopinn_torch/model.py:5``).
+Data loading: ``ptychopinn_torch/old_loader.py``.
+
+Configuration
+-------------
+
+``ptycho_torch.config_params.ModelConfig`` mirrors the TF dataclass; see
+``ptycho_torch/config_params.py:6`` and ``ptycho_torch/config_params.py:400``.
+
+API
+---
+
+The new ``ptycho_torch/api/`` package and ``ptycho.model`` (TensorFlow) stay separate.
+"""
+
+
+@dataclass
+class History:
+    repo: Repo
+    legacy: str  # ptychopinn_torch/ with old_loader.py
+    renamed: str  # ptychopinn_torch/ -> ptycho_torch/
+    reworked: str  # api/ + datagen/ added, old_loader deleted, config/train changed
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> History:
+    repo = Repo(tmp_path / "r")
+    repo.write("ptycho/__init__.py", "")
+    repo.write("ptycho/model.py", "class Model: ...\n")
+    repo.write("ptychopinn_torch/__init__.py", "")
+    repo.write("ptychopinn_torch/model.py", LEGACY_MODEL)
+    repo.write("ptychopinn_torch/config_params.py", CONFIG_V1)
+    repo.write("ptychopinn_torch/old_loader.py", "def load(path):\n    return path\n")
+    repo.write("ptychopinn_torch/train.py", TRAIN_V1)
+    legacy = repo.commit("legacy port")
+    repo.move("ptychopinn_torch", "ptycho_torch")
+    renamed = repo.commit("rename the package")
+    repo.remove("ptycho_torch/old_loader.py")
+    repo.write("ptycho_torch/config_params.py", CONFIG_V2)
+    repo.write("ptycho_torch/train.py", TRAIN_V2)
+    repo.write("ptycho_torch/api/__init__.py", "from .base_api import BaseAPI\n")
+    repo.write("ptycho_torch/api/base_api.py", "class BaseAPI:\n    def run(self): ...\n")
+    repo.write("ptycho_torch/datagen/__init__.py", "")
+    repo.write("ptycho_torch/datagen/grid.py", "def grid(n): ...\n")
+    repo.write("ptycho_torch/demo.ipynb", '{"cells": [], "metadata": {}}')
+    reworked = repo.commit("rework: api, datagen, config")
+    repo.write("plans/plan.md", MD_PLAN)
+    repo.write("plans/plan.rst", RST_PLAN)
+    repo.commit("plans")
+    return History(repo, legacy, renamed, reworked)
+
+
+@pytest.mark.parametrize("doc", ["plans/plan.md", "plans/plan.rst"])
+def test_coverage_on_real_history(history: History, doc: str) -> None:
+    root = history.repo.path
+    inventory = scan_tree(root, "ptycho_torch")
+    plan = load_document(root, doc)
+    assert plan.problems == ()
+    with GitRepo.open(root) as repo:
+        cov = coverage(inventory, plan, story=repo.path_stories)
+    assert statuses(cov) == {
+        "ptycho_torch": "covered",  # named by its old folder name
+        "ptycho_torch/api": "covered",
+        "ptycho_torch/api/base_api.py": "covered-by-package",
+        "ptycho_torch/config_params.py": "covered",
+        "ptycho_torch/datagen": "missing",
+        "ptycho_torch/datagen/grid.py": "missing",
+        "ptycho_torch/demo.ipynb": "missing",
+        "ptycho_torch/model.py": "covered",  # named by its old path
+        "ptycho_torch/train.py": "missing",
+    }
+    assert (cov.covered, cov.by_package, cov.missing) == (4, 1, 3)
+    config = cov.row("ptycho_torch/config_params.py")
+    assert config is not None
+    line = 10 if doc.endswith(".md") else 13
+    assert config.sections == (("Configuration", "configuration", line),)
+    assert [r.text for r in config.refs] == [
+        "ptycho_torch.config_params.ModelConfig",
+        "ptycho_torch/config_params.py:6",
+        "ptycho_torch/config_params.py:400",
+    ]
+    short_rename = history.repo.git("rev-parse", "--short", history.renamed)
+    short_rework = history.repo.git("rev-parse", "--short", history.reworked)
+    got = {s.ref.text: (s.finding.code, s.story, s.replacement) for s in cov.stale}
+    assert set(got) == {
+        "ptychopinn_torch/",
+        "ptychopinn_torch/model.py:5",
+        "ptychopinn_torch/old_loader.py",
+        "ptycho_torch/config_params.py:400",
+    }
+    code, story, replacement = got["ptychopinn_torch/"]
+    assert (code, replacement) == ("renamed", "ptycho_torch/")
+    assert story is not None and story.startswith("renamed to ptycho_torch")
+    assert got["ptychopinn_torch/model.py:5"] == (
+        "renamed",
+        f"renamed to ptycho_torch/model.py in {short_rename} (2025-10-02)",
+        "ptycho_torch/model.py:5",
+    )
+    code, story, replacement = got["ptychopinn_torch/old_loader.py"]
+    assert code == "deleted" and replacement is None
+    assert story is not None and story.startswith(f"deleted in {short_rework} (2025-10-03)")
+    assert got["ptycho_torch/config_params.py:400"][0] == "line-out-of-range"
+    finding = next(s.finding for s in cov.stale if s.ref.text == "ptychopinn_torch/model.py:5")
+    assert finding.location == f"{doc}:{5 if doc.endswith('.md') else 7}"
+    assert finding.message == (
+        "`ptychopinn_torch/model.py:5` does not exist: renamed to ptycho_torch/model.py in "
+        f"{short_rename} (2025-10-02)"
+    )
