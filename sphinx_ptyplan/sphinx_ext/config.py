@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
 
-__all__ = ["PtyplanConfig", "get_config", "register", "resolve_root"]
+__all__ = ["PtyplanConfig", "get_config", "register", "resolve_root", "root_path"]
 
 
 def _meta(help: str, types: tuple[type, ...], rebuild: str = "env") -> dict[str, Any]:
@@ -125,11 +125,21 @@ def register(app: Sphinx) -> None:
 def _validate(app: Sphinx, config: Config) -> None:
     """Fail early (a ConfigError) on values that cannot work; page problems are warnings."""
     cfg = get_config(config)
-    resolve_root(app.confdir, cfg.root)
+    # Store the roots resolved (absolute), so that the rest of the build needs no confdir.
+    config.ptyplan_root = str(resolve_root(app.confdir, cfg.root))
+    roots = {}
     for name, folder in cfg.roots.items():
         if not isinstance(name, str) or not isinstance(folder, str) or not name:
             raise ConfigError(f"ptyplan_roots must map names to folders, not {name!r}: {folder!r}")
-        resolve_root(app.confdir, folder)
+        roots[name] = str(resolve_root(app.confdir, folder))
+    config.ptyplan_roots = roots
+
+
+def root_path(cfg: PtyplanConfig, name: str | None = None) -> Path:
+    """The absolute folder of ``ptyplan_root`` (or of a named root), resolved at config-inited."""
+    folder = cfg.roots[name] if name else cfg.root
+    assert folder is not None, "ptyplan_root is resolved at config-inited"
+    return Path(folder)
 
 
 def get_config(config: Config) -> PtyplanConfig:

@@ -10,7 +10,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
 from sphinx_ptyplan.core.tables import INVENTORY_COLUMNS, split_list
-from sphinx_ptyplan.sphinx_ext.config import get_config, resolve_root
+from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
 from sphinx_ptyplan.sphinx_ext.domain import Request, domain_of
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder
 
@@ -79,9 +79,7 @@ class _PtyplanDirective(SphinxDirective):
         self._findings.append(Finding(kind, f"{self.name}: {message}", code="bad-option"))
 
     def root(self) -> Path:
-        cfg = get_config(self.config)
-        folder = cfg.roots[self._root_name] if self._root_name else cfg.root
-        return resolve_root(self.env.app.confdir, folder)
+        return root_path(get_config(self.config), self._root_name)
 
     def text_option(self, name: str) -> str | None:
         value = self.options.get(name)

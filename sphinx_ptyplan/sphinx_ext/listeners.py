@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 
 from sphinx_ptyplan.core.models import RefKind
-from sphinx_ptyplan.sphinx_ext.config import get_config, resolve_root
+from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
 from sphinx_ptyplan.sphinx_ext.domain import Cite, domain_of
 from sphinx_ptyplan.sphinx_ext.engine import Session
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder, ptyplan_ref
@@ -34,10 +34,7 @@ def session_of(app: Sphinx, name: str | None = None) -> Session:
     key = name or ""
     if key not in sessions:
         cfg = get_config(app.config)
-        folder = cfg.roots[key] if key else cfg.root
-        sessions[key] = Session(
-            resolve_root(app.confdir, folder), cfg, Path(app.doctreedir), name=key
-        )
+        sessions[key] = Session(root_path(cfg, key), cfg, Path(app.doctreedir), name=key)
     return sessions[key]
 
 

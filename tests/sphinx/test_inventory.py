@@ -1,0 +1,242 @@
+"""ptyplan-inventory in real Sphinx builds: builders, parity, warnings, git, paths."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from docutils import nodes
+
+from tests.gitutil import Repo
+from tests.sphinx.util import build, html, make_project, ptyplan_warnings, subtypes, write
+
+pytestmark = pytest.mark.sphinx
+
+TREE = {
+    "code/pkg/__init__.py": '"""The package."""\n',
+    "code/pkg/model.py": (
+        '"""Model definitions."""\n'
+        "from dataclasses import dataclass\n\n\n"
+        "@dataclass\nclass ModelConfig:\n    N: int = 64\n    gridsize: int = 2\n\n\n"
+        "def train(config, epochs=10):\n    return config\n"
+    ),
+    "code/pkg/api/__init__.py": "",
+    "code/pkg/api/base_api.py": '"""Public API."""\n\nclass BaseAPI:\n    pass\n',
+    "code/pkg/notebooks/explore.ipynb": (
+        '{"cells": [{"cell_type": "markdown", "source": ["# Exploring it\\n"]}], '
+        '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    ),
+}
+
+MD_PAGE = """# Plan
+
+```{ptyplan-inventory} code/pkg
+:highlight: api/
+```
+
+After the table.
+"""
+
+RST_PAGE = """Plan
+====
+
+.. ptyplan-inventory:: code/pkg
+   :highlight: api/
+
+After the table.
+"""
+
+
+def _project(tmp_path: Path, page: str = MD_PAGE, name: str = "index.md", extra: str = "") -> Path:
+    src = make_project(tmp_path / "src", {name: page}, 'ptyplan_root = "."\n' + extra)
+    write(src, TREE)
+    return src
+
+
+@pytest.mark.parametrize("builder", ["html", "latex", "text"])
+def test_builders_render_the_inventory(tmp_path: Path, builder: str) -> None:
+    src = _project(tmp_path)
+    app, warnings = build(src, builder)
+    assert ptyplan_warnings(warnings) == []
+    out = Path(app.outdir)
+    text = "".join(p.read_text(encoding="utf-8") for p in out.iterdir()
+                   if p.suffix in {".html", ".tex", ".txt"}).replace("\\_", "_")
+    assert "code/pkg/api/base_api.py" in text
+    assert "ModelConfig (dataclass: N, gridsize)" in text
+    assert "After the table." in text
+
+
+def test_summary_and_rows(tmp_path: Path) -> None:
+    app, _ = build(_project(tmp_path), "text")
+    text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
+    assert "2 packages, 2 modules, 1 notebooks" in text
+    assert "Exploring it" in text  # notebook title, informational only
+    rows = [line for line in text.splitlines() if "high-impact" in line and "api" in line]
+    assert rows, text  # api/ highlighted
+    assert "train()" in text
+
+
+def _doctree_tables(app) -> str:  # type: ignore[no-untyped-def]
+    doctree = app.env.get_and_resolve_doctree("index", app.builder, tags=app.tags)
+    tables = list(doctree.findall(nodes.table))
+    return "\n".join(t.pformat() for t in tables)
+
+
+def test_myst_and_rest_give_the_same_doctree(tmp_path: Path) -> None:
+    md_app, _ = build(_project(tmp_path / "md"), "html")
+    rst_app, _ = build(_project(tmp_path / "rst", RST_PAGE, "index.rst"), "html")
+    md_tables = _doctree_tables(md_app)
+    assert md_tables and md_tables == _doctree_tables(rst_app)
+
+
+def test_notebooks_exclude_and_columns(tmp_path: Path) -> None:
+    page = MD_PAGE.replace(":highlight: api/", ":notebooks: exclude\n:columns: path, kind")
+    app, warnings = build(_project(tmp_path, page), "text")
+    assert ptyplan_warnings(warnings) == []
+    text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
+    assert "explore.ipynb" not in text
+    assert "symbols" not in text and "| path" in text
+
+
+def test_syntax_error_is_listed_and_warned_at_path_line(tmp_path: Path) -> None:
+    src = _project(tmp_path)
+    write(src, {"code/pkg/broken.py": "x = 1\ndef f(:\n"})
+    app, warnings = build(src, "html")
+    found = ptyplan_warnings(warnings)
+    assert len(found) == 1
+    assert re.search(r"code/pkg/broken\.py:2: WARNING: .*\[ptyplan\.parse\]", found[0])
+    assert "code/pkg/broken.py" in html(app)
+    assert "After the table." in html(app)
+
+
+def test_suppress_warnings_silences_exactly_that_kind(tmp_path: Path) -> None:
+    src = _project(tmp_path)
+    write(src, {"code/pkg/broken.py": "def f(:\n"})
+    _, warnings = build(src, "html", confoverrides={"suppress_warnings": ["ptyplan.parse"]})
+    assert ptyplan_warnings(warnings) == []
+    _, warnings = build(src, "html", freshenv=True,
+                        confoverrides={"suppress_warnings": ["ptyplan.git"]})
+    assert subtypes(warnings) == ["parse"]
+
+
+@pytest.mark.parametrize(
+    "argument",
+    ["../outside", "/etc", "code/../../outside", "code/escape"],
+)
+def test_paths_outside_the_root_are_refused(tmp_path: Path, argument: str) -> None:
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.py").write_text("SECRET = 1\n")
+    src = _project(tmp_path, MD_PAGE.replace("code/pkg", argument, 1))
+    os.symlink(tmp_path / "outside", src / "code" / "escape")
+    app, warnings = build(src, "html")
+    found = ptyplan_warnings(warnings)
+    assert len(found) == 1, found
+    assert "[ptyplan.config]" in found[0] and "index.md:3" in found[0]
+    assert "outside" in found[0] or "root" in found[0]
+    assert "SECRET" not in html(app)
+    assert "After the table." in html(app)
+
+
+def test_symlink_loop_and_outside_link_inside_the_tree(tmp_path: Path) -> None:
+    src = _project(tmp_path)
+    (tmp_path / "outside").mkdir()
+    os.symlink(tmp_path / "outside", src / "code" / "pkg" / "out")
+    os.symlink(src / "code" / "pkg", src / "code" / "pkg" / "api" / "loop")
+    app, warnings = build(src, "html")
+    kinds = subtypes(warnings)
+    assert kinds.count("io") >= 1
+    assert "base_api.py" in html(app)
+
+
+def test_missing_argument_and_bad_options_are_typed_config_warnings(tmp_path: Path) -> None:
+    page = "# P\n\n```{ptyplan-inventory}\n```\n\n```{ptyplan-inventory} code/pkg\n" \
+           ":maxdepth: deep\n:notebooks: maybe\n:columns: path, colour\n```\n\nStill here.\n"
+    app, warnings = build(_project(tmp_path, page), "html")
+    found = ptyplan_warnings(warnings)
+    assert len(found) == 4, found
+    assert all("[ptyplan.config]" in w for w in found)
+    assert any("index.md:3" in w and "missing tree" in w for w in found)
+    assert sum("index.md:6" in w for w in found) == 3
+    assert "Still here." in html(app)
+    assert "base_api.py" in html(app)  # the second directive still renders
+
+
+def _git_project(tmp_path: Path, page: str) -> tuple[Repo, Path]:
+    repo = Repo(tmp_path / "repo")
+    for rel, text in TREE.items():
+        repo.write(rel, text)
+    repo.commit("initial tree")
+    repo.git("tag", "base")
+    repo.write("code/pkg/api/extra.py", "def extra():\n    pass\n")
+    repo.commit("add api/extra")
+    repo.write("code/pkg/datagen.py", "X = 1\n")  # untracked: new in the working tree
+    src = make_project(repo.path / "docs", {"index.md": page})
+    return repo, src
+
+
+def test_since_marks_new_modules_from_git(tmp_path: Path) -> None:
+    page = MD_PAGE.replace(":highlight: api/", ":since: base")
+    _repo, src = _git_project(tmp_path, page)
+    app, warnings = build(src, "text")
+    assert ptyplan_warnings(warnings) == []
+    text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
+    assert "2 new since base" in text
+    new_rows = [line for line in text.splitlines() if ".py" in line and "| new" in line]
+    assert len(new_rows) == 2, text
+    assert any("extra.py" in r for r in new_rows) and any("datagen.py" in r for r in new_rows)
+
+
+@pytest.mark.parametrize(
+    ("since", "subtype", "needle"),
+    [
+        ("no-such-rev", "git", "no-such-rev"),
+        ("-x", "config", "-x"),
+        ("HEAD;rm", "config", "HEAD;rm"),
+    ],
+)
+def test_bad_revisions_warn_and_the_table_renders_without_new(
+    tmp_path: Path, since: str, subtype: str, needle: str
+) -> None:
+    page = MD_PAGE.replace(":highlight: api/", f":since: {since}")
+    _repo, src = _git_project(tmp_path, page)
+    app, warnings = build(src, "text")
+    found = ptyplan_warnings(warnings)
+    assert len(found) == 1, found
+    assert f"[ptyplan.{subtype}]" in found[0] and needle in found[0]
+    assert "index.md:3" in found[0]
+    text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
+    assert "base_api.py" in text and "| new" not in text and "new since" not in text
+
+
+def test_since_outside_git_is_a_git_warning(tmp_path: Path) -> None:
+    page = MD_PAGE.replace(":highlight: api/", ":since: HEAD~1")
+    app, warnings = build(_project(tmp_path, page), "html")
+    assert subtypes(warnings) == ["git"]
+    assert "base_api.py" in html(app)
+
+
+def test_shallow_clone_lacking_the_revision_says_how_to_fix(tmp_path: Path) -> None:
+    page = MD_PAGE.replace(":highlight: api/", ":since: base")
+    repo, _ = _git_project(tmp_path, page)
+    repo.git("add", "-A")
+    repo.commit("docs")
+    clone = tmp_path / "clone"
+    repo.git("clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone))
+    app, warnings = build(clone / "docs", "html")
+    found = ptyplan_warnings(warnings)
+    assert len(found) == 1 and "[ptyplan.git]" in found[0]
+    assert "fetch" in found[0] and "unshallow" in found[0]
+
+
+def test_scanning_never_imports_or_executes_the_tree(tmp_path: Path) -> None:
+    src = _project(tmp_path)
+    marker = tmp_path / "PWNED"
+    write(src, {"code/pkg/evil.py": f"open({str(marker)!r}, 'w').write('x')\nimport sys\n"})
+    app, _ = build(src, "html")
+    assert not marker.exists()
+    assert "evil.py" in html(app)
+    import sys
+
+    assert not any(name.endswith("evil") for name in sys.modules)
