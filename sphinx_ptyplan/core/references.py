@@ -97,10 +97,15 @@ ARTEFACT_SUFFIXES = frozenset(
         ".html",
         ".mp4",
         ".lock",
+        ".dill",
+        ".joblib",
+        ".nc",
+        ".zarr",
     }
 )
 
 _PY_SUFFIXES = (".py", ".pyi")
+_ALWAYS_FILE_SUFFIXES = frozenset({".py", ".pyi", ".ipynb", ".md", ".rst", ".markdown"})
 
 # Roles whose content is a code reference (MyST ``{name}`...``` and reST ``:name:`...```).
 _CODE_ROLES = frozenset(
@@ -317,7 +322,10 @@ def _classify_item(item: str) -> ClassifiedRef | None:
     if pm is not None:
         path = pm.group("path")
         sfx = _suffix(path)
-        pathlike = "/" in path or sfx in SOURCE_SUFFIXES or sfx in ARTEFACT_SUFFIXES
+        pathlike = "/" in path or sfx in ARTEFACT_SUFFIXES or sfx in _ALWAYS_FILE_SUFFIXES
+        if not pathlike and sfx in SOURCE_SUFFIXES:
+            # ``setup.cfg`` is a file but ``ptycho.params.cfg`` is a dotted name
+            pathlike = path.count(".") == 1 or not _DOTTED_RE.match(path)
         if pathlike:
             if path.startswith("./"):
                 path = path[2:]
@@ -485,6 +493,22 @@ def _owner_from(codes: list[str], plain: str) -> tuple[str, str | None] | None:
     return owner, hint
 
 
+_FIELD_SEP_RE = re.compile(r"^\s*(?:[,/&]|and|or)?\s*$")
+
+
+def _leading_codes(children: list[tuple[bool, str]]) -> list[str]:
+    """The code spans that open a list item (``a`` / ``b``, ``c`` and ``d``): field names."""
+    out: list[str] = []
+    for is_code, text in children:
+        if is_code:
+            out.append(text)
+        elif out and _FIELD_SEP_RE.match(text):
+            continue
+        else:
+            break
+    return out
+
+
 def _field_name(code: str, owner: str) -> str | None:
     t = code.strip()
     short = owner.rsplit(".", 1)[-1]
@@ -645,8 +669,8 @@ def _parse_markdown(text: str, col: _Collector) -> None:
         elif t == "list_item_close":
             if items:
                 first = items.pop()[0]
-                if first is not None and lists:
-                    lists[-1][1].append(first)
+                if first and lists:
+                    lists[-1][1].extend(first)
         elif t == "table_open":
             owner = None
             if i >= 2 and tokens[i - 2].type == "inline":
@@ -679,16 +703,15 @@ def _parse_markdown(text: str, col: _Collector) -> None:
             for href, line in links:
                 col.link(href, line)
             children = [c for c in (tok.children or ()) if c.type != "text" or c.content.strip()]
-            first_code = (
-                children[0].content if children and children[0].type == "code_inline" else None
-            )
+            lead = _leading_codes([(c.type == "code_inline", c.content) for c in children])
+            first_code = lead[0] if lead else None
             if table is not None:
                 if in_tbody and col_index == 1 and first_code is not None:
                     table[1].append((first_code, line0))
             elif items and not items[-1][2] and i > 0 and tokens[i - 1].type == "paragraph_open":
                 items[-1][2] = True
                 if first_code is not None:
-                    items[-1][0] = (first_code, line0)
+                    items[-1][0] = [(c, line0) for c in lead]
                     owner = _owner_from([first_code], plain)
                     items[-1][1] = (owner, line0) if owner is not None else None
 
@@ -975,9 +998,11 @@ class _RstWalker:
                 sp = [c for c in sub.children if isinstance(c, nodes.paragraph)]
                 if not sp:
                     continue
-                _c, _p, s_starts, s_first, s_line = self._para_info(sp[0])
-                if s_starts and s_first is not None:
-                    fields.append((s_first, s_line))
+                s_line = _node_line(sp[0]) or 1
+                lead = _leading_codes(
+                    [(isinstance(c, nodes.literal), c.astext()) for c in sp[0].children]
+                )
+                fields.extend((c, s_line) for c in lead)
             self.col.field_list(owner, line, fields)
 
     def table_fields(self, table: Any) -> None:

@@ -1,0 +1,859 @@
+"""References + a lazily built static index of the root -> resolutions (resolved / stale / ...)."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import fnmatch
+import os
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .models import (
+    Finding,
+    FindingKind,
+    ModuleInfo,
+    Reference,
+    RefKind,
+    Resolution,
+    Status,
+    Symbol,
+    SymbolKind,
+)
+from .paths import PathRefused, confine
+from .references import is_artefact, is_external_path
+
+if TYPE_CHECKING:
+    from .scan import ParseCache
+
+__all__ = ["CodeIndex", "StoryFn", "resolve", "resolve_all", "story_keys"]
+
+#: ``story(paths) -> {path: story}``; a story is the text of ``PathStory.describe()``
+#: ("renamed to X in abc1234 (2025-10-02)") or an object with ``describe()`` and
+#: ``new_path``. Only paths with a story are in the result.
+StoryFn = Callable[[list[str]], Mapping[str, Any]]
+
+_MAX_FILE_BYTES = 5_000_000
+_RENAMED_RE = re.compile(r"(?:renamed|moved) (?:to|->) `?([^\s`,;()]+?)`?(?:\s|$|[,;)])")
+_PLAIN_BASES = frozenset(
+    {
+        "object",
+        "ABC",
+        "abc.ABC",
+        "Enum",
+        "enum.Enum",
+        "IntEnum",
+        "StrEnum",
+        "enum.IntEnum",
+        "Exception",
+        "NamedTuple",
+        "typing.NamedTuple",
+        "TypedDict",
+        "Protocol",
+        "Generic",
+    }
+)
+
+
+def _default_excludes() -> tuple[str, ...]:
+    from .scan import DEFAULT_EXCLUDES
+
+    return DEFAULT_EXCLUDES
+
+
+class CodeIndex:
+    """What the resolver knows about the root, computed lazily and at most once.
+
+    Paths: one ``os.scandir`` walk (excluded names and the ``ignored`` predicate skipped,
+    symlinked folders not followed). Modules: found by dotted name from the file layout;
+    ``.py`` files are parsed on demand through ``scan.ParseCache``. Classes by name: all
+    modules of the code roots parsed once, the first time an ``Class.attr`` needs them.
+
+    :param code_roots: tree paths whose modules have dotted names (``["ptycho_torch",
+        "ptycho"]``); a root without ``__init__.py`` that holds packages (``src``) exposes
+        those packages. Default: every top-level package/module of the root.
+    :param ignored: ``ignored(relpath) -> bool`` for paths never to index.
+    :param external: top-level names always treated as external (never warned about).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        code_roots: Sequence[str] = (),
+        cache: ParseCache | None = None,
+        ignored: Callable[[str], bool] | None = None,
+        external: Sequence[str] = (),
+        max_bytes: int = _MAX_FILE_BYTES,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.code_roots = tuple(r.strip("/") for r in code_roots)
+        if cache is None:
+            from .scan import ParseCache
+
+            cache = ParseCache()
+        self.cache = cache
+        self.ignored = ignored
+        self.external = frozenset(external)
+        self.max_bytes = max_bytes
+        self._walked = False
+        self._files: set[str] = set()
+        self._dirs: set[str] = set()
+        self._by_name: dict[str, list[str]] = {}
+        self._top: set[str] = set()
+        self._packages: dict[str, str] | None = None
+        self._classes: dict[str, list[tuple[str, Symbol]]] | None = None
+        self._infos: dict[str, ModuleInfo | None] = {}
+        self._lines: dict[str, int | None] = {}
+        self._imports: dict[str, tuple[dict[str, tuple[str, int]], bool]] = {}
+
+    # ---------------------------------------------------------------- file system
+
+    def _walk(self) -> None:
+        if self._walked:
+            return
+        self._walked = True
+        patterns = _default_excludes()
+        stack = [""]
+        while stack:
+            rel = stack.pop()
+            try:
+                with os.scandir(self.root / rel if rel else self.root) as it:
+                    entries = list(it)
+            except OSError:
+                continue
+            for e in entries:
+                name = e.name
+                if any(fnmatch.fnmatchcase(name, p) for p in patterns):
+                    continue
+                child = f"{rel}/{name}" if rel else name
+                if self.ignored is not None and self.ignored(child):
+                    continue
+                try:
+                    is_dir = e.is_dir(follow_symlinks=False)
+                    is_file = e.is_file()
+                except OSError:
+                    continue
+                if not rel:
+                    self._top.add(name)
+                if is_dir:
+                    self._dirs.add(child)
+                    self._by_name.setdefault(name + "/", []).append(child)
+                    stack.append(child)
+                elif is_file:
+                    self._files.add(child)
+                    self._by_name.setdefault(name, []).append(child)
+
+    @property
+    def top_level(self) -> frozenset[str]:
+        """Names of the root's top-level files and folders."""
+        self._walk()
+        return frozenset(self._top)
+
+    def is_file(self, rel: str) -> bool:
+        try:
+            return confine(self.root, rel).is_file()
+        except (PathRefused, OSError):
+            return False
+
+    def is_dir(self, rel: str) -> bool:
+        try:
+            return confine(self.root, rel).is_dir()
+        except (PathRefused, OSError):
+            return False
+
+    def suffix_matches(self, partial: str) -> list[str]:
+        """Indexed files (or folders, for ``partial`` ending in ``/``) whose path ends with
+        ``partial`` at a component boundary."""
+        self._walk()
+        want_dir = partial.endswith("/")
+        p = partial.strip("/")
+        base = p.rsplit("/", 1)[-1]
+        cands = self._by_name.get(base + "/" if want_dir else base, [])
+        return sorted(c for c in cands if c == p or c.endswith("/" + p))
+
+    def close_paths(self, rel: str) -> list[str]:
+        """Did-you-mean for a missing path: similar names in its deepest existing folder and
+        files of the same name elsewhere in the tree (moved files)."""
+        self._walk()
+        parts = rel.strip("/").split("/")
+        out: list[str] = []
+        for moved in self._by_name.get(parts[-1], []) + self._by_name.get(parts[-1] + "/", []):
+            if moved != rel.strip("/"):
+                out.append(moved)
+        i = len(parts) - 1
+        while i > 0 and "/".join(parts[:i]) not in self._dirs:
+            i -= 1
+        parent = "/".join(parts[:i])
+        prefix = parent + "/" if parent else ""
+        siblings = sorted(
+            {
+                p[len(prefix) :].split("/", 1)[0]
+                for p in (self._files | self._dirs)
+                if p.startswith(prefix) and p != parent
+            }
+        )
+        for name in difflib.get_close_matches(parts[i], siblings, n=3, cutoff=0.6):
+            out.append(prefix + name)
+        return list(dict.fromkeys(out))[:5]
+
+    def line_count(self, rel: str) -> int | None:
+        """Number of lines of a file of the root (``None`` when unreadable)."""
+        if rel not in self._lines:
+            try:
+                real = confine(self.root, rel)
+                if real.stat().st_size > 50 * self.max_bytes:
+                    self._lines[rel] = None
+                else:
+                    data = real.read_bytes()
+                    n = data.count(b"\n")
+                    self._lines[rel] = n + (1 if data and not data.endswith(b"\n") else 0)
+            except (PathRefused, OSError):
+                self._lines[rel] = None
+        return self._lines[rel]
+
+    # ---------------------------------------------------------------- modules
+
+    def info(self, rel: str) -> ModuleInfo | None:
+        """The static parse of a ``.py`` file of the root (cached by content)."""
+        if rel not in self._infos:
+            info: ModuleInfo | None = None
+            try:
+                data = confine(self.root, rel).read_bytes()
+                _key, info = self.cache.get_or_parse(data, path=rel, max_bytes=self.max_bytes)
+            except (PathRefused, OSError):
+                info = None
+            self._infos[rel] = info
+        return self._infos[rel]
+
+    @property
+    def packages(self) -> dict[str, str]:
+        """Top-level importable name -> the folder that holds it ("" for the root)."""
+        if self._packages is None:
+            pk: dict[str, str] = {}
+            roots = self.code_roots or ("",)
+            for r in roots:
+                if r and (self.is_file(f"{r}/__init__.py") or not self._holds_packages(r)):
+                    base, _, name = r.rpartition("/")
+                    if name.isidentifier():
+                        pk.setdefault(name, base)
+                    continue
+                for name in self._children(r):
+                    rel = f"{r}/{name}" if r else name
+                    if name.endswith(".py") and name[:-3].isidentifier():
+                        pk.setdefault(name[:-3], r)
+                    elif name.isidentifier() and self.is_dir(rel) and self._is_pkg_dir(rel):
+                        pk.setdefault(name, r)
+            self._packages = pk
+        return self._packages
+
+    def _children(self, rel: str) -> list[str]:
+        self._walk()
+        prefix = rel + "/" if rel else ""
+        return sorted(
+            {
+                p[len(prefix) :].split("/", 1)[0]
+                for p in self._files | self._dirs
+                if p.startswith(prefix)
+            }
+        )
+
+    def _is_pkg_dir(self, rel: str) -> bool:
+        return self.is_file(f"{rel}/__init__.py") or any(
+            c.endswith(".py") for c in self._children(rel)
+        )
+
+    def _holds_packages(self, rel: str) -> bool:
+        return not any(c.endswith(".py") for c in self._children(rel)) and any(
+            self.is_file(f"{rel}/{c}/__init__.py") for c in self._children(rel)
+        )
+
+    def module_path(self, parts: Sequence[str]) -> tuple[str, str] | None:
+        """``(file or folder, "module" | "package" | "namespace")`` of a dotted module name."""
+        base = self.packages.get(parts[0])
+        if base is None:
+            return None
+        rel = "/".join(parts)
+        rel = f"{base}/{rel}" if base else rel
+        if self.is_file(rel + ".py"):
+            return rel + ".py", "module"
+        if self.is_file(rel + "/__init__.py"):
+            return rel + "/__init__.py", "package"
+        if len(parts) > 1 and self.is_dir(rel) and self._is_pkg_dir(rel):
+            return rel, "namespace"
+        return None
+
+    def dotted_of(self, rel: str) -> str | None:
+        """The dotted module name of a ``.py`` file (``None`` outside the code roots)."""
+        if not rel.endswith(".py"):
+            return None
+        for name, base in self.packages.items():
+            prefix = f"{base}/{name}" if base else name
+            if rel == prefix + ".py" or rel.startswith(prefix + "/"):
+                inner = rel[len(base) + 1 :] if base else rel
+                mod = inner[:-3].replace("/", ".")
+                return mod[: -len(".__init__")] if mod.endswith(".__init__") else mod
+        return None
+
+    def module_files(self) -> list[str]:
+        """Every ``.py`` file under the code roots' packages."""
+        self._walk()
+        out: list[str] = []
+        for name, base in self.packages.items():
+            prefix = f"{base}/{name}" if base else name
+            out.extend(f for f in self._files if f.endswith(".py") and f.startswith(prefix + "/"))
+            if prefix + ".py" in self._files:
+                out.append(prefix + ".py")
+        return sorted(set(out))
+
+    def classes(self, name: str) -> list[tuple[str, Symbol]]:
+        """Top-level classes called ``name``: ``(module file, class symbol)``, path order."""
+        if self._classes is None:
+            found: dict[str, list[tuple[str, Symbol]]] = {}
+            for f in self.module_files():
+                info = self.info(f)
+                if info is None:
+                    continue
+                for s in info.symbols:
+                    if s.kind is SymbolKind.CLASS:
+                        found.setdefault(s.name, []).append((f, s))
+            self._classes = found
+        return self._classes.get(name, [])
+
+    def imports(self, rel: str) -> tuple[dict[str, tuple[str, int]], bool]:
+        """Names a module imports (``name -> (absolute dotted target, line)``) and whether it
+        has a star import. Only read when a name is not defined in the module."""
+        if rel not in self._imports:
+            names: dict[str, tuple[str, int]] = {}
+            star = False
+            try:
+                data = confine(self.root, rel).read_bytes()
+                tree = ast.parse(data) if len(data) <= self.max_bytes else None
+            except (PathRefused, OSError, SyntaxError, ValueError):
+                tree = None
+            mod = self.dotted_of(rel) or ""
+            pkg = mod if rel.endswith("__init__.py") else mod.rpartition(".")[0]
+            for node in ast.walk(tree) if tree is not None else ():
+                if isinstance(node, ast.Import):
+                    for a in node.names:
+                        names.setdefault(
+                            a.asname or a.name.split(".")[0],
+                            (a.name if a.asname else a.name.split(".")[0], node.lineno),
+                        )
+                elif isinstance(node, ast.ImportFrom):
+                    src = node.module or ""
+                    if node.level:
+                        up = pkg.split(".") if pkg else []
+                        up = up[: len(up) - (node.level - 1)] if node.level > 1 else up
+                        src = ".".join([*up, src] if src else up)
+                    for a in node.names:
+                        if a.name == "*":
+                            star = True
+                        else:
+                            names.setdefault(a.asname or a.name, (f"{src}.{a.name}", node.lineno))
+            self._imports[rel] = (names, star)
+        return self._imports[rel]
+
+
+# -------------------------------------------------------------------- resolution helpers
+
+
+def _res(
+    ref: Reference,
+    status: Status,
+    message: str,
+    *,
+    target_kind: str = "",
+    path: str | None = None,
+    line: int | None = None,
+    end_line: int | None = None,
+    candidates: Iterable[str] = (),
+    code: str = "",
+    replacement: str | None = None,
+) -> Resolution:
+    finding = None
+    if status in (Status.STALE, Status.AMBIGUOUS):
+        finding = Finding(
+            FindingKind.STALE if status is Status.STALE else FindingKind.AMBIGUOUS,
+            message,
+            path=ref.doc_path,
+            line=ref.doc_line or None,
+            code=code,
+            replacement=replacement,
+        )
+    return Resolution(
+        ref=ref,
+        status=status,
+        target_kind=target_kind,
+        path=path,
+        line=line,
+        end_line=end_line,
+        candidates=tuple(candidates),
+        message=message,
+        finding=finding,
+    )
+
+
+def _mean(cands: Sequence[str]) -> str:
+    return f" (did you mean {', '.join(f'`{c}`' for c in cands)}?)" if cands else ""
+
+
+def _story_text(value: Any) -> tuple[str, str | None]:
+    """(story text, new path) from a story value (text or a ``PathStory``-like object)."""
+    if isinstance(value, str):
+        m = _RENAMED_RE.search(value + " ")
+        return value, m.group(1) if m else None
+    describe = getattr(value, "describe", None)
+    text = str(describe()) if callable(describe) else str(value)
+    new = getattr(value, "new_path", None)
+    if not isinstance(new, str):
+        m = _RENAMED_RE.search(text + " ")
+        new = m.group(1) if m else None
+    return text, new
+
+
+def _ask_story(story: StoryFn | None, keys: list[str]) -> tuple[str, str, str | None] | None:
+    """(path asked, story text, new path) for the first key with a story."""
+    if story is None or not keys:
+        return None
+    try:
+        found = story(keys)
+    except Exception:  # a story is a bonus: never let it break resolution
+        return None
+    for k in keys:
+        if k in found:
+            text, new = _story_text(found[k])
+            return k, text, new
+    return None
+
+
+def _norm(path: str) -> str:
+    p = posixpath.normpath(path.strip("/")) if path.strip("/") else ""
+    return "" if p == "." else p
+
+
+def _locate(ref: Reference, index: CodeIndex) -> tuple[str, str | None, tuple[str, ...], str]:
+    """Find ``ref.path``: ``(outcome, path, candidates, note)``; outcome is one of
+    ``file``, ``dir``, ``missing`` (in-tree, stale), ``ambiguous``, ``external``."""
+    raw = ref.path or ""
+    if is_external_path(raw):
+        return "external", None, (), "an absolute path outside the root; not checked"
+    rel = _norm(raw)
+    if not rel:
+        return "external", None, (), "not a path in the tree"
+    try:
+        confine(index.root, rel)
+    except PathRefused:
+        return "external", None, (), "outside the root; not checked"
+    if index.is_file(rel):
+        return "file", rel, (), ""
+    if index.is_dir(rel):
+        return "dir", rel, (), ""
+    top = rel.split("/", 1)[0]
+    if "/" in rel and top in index.top_level and top not in index.external:
+        return "missing", rel, tuple(index.close_paths(rel)), ""
+    matches = index.suffix_matches(rel + ("/" if raw.endswith("/") else ""))
+    if len(matches) == 1:
+        m = matches[0]
+        return ("dir" if index.is_dir(m) else "file"), m, (), ""
+    if len(matches) > 1:
+        return "ambiguous", None, tuple(matches), ""
+    return "external", None, (), "not found in the tree; a partial path is not checked"
+
+
+def _find_symbol(info: ModuleInfo, parts: Sequence[str]) -> Symbol | None:
+    sym = info.symbol(parts[0])
+    for p in parts[1:]:
+        if sym is None:
+            return None
+        sym = sym.member(p)
+    return sym
+
+
+def _names_for(info: ModuleInfo, parts: Sequence[str]) -> list[str]:
+    """Names to pick a did-you-mean from: the members of the deepest found owner."""
+    if len(parts) > 1:
+        owner = _find_symbol(info, parts[:-1])
+        if owner is not None:
+            prefix = ".".join(parts[:-1]) + "."
+            return [prefix + m.name for m in owner.members]
+    return [s.name for s in info.symbols]
+
+
+def _target_kind(sym: Symbol) -> str:
+    return sym.kind.value
+
+
+def _symbol_in_module(
+    ref: Reference, index: CodeIndex, rel: str, parts: Sequence[str], depth: int = 0
+) -> tuple[str, Symbol | None, str, int | None, list[str]]:
+    """Look ``parts`` up in module ``rel``: ``(outcome, symbol, where, line, names)`` with
+    outcome ``found`` / ``import`` / ``unchecked`` / ``missing``."""
+    info = index.info(rel)
+    if info is None or info.problem is not None:
+        why = info.problem.message if info is not None and info.problem else "unreadable"
+        return "unchecked", None, rel, None, [f"{rel} could not be parsed ({why})"]
+    sym = _find_symbol(info, parts)
+    if sym is not None:
+        return "found", sym, rel, sym.line, []
+    if info.symbol(parts[0]) is None:
+        names, star = index.imports(rel)
+        if parts[0] in names:
+            target, line = names[parts[0]]
+            tparts = target.split(".")
+            if depth < 4 and tparts and tparts[0] in index.packages:
+                full = [*tparts, *parts[1:]]
+                for k in range(len(full), 0, -1):
+                    mp = index.module_path(full[:k])
+                    if mp is None:
+                        continue
+                    if k == len(full):
+                        return "import", None, mp[0], 1, []
+                    if mp[1] == "namespace":
+                        break
+                    out = _symbol_in_module(ref, index, mp[0], full[k:], depth + 1)
+                    if out[0] == "missing" and len(parts) == 1:
+                        break  # the import itself is real; what it names is gone
+                    return out
+            return "import", None, rel, line, []
+        if star or info.symbol("__getattr__") is not None:
+            return "unchecked", None, rel, None, [f"{rel} has a star import or __getattr__"]
+    return "missing", None, rel, None, _names_for(info, parts)
+
+
+def _replace_path(ref: Reference, new: str | None) -> str | None:
+    if not new or not ref.path:
+        return None
+    old = ref.path.rstrip("/")
+    if ref.kind is RefKind.CITATION or old not in ref.text:
+        return None  # cited lines may have moved with the file: no exact replacement
+    return ref.text.replace(old, new.rstrip("/"), 1)
+
+
+def story_keys(ref: Reference, index: CodeIndex) -> list[str]:
+    """Root-relative paths whose git story explains a stale ``ref``."""
+    if ref.kind in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
+        rel = _norm(ref.path or "")
+        return [rel] if rel and not is_external_path(ref.path or "") else []
+    if ref.kind is RefKind.DOTTED and ref.name:
+        parts = ref.name.split(".")
+        base = index.packages.get(parts[0])
+        if base is None:
+            return []
+        keys = []
+        for k in range(len(parts), 1, -1):
+            rel = "/".join(parts[:k])
+            rel = f"{base}/{rel}" if base else rel
+            keys += [rel + ".py", rel + "/__init__.py"]
+        return keys
+    return []
+
+
+# -------------------------------------------------------------------- resolve
+
+
+def resolve(ref: Reference, index: CodeIndex, *, story: StoryFn | None = None) -> Resolution:
+    """Resolve one reference against the index; never raises, never reads outside the root.
+
+    Stale and ambiguous results carry a :class:`Finding` located at ``ref.doc_path:doc_line``.
+    """
+    try:
+        if ref.kind in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
+            return _resolve_path(ref, index, story)
+        if ref.kind is RefKind.ATTR:
+            return _resolve_attr(ref, index)
+        return _resolve_dotted(ref, index, story)
+    except Exception as exc:  # a resolver bug must not stop a docs build
+        return _res(ref, Status.EXTERNAL, f"`{ref.text}`: not checked ({type(exc).__name__})")
+
+
+def resolve_all(
+    refs: Sequence[Reference], index: CodeIndex, *, story: StoryFn | None = None
+) -> list[Resolution]:
+    """Resolve many references, asking ``story`` once for all stale ones (one git batch)."""
+    first = [resolve(r, index) for r in refs]
+    if story is None:
+        return first
+    keys: list[str] = []
+    for res in first:
+        if res.status is Status.STALE:
+            keys.extend(story_keys(res.ref, index))
+    if not keys:
+        return first
+    try:
+        known = dict(story(sorted(set(keys))))
+    except Exception:
+        return first
+
+    def cached(paths: list[str]) -> dict[str, Any]:
+        return {p: known[p] for p in paths if p in known}
+
+    return [
+        resolve(res.ref, index, story=cached) if res.status is Status.STALE else res
+        for res in first
+    ]
+
+
+def _stale(
+    ref: Reference,
+    index: CodeIndex,
+    story: StoryFn | None,
+    what: str,
+    cands: Sequence[str],
+    code: str,
+    *,
+    new_text: Callable[[str, str], str | None] | None = None,
+) -> Resolution:
+    told = _ask_story(story, story_keys(ref, index))
+    msg = f"`{ref.text}`: {what}{_mean(cands)}"
+    replacement = None
+    if told is not None:
+        key, text, new = told
+        msg += f" (git: {text})"
+        if new is not None:
+            replacement = new_text(key, new) if new_text else _replace_path(ref, new)
+    msg += (
+        "; update or remove the reference"
+        if replacement is None
+        else (f"; replace it with `{replacement}`")
+    )
+    return _res(ref, Status.STALE, msg, candidates=cands, code=code, replacement=replacement)
+
+
+def _resolve_path(ref: Reference, index: CodeIndex, story: StoryFn | None) -> Resolution:
+    raw = ref.path or ""
+    outcome, rel, cands, note = _locate(ref, index)
+    if is_artefact(raw) and outcome not in ("file", "dir"):
+        return _res(
+            ref, Status.EXTERNAL, f"`{ref.text}`: data artefact not in the tree; not checked"
+        )
+    if outcome == "external":
+        return _res(ref, Status.EXTERNAL, f"`{ref.text}`: {note}")
+    if outcome == "ambiguous":
+        return _res(
+            ref,
+            Status.AMBIGUOUS,
+            f"`{ref.text}` matches {len(cands)} paths ({', '.join(cands)}); "
+            "write the path from the root",
+            candidates=cands,
+            code="ambiguous-path",
+        )
+    if outcome == "missing":
+        return _stale(ref, index, story, f"{rel} does not exist", cands, "stale-path")
+    assert rel is not None
+    if ref.kind is RefKind.PATH:
+        if outcome == "dir":
+            pkg = index.is_file(f"{rel}/__init__.py")
+            return _res(
+                ref, Status.RESOLVED, "", target_kind="package" if pkg else "path", path=rel
+            )
+        kind = "module" if rel.endswith((".py", ".pyi")) else "path"
+        return _res(ref, Status.RESOLVED, "", target_kind=kind, path=rel, line=1)
+    if outcome == "dir":
+        return _stale(ref, index, story, f"{rel} is a folder, not a file", (), "stale-path")
+    if ref.kind is RefKind.CITATION:
+        n = index.line_count(rel)
+        start = ref.start or 0
+        end = ref.end if ref.end is not None else start
+        if n is None:
+            return _res(ref, Status.EXTERNAL, f"`{ref.text}`: {rel} is unreadable; not checked")
+        if start < 1 or end < start or end > n:
+            cited = f"line {start}" if end == start else f"lines {start}-{end}"
+            what = f"cites {cited} of {rel}, which has {n} lines"
+            if end < start:
+                what = f"cites an empty range {start}-{end} of {rel}"
+            return _stale(ref, index, story, what, (), "stale-line")
+        return _res(
+            ref, Status.RESOLVED, "", target_kind="citation", path=rel, line=start, end_line=end
+        )
+    parts = (ref.name or "").split(".")
+    outcome2, sym, where, line, names = _symbol_in_module(ref, index, rel, parts)
+    if outcome2 == "found" and sym is not None:
+        return _res(
+            ref,
+            Status.RESOLVED,
+            "",
+            target_kind=_target_kind(sym),
+            path=where,
+            line=sym.line,
+            end_line=sym.end_line,
+        )
+    if outcome2 == "import":
+        return _res(ref, Status.RESOLVED, "", target_kind="import", path=where, line=line)
+    if outcome2 == "unchecked":
+        return _res(ref, Status.EXTERNAL, f"`{ref.text}`: not checked: {names[0]}")
+    close = difflib.get_close_matches(ref.name or "", names, n=3, cutoff=0.6)
+    return _stale(
+        ref,
+        index,
+        story,
+        f"{rel} defines no `{ref.name}`",
+        [f"{rel}:{c}" for c in close],
+        "stale-symbol",
+    )
+
+
+def _resolve_dotted(ref: Reference, index: CodeIndex, story: StoryFn | None) -> Resolution:
+    name = ref.name or ref.text
+    parts = name.split(".")
+    top = parts[0]
+    if top in index.external or top not in index.packages:
+        return _res(
+            ref, Status.EXTERNAL, f"`{name}`: `{top}` is not a package of the tree; not checked"
+        )
+    for k in range(len(parts), 0, -1):
+        mp = index.module_path(parts[:k])
+        if mp is None:
+            continue
+        rel, mkind = mp
+        if k == len(parts):
+            kind = "module" if mkind == "module" else "package"
+            return _res(
+                ref,
+                Status.RESOLVED,
+                "",
+                target_kind=kind,
+                path=rel,
+                line=None if mkind == "namespace" else 1,
+            )
+        rest = parts[k:]
+        if mkind == "namespace":
+            outcome, sym, where, line, names = "missing", None, rel, None, index._children(rel)
+            names = [n[:-3] if n.endswith(".py") else n for n in names]
+        else:
+            outcome, sym, where, line, names = _symbol_in_module(ref, index, rel, rest)
+        modname = ".".join(parts[:k])
+        if outcome == "found" and sym is not None:
+            return _res(
+                ref,
+                Status.RESOLVED,
+                "",
+                target_kind=_target_kind(sym),
+                path=where,
+                line=sym.line,
+                end_line=sym.end_line,
+            )
+        if outcome == "import":
+            return _res(ref, Status.RESOLVED, "", target_kind="import", path=where, line=line)
+        if outcome == "unchecked":
+            return _res(ref, Status.EXTERNAL, f"`{name}`: not checked: {names[0]}")
+        # missing: offer submodules as well as names defined in the module
+        if mkind == "package" and len(rest) >= 1:
+            pkg_dir = rel.rsplit("/", 1)[0]
+            subs = [n[:-3] if n.endswith(".py") else n for n in index._children(pkg_dir)]
+            names = list(names) + [s for s in subs if s.isidentifier() and s != "__init__"]
+        close = difflib.get_close_matches(
+            ".".join(rest) if len(rest) > 1 else rest[0], names, n=3, cutoff=0.6
+        )
+        what = (
+            f"module `{modname}` ({rel}) has no `{'.'.join(rest)}`"
+            if mkind != "package"
+            else f"package `{modname}` has no module or name `{'.'.join(rest)}`"
+        )
+
+        def new_dotted(key: str, new: str, _parts: list[str] = parts) -> str | None:
+            mod = index.dotted_of(new)
+            base = index.packages.get(_parts[0], "")
+            old = key[len(base) + 1 :] if base else key
+            old = old.removesuffix("/__init__.py").removesuffix(".py")
+            if mod is None or not old:
+                return None
+            return ".".join([mod, *_parts[old.count("/") + 1 :]])
+
+        return _stale(
+            ref,
+            index,
+            story,
+            what,
+            [f"{modname}.{c}" for c in close],
+            "stale-name",
+            new_text=new_dotted,
+        )
+    return _res(ref, Status.EXTERNAL, f"`{name}`: not checked")  # pragma: no cover
+
+
+def _resolve_attr(ref: Reference, index: CodeIndex) -> Resolution:
+    name = ref.name or ref.text
+    cls_name, _, attr = name.partition(".")
+    classes = index.classes(cls_name)
+    if not classes:
+        return _res(
+            ref, Status.EXTERNAL, f"`{name}`: no class `{cls_name}` in the tree; not checked"
+        )
+    hits: list[tuple[str, Symbol, Symbol]] = []
+    unsure = False
+    for rel, cls in classes:
+        member, open_base = _member(index, rel, cls, attr)
+        if member is not None:
+            hits.append((member[0], cls, member[1]))
+        elif open_base:
+            unsure = True
+    if len(hits) == 1:
+        rel, _cls, m = hits[0]
+        return _res(
+            ref,
+            Status.RESOLVED,
+            "",
+            target_kind=_target_kind(m),
+            path=rel,
+            line=m.line,
+            end_line=m.end_line,
+        )
+    if len(hits) > 1:
+        cands = [
+            f"{index.dotted_of(rel) or rel}.{cls.name}.{attr} ({rel}:{m.line})"
+            for rel, cls, m in hits
+        ]
+        return _res(
+            ref,
+            Status.AMBIGUOUS,
+            f"`{name}`: {len(hits)} classes named `{cls_name}` have `{attr}`: "
+            f"{'; '.join(cands)}; qualify it with the module path",
+            candidates=cands,
+            code="ambiguous-attr",
+        )
+    if unsure:
+        return _res(
+            ref,
+            Status.EXTERNAL,
+            f"`{name}`: `{attr}` may come from a base class outside the tree; not checked",
+        )
+    names = sorted({m.name for _rel, cls in classes for m in cls.members})
+    close = difflib.get_close_matches(attr, names, n=3, cutoff=0.6)
+    where = ", ".join(f"{rel}:{cls.line}" for rel, cls in classes)
+    return _res(
+        ref,
+        Status.STALE,
+        f"`{name}`: class `{cls_name}` ({where}) has no attribute `{attr}`"
+        f"{_mean([f'{cls_name}.{c}' for c in close])}; update or remove the reference",
+        candidates=[f"{cls_name}.{c}" for c in close],
+        code="stale-attr",
+    )
+
+
+def _member(
+    index: CodeIndex, rel: str, cls: Symbol, attr: str, depth: int = 0
+) -> tuple[tuple[str, Symbol] | None, bool]:
+    """``((file, member) | None, has a base outside the tree)`` for ``cls.attr``, searching
+    base classes found in the tree."""
+    m = cls.member(attr)
+    if m is not None:
+        return (rel, m), False
+    open_base = False
+    for base in cls.bases:
+        if base in _PLAIN_BASES:
+            continue
+        short = base.split("[", 1)[0].rsplit(".", 1)[-1]
+        found = index.classes(short) if depth < 5 else []
+        if not found:
+            open_base = True
+            continue
+        for brel, bcls in found:
+            got, ob = _member(index, brel, bcls, attr, depth + 1)
+            if got is not None:
+                return got, False
+            open_base = open_base or ob
+    return None, open_base

@@ -1,0 +1,1 @@
+"""PtychoPINN: physics-informed ptychographic reconstruction (TensorFlow)."""

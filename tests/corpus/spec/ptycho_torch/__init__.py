@@ -1,0 +1,1 @@
+"""PtychoPINN PyTorch port (Lightning)."""

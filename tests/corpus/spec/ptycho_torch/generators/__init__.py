@@ -1,0 +1,1 @@
+"""Generator architectures selectable by name."""
