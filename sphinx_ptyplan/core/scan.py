@@ -143,7 +143,7 @@ def _looks_binary(data: bytes) -> bool:
     if b"\x00" not in sample:
         return False
     ctrl = sum(1 for b in sample if b in _CONTROL)
-    return ctrl * 10 > len(sample)  # more than 10 % control bytes
+    return ctrl * 10 > len(sample) * 3  # more than 30 % control bytes
 
 
 def _decode(data: bytes) -> str:
@@ -152,7 +152,13 @@ def _decode(data: bytes) -> str:
     except SyntaxError as exc:  # bad coding cookie, BOM + non-UTF-8 cookie, undecodable line 1/2
         if b"\x00" in data:
             raise _Problem("binary file: contains NUL bytes and is not text") from None
-        raise _Problem(f"encoding error: {exc.msg}", exc.lineno or 0) from None
+        line = exc.lineno or 0
+        if not line:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                line = data.count(b"\n", 0, bad.start) + 1
+        raise _Problem(f"encoding error: {exc.msg}", line) from None
     try:
         return data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -165,7 +171,10 @@ def _decode(data: bytes) -> str:
 def _text(node: ast.AST | None) -> str | None:
     if node is None:
         return None
-    text = ast.unparse(node)
+    try:
+        text = ast.unparse(node)
+    except RecursionError:  # e.g. ``x = 1+1+1…`` with 100k terms: parses, cannot unparse
+        return "\u2026"
     if len(text) > _MAX_TEXT:
         text = text[: _MAX_TEXT - 1] + "\u2026"
     return text
