@@ -8,6 +8,7 @@ import hashlib
 import os
 import posixpath
 import re
+import stat
 import subprocess
 import tempfile
 import threading
@@ -63,6 +64,7 @@ _GIT_ENV = {
     "LANGUAGE": "C",
 }
 _DIFF_OPTS = ("--no-color", "--no-ext-diff", "--no-textconv")
+_PAIR_BYTES = 64 * 1024 * 1024  # at most this much untracked content is hashed per changes()
 
 
 class GitError(Exception):
@@ -455,6 +457,7 @@ class GitRepo:
         self._commits: dict[str, CommitInfo] = {}
         self._resolved: dict[str, str] = {}
         self._events: list[_Event] | None = None
+        self._events_head: str | None = None
         self._worktree_changes: dict[str, list[Change]] = {}
         self._line_maps: dict[tuple[str, str, str | None, str], LineMap] = {}
         self._hexlen = 40
@@ -503,6 +506,14 @@ class GitRepo:
         if len(lines) > 1 and lines[1] == "sha256":
             self._hexlen = 64
         return self
+
+    def refresh(self) -> None:
+        """Forget what depends on the working tree (call between builds of a long session).
+
+        Revision names are resolved afresh on every call and the path history is keyed by
+        HEAD; only the rename lookup of :meth:`line_map` remembers the working tree.
+        """
+        self._worktree_changes.clear()
 
     def close(self) -> None:
         """Stop the persistent cat-file and GitPython's helper processes."""
@@ -587,12 +598,13 @@ class GitRepo:
             ``missing-objects``.
         """
         rev = validate_revision(rev)
-        hit = self._resolved.get(rev)
+        hit = self._resolved.get(rev)  # only full shas are cached: names move
         if hit is not None:
             return hit
         oid, kind, _ = self._cat.request(rev + "^{commit}")
         if oid is not None:
-            self._resolved[rev] = oid
+            if oid == rev.lower():
+                self._resolved[rev] = oid
             return oid
         raise self._unresolved(rev, kind)
 
@@ -750,42 +762,42 @@ class GitRepo:
     def _pair_moves(
         self, changes: list[Change], deleted: dict[str, tuple[str, str]], untracked: list[str]
     ) -> list[Change]:
-        """Turn D + untracked-with-identical-content into R100; return the untracked As."""
+        """Turn D + untracked-with-identical-content into R100; return the untracked As.
+
+        Only small untracked files are hashed (git's blob id, in Python), and only when the
+        diff has deletions: no extra process, no reading of large data files.
+        """
         by_oid: dict[str, list[str]] = {}
-        sizes: dict[int, list[str]] = {}
         for full, (_rel, oid) in deleted.items():
             if oid and set(oid) != {"0"}:
-                found, _, data = self._cat.request(oid)
-                if found is not None and data is not None:
-                    by_oid.setdefault(oid, []).append(full)
-                    sizes.setdefault(len(data), []).append(oid)
+                by_oid.setdefault(oid, []).append(full)
         added: list[Change] = []
-        renamed: dict[str, str] = {}  # deleted full path -> new rel
+        renamed: dict[str, str] = {}  # deleted rel path -> new rel path
+        budget = _PAIR_BYTES
         for full in untracked:
             rel = self._rel(full)
             if rel is None:
                 continue
             match = None
-            if by_oid:
+            if by_oid and budget > 0:
                 try:
-                    st = (self.workdir / full).stat()
-                    if st.st_size in sizes:
-                        data = (self.workdir / full).read_bytes()
-                        oid = _blob_id(data, self._hexlen)
-                        olds = by_oid.get(oid)
+                    file = self.workdir / full
+                    st = file.lstat()
+                    size = st.st_size
+                    if stat.S_ISREG(st.st_mode) and size <= budget:
+                        budget -= size
+                        olds = by_oid.get(_blob_id(file.read_bytes(), self._hexlen))
                         if olds:
                             match = olds.pop(0)
                 except OSError:
                     match = None
             if match is not None:
-                renamed[match] = rel
+                renamed[deleted[match][0]] = rel
             else:
                 added.append(Change("A", rel))
-        if renamed:
-            moved_rels = {deleted[f][0]: new for f, new in renamed.items()}
-            for k, ch in enumerate(changes):
-                if ch.status == "D" and ch.path in moved_rels:
-                    changes[k] = Change("R", moved_rels[ch.path], ch.path, 100)
+        for k, ch in enumerate(changes):
+            if ch.status == "D" and ch.path in renamed:
+                changes[k] = Change("R", renamed[ch.path], ch.path, 100)
         return added
 
     def added_since(self, rev: str, paths: Sequence[str] = ()) -> frozenset[str]:
@@ -863,11 +875,12 @@ class GitRepo:
     # ---------------------------------------------------------------- history of paths
 
     def _history(self) -> list[_Event]:
-        if self._events is not None:
+        head = self.head()
+        if self._events is not None and self._events_head == head:
             return self._events
         events: list[_Event] = []
-        if self.head() is None:
-            self._events = events
+        self._events, self._events_head = events, head
+        if head is None:
             return events
         specs = [self.prefix.rstrip("/")] if self.prefix else []
         out = self._run(
@@ -879,7 +892,7 @@ class GitRepo:
             "--no-show-signature",
             "--no-color",
             "--format=\x1e%H\x1f%h\x1f%cs\x1f%s",
-            "HEAD",
+            head,
             "--",
             *specs,
         )
@@ -911,7 +924,6 @@ class GitRepo:
                 i += 1
                 if old is not None:
                     events.append(_Event(idx, commit, "D", old, None))
-        self._events = events
         return events
 
     def path_story(self, path: str) -> PathStory:

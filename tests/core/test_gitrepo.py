@@ -685,3 +685,43 @@ def test_no_git_executable_at_import(hist: History, tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "no-git"
+
+
+def test_history_follows_new_commits_and_refresh(repo: GitRepo, hist: History) -> None:
+    assert repo.path_story("docs/plan.md").status == "unknown"
+    git(hist.path, "mv", "docs/plan.md", "docs/roadmap.md")
+    git(hist.path, "commit", "-q", "-m", "rename plan", date="2025-10-21T03:00:00+00:00")
+    story = repo.path_story("docs/plan.md")  # history is keyed by HEAD: no stale answer
+    assert (story.status, story.new_path) == ("renamed", "docs/roadmap.md")
+    assert story.commit is not None and story.commit.date == "2025-10-21"
+    assert repo.resolve("HEAD") == repo.head() != hist.c7
+    lm = repo.line_map(hist.c7, "docs/plan.md")
+    assert lm.new_path == "docs/roadmap.md"
+    git(hist.path, "mv", "docs/roadmap.md", "docs/final.md")
+    repo.refresh()
+    assert repo.line_map(hist.c7, "docs/plan.md").new_path == "docs/final.md"
+
+
+def test_foreign_git_dir_in_environment_is_ignored(
+    hist: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = Repo(tmp_path / "other")
+    other.write("x.txt", "x\n")
+    other.commit("other")
+    monkeypatch.setenv("GIT_DIR", str(other.path / ".git"))  # as inside a git hook
+    with GitRepo.open(hist.path) as g:
+        assert g.head() == hist.c7
+        assert g.changes(hist.c6, hist.c7) == [
+            Change("R", "ptycho/io/loader.py", "ptycho/data_loader.py", 100)
+        ]
+        assert g.blame("docs/plan.md")[0] == hist.c1
+
+
+def test_line_map_insertion_in_the_middle(repo: GitRepo, hist: History) -> None:
+    lines = PLAN_V2.splitlines(keepends=True)  # 6 lines at c4
+    (hist.path / "docs/plan.md").write_text("".join([*lines[:2], "new a\n", "new b\n", *lines[2:]]))
+    lm = repo.line_map(hist.c4, "docs/plan.md")
+    assert lm.hunks == ((2, 0, 3, 2),)
+    assert [lm.map(n) for n in range(1, 8)] == [1, 2, 5, 6, 7, 8, None]
+    assert lm.map_range(1, 3) is None  # no longer contiguous
+    assert lm.map_range(3, 6) == (5, 8)
