@@ -42,7 +42,8 @@ class ApiChange:
 
 
 def _is_async(sym: Symbol) -> bool:
-    return bool(getattr(sym, "is_async", False)) or "async" in sym.decorators
+    # ``Symbol`` has no async flag yet; a scan that records one as ``is_async`` is honoured.
+    return bool(getattr(sym, "is_async", False))
 
 
 def format_params(params: Sequence[Param]) -> str:
@@ -121,8 +122,7 @@ def _signature_changes(name: str, old: Symbol, new: Symbol) -> Iterator[ApiChang
             "now async" if _is_async(new) else "no longer async",
         )
     if old.decorators != new.decorators:
-        od = ", ".join(f"@{d}" for d in old.decorators) or "none"
-        nd = ", ".join(f"@{d}" for d in new.decorators) or "none"
+        od, nd = _decorators(old), _decorators(new)
         yield change(od, nd, f"decorators {od} -> {nd}")
 
     old_params = list(old.params)
@@ -181,7 +181,14 @@ def _signature_changes(name: str, old: Symbol, new: Symbol) -> Iterator[ApiChang
         yield change(old.returns, new.returns, detail)
 
 
+def _decorators(sym: Symbol) -> str:
+    return ", ".join(f"@{d}" for d in sym.decorators) or "none"
+
+
 def _class_changes(name: str, old: Symbol, new: Symbol) -> Iterator[ApiChange]:
+    if old.decorators != new.decorators:  # @dataclass -> @dataclass(frozen=True) matters
+        od, nd = _decorators(old), _decorators(new)
+        yield ApiChange("signature", name, od, nd, f"decorators {od} -> {nd}")
     if old.bases != new.bases:
         o, n = f"({', '.join(old.bases)})", f"({', '.join(new.bases)})"
         yield ApiChange("bases", name, o, n, f"bases {o} -> {n}")

@@ -938,7 +938,7 @@ def _git_delta(
             apis = _api_changes(repo, root, state, pairs, cache, max_bytes)
         except GitError as exc:  # rows stay useful without their API diffs
             state.findings.append(Finding(FindingKind.GIT, exc.message, code=exc.code or "failed"))
-    for status, ch in kept:
+    for status, ch in sorted(kept, key=lambda k: _norm_path(k[1].path)):
         path = _norm_path(ch.path)
         old = _norm_path(ch.old_path) if ch.old_path and status == "renamed" else None
         state.rows.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sphinx_ptyplan.core.apidiff import (
     CHANGE_KINDS,
     ApiChange,
@@ -10,6 +12,7 @@ from sphinx_ptyplan.core.apidiff import (
     format_symbol,
 )
 from sphinx_ptyplan.core.models import ModuleInfo, Param, ParseProblem, Symbol, SymbolKind
+from sphinx_ptyplan.core.scan import parse_module
 
 
 def func(name: str, *params: Param, returns: str | None = None, **kw: object) -> Symbol:
@@ -121,11 +124,20 @@ def test_new_default_and_reordering() -> None:
     ]
 
 
-def test_async_and_decorator_changes() -> None:
-    old = mod(func("fetch", Param("url", "arg")))
-    new = mod(func("fetch", Param("url", "arg"), decorators=("async",)))
-    assert [c.detail for c in api_diff(old, new)] == ["now async", "decorators none -> @async"]
-    assert api_diff(new, old)[0].detail == "no longer async"
+@dataclass(frozen=True)
+class AsyncSymbol(Symbol):
+    """A symbol from a scan that marks coroutines (``async def``)."""
+
+    is_async: bool = True
+
+
+def test_async_changes() -> None:
+    plain = func("fetch", Param("url", "arg"))
+    coro = AsyncSymbol("fetch", SymbolKind.FUNCTION, 1, 2, params=(Param("url", "arg"),))
+    (change,) = api_diff(mod(plain), mod(coro))
+    assert (change.kind, change.detail) == ("signature", "now async")
+    assert (change.old, change.new) == ("def fetch(url)", "async def fetch(url)")
+    assert [c.detail for c in api_diff(mod(coro), mod(plain))] == ["no longer async"]
 
 
 def test_decorator_change_only() -> None:
@@ -239,3 +251,80 @@ def test_format_params_and_symbol() -> None:
         "def f(a, /, b: int = 1, *, c=2, **kw) -> None"
     )
     assert format_symbol(cls("D", bases=("A", "B"), dc=True)) == "@dataclass class D(A, B)"
+
+
+OLD_SOURCE = b"""
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TrainingConfig:
+    batch_size: int = 16
+    n_groups: int = 1
+    tags: list[str] = field(default_factory=list)
+
+
+class Trainer(Base):
+    def __init__(self, config: TrainingConfig) -> None: ...
+
+    def fit(self, data, epochs=10): ...
+
+    def _step(self): ...
+
+
+async def fetch(url: str) -> bytes: ...
+
+
+def train(cfg, data, *, seed=0): ...
+"""
+
+NEW_SOURCE = b"""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    batch_size: int = 32
+    tags: tuple[str, ...] = ()
+    probe_scale: float = 4.0
+
+
+class Trainer(Base, Mixin):
+    def __init__(self, config: TrainingConfig, *, logger=None) -> None: ...
+
+    def fit(self, dataset, epochs=10): ...
+
+    def _other(self): ...
+
+
+async def fetch(url: str, timeout: float = 5.0) -> bytes: ...
+
+
+def train(cfg, data, *, seed: int = 0, n_groups): ...
+"""
+
+
+def test_api_diff_of_real_parses() -> None:
+    old = parse_module(OLD_SOURCE, path="old.py")
+    new = parse_module(NEW_SOURCE, path="new.py")
+    assert details(api_diff(old, new)) == [
+        ("signature", "TrainingConfig", "decorators @dataclass -> @dataclass(frozen=True)"),
+        ("field-changed", "TrainingConfig.batch_size", "field `batch_size`: int = 16 -> int = 32"),
+        (
+            "field-changed",
+            "TrainingConfig.tags",
+            "field `tags`: list[str] = field(default_factory=list) -> tuple[str, ...] = ()",
+        ),
+        (
+            "field-added",
+            "TrainingConfig.probe_scale",
+            "field `probe_scale: float = 4.0` added",
+        ),
+        ("field-removed", "TrainingConfig.n_groups", "field `n_groups` removed"),
+        ("bases", "Trainer", "bases (Base) -> (Base, Mixin)"),
+        ("signature", "Trainer.__init__", "parameter `logger` added"),
+        ("signature", "Trainer.fit", "parameter `data` renamed to `dataset`"),
+        ("signature", "fetch", "parameter `timeout` added"),
+        ("signature", "train", "annotation of `seed` none -> int"),
+        ("signature", "train", "parameter `n_groups` added"),
+    ]

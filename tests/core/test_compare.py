@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from sphinx_ptyplan.core.compare import Coverage, coverage
+from sphinx_ptyplan.core.compare import Coverage, coverage, revision_delta
 from sphinx_ptyplan.core.gitrepo import GitRepo
 from sphinx_ptyplan.core.models import (
     EntryKind,
@@ -22,8 +23,8 @@ from sphinx_ptyplan.core.models import (
     SymbolKind,
 )
 from sphinx_ptyplan.core.references import load_document
-from sphinx_ptyplan.core.scan import scan_tree
-from tests.gitutil import Repo
+from sphinx_ptyplan.core.scan import ParseCache, inventory_from_dict, inventory_to_dict, scan_tree
+from tests.gitutil import Repo, git
 
 PLAN = "plans/ptychodus_pytorch_integration_plan.md"
 
@@ -548,3 +549,191 @@ def test_coverage_on_real_history(history: History, doc: str) -> None:
         "`ptychopinn_torch/model.py:5` does not exist: renamed to ptycho_torch/model.py in "
         f"{short_rename} (2025-10-02)"
     )
+
+
+class CountingRepo:
+    """A GitRepo wrapper that records every call the delta makes."""
+
+    def __init__(self, repo: GitRepo) -> None:
+        self.repo = repo
+        self.calls: list[tuple[str, tuple[object, ...]]] = []
+
+    def resolve(self, rev: str) -> str:
+        return self.repo.resolve(rev)
+
+    def changes(self, base: str, head: str | None, paths: Sequence[str]) -> list[object]:
+        self.calls.append(("changes", (base, head, tuple(paths))))
+        return list(self.repo.changes(base, head, paths))
+
+    def read_blobs(self, rev: str, paths: Sequence[str]) -> dict[str, bytes | None]:
+        self.calls.append(("read_blobs", (rev, tuple(paths))))
+        return self.repo.read_blobs(rev, paths)
+
+
+def rows_of(delta: object) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    return {
+        r.path: (r.status, r.kind, tuple(c.detail for c in r.api))
+        for r in delta.rows  # type: ignore[attr-defined]
+    }
+
+
+def test_delta_between_commits(history: History) -> None:
+    root = history.repo.path
+    with GitRepo.open(root) as opened:
+        repo = CountingRepo(opened)
+        cov = coverage(
+            scan_tree(root, "ptycho_torch"),
+            load_document(root, "plans/plan.md"),
+            story=opened.path_stories,
+        )
+        delta = revision_delta(
+            root, "ptycho_torch", "HEAD~2", history.reworked[:12], repo=repo, coverage=cov
+        )
+    assert delta.findings == ()
+    assert (delta.base, delta.base_sha, delta.head_sha) == (
+        "HEAD~2",
+        history.renamed,
+        history.reworked,
+    )
+    assert rows_of(delta) == {
+        "ptycho_torch/api/__init__.py": ("added", "package", ()),
+        "ptycho_torch/api/base_api.py": ("added", "module", ()),
+        "ptycho_torch/config_params.py": (
+            "modified",
+            "module",
+            (
+                "field `n_filters_scale`: int = 2 -> int = 4",
+                "field `probe_mask: bool = False` added",
+            ),
+        ),
+        "ptycho_torch/datagen/__init__.py": ("added", "package", ()),
+        "ptycho_torch/datagen/grid.py": ("added", "module", ()),
+        "ptycho_torch/demo.ipynb": ("added", "notebook", ()),
+        "ptycho_torch/old_loader.py": ("removed", "module", ()),
+        "ptycho_torch/train.py": ("modified", "module", ("parameter `n_groups` added",)),
+    }
+    in_plan = {r.path: r.in_plan for r in delta.rows}
+    assert in_plan["ptycho_torch/config_params.py"] is True
+    assert in_plan["ptycho_torch/api/__init__.py"] is True
+    assert in_plan["ptycho_torch/api/base_api.py"] is True  # by package
+    assert in_plan["ptycho_torch/train.py"] is False  # changed, and the plan never says so
+    assert in_plan["ptycho_torch/datagen/grid.py"] is False
+    # One diff, then one blob read per side with exactly the modified modules.
+    modified = ("ptycho_torch/config_params.py", "ptycho_torch/train.py")
+    assert [name for name, _ in repo.calls] == ["changes", "read_blobs", "read_blobs"]
+    assert repo.calls[0][1] == (history.renamed, history.reworked, ("ptycho_torch",))
+    assert repo.calls[1][1] == (history.renamed, modified)
+    assert repo.calls[2][1] == (history.reworked, modified)
+
+
+def test_delta_against_working_tree_with_cache(history: History) -> None:
+    r = history.repo
+    r.write(
+        "ptycho_torch/model.py",
+        LEGACY_MODEL.replace("(self, x, probe)", "(self, x, probe, scale=1.0)"),
+    )
+    r.write("ptycho_torch/reassembly_beta.py", "def reassemble(patches): ...\n")
+    r.move("ptycho_torch/datagen/grid.py", "ptycho_torch/datagen/grids.py")  # plain mv
+    cache = ParseCache()
+    with GitRepo.open(r.path) as opened:
+        repo = CountingRepo(opened)
+        delta = revision_delta(r.path, "ptycho_torch/", "HEAD", repo=repo, cache=cache)
+    assert delta.findings == () and delta.head is None and delta.head_sha is None
+    assert rows_of(delta) == {
+        "ptycho_torch/model.py": (
+            "modified",
+            "module",
+            ("parameter `scale` added",),
+        ),
+        "ptycho_torch/reassembly_beta.py": ("added", "module", ()),
+        "ptycho_torch/datagen/grids.py": ("renamed", "module", ()),
+    }
+    (moved,) = [row for row in delta.rows if row.status == "renamed"]
+    assert (moved.old_path, moved.similarity, moved.in_plan) == (
+        "ptycho_torch/datagen/grid.py",
+        100,
+        None,
+    )
+    assert [r.path for r in delta.rows] == sorted(r.path for r in delta.rows)
+    model = next(row for row in delta.rows if row.path == "ptycho_torch/model.py")
+    assert [c.symbol for c in model.api] == ["PtychoPINN.forward"]
+    assert [name for name, _ in repo.calls] == ["changes", "read_blobs"]  # head: the files
+    assert cache.misses == 3  # base and head model.py, head grids.py (same bytes as base)
+    assert cache.hits == 1
+
+
+def test_delta_same_revision_and_bad_revisions(history: History) -> None:
+    root = history.repo.path
+    same = revision_delta(root, "ptycho_torch", history.reworked, history.reworked[:8])
+    assert same.rows == ()
+    (finding,) = same.findings
+    assert (finding.kind, finding.code) == (FindingKind.CONFIG, "same-revision")
+    for rev, code in [
+        ("no-such-branch", "unknown-revision"),
+        ("--output=/tmp/x", "unsafe-revision"),
+        ("HEAD~40", "unknown-revision"),
+    ]:
+        delta = revision_delta(root, "ptycho_torch", rev)
+        assert delta.rows == () and delta.base_sha is None
+        (finding,) = delta.findings
+        assert finding.kind is FindingKind.GIT and finding.code == code, (rev, finding)
+    bad_head = revision_delta(root, "ptycho_torch", "HEAD", "main;rm")
+    assert bad_head.base_sha == history.repo.git("rev-parse", "HEAD")
+    assert bad_head.findings[0].code == "unsafe-revision"
+
+
+def test_delta_outside_a_repository(tmp_path: Path) -> None:
+    (tmp_path / "ptycho_torch").mkdir()
+    delta = revision_delta(tmp_path, "ptycho_torch", "HEAD")
+    (finding,) = delta.findings
+    assert (finding.kind, finding.code, delta.rows) == (FindingKind.GIT, "not-a-repo", ())
+
+
+def test_delta_in_shallow_clone(history: History, tmp_path: Path) -> None:
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{history.repo.path}", str(clone))
+    delta = revision_delta(clone, "ptycho_torch", history.renamed)
+    (finding,) = delta.findings
+    assert finding.kind is FindingKind.GIT and finding.code in ("shallow", "unknown-revision")
+    assert delta.rows == ()
+
+
+def test_delta_with_missing_blob_keeps_rows(history: History) -> None:
+    r = history.repo
+    blob = r.git("rev-parse", f"{history.renamed}:ptycho_torch/config_params.py")
+    (r.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    delta = revision_delta(r.path, "ptycho_torch", history.renamed, history.reworked)
+    assert rows_of(delta)["ptycho_torch/config_params.py"] == ("modified", "module", ())
+    assert "ptycho_torch/old_loader.py" in rows_of(delta)
+    (finding,) = delta.findings
+    assert (finding.kind, finding.code) == (FindingKind.GIT, "missing-objects")
+
+
+def test_delta_from_snapshot(history: History) -> None:
+    r = history.repo
+    snap = inventory_from_dict(
+        json.loads(json.dumps(inventory_to_dict(scan_tree(r.path, "ptycho_torch"))))
+    )
+    r.write("ptycho_torch/train.py", TRAIN_V2.replace("epochs=10", "epochs=20"))
+    r.remove("ptycho_torch/datagen/grid.py")
+    r.write("ptycho_torch/fresh.py", "X = 1\n")
+    r.move("ptycho_torch/api/base_api.py", "ptycho_torch/api/base.py")
+    delta = revision_delta(r.path, "ptycho_torch", "inventory.json", snapshot=snap)
+    assert (delta.base, delta.base_sha, delta.head, delta.head_sha) == (
+        "inventory.json",
+        None,
+        None,
+        None,
+    )
+    assert rows_of(delta) == {
+        "ptycho_torch/api/base.py": ("renamed", "module", ()),
+        "ptycho_torch/datagen/grid.py": ("removed", "module", ()),
+        "ptycho_torch/fresh.py": ("added", "module", ()),
+        "ptycho_torch/train.py": ("modified", "module", ("default of `epochs` 10 -> 20",)),
+    }
+    renamed = next(row for row in delta.rows if row.status == "renamed")
+    assert (renamed.old_path, renamed.similarity) == ("ptycho_torch/api/base_api.py", 100)
+    other_tree = revision_delta(r.path, "ptycho", "inventory.json", snapshot=snap)
+    assert other_tree.rows == () and other_tree.findings[0].code == "snapshot-tree"
+    with_head = revision_delta(r.path, "ptycho_torch", "inventory.json", "HEAD", snapshot=snap)
+    assert with_head.rows == () and with_head.findings[0].code == "snapshot-with-head"
