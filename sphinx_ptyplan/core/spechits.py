@@ -1,0 +1,223 @@
+"""The ``ptyplan-spec-hits`` core: a spec's references resolved, its field lists checked."""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .models import Finding, FindingKind, Reference, Resolution, Status, Symbol
+from .references import FieldList, load_document
+from .resolve import CodeIndex, StoryFn, resolve, resolve_all
+
+__all__ = ["SchemaCheck", "SpecHits", "Touchpoint", "spec_hits"]
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaCheck:
+    """One field list of the spec compared with its class.
+
+    ``owner`` is the qualified class name; ``missing_in_code`` the fields (and their spec
+    lines) the class lacks; ``undocumented`` the class's dataclass fields the spec omits.
+    """
+
+    owner: str
+    owner_path: str | None
+    owner_line: int | None
+    doc_line: int
+    missing_in_code: tuple[tuple[str, int], ...] = ()
+    undocumented: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Touchpoint:
+    """A module of the tree that the spec refers to, with the references that hit it."""
+
+    module_path: str
+    dotted: str | None
+    refs: tuple[Resolution, ...]
+    changed_since: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SpecHits:
+    spec: str
+    rows: tuple[Resolution, ...] = ()
+    schema: tuple[SchemaCheck, ...] = ()
+    touchpoints: tuple[Touchpoint, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+
+def spec_hits(
+    root: Path,
+    spec: str,
+    *,
+    trees: Sequence[str],
+    index: CodeIndex | None = None,
+    changed: frozenset[str] = frozenset(),
+    strict: bool = False,
+    story: StoryFn | None = None,
+    max_refs: int = 20_000,
+) -> SpecHits:
+    """Resolve every code reference of ``spec`` (root-relative) and check its field lists.
+
+    :param trees: tree paths whose modules are code (dotted names) and whose modules become
+        touchpoints; empty means every package of the root.
+    :param changed: root-relative paths of modules changed since ``:since:`` (from git).
+    :param strict: also report class fields the spec does not list.
+    :param story: git stories for stale paths, asked once for all of them.
+    Never raises; problems come back as findings.
+    """
+    doc = load_document(root, spec)
+    findings: list[Finding] = list(doc.problems)
+    if index is None:
+        index = CodeIndex(root, code_roots=trees)
+    refs: Sequence[Reference] = doc.references
+    if len(refs) > max_refs:
+        findings.append(
+            Finding(
+                FindingKind.PARSE,
+                f"{spec} has {len(refs)} code references; only the first {max_refs} are checked",
+                path=spec,
+                code="too-many-refs",
+            )
+        )
+        refs = refs[:max_refs]
+    rows = resolve_all(refs, index, story=story)
+    findings.extend(r.finding for r in rows if r.finding is not None)
+    schema: list[SchemaCheck] = []
+    for fl in doc.field_lists:
+        check, found = _schema_check(fl, index, spec, strict)
+        if check is not None:
+            schema.append(check)
+        findings.extend(found)
+    findings.sort(key=lambda f: (f.line or 0, f.kind.value, f.message))
+    return SpecHits(
+        spec=spec,
+        rows=tuple(rows),
+        schema=tuple(schema),
+        touchpoints=_touchpoints(rows, index, trees, changed),
+        findings=tuple(findings),
+    )
+
+
+def _in_trees(path: str, trees: Sequence[str]) -> bool:
+    if not trees:
+        return True
+    return any(
+        not t.strip("/") or path == t.strip("/") or path.startswith(t.strip("/") + "/")
+        for t in trees
+    )
+
+
+def _touchpoints(
+    rows: Sequence[Resolution], index: CodeIndex, trees: Sequence[str], changed: frozenset[str]
+) -> tuple[Touchpoint, ...]:
+    by_module: dict[str, list[Resolution]] = {}
+    for r in rows:
+        if r.status is not Status.RESOLVED or not r.path or not r.path.endswith(".py"):
+            continue
+        if _in_trees(r.path, trees):
+            by_module.setdefault(r.path, []).append(r)
+    return tuple(
+        Touchpoint(
+            module_path=path,
+            dotted=index.dotted_of(path),
+            refs=tuple(hits),
+            changed_since=path in changed,
+        )
+        for path, hits in sorted(by_module.items())
+    )
+
+
+def _owner_class(fl: FieldList, index: CodeIndex) -> tuple[list[tuple[str, Symbol]], str]:
+    """Classes the field list's owner may name (``[(file, class)]``) and the name shown."""
+    name = fl.owner.name or fl.owner.text
+    short = name.rsplit(".", 1)[-1]
+    if "." in name:
+        res = resolve(fl.owner, index)
+        if res.status is not Status.RESOLVED or res.target_kind != "class" or not res.path:
+            return [], name
+        return [(p, c) for p, c in index.classes(short) if p == res.path], name
+    found = index.classes(short)
+    hint = fl.owner.path
+    if hint:
+        h = posixpath.normpath(hint.strip("/"))
+        found = [(p, c) for p, c in found if p == h or p.endswith("/" + h)]
+    return found, name
+
+
+def _names(index: CodeIndex, cls: Symbol, depth: int = 0) -> tuple[set[str], list[str]]:
+    """(every member name, dataclass field names in order), including indexed base classes."""
+    names = {m.name for m in cls.members}
+    fields = [f.name for f in cls.fields]
+    if depth < 5:
+        for base in cls.bases:
+            short = base.split("[", 1)[0].rsplit(".", 1)[-1]
+            for _p, bcls in index.classes(short)[:1]:
+                bn, bf = _names(index, bcls, depth + 1)
+                names |= bn
+                fields = [f for f in bf if f not in fields] + fields
+    return names, fields
+
+
+def _schema_check(
+    fl: FieldList, index: CodeIndex, spec: str, strict: bool
+) -> tuple[SchemaCheck | None, list[Finding]]:
+    classes, shown = _owner_class(fl, index)
+    if not classes:
+        return None, []
+    if len(classes) > 1:
+        cands = [f"{index.dotted_of(p) or p}.{c.name} ({p}:{c.line})" for p, c in classes]
+        return None, [
+            Finding(
+                FindingKind.AMBIGUOUS,
+                f"field list of `{shown}`: {len(classes)} classes have that name "
+                f"({'; '.join(cands)}); write the dotted name or the file next to it",
+                path=spec,
+                line=fl.line,
+                code="ambiguous-owner",
+            )
+        ]
+    rel, cls = classes[0]
+    qual = f"{index.dotted_of(rel) or rel}.{cls.name}"
+    names, fields = _names(index, cls)
+    listed = {f for f, _line in fl.fields}
+    missing = tuple((f, line) for f, line in fl.fields if f not in names)
+    undocumented = tuple(f for f in fields if f not in listed)
+    findings: list[Finding] = []
+    for f, line in missing:
+        close = difflib.get_close_matches(f, sorted(names), n=3, cutoff=0.6)
+        mean = f" (did you mean {', '.join(f'`{c}`' for c in close)}?)" if close else ""
+        findings.append(
+            Finding(
+                FindingKind.SCHEMA,
+                f"`{f}` is listed as a field of `{shown}`, but `{qual}` ({rel}:{cls.line}) "
+                f"has no `{f}`{mean}; fix the spec or the class",
+                path=spec,
+                line=line,
+                code="schema-missing",
+            )
+        )
+    if strict and undocumented:
+        findings.append(
+            Finding(
+                FindingKind.SCHEMA,
+                f"`{qual}` ({rel}:{cls.line}) has fields the spec's list of `{shown}` omits: "
+                f"{', '.join(f'`{f}`' for f in undocumented)}; document them",
+                path=spec,
+                line=fl.line,
+                code="schema-undocumented",
+            )
+        )
+    check = SchemaCheck(
+        owner=qual,
+        owner_path=rel,
+        owner_line=cls.line,
+        doc_line=fl.line,
+        missing_in_code=missing,
+        undocumented=undocumented,
+    )
+    return check, findings
