@@ -14,6 +14,7 @@ import os
 import pickle
 import posixpath
 import re
+import stat
 import sys
 import tempfile
 import threading
@@ -618,7 +619,9 @@ class ParseCache:
                 return cache
             if not isinstance(notebooks, dict):
                 return cache
-            if all(isinstance(v, ModuleInfo) for v in modules.values()):
+            if all(isinstance(v, ModuleInfo) for v in modules.values()) and all(
+                isinstance(v, tuple) and len(v) == 3 for v in notebooks.values()
+            ):
                 cache._modules = modules
                 cache._notebooks = notebooks
         except Exception:  # missing, truncated, tampered, other python: start empty
@@ -791,7 +794,7 @@ class _Walker:
 
     def _report(self, depth: int, code: str, message: str, rel: str) -> None:
         if self.report_depth is None or depth <= self.report_depth:
-            self.findings.append(Finding(FindingKind.IO, message, path=rel, code=code))
+            self.findings.append(Finding(FindingKind.IO, message, path=rel or None, code=code))
 
     def walk(self, top_abs: str, top_rel: str) -> None:
         try:
@@ -946,7 +949,9 @@ def _parse_in_pool(paths: list[str], max_bytes: int, jobs: int) -> list[_Parsed 
     if workers < 2:
         raise RuntimeError("no parallelism available")
     methods = multiprocessing.get_all_start_methods()
-    # fork is cheapest but unsafe once other threads run (locks held mid-fork).
+    # Measured on 2 cores, 2,000 distinct modules: serial 5.0 s; fork 2.9 s; forkserver 2.8 s;
+    # spawn 2.9 s. fork needs no re-import of __main__ but is unsafe once other threads run
+    # (locks held mid-fork), so it is used only in a single-threaded process.
     ctx: multiprocessing.context.BaseContext
     if "fork" in methods and threading.active_count() == 1:
         ctx = multiprocessing.get_context("fork")
@@ -1019,7 +1024,7 @@ def _parse_finding(path: str, info: ModuleInfo) -> Finding | None:
     )
 
 
-def _io_finding(path: str, exc: OSError) -> Finding:
+def _io_finding(path: str | None, exc: OSError) -> Finding:
     msg = f"cannot read: {exc.strerror or exc}"
     return Finding(FindingKind.IO, msg, path=path, code="unreadable")
 
@@ -1059,16 +1064,21 @@ def scan_tree(
     tree_rel = _norm_tree(tree)
     empty = Inventory(root=root_real_path.as_posix(), tree=tree_rel)
     try:
-        target = confine(root_real_path, tree_rel) if tree_rel else root_real_path
+        if tree_rel:
+            confine(root_real_path, tree_rel)  # walked below through its logical path
     except PathRefused as exc:
         return _with(empty, Finding(FindingKind.CONFIG, str(exc), code="outside-root"))
     top_abs = os.path.join(root_real, tree_rel) if tree_rel else root_real
-    if not target.exists():
+    try:
+        top_mode = os.stat(top_abs).st_mode
+    except (FileNotFoundError, NotADirectoryError):
         msg = f"path {tree_rel or '.'!r} does not exist under the root ({root_real})"
         return _with(empty, Finding(FindingKind.CONFIG, msg, code="missing-path"))
+    except OSError as exc:
+        return _with(empty, _io_finding(tree_rel or None, exc))
     if cache is None:
         cache = ParseCache()
-    if target.is_file():
+    if stat.S_ISREG(top_mode):
         return _scan_single(empty, top_abs, tree_rel, notebooks, max_file_bytes, cache)
 
     walker = _Walker(
