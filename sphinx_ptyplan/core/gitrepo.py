@@ -321,6 +321,13 @@ def _unquote(raw: bytes) -> bytes:
     return raw
 
 
+def _header_path(raw: bytes) -> bytes:
+    """The path of a ``---``/``+++`` line (git appends a TAB to names with spaces)."""
+    if raw.startswith(b'"'):
+        return _unquote(raw)
+    return raw[:-1] if raw.endswith(b"\t") else raw
+
+
 def _blob_id(data: bytes, hexlen: int) -> str:
     algo = hashlib.sha256 if hexlen == 64 else hashlib.sha1
     return algo(b"blob %d\x00" % len(data) + data).hexdigest()
@@ -1176,11 +1183,11 @@ class GitRepo:
             elif line.startswith(b"rename to "):
                 new = self._full_from(_unquote(line[10:]))
             elif line.startswith(b"--- "):
-                raw = _unquote(line[4:])
+                raw = _header_path(line[4:])
                 if raw.startswith(b"a/"):
                     old = _dec(raw[2:])
             elif line.startswith(b"+++ "):
-                raw = _unquote(line[4:])
+                raw = _header_path(line[4:])
                 new = _dec(raw[2:]) if raw.startswith(b"b/") else None
             elif line.startswith(b"Binary files ") or line.startswith(b"GIT binary patch"):
                 binary = True

@@ -725,3 +725,28 @@ def test_line_map_insertion_in_the_middle(repo: GitRepo, hist: History) -> None:
     assert [lm.map(n) for n in range(1, 8)] == [1, 2, 5, 6, 7, 8, None]
     assert lm.map_range(1, 3) is None  # no longer contiguous
     assert lm.map_range(3, 6) == (5, 8)
+
+
+def test_odd_file_names(tmp_path: Path) -> None:
+    r = Repo(tmp_path / "r")
+    names = ["my file.py", "ünï/cödé.py", 'q"uote.py', "tab\there.py", "mv me.py"]
+    body = "".join(f"line {i}\n" for i in range(1, 11))
+    for n in names:
+        r.write(n, body)
+    c1 = r.commit("odd names")
+    for n in names[:-1]:
+        r.write(n, body.replace("line 2\n", "line two\n"))
+    r.write("moved too.py", body.replace("line 9\n", "line nine\n"))
+    r.remove("mv me.py")
+    r.git("add", "-A")
+    with GitRepo.open(r.path) as g:
+        maps = g.line_maps(c1, names)
+        for n in names[:-1]:
+            assert maps[n].new_path == n
+            assert [maps[n].map(i) for i in (1, 2, 3)] == [1, None, 3], n
+        moved = maps["mv me.py"]
+        assert moved.new_path == "moved too.py"
+        assert [moved.map(i) for i in (8, 9, 10)] == [8, None, 10]
+        assert g.read_blobs(c1, names) == dict.fromkeys(names, body.encode())
+        assert g.blame("ünï/cödé.py")[:3] == [c1, None, c1]
+        assert Change("M", 'q"uote.py') in g.changes(c1, None)
