@@ -1,0 +1,3 @@
+"""PtychoPINN: physics-informed neural network ptychographic reconstruction (TensorFlow)."""
+
+__version__ = "0.9.0"

@@ -1,0 +1,1 @@
+"""Synthetic data generation for tests and studies."""

@@ -1,0 +1,1 @@
+"""Pluggable network generators, looked up by name."""
