@@ -10,12 +10,19 @@ import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 from sphinx_ptyplan.core.models import EntryKind, Inventory, ModuleEntry, Symbol, SymbolKind
+
+if TYPE_CHECKING:
+    from sphinx_ptyplan.core.compare import Coverage, RevisionDelta
 
 __all__ = [
     "INVENTORY_COLUMNS",
     "Cell",
     "Table",
+    "coverage_tables",
+    "delta_table",
     "inventory_table",
     "matches_any",
     "split_list",
@@ -195,3 +202,103 @@ def inventory_table(
 def _is_new(entry: ModuleEntry, new: frozenset[str]) -> bool:
     # A namespace folder has no file of its own to be new; its modules carry the mark.
     return entry.kind is not EntryKind.NAMESPACE and entry.source_path in new
+
+
+# -- ptyplan-delta ----------------------------------------------------------------------
+
+
+def _anchor(title: str) -> str:
+    """The id docutils (and so Sphinx, for reST and MyST alike) gives a section title."""
+    from docutils.nodes import make_id
+
+    return make_id(title)
+
+
+def coverage_tables(cov: Coverage, *, plan_doc: str | None = None) -> tuple[Table, ...]:
+    """Coverage of a tree by a plan, and the plan's stale references into the tree.
+
+    ``plan_doc`` is the docname of the plan when it is a page of the docs being built:
+    section names then link to the sections.
+    """
+    rows = []
+    for row in cov.rows:
+        e = row.entry
+        sections = tuple(
+            Cell(title, doc=plan_doc, anchor=_anchor(title) if plan_doc else None)
+            for title, _anchor_slug, _line in row.sections
+        )
+        display = e.path + ("/" if e.kind in (EntryKind.PACKAGE, EntryKind.NAMESPACE) else "")
+        rows.append((
+            Cell(display, code=True, path=e.source_path if e.kind is not EntryKind.NAMESPACE
+                 else None),
+            Cell(e.kind.value),
+            Cell(row.status, status=row.status),
+            Cell("", parts=sections) if sections else Cell(""),
+        ))
+    total = cov.covered + cov.by_package + cov.missing
+    summary = (
+        f"{cov.percent:.0f}% of {total} packages and modules covered by {cov.plan}: "
+        f"{cov.covered} covered, {cov.by_package} covered by package, {cov.missing} missing; "
+        f"{len(cov.stale)} stale plan references"
+    )
+    tables = [Table(
+        title=f"Plan coverage of {cov.tree}/",
+        summary=summary,
+        columns=("module", "kind", "status", "plan sections"),
+        rows=tuple(rows),
+        classes=("ptyplan-coverage",),
+        empty="no modules found",
+    )]
+    stale_rows = tuple(
+        (
+            Cell(str(s.ref.doc_line)),
+            Cell(s.ref.text, code=True, status="stale"),
+            Cell(s.story or "not found in the tree, and git knows no rename or deletion"),
+            Cell(s.replacement or "", code=bool(s.replacement)),
+        )
+        for s in cov.stale
+    )
+    if stale_rows:
+        tables.append(Table(
+            title="Stale plan references",
+            summary=f"{len(stale_rows)} references of {cov.plan} point into {cov.tree}/ "
+                    "but name nothing that exists now",
+            columns=("plan line", "reference", "what happened", "replacement"),
+            rows=stale_rows,
+            classes=("ptyplan-stale-refs",),
+        ))
+    return tuple(tables)
+
+
+def delta_table(delta: RevisionDelta) -> Table:
+    """Modules added, removed, renamed and modified between two revisions, with API changes."""
+    head = delta.head or "the working tree"
+    rows = []
+    counts: dict[str, int] = {}
+    for r in delta.rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
+        path = f"{r.old_path} → {r.path}" if r.old_path and r.old_path != r.path else r.path
+        if r.similarity is not None and r.status == "renamed":
+            path += f" ({r.similarity}% similar)"
+        api = "; ".join(c.detail for c in r.api)
+        in_plan = "" if r.in_plan is None else ("yes" if r.in_plan else "no")
+        rows.append((
+            Cell(r.status, status=r.status),
+            Cell(path, code=True, path=r.path if r.status != "removed" else None),
+            Cell(r.kind),
+            Cell(api),
+            Cell(in_plan, status=None if r.in_plan is not False else "missing"),
+        ))
+    parts = [f"{counts.get(s, 0)} {s}" for s in ("added", "removed", "renamed", "modified")]
+    unplanned = sum(1 for r in delta.rows if r.in_plan is False and r.status != "removed")
+    summary = f"{', '.join(parts)} between {delta.base} and {head}"
+    if any(r.in_plan is not None for r in delta.rows):
+        summary += f"; {unplanned} changed but not in the plan"
+    return Table(
+        title=f"Revision delta of {delta.tree}/ since {delta.base}",
+        summary=summary,
+        columns=("change", "path", "kind", "API changes", "in plan"),
+        rows=tuple(rows),
+        classes=("ptyplan-delta",),
+        empty=f"no changes under {delta.tree}/ between {delta.base} and {head}",
+    )

@@ -9,6 +9,7 @@ from sphinx_ptyplan.core.models import Finding, FindingKind
 from sphinx_ptyplan.core.tables import inventory_table
 
 if TYPE_CHECKING:
+    from sphinx_ptyplan.core.models import Inventory
     from sphinx_ptyplan.sphinx_ext.domain import Cite, Request
     from sphinx_ptyplan.sphinx_ext.engine import Outcome, Session
 
@@ -21,15 +22,13 @@ def _git_finding(exc: Exception, what: str) -> Finding:
     return Finding(FindingKind.GIT, f"{what}: {message}", code=code)
 
 
-def run_inventory(session: Session, request: Request, out: Outcome) -> None:
+def _scan(session: Session, request: Request, out: Outcome, tree: str) -> Inventory:
+    """Scan a tree for a request; note the dependency and report the scan's findings."""
     from sphinx_ptyplan.core.scan import scan_tree
 
     from sphinx_ptyplan.sphinx_ext.engine import Located
 
     here = (request.docname, request.lineno)
-    tree = request.opt("tree")
-    if tree is None:
-        return
     exclude = (*session.cfg.exclude, *request.opt("exclude", ()))
     out.deps.add(("tree", tree, tuple(exclude)))
     inv = scan_tree(
@@ -47,6 +46,17 @@ def run_inventory(session: Session, request: Request, out: Outcome) -> None:
     )
     for f in inv.findings:
         out.findings.append(Located(f, session.where(f, here)))
+    return inv
+
+
+def run_inventory(session: Session, request: Request, out: Outcome) -> None:
+    from sphinx_ptyplan.sphinx_ext.engine import Located
+
+    here = (request.docname, request.lineno)
+    tree = request.opt("tree")
+    if tree is None:
+        return
+    inv = _scan(session, request, out, tree)
     since = request.opt("since")
     new = None
     if since:
@@ -70,8 +80,95 @@ def run_inventory(session: Session, request: Request, out: Outcome) -> None:
     out.tables = (table,)
 
 
+def run_delta(session: Session, request: Request, out: Outcome) -> None:
+    from sphinx_ptyplan.core.compare import coverage, revision_delta
+    from sphinx_ptyplan.core.references import load_document
+    from sphinx_ptyplan.core.tables import coverage_tables, delta_table
+
+    from sphinx_ptyplan.sphinx_ext.engine import Located
+
+    here = (request.docname, request.lineno)
+    tree, plan = request.opt("tree"), request.opt("plan")
+    if tree is None or plan is None:
+        return
+    inv = _scan(session, request, out, tree)
+    if any(f.code in ("outside-root", "missing-path") for f in inv.findings):
+        return
+    out.deps.add(("file", plan))
+    out.deps.add(("rev", "HEAD"))  # the git stories of stale references
+    doc = load_document(session.root, plan)
+    for f in doc.problems:
+        f = _at_directive_if_missing(f)
+        out.findings.append(Located(f, session.where(f, here)))
+    cov = coverage(inv, doc, story=session.raw_stories)
+    for stale in cov.stale:
+        out.findings.append(Located(stale.finding, session.where(stale.finding, here)))
+    tables = coverage_tables(cov, plan_doc=session.doc_paths.get(plan))
+    base, head = request.opt("base"), request.opt("head")
+    if base:
+        snapshot = None
+        if base.endswith(".json"):
+            snapshot = _load_snapshot(session, base, out, here)
+            if snapshot is None:
+                out.tables = tables
+                return
+            out.deps.add(("file", base))
+        else:
+            out.deps.add(("rev", base))
+        if head:
+            out.deps.add(("rev", head))
+        try:
+            repo = session.repo() if snapshot is None else None
+        except Exception:
+            repo = None  # revision_delta reports why git is unavailable
+        delta = revision_delta(
+            session.root, tree, base, head, repo=repo, coverage=cov, cache=session.cache,
+            snapshot=snapshot, inventory=inv, max_file_bytes=session.cfg.max_file_bytes,
+        )
+        for f in delta.findings:
+            out.findings.append(Located(f, session.where(f, here)))
+        if not (delta.findings and not delta.rows):
+            tables = (*tables, delta_table(delta))
+    out.tables = tables
+
+
+def _at_directive_if_missing(f: Finding) -> Finding:
+    """A missing plan/spec is the directive's problem: report it at the directive."""
+    if f.code in ("missing-path", "outside-root"):
+        from dataclasses import replace
+
+        return replace(f, path=None, line=None)
+    return f
+
+
+def _load_snapshot(
+    session: Session, base: str, out: Outcome, here: tuple[str, int]
+) -> Inventory | None:
+    import json
+
+    from sphinx_ptyplan.core.paths import PathRefused, confine
+    from sphinx_ptyplan.core.scan import inventory_from_dict
+
+    from sphinx_ptyplan.sphinx_ext.engine import Located
+
+    try:
+        path = confine(session.root, base)
+        return inventory_from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except PathRefused as exc:
+        f = Finding(FindingKind.CONFIG, f"delta :base: {exc}", code="outside-root")
+    except FileNotFoundError:
+        f = Finding(FindingKind.CONFIG, f"delta :base: snapshot {base} does not exist "
+                    "(write one with `ptyplan inventory TREE --json > FILE`)", code="missing-path")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        f = Finding(FindingKind.PARSE, f"delta :base: snapshot {base} is not a usable "
+                    f"inventory snapshot: {exc}", code="bad-snapshot")
+    out.findings.append(Located(f, here))
+    return None
+
+
 RUNNERS: dict[str, Callable[[Session, Request, Outcome], None]] = {
     "inventory": run_inventory,
+    "delta": run_delta,
 }
 
 
@@ -88,7 +185,7 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
     from sphinx_ptyplan.sphinx_ext.engine import Located, Outcome
 
     index = session.index()
-    tops = index.top_levels()
+    tops = index.top_level
     outcomes: dict[str, Outcome] = {}
     for cite in cites:
         key = cite.id or ""

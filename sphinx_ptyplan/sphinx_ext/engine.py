@@ -107,6 +107,13 @@ class Session:
             )
         return self._index
 
+    def raw_stories(self, paths: Any) -> dict[str, Any]:
+        """GitRepo.path_stories, or {} without git."""
+        try:
+            return dict(self.repo().path_stories(list(paths)))
+        except Exception:
+            return {}
+
     def story(self, paths: list[str]) -> dict[str, str]:
         """Git's account of vanished paths ("renamed to X in abc1234 (date)"); {} without git."""
         try:

@@ -162,12 +162,24 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
         for located in domain.data["findings"][docname]:
             if located.finding.kind.value in suppressed.get(docname, ()):
                 continue
-            key = (located.finding.kind.value, located.finding.message, repr(located.location))
-            if key in seen:  # the same plan line seen from two pages is reported once
+            key = (located.finding.kind.value, _subject(located.finding.message),
+                   repr(located.location))
+            if key in seen:
+                # One reference, one warning: a plan line seen by a delta directive and by the
+                # literal check of the plan's own page (or from two pages) is reported once.
                 continue
             seen.add(key)
             warn_finding(located.finding, located.location)
     return []
+
+
+def _subject(message: str) -> str:
+    """What a finding is about: its leading backticked reference, else the whole message."""
+    if message.startswith("`"):
+        end = message.find("`", 1)
+        if end > 0:
+            return message[: end + 1]
+    return message
 
 
 def _page_suppressions(env: BuildEnvironment) -> dict[str, frozenset[str]]:
