@@ -112,6 +112,7 @@ class Coverage:
     covered: int
     by_package: int
     missing: int
+    problems: tuple[Finding, ...] = ()  # e.g. git could not tell the stories
 
     @property
     def percent(self) -> float:
@@ -127,7 +128,8 @@ class Coverage:
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        return tuple(s.finding for s in self.stale)
+        """Stale-reference findings, then problems met while comparing."""
+        return (*(s.finding for s in self.stale), *self.problems)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -347,7 +349,8 @@ def coverage(
         elif ref.path:
             _path_ref(tree, ref, cover, add_prefix, candidates)
 
-    found = _stale(tree, plan.path, candidates, story)
+    problems: list[Finding] = []
+    found = _stale(tree, plan.path, candidates, story, problems)
     stale = tuple(s for s, _ in found)
     # A plan naming a module by a name it had before a rename still covers it.
     for s, renamed in found:
@@ -384,7 +387,17 @@ def coverage(
         covered=counts[COVERED],
         by_package=counts[BY_PACKAGE],
         missing=counts[MISSING],
+        problems=tuple(problems),
     )
+
+
+def _git_finding(exc: Exception) -> Finding:
+    """A ``GIT`` finding for a :class:`gitrepo.GitError` (or an unexpected git failure)."""
+    code = getattr(exc, "code", None)
+    message = getattr(exc, "message", None)
+    if not isinstance(code, str) or not isinstance(message, str):
+        code, message = "failed", f"git failed: {type(exc).__name__}: {exc}"
+    return Finding(FindingKind.GIT, message, code=code)
 
 
 def _sections(refs: Sequence[Reference]) -> tuple[tuple[str, str | None, int], ...]:
@@ -557,12 +570,16 @@ def _stale(
     plan_path: str,
     candidates: Sequence[_Candidate],
     story: StoryFn | None,
+    problems: list[Finding],
 ) -> list[tuple[StaleRef, Reference | None]]:
     """Stale references, each with the reference rewritten to its new name when renamed."""
     questions = list(dict.fromkeys(q for c in candidates for q in c.questions))
     stories: Mapping[str, StoryLike] = {}
     if story is not None and questions:
-        stories = story(questions)
+        try:
+            stories = story(questions)
+        except Exception as exc:  # GitError and any git surprise: report, keep going
+            problems.append(_git_finding(exc))
     out: list[tuple[StaleRef, Reference | None]] = []
     for c in candidates:
         asked = next((q for q in c.questions if _told(stories.get(q))), None)
@@ -865,7 +882,9 @@ def revision_delta(
         else:
             _git_delta(repo, root, state, cache, in_plan, max_file_bytes)
     except GitError as exc:
-        state.findings.append(Finding(FindingKind.GIT, exc.message, code=exc.code or "failed"))
+        state.findings.append(_git_finding(exc))
+    except (OSError, ValueError, LookupError) as exc:  # git output we did not expect
+        state.findings.append(_git_finding(exc))
     return state.result()
 
 
@@ -937,7 +956,7 @@ def _git_delta(
         try:
             apis = _api_changes(repo, root, state, pairs, cache, max_bytes)
         except GitError as exc:  # rows stay useful without their API diffs
-            state.findings.append(Finding(FindingKind.GIT, exc.message, code=exc.code or "failed"))
+            state.findings.append(_git_finding(exc))
     for status, ch in sorted(kept, key=lambda k: _norm_path(k[1].path)):
         path = _norm_path(ch.path)
         old = _norm_path(ch.old_path) if ch.old_path and status == "renamed" else None

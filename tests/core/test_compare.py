@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sphinx_ptyplan.core.compare import Coverage, coverage, revision_delta
-from sphinx_ptyplan.core.gitrepo import GitRepo
+from sphinx_ptyplan.core.gitrepo import GitError, GitRepo
 from sphinx_ptyplan.core.models import (
     EntryKind,
     FindingKind,
@@ -380,6 +380,19 @@ def test_in_tree_stale_without_story_callback(inventory: Inventory) -> None:
         stale.finding.message
         == "`ptycho_torch/gone/`: no folder `ptycho_torch/gone` in ptycho_torch"
     )
+
+
+def test_story_failure_is_a_finding_not_an_exception(inventory: Inventory) -> None:
+    def broken(paths: Sequence[str]) -> Mapping[str, Story]:
+        raise GitError("shallow", "the clone is too shallow to tell what happened")
+
+    plan = Plan(PLAN, (p("ptycho_torch/gone.py", 3), p("ptychopinn_torch/model.py", 4)))
+    cov = coverage(inventory, plan, story=broken)
+    (stale,) = cov.stale  # in-tree still reported; outside needs git's word
+    assert stale.story is None and stale.finding.code == "missing-path"
+    (problem,) = cov.problems
+    assert (problem.kind, problem.code) == (FindingKind.GIT, "shallow")
+    assert cov.findings == (stale.finding, problem)
 
 
 def test_attr_references_and_empty_inventory(tmp_path: Path) -> None:
