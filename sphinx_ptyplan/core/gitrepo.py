@@ -503,16 +503,17 @@ class GitRepo:
             rel = rel_posix(workdir, real_root)
             if rel == ".." or rel.startswith("../"):
                 raise GitError("not-a-repo", f"{root} is not inside the work tree {workdir}")
-            self = cls(repo, real_root, workdir, rel + "/" if rel else "")
-            out = self._run("rev_parse", "--is-shallow-repository", "--show-object-format")
+            opened = cls(repo, real_root, workdir, rel + "/" if rel else "")
+            # one process: checks that git runs and accepts the repository (safe.directory)
+            out = opened._run("rev_parse", "--is-shallow-repository", "--show-object-format")
         except GitError:
             repo.close()
             raise
         lines = _dec(out).split()
-        self._shallow = bool(lines) and lines[0] == "true"
+        opened._shallow = bool(lines) and lines[0] == "true"
         if len(lines) > 1 and lines[1] == "sha256":
-            self._hexlen = 64
-        return self
+            opened._hexlen = 64
+        return opened
 
     def refresh(self) -> None:
         """Forget what depends on the working tree (call between builds of a long session).
@@ -559,6 +560,9 @@ class GitRepo:
                 code, err = "not-a-repo", err + " (add it with `git config --global --add "
                 err += f"safe.directory {self.workdir}`)"
             raise GitError(code, f"git {name} failed in {self.workdir}: {err}") from exc
+        except (gitmod.exc.GitError, OSError) as exc:
+            code = "no-git" if isinstance(exc, OSError) else "failed"
+            raise GitError(code, f"cannot run git {cmd.replace('_', '-')}: {exc}") from exc
         assert isinstance(out, bytes)
         return out
 
@@ -1179,9 +1183,9 @@ class GitRepo:
                 flush()
                 old, new, hunks, binary = None, None, [], False
             elif line.startswith(b"rename from "):
-                old = self._full_from(_unquote(line[12:]))
+                old = _dec(_unquote(line[12:]))
             elif line.startswith(b"rename to "):
-                new = self._full_from(_unquote(line[10:]))
+                new = _dec(_unquote(line[10:]))
             elif line.startswith(b"--- "):
                 raw = _header_path(line[4:])
                 if raw.startswith(b"a/"):
@@ -1202,10 +1206,6 @@ class GitRepo:
                     skip = b + d
         flush()
         return result
-
-    @staticmethod
-    def _full_from(raw: bytes) -> str:
-        return _dec(raw)
 
     # ---------------------------------------------------------------- ignored files
 
