@@ -1,0 +1,642 @@
+"""The ``ptyplan`` command line: the directives' tables and checks from a terminal or CI.
+
+The CLI uses the core only (importing it never imports Sphinx). Every command shares its
+option names and meanings with the matching directive; defaults come from the
+``[tool.ptyplan]`` table of ``pyproject.toml`` (the ``ptyplan_*`` Sphinx values without the
+prefix).
+
+Exit codes:
+
+``0``
+    clean: the command ran and found nothing to report;
+``1``
+    findings: at least one finding (stale reference, parse problem, ...) was reported;
+``2``
+    usage error (unknown command or option, bad value), configuration error, git error,
+    missing path or a path outside the root, unwritable output.
+
+Commands live in :data:`COMMANDS` (name -> :class:`Command`); a new command is one
+:class:`Command` whose ``run`` returns a :class:`Result` and :func:`register`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sphinx_ptyplan import __version__
+from sphinx_ptyplan.core.models import Finding
+from sphinx_ptyplan.core.report import (
+    Payload,
+    finding_line,
+    findings_github,
+    to_json,
+    to_markdown,
+    to_sarif,
+)
+from sphinx_ptyplan.core.tables import INVENTORY_COLUMNS, Table, split_list
+
+__all__ = [
+    "COMMANDS",
+    "EXIT_CLEAN",
+    "EXIT_FINDINGS",
+    "EXIT_USAGE",
+    "Command",
+    "Context",
+    "Result",
+    "Settings",
+    "UsageError",
+    "find_root",
+    "load_settings",
+    "main",
+    "register",
+]
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+FORMATS = ("markdown", "json", "github", "sarif")
+
+_EPILOG = """\
+exit codes:
+  0  clean: nothing to report
+  1  findings were reported (stale references, parse problems, ...)
+  2  usage or configuration error, git error, missing path, unwritable output
+
+Paths are relative to the current folder when it is inside the root, else to the root.
+Defaults come from [tool.ptyplan] in pyproject.toml (the ptyplan_* Sphinx values without
+the prefix)."""
+
+
+class UsageError(Exception):
+    """A problem with how ptyplan was called or configured: one line, exit code 2."""
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class Settings:
+    """``[tool.ptyplan]``: the ``ptyplan_*`` configuration values without their prefix."""
+
+    root: str | None = None
+    roots: dict[str, str] = field(default_factory=dict)
+    check_literals: bool = True
+    drift: bool = True
+    source_url: str | None = None
+    source_revision: str = "HEAD"
+    external: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_file_bytes: int = 5_000_000
+    jobs: int = 0
+
+
+def _check(key: str, value: Any) -> Any:
+    """Validate one ``[tool.ptyplan]`` value; return it in :class:`Settings` form."""
+
+    def bad(want: str) -> UsageError:
+        return UsageError(f"[tool.ptyplan] {key} must be {want}, not {value!r}")
+
+    if key in ("root", "source_url"):
+        if not isinstance(value, str) or not value:
+            raise bad("a non-empty string")
+        if key == "source_url" and "{path}" not in value:
+            raise bad("a URL template containing '{path}'")
+        return value
+    if key == "source_revision":
+        if not isinstance(value, str) or not value:
+            raise bad("a non-empty string")
+        return value
+    if key in ("check_literals", "drift"):
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if key in ("external", "exclude"):
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            raise bad("a list of strings")
+        return tuple(value)
+    if key in ("max_file_bytes", "jobs"):
+        low = 1 if key == "max_file_bytes" else 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise bad(f"a whole number >= {low}")
+        return value
+    if key == "roots":
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and k and isinstance(v, str) for k, v in value.items()
+        ):
+            raise bad("a table of names to folders")
+        return dict(value)
+    raise AssertionError(key)  # pragma: no cover - keys are checked before
+
+
+def load_settings(path: Path) -> Settings:
+    """Read ``[tool.ptyplan]`` from a pyproject.toml; a missing table gives the defaults.
+
+    :raises UsageError: unreadable file, invalid TOML, unknown key or wrong value type.
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise UsageError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"config {path} is not valid TOML: {exc}") from None
+    table = data.get("tool", {}).get("ptyplan", {})
+    if not isinstance(table, dict):
+        raise UsageError(f"config {path}: [tool.ptyplan] must be a table")
+    known = [f.name for f in fields(Settings)]
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known:
+            hint = (
+                f" (write {key.removeprefix('ptyplan_')!r})" if key.startswith("ptyplan_") else ""
+            )
+            raise UsageError(
+                f"config {path}: unknown key {key!r} in [tool.ptyplan]{hint}; "
+                f"known: {', '.join(known)}"
+            )
+        values[key] = _check(key, value)
+    return Settings(**values)
+
+
+def find_root(start: Path) -> Path:
+    """The git work tree holding ``start`` (the nearest folder with ``.git``), else ``start``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+# --------------------------------------------------------------------------- context
+
+
+class Context:
+    """What every command gets: the root, the settings, and lazily opened git."""
+
+    def __init__(
+        self, root: Path, settings: Settings, *, fmt: str, config: Path | None, argv: list[str]
+    ) -> None:
+        self.root = root
+        self.settings = settings
+        self.format = fmt
+        self.config = config
+        self.argv = argv
+        self._repo: Any = None
+        self._repo_error: Exception | None = None
+        self._ignored: dict[str, Callable[[str], bool] | None] = {}
+
+    def repo(self) -> Any:
+        """The :class:`~sphinx_ptyplan.core.gitrepo.GitRepo` of the root, opened once.
+
+        :raises GitError: when git cannot be used here (cached).
+        """
+        from sphinx_ptyplan.core.gitrepo import GitRepo
+
+        if self._repo is None and self._repo_error is None:
+            try:
+                self._repo = GitRepo.open(self.root)
+            except Exception as exc:  # GitError, or GitPython surprises on odd clones
+                self._repo_error = exc
+        if self._repo is None:
+            assert self._repo_error is not None
+            raise self._repo_error
+        return self._repo
+
+    def ignored(self, tree: str) -> Callable[[str], bool] | None:
+        """The .gitignore predicate for a tree (None outside git), as in the docs build."""
+        if tree not in self._ignored:
+            try:
+                self._ignored[tree] = self.repo().ignored(tree)
+            except Exception:
+                self._ignored[tree] = None
+        return self._ignored[tree]
+
+    @property
+    def jobs(self) -> int:
+        return self.settings.jobs or (os.cpu_count() or 1)
+
+    def source_revision(self) -> str:
+        """``source_revision`` as a sha when git knows it, else as written."""
+        rev = self.settings.source_revision
+        try:
+            return str(self.repo().fingerprint([rev])[0] or rev)
+        except Exception:
+            return rev
+
+    def path(self, value: str, what: str = "path", *, must_exist: bool = True) -> str:
+        """A path argument as a root-relative POSIX path ("" for the root itself).
+
+        Relative paths are taken from the current folder when it is inside the root (so
+        shell completion works), else from the root. Paths outside the root are refused.
+
+        :raises UsageError: outside the root, or missing when ``must_exist``.
+        """
+        from sphinx_ptyplan.core.paths import PathRefused, confine, rel_posix
+
+        if not value.strip():
+            raise UsageError(f"empty {what}")
+        given = Path(value)
+        if not given.is_absolute():
+            cwd = Path.cwd().resolve()
+            base = cwd if cwd == self.root or self.root in cwd.parents else self.root
+            given = base / given
+        full = Path(os.path.normpath(given))
+        if full != self.root and self.root not in full.parents:
+            full = given.resolve()  # e.g. reached through a symlinked parent folder
+        if full != self.root and self.root not in full.parents:
+            raise UsageError(f"{what} {value!r} is outside the root {self.root}")
+        rel = rel_posix(self.root, full)
+        if rel:
+            try:
+                target = confine(self.root, rel)
+            except PathRefused as exc:
+                raise UsageError(f"{what} {value!r}: {exc}") from None
+            if must_exist and not target.exists():
+                raise UsageError(f"{what} {value!r} does not exist (root: {self.root})")
+        return rel
+
+    def close(self) -> None:
+        if self._repo is not None:
+            self._repo.close()
+            self._repo = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a command produced. ``text``, when set, replaces the formatted document on
+    stdout (e.g. ``inventory --json``); findings then go to stderr."""
+
+    kind: str
+    tables: tuple[Table, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    text: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: ``add_arguments`` declares its options, ``run`` does the work."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[Context, argparse.Namespace], Result]
+    description: str = ""
+
+
+#: The subcommands by name; :func:`register` adds one.
+COMMANDS: dict[str, Command] = {}
+
+
+def register(command: Command) -> Command:
+    COMMANDS[command.name] = command
+    return command
+
+
+# --------------------------------------------------------------------------- option types
+
+
+def _revision(value: str) -> str:
+    """A revision option, validated before it can reach git (``-x`` is refused)."""
+    from sphinx_ptyplan.core.gitrepo import GitError, validate_revision
+
+    try:
+        return validate_revision(value)
+    except GitError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _depth(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, not {value!r}")
+    return number
+
+
+def _globs(value: str) -> tuple[str, ...]:
+    return split_list(value)
+
+
+def _columns(value: str) -> tuple[str, ...]:
+    cols = split_list(value)
+    for c in cols:
+        if c not in INVENTORY_COLUMNS:
+            raise argparse.ArgumentTypeError(
+                f"unknown column {c!r} (known: {', '.join(INVENTORY_COLUMNS)})"
+            )
+    return cols
+
+
+# --------------------------------------------------------------------------- inventory
+
+
+def _inventory_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("tree", metavar="TREE", help="folder (or file) to inventory")
+    p.add_argument(
+        "--since",
+        metavar="REV",
+        type=_revision,
+        help="mark rows added since this git revision (a 'new' column)",
+    )
+    p.add_argument(
+        "--highlight",
+        metavar="GLOBS",
+        type=_globs,
+        default=(),
+        help="comma-separated globs marking high-impact rows (e.g. 'api/,reassembly_*')",
+    )
+    p.add_argument(
+        "--notebooks",
+        choices=("informational", "exclude"),
+        default="informational",
+        help="list notebooks (path and first heading) or leave them out",
+    )
+    p.add_argument(
+        "--assets",
+        metavar="GLOBS",
+        type=_globs,
+        default=(),
+        help="also list other files matching these globs",
+    )
+    p.add_argument("--maxdepth", metavar="N", type=_depth, help="list rows at most N folders deep")
+    p.add_argument(
+        "--include", metavar="GLOBS", type=_globs, default=(), help="only list matching paths"
+    )
+    p.add_argument(
+        "--exclude",
+        metavar="GLOBS",
+        type=_globs,
+        default=(),
+        help="leave out matching paths (on top of [tool.ptyplan] exclude and the defaults)",
+    )
+    p.add_argument(
+        "--columns",
+        metavar="COLS",
+        type=_columns,
+        default=(),
+        help=f"columns to show, of: {', '.join(INVENTORY_COLUMNS)}",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="write the inventory snapshot (JSON, usable later as a delta base) instead",
+    )
+
+
+def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan inventory TREE``: the same table as the ``ptyplan-inventory`` directive."""
+    from sphinx_ptyplan.core.scan import inventory_to_dict, scan_tree
+    from sphinx_ptyplan.core.tables import inventory_table
+
+    tree = ctx.path(args.tree, "tree")
+    since: str | None = args.since
+    new = None
+    if since:
+        new = ctx.repo().added_since(since, [tree])
+    inv = scan_tree(
+        ctx.root,
+        tree,
+        include=args.include,
+        exclude=(*ctx.settings.exclude, *args.exclude),
+        maxdepth=args.maxdepth,
+        notebooks=args.notebooks,
+        assets=args.assets,
+        max_file_bytes=ctx.settings.max_file_bytes,
+        ignored=ctx.ignored(tree),
+        jobs=ctx.jobs,
+    )
+    table = inventory_table(
+        inv, new=new, highlight=args.highlight, columns=args.columns, since=since
+    )
+    text = None
+    if args.json:
+        text = json.dumps(inventory_to_dict(inv), indent=2, ensure_ascii=False) + "\n"
+    return Result(
+        "inventory",
+        (table,),
+        inv.findings,
+        text=text,
+        meta={"tree": tree, "since": since},
+    )
+
+
+register(
+    Command(
+        "inventory",
+        "module inventory of a tree (packages, modules, notebooks, symbols)",
+        _inventory_arguments,
+        run_inventory,
+        description="Print the module inventory of TREE, the table of the ptyplan-inventory "
+        "directive. Options mean the same as the directive's.",
+    )
+)
+
+
+# --------------------------------------------------------------------------- parser
+
+
+class _ArgError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and no ``sys.exit`` (``main`` returns the code)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _ArgError(f"{self.prog}: error: {message} (see '{self.prog} --help')")
+
+
+def _global_options(p: argparse.ArgumentParser, *, suppress: bool) -> None:
+    def default(value: Any) -> Any:
+        return argparse.SUPPRESS if suppress else value
+
+    p.add_argument(
+        "--root",
+        metavar="DIR",
+        default=default(None),
+        help="folder that paths are relative to and nothing outside of is read "
+        "(default: [tool.ptyplan] root, else the git work tree of the current folder, "
+        "else the current folder)",
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=default("markdown"),
+        help="output: Markdown tables (findings on stderr), JSON, GitHub annotations "
+        "or SARIF 2.1.0 (default: markdown)",
+    )
+    p.add_argument(
+        "--config",
+        metavar="PYPROJECT",
+        default=default(None),
+        help="pyproject.toml whose [tool.ptyplan] table gives defaults "
+        "(default: ROOT/pyproject.toml when present)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        default=default(None),
+        help="write the output to FILE (atomically) instead of stdout",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ptyplan",
+        description="Keep planning and spec documents honest against the code they describe.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ptyplan {__version__}")
+    _global_options(parser, suppress=False)
+    common = _Parser(add_help=False)
+    _global_options(common, suppress=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for cmd in COMMANDS.values():
+        p = sub.add_parser(
+            cmd.name,
+            help=cmd.help,
+            description=cmd.description or cmd.help,
+            parents=[common],
+            epilog=_EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        cmd.add_arguments(p)
+    return parser
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _context(args: argparse.Namespace, argv: list[str]) -> Context:
+    config = Path(args.config).resolve() if args.config else None
+    if config is not None and not config.is_file():
+        raise UsageError(f"config file {args.config!r} does not exist")
+    if args.root is not None:
+        root = Path(args.root).resolve()
+        if not root.is_dir():
+            raise UsageError(f"--root {args.root!r} is not a folder")
+    else:
+        root = find_root(Path.cwd())
+    if config is None and (root / "pyproject.toml").is_file():
+        config = root / "pyproject.toml"
+    settings = load_settings(config) if config is not None else Settings()
+    if args.root is None and settings.root is not None and config is not None:
+        root = (config.parent / settings.root).resolve()
+        if not root.is_dir():
+            raise UsageError(f"[tool.ptyplan] root {settings.root!r} is not a folder ({root})")
+    return Context(root, settings, fmt=args.format, config=config, argv=argv)
+
+
+def _document(ctx: Context, result: Result) -> str:
+    if result.text is not None:
+        return result.text
+    fmt = ctx.format
+    if fmt == "json":
+        payload = Payload(result.tables, result.findings, ctx.root.as_posix(), result.meta)
+        return to_json(payload, kind=result.kind)
+    if fmt == "sarif":
+        log = to_sarif(result.findings, root=ctx.root, tool_version=__version__)
+        return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "github":
+        return findings_github(result.findings, ctx.root, workspace=_workspace())
+    source_url = ctx.settings.source_url
+    revision = ctx.source_revision() if source_url else "HEAD"
+    return to_markdown(result.tables, source_url=source_url, revision=revision)
+
+
+def _workspace() -> str | None:
+    return os.environ.get("GITHUB_WORKSPACE") or None
+
+
+def _stderr_findings(ctx: Context, result: Result) -> str:
+    """Findings for stderr: with Markdown output, or when stdout holds a raw ``text``."""
+    if ctx.format == "github" and result.text is not None:
+        return findings_github(result.findings, ctx.root, workspace=_workspace())
+    if ctx.format == "markdown" or result.text is not None:
+        return "".join(finding_line(f) + "\n" for f in result.findings)
+    return ""
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (all or nothing).
+
+    :raises UsageError: when the folder is missing or not writable.
+    """
+    folder = path.parent
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``ptyplan``; return the exit code (0 clean, 1 findings, 2 usage/git error)."""
+    from sphinx_ptyplan.core.gitrepo import GitError
+
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except _ArgError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    ctx: Context | None = None
+    try:
+        ctx = _context(args, args_list)
+        result = COMMANDS[args.command].run(ctx, args)
+        document = _document(ctx, result)
+        if args.output:
+            write_atomic(Path(args.output), document)
+        else:
+            sys.stdout.write(document)
+            sys.stdout.flush()
+        sys.stderr.write(_stderr_findings(ctx, result))
+    except UsageError as exc:
+        print(f"ptyplan: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except GitError as exc:
+        print(f"ptyplan: git error: {' '.join(exc.message.split())}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # a bug: say so, but never let CI read it as "findings" (1)
+        import traceback
+
+        traceback.print_exc()
+        print(
+            f"ptyplan: internal error: {type(exc).__name__}: {exc} (please report this)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    finally:
+        if ctx is not None:
+            ctx.close()
+    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
