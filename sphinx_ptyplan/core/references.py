@@ -316,6 +316,8 @@ def _classify_item(item: str) -> ClassifiedRef | None:
     m = _DOTTED_RE.match(text)
     if m and m.group("sig") is not None:
         text = m.group("name")
+    elif text.endswith("()"):
+        text = text[:-2]  # ``path.py:func()``
     if _PLACEHOLDER_RE.search(text) or "(" in text or ")" in text:
         return None
     pm = _PATH_RE.match(text)
@@ -608,9 +610,13 @@ def _markdown() -> Any:
     return _md_parser
 
 
+def _order(event: tuple[int, int, int, str, str | None], order: list[tuple[int, int]]) -> int:
+    return order.index((event[1], event[2]))
+
+
 def _md_inline_codes(
     tok: Any,
-) -> tuple[list[tuple[str, int, str | None]], str, list[tuple[str, int]]]:
+) -> tuple[list[tuple[str, int, str | None]], str, list[tuple[str, int]], list[tuple[int, int]]]:
     """Code spans (text, exact line, role name), plain text and link hrefs (href, line) of an
     inline token; lines count the soft/hard breaks before each child."""
     base = tok.map[0] + 1 if tok.map else 1
@@ -619,6 +625,7 @@ def _md_inline_codes(
     out: list[tuple[str, int, str | None]] = []
     plain: list[str] = []
     links: list[tuple[str, int]] = []
+    order: list[tuple[int, int]] = []  # (0 code | 1 link, index) in child order
     for child in tok.children or ():
         if child.type in ("softbreak", "hardbreak"):
             breaks += 1
@@ -628,15 +635,17 @@ def _md_inline_codes(
             plain.append(child.content)
         elif child.type == "code_inline":
             rm = _MD_ROLE_RE.search(prev_text)
+            order.append((0, len(out)))
             out.append((child.content, base + breaks, rm.group(1) if rm else None))
             prev_text = ""
         else:
             if child.type == "link_open":
                 href = child.attrGet("href")
                 if isinstance(href, str):
+                    order.append((1, len(links)))
                     links.append((href, base + breaks))
             prev_text = ""
-    return out, "".join(plain), links
+    return out, "".join(plain), links, order
 
 
 def _parse_markdown(text: str, col: _Collector) -> None:
@@ -674,7 +683,7 @@ def _parse_markdown(text: str, col: _Collector) -> None:
         elif t == "table_open":
             owner = None
             if i >= 2 and tokens[i - 2].type == "inline":
-                codes, plain, _links = _md_inline_codes(tokens[i - 2])
+                codes, plain, _links, _order_ = _md_inline_codes(tokens[i - 2])
                 found = _owner_from([c for c, _, r in codes if r is None], plain)
                 if found is not None:
                     m = tokens[i - 2].map
@@ -693,15 +702,18 @@ def _parse_markdown(text: str, col: _Collector) -> None:
         elif t in ("td_open", "th_open"):
             col_index += 1
         elif t == "inline":
-            codes, plain, links = _md_inline_codes(tok)
+            codes, plain, links, order = _md_inline_codes(tok)
             line0 = tok.map[0] + 1 if tok.map else 1
-            for code, line, role in codes:
-                if role is None:
-                    col.span(code, line, "code")
+            # code spans and links in document order
+            events = [(line, 0, n, code, role) for n, (code, line, role) in enumerate(codes)]
+            events += [(line, 1, n, href, "") for n, (href, line) in enumerate(links)]
+            for line, is_link, _n, text_, role in sorted(events, key=lambda e: _order(e, order)):
+                if is_link:
+                    col.link(text_, line)
+                elif role is None:
+                    col.span(text_, line, "code")
                 elif _is_code_role(role):
-                    col.span(_role_target(code), line, "role")
-            for href, line in links:
-                col.link(href, line)
+                    col.span(_role_target(text_), line, "role")
             children = [c for c in (tok.children or ()) if c.type != "text" or c.content.strip()]
             lead = _leading_codes([(c.type == "code_inline", c.content) for c in children])
             first_code = lead[0] if lead else None
