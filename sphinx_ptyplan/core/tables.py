@@ -16,6 +16,7 @@ from sphinx_ptyplan.core.models import EntryKind, Inventory, ModuleEntry, Symbol
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.compare import Coverage, RevisionDelta
+    from sphinx_ptyplan.core.spechits import SpecHits
 
 __all__ = [
     "INVENTORY_COLUMNS",
@@ -24,6 +25,7 @@ __all__ = [
     "coverage_tables",
     "delta_table",
     "inventory_table",
+    "spechits_tables",
     "matches_any",
     "split_list",
     "symbol_summary",
@@ -302,3 +304,88 @@ def delta_table(delta: RevisionDelta) -> Table:
         classes=("ptyplan-delta",),
         empty=f"no changes under {delta.tree}/ between {delta.base} and {head}",
     )
+
+
+# -- ptyplan-spec-hits ------------------------------------------------------------------
+
+_PROBLEMS = ("stale", "ambiguous")
+
+
+def spechits_tables(hits: SpecHits, *, show: str = "all", since: str | None = None) -> tuple[Table, ...]:
+    """The spec's references with their resolution, the schema checks, the touchpoints."""
+    counts: dict[str, int] = {}
+    rows = []
+    for res in hits.rows:
+        status = res.status.value
+        counts[status] = counts.get(status, 0) + 1
+        if show == "problems" and status not in _PROBLEMS:
+            continue
+        if res.path and status == "resolved":
+            where = f"{res.path}:{res.line}" if res.line else res.path
+            target = Cell(where, code=True, path=res.path, line=res.line)
+        elif res.candidates:
+            label = "candidates" if status == "ambiguous" else "did you mean"
+            target = Cell(f"{label}: {', '.join(res.candidates)}")
+        else:
+            target = Cell(res.message if status != "external" else "outside the tree")
+        rows.append((
+            Cell(str(res.ref.doc_line)),
+            Cell(res.ref.text, code=True),
+            Cell(res.target_kind or res.ref.kind.value),
+            Cell(status, status=status),
+            target,
+        ))
+    order = ("resolved", "external", "ambiguous", "stale")
+    summary = f"{len(hits.rows)} code references in {hits.spec}: " + ", ".join(
+        f"{counts.get(s, 0)} {s}" for s in order
+    )
+    tables = [Table(
+        title=f"Spec hits of {hits.spec}",
+        summary=summary + (" (showing problems only)" if show == "problems" else ""),
+        columns=("spec line", "reference", "kind", "status", "resolves to"),
+        rows=tuple(rows),
+        classes=("ptyplan-spec-hits",),
+        empty="no stale or ambiguous references" if show == "problems" else "no references",
+    )]
+    if hits.schema:
+        schema_rows = tuple(
+            (
+                Cell(str(c.doc_line)),
+                Cell(c.owner, code=True, path=c.owner_path, line=c.owner_line),
+                Cell(", ".join(f"{n} (line {ln})" for n, ln in c.missing_in_code),
+                     status="schema" if c.missing_in_code else None),
+                Cell(", ".join(c.undocumented)),
+            )
+            for c in hits.schema
+        )
+        bad = sum(1 for c in hits.schema if c.missing_in_code)
+        tables.append(Table(
+            title="Schema check of the spec's field lists",
+            summary=f"{len(hits.schema)} field lists compared with their dataclasses; "
+                    f"{bad} name fields the code does not have",
+            columns=("spec line", "class", "in the spec, not in the code",
+                     "in the code, not in the spec"),
+            rows=schema_rows,
+            classes=("ptyplan-schema",),
+        ))
+    touch_rows = tuple(
+        (
+            Cell(t.module_path, code=True, path=t.module_path),
+            Cell(", ".join(sorted({str(r.ref.doc_line) for r in t.refs}, key=int))),
+            Cell(str(len(t.refs))),
+            Cell("changed" if t.changed_since else "", status="new" if t.changed_since else None),
+        )
+        for t in hits.touchpoints
+    )
+    changed = sum(1 for t in hits.touchpoints if t.changed_since)
+    tables.append(Table(
+        title="Spec touchpoints",
+        summary=f"{len(touch_rows)} modules referenced by the spec"
+                + (f"; {changed} changed since {since}" if since else ""),
+        columns=("module", "spec lines", "references", f"changed since {since}" if since
+                 else "changed"),
+        rows=touch_rows,
+        classes=("ptyplan-touchpoints",),
+        empty="the spec references no module of the tree",
+    ))
+    return tuple(tables)

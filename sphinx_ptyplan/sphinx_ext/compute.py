@@ -132,6 +132,40 @@ def run_delta(session: Session, request: Request, out: Outcome) -> None:
     out.tables = tables
 
 
+def run_spec_hits(session: Session, request: Request, out: Outcome) -> None:
+    from sphinx_ptyplan.core.spechits import spec_hits
+    from sphinx_ptyplan.core.tables import spechits_tables
+
+    from sphinx_ptyplan.sphinx_ext.engine import Located
+
+    here = (request.docname, request.lineno)
+    spec = request.opt("spec")
+    if spec is None:
+        return
+    trees = tuple(request.opt("trees", ()))
+    out.deps.add(("file", spec))
+    for tree in trees or ("",):
+        out.deps.add(("tree", tree, tuple(session.cfg.exclude)))
+    out.deps.add(("rev", "HEAD"))
+    changed: frozenset[str] = frozenset()
+    since = request.opt("since")
+    if since:
+        out.deps.add(("rev", since))
+        try:
+            changes = session.repo().changes(since, None, list(trees))
+            changed = frozenset(c.path for c in changes if c.status != "D")
+        except Exception as exc:
+            out.findings.append(Located(_git_finding(exc, f"spec-hits :since: {since}"), here))
+    hits = spec_hits(
+        session.root, spec, trees=trees, index=session.index(trees), changed=changed,
+        strict=request.opt("strict", False), story=session.story,
+    )
+    for f in hits.findings:
+        f = _at_directive_if_missing(f)
+        out.findings.append(Located(f, session.where(f, here)))
+    out.tables = spechits_tables(hits, show=request.opt("show", "all"), since=since)
+
+
 def _at_directive_if_missing(f: Finding) -> Finding:
     """A missing plan/spec is the directive's problem: report it at the directive."""
     if f.code in ("missing-path", "outside-root"):
@@ -169,6 +203,7 @@ def _load_snapshot(
 RUNNERS: dict[str, Callable[[Session, Request, Outcome], None]] = {
     "inventory": run_inventory,
     "delta": run_delta,
+    "spec-hits": run_spec_hits,
 }
 
 
@@ -184,7 +219,7 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
 
     from sphinx_ptyplan.sphinx_ext.engine import Located, Outcome
 
-    index = session.index()
+    index = session.index(())
     tops = index.top_level
     outcomes: dict[str, Outcome] = {}
     for cite in cites:

@@ -97,15 +97,19 @@ class Session:
                 self._ignored[tree] = None
         return self._ignored[tree]
 
-    def index(self) -> Any:
-        """The code index of the root (parses on demand through the parse cache)."""
+    def index(self, code_roots: tuple[str, ...] = ()) -> Any:
+        """The code index of the root for these code roots (one per build, parses on demand
+        through the parse cache)."""
         if self._index is None:
+            self._index = {}
+        if code_roots not in self._index:
             from sphinx_ptyplan.core.resolve import CodeIndex
 
-            self._index = CodeIndex(
-                self.root, cache=self.cache, ignored=self.ignored(""), external=self.cfg.external
+            self._index[code_roots] = CodeIndex(
+                self.root, code_roots=code_roots, cache=self.cache, ignored=self.ignored(""),
+                external=self.cfg.external,
             )
-        return self._index
+        return self._index[code_roots]
 
     def raw_stories(self, paths: Any) -> dict[str, Any]:
         """GitRepo.path_stories, or {} without git."""
