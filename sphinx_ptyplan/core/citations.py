@@ -1,0 +1,435 @@
+"""A document's citations -> existence, range and drift checks (blame once, one diff per commit)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .models import Finding, FindingKind, Reference, RefKind, Resolution, Status
+from .paths import PathRefused, confine
+from .references import SOURCE_SUFFIXES, is_external_path, references_in
+
+if TYPE_CHECKING:
+    from .gitrepo import CommitInfo, GitRepo, LineMap
+    from .resolve import CodeIndex
+
+__all__ = ["CitationCheck", "CitationReport", "check_citations", "citation_refs"]
+
+#: Kinds a plain inline literal is checked for (a role checks every kind).
+_LITERAL_KINDS = (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL)
+_NUMS_RE = re.compile(r"^(:L?|#L)(\d+)(?:([-–]L?)(\d+))?")
+_SHOWN = 70  # characters of a source line shown in a drift message
+
+
+@dataclass(frozen=True)
+class CitationCheck:
+    """One checked reference: how it resolved and what is wrong with it.
+
+    ``findings`` holds the resolver's STALE/AMBIGUOUS finding and the DRIFT finding, all
+    located at the citing line of the document. ``replacement`` is the exact new text of
+    the reference when what it names moved unchanged (a line citation whose lines moved,
+    possibly with a renamed file; a path to a renamed file); ``fix`` applies only these.
+    """
+
+    ref: Reference
+    resolution: Resolution
+    findings: tuple[Finding, ...] = ()
+    replacement: str | None = None
+
+
+@dataclass(frozen=True)
+class CitationReport:
+    """The checks of one document; ``git_problem`` says why drift could not run (or None)."""
+
+    checks: tuple[CitationCheck, ...]
+    git_problem: Finding | None = None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every finding of every check, in document order (``git_problem`` not included)."""
+        return tuple(f for c in self.checks for f in c.findings)
+
+
+# ------------------------------------------------------------------------- what is checked
+
+
+def _inside_root(path: str, tops: frozenset[str]) -> bool:
+    """A literal cites the root when its first folder is a top-level folder of the root, or
+    it is a bare file name with a source suffix (resolved by a unique match)."""
+    if not path or is_external_path(path):
+        return False
+    first, sep, _rest = path.partition("/")
+    if sep:
+        return first in tops
+    dot = path.rfind(".")
+    return dot > 0 and path[dot:].lower() in SOURCE_SUFFIXES
+
+
+def citation_refs(
+    text: str, *, doc_path: str, doc_line: int, context: str, tops: frozenset[str]
+) -> list[Reference]:
+    """The references of one inline span that are checked (the single rule).
+
+    ``context == "role"`` (an explicit ``ptyref``): every reference kind. Plain literals
+    (``"code"``, ``"link"``): only paths, ``path:line`` citations and ``path:symbol``
+    references whose first folder is in ``tops`` (the root's top-level folders), or bare
+    file names with a source suffix (``model.py:2290``). Absolute and home paths, URLs,
+    placeholders and globs are never returned; missing data artefacts are returned but
+    never warned about by the resolver.
+    """
+    out: list[Reference] = []
+    for ref in references_in(text, doc_path=doc_path, doc_line=doc_line, context=context):
+        if ref.path is not None and is_external_path(ref.path):
+            continue
+        if context != "role" and (
+            ref.kind not in _LITERAL_KINDS or not _inside_root(ref.path or "", tops)
+        ):
+            continue
+        out.append(ref)
+    return out
+
+
+def _top_folders(index: CodeIndex) -> frozenset[str]:
+    return frozenset(t for t in index.top_level if index.is_dir(t))
+
+
+# ------------------------------------------------------------------------- drift
+
+
+@dataclass
+class _Blame:
+    """Per document: the commit of each citing line and the line maps of the cited files."""
+
+    commits: list[str | None]
+    boundary: set[str]
+    maps: dict[tuple[str, str], LineMap]
+    infos: dict[str, CommitInfo]
+
+
+def _git_problem(doc_path: str, code: str, why: str) -> Finding:
+    return Finding(
+        FindingKind.GIT,
+        f"drift of the line citations in {doc_path} not checked: {why}",
+        path=doc_path,
+        code=code,
+    )
+
+
+def _run_blame(
+    repo: GitRepo, doc_path: str, wanted: Sequence[tuple[int, str]]
+) -> tuple[_Blame | None, Finding | None]:
+    """Blame ``doc_path`` once, then read one line map per (commit, cited file), batched per
+    commit (one ``git diff`` each). ``wanted`` holds ``(citing line, cited path)`` pairs."""
+    from .gitrepo import GitError
+
+    try:
+        commits = repo.blame(doc_path)
+    except GitError as exc:
+        return None, _git_problem(doc_path, exc.code, exc.message)
+    per_commit: dict[str, set[str]] = {}
+    for line, path in wanted:
+        sha = commits[line - 1] if 0 < line <= len(commits) else None
+        if sha is not None:
+            per_commit.setdefault(sha, set()).add(path)
+    state = _Blame(commits, set(), {}, {})
+    problem: Finding | None = None
+    if per_commit and repo.is_shallow:
+        # A shallow clone blames every older line on its boundary commit: the commit that
+        # really wrote the line is missing, so nothing can be said about those lines.
+        for sha in per_commit:
+            try:
+                repo.resolve(sha + "^")
+            except GitError as exc:
+                if exc.code == "shallow":
+                    state.boundary.add(sha)
+        if state.boundary:
+            lost = sum(
+                1
+                for line, _p in wanted
+                if 0 < line <= len(commits) and commits[line - 1] in state.boundary
+            )
+            problem = _git_problem(
+                doc_path,
+                "shallow",
+                f"the clone is shallow and lacks the commits that wrote {lost} citing "
+                "line(s); run `git fetch --unshallow` (or clone with more history)",
+            )
+    for sha, paths in per_commit.items():
+        if sha in state.boundary:
+            continue
+        try:
+            maps = repo.line_maps(sha, sorted(paths))
+            state.infos[sha] = repo.commit_info(sha)
+        except GitError as exc:
+            problem = problem or _git_problem(doc_path, exc.code, exc.message)
+            continue
+        for path, lm in maps.items():
+            state.maps[(sha, path)] = lm
+    return state, problem
+
+
+def _short(text: str | None) -> str:
+    if text is None:
+        return "?"
+    t = text.strip()
+    return t if len(t) <= _SHOWN else t[: _SHOWN - 1] + "…"
+
+
+def _rewrite(ref: Reference, new_path: str | None, a: int, b: int) -> str | None:
+    """``ref.text`` with its path replaced by ``new_path`` (when given) and its lines by a-b,
+    keeping everything else as written (``:L10-L12``, ``#L10``, a range of one line)."""
+    written = ref.path or ""
+    i = ref.text.find(written) if written else -1
+    if i < 0:
+        return None
+    rest = ref.text[i + len(written) :]
+    m = _NUMS_RE.match(rest)
+    if m is None:
+        return None
+    if m.group(4) is None:
+        if a != b:
+            return None
+        nums = f"{m.group(1)}{a}"
+    else:
+        nums = f"{m.group(1)}{a}{m.group(3)}{b}"
+    return ref.text[:i] + (new_path or written) + nums + rest[m.end() :]
+
+
+class _Lines:
+    """Working-tree lines of cited files, read at most once each."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cache: dict[str, list[str] | None] = {}
+
+    def get(self, path: str, n: int) -> str | None:
+        if path not in self._cache:
+            try:
+                data = confine(self.root, path).read_bytes()
+                self._cache[path] = data.decode("utf-8", "replace").split("\n")
+            except (OSError, PathRefused):
+                self._cache[path] = None
+        lines = self._cache[path]
+        if lines is None or not 1 <= n <= len(lines):
+            return None
+        return lines[n - 1].rstrip("\r")
+
+
+def _new_line_of(lm: LineMap, n: int) -> int | None:
+    """The working-tree line that replaced old line ``n`` (None when it was deleted)."""
+    for a, b, c, d in lm.hunks:
+        if b and a <= n < a + b:
+            k = n - a
+            return c + k if k < d else None
+    return None
+
+
+@dataclass(frozen=True)
+class _Drift:
+    kind: str  # "same" | "moved" | "changed" | "unknown"
+    new_path: str | None = None
+    start: int = 0
+    end: int = 0
+    detail: str = ""
+
+
+def _drift_of(lm: LineMap, info: CommitInfo | None, a: int, b: int, lines: _Lines) -> _Drift:
+    """Where cited lines ``a..b`` (as of the blame commit) are now."""
+    if lm.old_lines is None or lm.all_changed or b > len(lm.old_lines) or a < 1:
+        return _Drift("unknown")  # not in git at that commit, binary, or wrong already
+    if lm.new_path is None:
+        return _Drift("unknown")  # deleted: the existence check reports it
+    mapped = lm.map_range(a, b)
+    if mapped is not None:
+        same = mapped[0] == a and lm.new_path == lm.path
+        return _Drift("same" if same else "moved", lm.new_path, mapped[0], mapped[1])
+    since = f"{info.short} ({info.date})" if info is not None else lm.commit[:7]
+    changed = [n for n in range(a, b + 1) if lm.map(n) is None]
+    if not changed:
+        return _Drift(
+            "changed",
+            lm.new_path,
+            detail=f"cited lines changed since {since}: lines were inserted between "
+            f"lines {a} and {b}",
+        )
+    n = changed[0]
+    new_n = _new_line_of(lm, n)
+    now = (
+        "now deleted"
+        if new_n is None
+        else f"now `{_short(lines.get(lm.new_path, new_n))}` ({lm.new_path}:{new_n})"
+    )
+    more = f" (and {len(changed) - 1} more changed line(s))" if len(changed) > 1 else ""
+    return _Drift(
+        "changed",
+        lm.new_path,
+        detail=f"cited lines changed since {since}: line {n} was "
+        f"`{_short(lm.old_text(n))}`, {now}{more}",
+    )
+
+
+# ------------------------------------------------------------------------- checking
+
+
+def _repo_story(repo: GitRepo) -> Callable[[list[str]], dict[str, Any]]:
+    def story(paths: list[str]) -> dict[str, Any]:
+        return {p: s for p, s in repo.path_stories(paths).items() if s.status != "unknown"}
+
+    return story
+
+
+def _norm(path: str) -> str:
+    return "/".join(p for p in path.strip("/").split("/") if p and p != ".")
+
+
+def _verified(replacement: str | None, ref: Reference, index: CodeIndex) -> str | None:
+    """The resolver's replacement of a renamed path, if it resolves to one thing."""
+    from .resolve import resolve
+
+    if replacement is None:
+        return None
+    refs = references_in(replacement, doc_path=ref.doc_path, doc_line=ref.doc_line)
+    if len(refs) != 1 or refs[0].kind is not ref.kind:
+        return None
+    return replacement if resolve(refs[0], index).status is Status.RESOLVED else None
+
+
+def _with_replacement(finding: Finding, extra: str, replacement: str | None) -> Finding:
+    msg = finding.message.removesuffix("; update or remove the reference")
+    if replacement is not None:
+        msg += f"{extra}; replace it with `{replacement}`"
+    else:
+        msg += f"{extra}; update or remove the reference"
+    return Finding(
+        finding.kind,
+        msg,
+        path=finding.path,
+        line=finding.line,
+        code=finding.code,
+        replacement=replacement,
+    )
+
+
+def check_citations(
+    root: Path,
+    doc_path: str,
+    spans: Sequence[tuple[str, int, str]],
+    *,
+    index: CodeIndex,
+    repo: GitRepo | None = None,
+    drift: bool = True,
+    story: Callable[[list[str]], Mapping[str, Any]] | None = None,
+) -> CitationReport:
+    """Check the citations of one document's inline spans ``(text, line, context)``.
+
+    Existence, line ranges and symbols are checked by the resolver; ``path:line`` citations
+    that resolve (or whose file was renamed) are then followed through git: the document
+    is blamed once, and each cited file is mapped once per blame commit. Every finding is
+    located at ``doc_path`` and the citing line. When git cannot answer, drift is skipped
+    and ``git_problem`` says why (one finding for the whole call).
+
+    :param story: ``story(paths) -> {path: story}`` for stale paths; defaults to
+        ``repo.path_stories`` when a repository is given.
+    """
+    from .resolve import resolve_all
+
+    root = Path(root)
+    tops = _top_folders(index)
+    refs = [
+        ref
+        for text, line, context in spans
+        for ref in citation_refs(text, doc_path=doc_path, doc_line=line, context=context, tops=tops)
+    ]
+    if story is None and repo is not None:
+        story = _repo_story(repo)
+    resolutions = resolve_all(refs, index, story=story)
+
+    # the citations whose cited lines git can follow: (index in refs, cited path)
+    follow: dict[int, str] = {}
+    for i, res in enumerate(resolutions):
+        if res.ref.kind is not RefKind.CITATION:
+            continue
+        if res.status is Status.RESOLVED and res.path:
+            follow[i] = res.path
+        elif (
+            res.status is Status.STALE
+            and res.finding is not None
+            and res.finding.code == "stale-path"
+            and res.ref.path
+            and "/" in res.ref.path
+        ):
+            follow[i] = _norm(res.ref.path)
+    blame: _Blame | None = None
+    problem: Finding | None = None
+    if drift and follow:
+        if repo is None:
+            problem = _git_problem(doc_path, "no-repo", f"{root} is not in a git repository")
+        else:
+            blame, problem = _run_blame(
+                repo, doc_path, [(refs[i].doc_line, p) for i, p in follow.items()]
+            )
+
+    lines = _Lines(root)
+    checks: list[CitationCheck] = []
+    for i, res in enumerate(resolutions):
+        ref = res.ref
+        findings: list[Finding] = [res.finding] if res.finding is not None else []
+        replacement: str | None = None
+        if res.status is Status.STALE and res.finding is not None and i not in follow:
+            replacement = _verified(res.finding.replacement, ref, index)
+        moved = _follow(blame, ref, follow.get(i), lines)
+        if moved is not None and res.status is Status.RESOLVED:
+            if moved.kind == "moved":
+                new_path = moved.new_path if moved.new_path != follow[i] else None
+                replacement = _rewrite(ref, new_path, moved.start, moved.end)
+                if replacement is not None:
+                    findings.append(
+                        Finding(
+                            FindingKind.DRIFT,
+                            f"`{ref.text}`: moved: now `{replacement}`",
+                            path=doc_path,
+                            line=ref.doc_line,
+                            code="moved",
+                            replacement=replacement,
+                        )
+                    )
+            elif moved.kind == "changed":
+                findings.append(
+                    Finding(
+                        FindingKind.DRIFT,
+                        f"`{ref.text}`: {moved.detail}",
+                        path=doc_path,
+                        line=ref.doc_line,
+                        code="changed",
+                    )
+                )
+        elif moved is not None and res.finding is not None and moved.new_path is not None:
+            # a renamed file: the exact replacement when the cited lines came along unchanged
+            if moved.kind in ("moved", "same"):
+                replacement = _rewrite(ref, moved.new_path, moved.start, moved.end)
+                findings = [_with_replacement(res.finding, "", replacement)]
+            elif moved.kind == "changed":
+                findings = [
+                    _with_replacement(
+                        res.finding, f"; in {moved.new_path} the {moved.detail}", None
+                    )
+                ]
+        checks.append(CitationCheck(ref, res, tuple(findings), replacement))
+    return CitationReport(tuple(checks), problem)
+
+
+def _follow(blame: _Blame | None, ref: Reference, path: str | None, lines: _Lines) -> _Drift | None:
+    if blame is None or path is None:
+        return None
+    line = ref.doc_line
+    sha = blame.commits[line - 1] if 0 < line <= len(blame.commits) else None
+    if sha is None or sha in blame.boundary:
+        return None  # written now (not committed) or history lacking
+    lm = blame.maps.get((sha, path))
+    if lm is None or ref.start is None:
+        return None
+    end = ref.end if ref.end is not None else ref.start
+    return _drift_of(lm, blame.infos.get(sha), ref.start, end, lines)

@@ -1,0 +1,161 @@
+"""Rewrite drifted citations in place: only moved-and-unchanged targets, nothing else touched."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .citations import CitationCheck, check_citations, citation_refs
+from .paths import confine
+from .references import parse_document
+
+if TYPE_CHECKING:
+    from .gitrepo import GitRepo
+    from .resolve import CodeIndex
+
+__all__ = ["FixResult", "fix_document", "write_fix"]
+
+_RST_SUFFIXES = frozenset({".rst", ".rest", ".txt"})
+
+
+@dataclass(frozen=True)
+class FixResult:
+    """What :func:`fix_document` would write.
+
+    ``new_bytes`` is the whole new file (equal to the old bytes when nothing changed);
+    ``diff`` a unified diff (``a/path`` -> ``b/path``); ``applied`` one line per rewrite,
+    ``path:line: old -> new``.
+    """
+
+    path: str
+    changed: bool
+    new_bytes: bytes
+    diff: str
+    applied: tuple[str, ...] = ()
+
+
+def _split_lines(text: str) -> list[str]:
+    """Split on ``\\n`` only (as the document parsers count lines); ``\\r`` stays put."""
+    return text.split("\n")
+
+
+def _rewrite_span(span: str, checks: list[CitationCheck]) -> tuple[str, list[tuple[str, str]]]:
+    """Replace each reference of ``span`` that has a replacement, left to right."""
+    out: list[str] = []
+    done: list[tuple[str, str]] = []
+    cursor = 0
+    for check in checks:
+        pos = span.find(check.ref.text, cursor)
+        if pos < 0:
+            continue
+        out.append(span[cursor:pos])
+        if check.replacement is not None:
+            out.append(check.replacement)
+            done.append((check.ref.text, check.replacement))
+        else:
+            out.append(check.ref.text)
+        cursor = pos + len(check.ref.text)
+    out.append(span[cursor:])
+    return "".join(out), done
+
+
+def fix_document(root: Path, doc_path: str, *, index: CodeIndex, repo: GitRepo | None) -> FixResult:
+    """Compute the rewrite of one Markdown/reST document (chosen by suffix).
+
+    Only citations whose target moved unchanged are rewritten (``CitationCheck.replacement``),
+    each inside its own code span on its own line; every other byte (line endings, BOM,
+    encoding) is kept. Running it again on its result changes nothing.
+
+    :raises PathRefused: ``doc_path`` is outside ``root``.
+    :raises OSError: the document cannot be read.
+    :raises UnicodeDecodeError: the document is not UTF-8.
+    """
+    root = Path(root)
+    data = confine(root, doc_path).read_bytes()
+    text = data.decode("utf-8")
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom) :]
+    fmt = "rst" if Path(doc_path).suffix.lower() in _RST_SUFFIXES else "md"
+    parsed = parse_document(body, doc_path, fmt)
+    spans = [(s.text, s.line, s.context) for s in parsed.spans]
+    report = check_citations(root, doc_path, spans, index=index, repo=repo)
+
+    # Give each span its own checks: check_citations keeps span order, and the number of
+    # references of a span is a pure function of its text and context.
+    tops = frozenset(t for t in index.top_level if index.is_dir(t))
+    checks = list(report.checks)
+    per_line: dict[int, list[tuple[str, list[CitationCheck]]]] = {}
+    k = 0
+    for span_text, line, context in spans:
+        n = len(
+            citation_refs(span_text, doc_path=doc_path, doc_line=line, context=context, tops=tops)
+        )
+        mine = checks[k : k + n]
+        k += n
+        per_line.setdefault(line, []).append((span_text, mine))
+
+    lines = _split_lines(body)
+    applied: list[str] = []
+    for line, entries in sorted(per_line.items()):
+        if not any(c.replacement is not None for _t, cs in entries for c in cs):
+            continue
+        if not 1 <= line <= len(lines):
+            continue
+        old = lines[line - 1]
+        out: list[str] = []
+        cursor = 0
+        for span_text, cs in entries:
+            pos = old.find(span_text, cursor) if span_text else -1
+            if pos < 0:
+                continue  # a span spread over lines or rewritten by the parser: leave it
+            new_span, done = _rewrite_span(span_text, cs)
+            out.append(old[cursor:pos])
+            out.append(new_span)
+            cursor = pos + len(span_text)
+            applied.extend(f"{doc_path}:{line}: `{a}` -> `{b}`" for a, b in done)
+        out.append(old[cursor:])
+        lines[line - 1] = "".join(out)
+
+    new_text = bom + "\n".join(lines)
+    new_bytes = new_text.encode("utf-8")
+    changed = new_bytes != data
+    diff = ""
+    if changed:
+        diff = "\n".join(
+            difflib.unified_diff(
+                [ln.rstrip("\r") for ln in _split_lines(body)],
+                [ln.rstrip("\r") for ln in lines],
+                fromfile=f"a/{doc_path}",
+                tofile=f"b/{doc_path}",
+                lineterm="",
+            )
+        )
+        diff += "\n"
+    return FixResult(doc_path, changed, new_bytes, diff, tuple(applied))
+
+
+def write_fix(root: Path, result: FixResult) -> None:
+    """Write ``result.new_bytes`` atomically (temp file beside it, then ``os.replace``),
+    keeping the file's permission bits. Does nothing when nothing changed."""
+    if not result.changed:
+        return
+    target = confine(Path(root), result.path)
+    mode = stat.S_IMODE(target.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".ptyplan", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(result.new_bytes)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
