@@ -745,9 +745,11 @@ def _resolve_dotted(ref: Reference, index: CodeIndex, story: StoryFn | None) -> 
             pkg_dir = rel.rsplit("/", 1)[0]
             subs = [n[:-3] if n.endswith(".py") else n for n in index._children(pkg_dir)]
             names = list(names) + [s for s in subs if s.isidentifier() and s != "__init__"]
-        close = difflib.get_close_matches(
-            ".".join(rest) if len(rest) > 1 else rest[0], names, n=3, cutoff=0.6
-        )
+        info = index.info(rel) if mkind != "namespace" else None
+        if len(rest) > 1 and info is not None and info.symbol(rest[0]) is not None:
+            close = difflib.get_close_matches(".".join(rest), names, n=3, cutoff=0.6)
+        else:
+            close = difflib.get_close_matches(rest[0], names, n=3, cutoff=0.6)
         what = (
             f"module `{modname}` ({rel}) has no `{'.'.join(rest)}`"
             if mkind != "package"
