@@ -1,0 +1,124 @@
+"""Incremental builds: re-read exactly what changed, report the same findings, -j safe."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.gitutil import Repo
+from tests.sphinx.util import build, html, make_project, ptyplan_warnings, write
+
+pytestmark = pytest.mark.sphinx
+
+CODE = {
+    "pkg/__init__.py": "",
+    "pkg/model.py": "def forward(x):\n    return x\n",
+    "pkg/config.py": "N = 64\n",
+}
+
+INVENTORY = "# Inventory\n\n```{ptyplan-inventory} pkg\n```\n"
+LEDGER = "# Ledger\n\nSee `pkg/model.py:1` and `pkg/gone.py:3`.\n"
+PLAIN = "# Plain\n\nNothing to check here.\n"
+
+
+def _project(tmp_path: Path) -> Path:
+    src = make_project(
+        tmp_path / "src",
+        {"index.md": "# Index\n\n```{toctree}\ninventory\nledger\nplain\n```\n",
+         "inventory.md": INVENTORY, "ledger.md": LEDGER, "plain.md": PLAIN},
+        'ptyplan_root = "."\nexclude_patterns = ["_build", "pkg"]\n',
+    )
+    write(src, CODE)
+    return src
+
+
+def _read_docs(status: str) -> list[str]:
+    m = re.search(r"(\d+) added, (\d+) changed, (\d+) removed", status)
+    assert m, status
+    return [m.group(1), m.group(2), m.group(3)]
+
+
+def _touch_later(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+
+def test_no_change_rebuild_rereads_nothing_and_repeats_the_warnings(tmp_path: Path) -> None:
+    src = _project(tmp_path)
+    app1, first = build(src, "html")
+    assert len(ptyplan_warnings(first)) == 1
+    app2, second = build(src, "html")
+    assert _read_docs(app2.status.getvalue()) == ["0", "0", "0"]
+    assert ptyplan_warnings(second) == ptyplan_warnings(first)
+
+
+def test_editing_code_rereads_only_the_pages_that_use_it(tmp_path: Path) -> None:
+    src = _project(tmp_path)
+    build(src, "html")
+    write(src, {"pkg/extra.py": "def extra():\n    pass\n"})
+    app, _ = build(src, "html")
+    assert _read_docs(app.status.getvalue()) == ["0", "1", "0"]
+    assert "pkg/extra.py" in html(app, "inventory")
+    # creating the cited file fixes the ledger: its page is re-read and the warning goes
+    write(src, {"pkg/gone.py": "a = 1\nb = 2\nc = 3\n"})
+    app, warnings = build(src, "html")
+    assert _read_docs(app.status.getvalue())[1] == "2"  # inventory (new file) and ledger
+    assert ptyplan_warnings(warnings) == []
+
+
+def test_edit_that_keeps_size_and_mtime_is_still_seen(tmp_path: Path) -> None:
+    src = _project(tmp_path)
+    build(src, "html")
+    target = src / "pkg" / "model.py"
+    st = target.stat()
+    target.write_text("def backward(y):\n    return y\n", encoding="utf-8")  # same size
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    time.sleep(0.01)
+    app, _ = build(src, "html")
+    assert "backward()" in html(app, "inventory")
+
+
+def test_moving_head_rereads_pages_that_name_a_revision(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    for rel, text in CODE.items():
+        repo.write(rel, text)
+    repo.commit("one")
+    src = make_project(repo.path / "docs", {
+        "index.md": "# I\n\n```{ptyplan-inventory} pkg\n:since: HEAD\n```\n\n"
+                    "```{toctree}\nplain\n```\n",
+        "plain.md": PLAIN,
+    })
+    repo.write("pkg/later.py", "X = 1\n")
+    app, _ = build(src, "html")
+    assert "1 new since HEAD" in html(app)
+    repo.commit("two")  # HEAD moves: later.py is no longer new
+    app, _ = build(src, "html")
+    assert _read_docs(app.status.getvalue()) == ["0", "1", "0"]
+    assert "0 new since HEAD" in html(app)
+
+
+def test_parallel_build_equals_serial(tmp_path: Path) -> None:
+    pages = {f"page{i}.md": (INVENTORY if i % 2 else LEDGER).replace("# ", f"# P{i} ", 1)
+             for i in range(6)}
+    index = "# Index\n\n```{toctree}\n" + "\n".join(p[:-3] for p in pages) + "\n```\n"
+    serial_src = make_project(tmp_path / "serial", {"index.md": index, **pages},
+                              'ptyplan_root = "."\nexclude_patterns = ["_build", "pkg"]\n')
+    write(serial_src, CODE)
+    par_src = make_project(tmp_path / "par", {"index.md": index, **pages},
+                           'ptyplan_root = "."\nexclude_patterns = ["_build", "pkg"]\n')
+    write(par_src, CODE)
+    app_s, warn_s = build(serial_src, "html")
+    app_p, warn_p = build(par_src, "html", parallel=2)
+
+    def norm(text: str, root: Path) -> list[str]:
+        return sorted(w.replace(str(root), "ROOT") for w in ptyplan_warnings(text))
+
+    assert norm(warn_s, serial_src) == norm(warn_p, par_src)
+    assert len(norm(warn_s, serial_src)) == 3
+    for i in range(6):
+        assert html(app_s, f"page{i}") == html(app_p, f"page{i}")

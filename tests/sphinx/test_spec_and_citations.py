@@ -1,0 +1,179 @@
+"""spec-hits and citation checks (ptyref role, plain literals) in real builds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.sphinx.util import build, html, make_project, ptyplan_warnings, subtypes, write
+
+pytestmark = pytest.mark.sphinx
+
+CODE = {
+    "ptycho/__init__.py": "",
+    "ptycho/config/__init__.py": "",
+    "ptycho/config/config.py": (
+        "from dataclasses import dataclass\n\n\n@dataclass\nclass ModelConfig:\n"
+        "    N: int = 64\n    gridsize: int = 1\n    n_filters_scale: int = 2\n"
+    ),
+    "ptycho/model.py": "def build_model(config):\n    return config\n",
+    "ptycho_torch/__init__.py": "",
+    "ptycho_torch/config_params.py": (
+        "from dataclasses import dataclass\n\n\n@dataclass\nclass ModelConfig:\n"
+        "    N: int = 64\n    n_filters_scale: int = 2\n\n\n"
+        "@dataclass\nclass DataConfig:\n    N: int = 64\n    grid_size: tuple = (2, 2)\n"
+    ),
+    "ptycho_torch/model.py": "def forward(x):\n    return x\n",
+    "ptycho_torch/generators/__init__.py": "",
+    "ptycho_torch/generators/registry.py": "def resolve_generator(name):\n    return name\n",
+}
+
+SPEC = """# Ptychodus API spec
+
+## Configuration
+
+- `ptycho.config.config.ModelConfig` fields:
+  - `N` (int): object size
+  - `gridsize` (int)
+  - `n_filters_scale` (int)
+  - `probe_scale` (float): not in the code
+
+The generator is chosen by `ptycho_torch.generators.registry.resolve_generator()`.
+Tensors are `torch.complex64`; training uses `lightning.pytorch.Trainer`.
+Outputs go to `{output_dir}/wts.h5.zip`; run `python -m ptycho_torch.train --help`.
+Deprecated: `ptycho_torch.generators.registry.make_generator`.
+
+```python
+ptycho_torch.never.checked()
+```
+"""
+
+
+def _spec_project(tmp_path: Path, directive_opts: str = "") -> Path:
+    page = (
+        "# Spec hits\n\n```{ptyplan-spec-hits} specs/api.md\n:tree: ptycho_torch, ptycho\n"
+        f"{directive_opts}```\n\nAfter.\n"
+    )
+    src = make_project(tmp_path / "src", {"index.md": page}, 'ptyplan_root = "."\n')
+    write(src, {**CODE, "specs/api.md": SPEC})
+    return src
+
+
+def test_spec_hits_rows_and_warnings_at_spec_lines(tmp_path: Path) -> None:
+    app, warnings = build(_spec_project(tmp_path), "html")
+    found = ptyplan_warnings(warnings)
+    assert sorted(subtypes("\n".join(found))) == ["schema", "stale"], found
+    stale = next(w for w in found if "[ptyplan.stale]" in w)
+    assert re.search(r"specs/api\.md:14: WARNING", stale) and "make_generator" in stale
+    assert "resolve_generator" in stale  # did you mean
+    schema = next(w for w in found if "[ptyplan.schema]" in w)
+    assert re.search(r"specs/api\.md:9: WARNING", schema) and "probe_scale" in schema
+    page = html(app)
+    assert "ptycho/config/config.py:5" in page  # where ModelConfig resolves
+    assert "external" in page and "torch.complex64" in page
+    assert "never.checked" not in page
+    assert "Spec touchpoints" in page and "After." in page
+
+
+def test_show_problems_and_per_directive_suppress(tmp_path: Path) -> None:
+    app, warnings = build(_spec_project(tmp_path, ":show: problems\n:suppress: stale, schema\n"))
+    assert ptyplan_warnings(warnings) == []
+    page = html(app)
+    assert "make_generator" in page  # the stale row is still shown
+    assert "torch.complex64" not in page  # only problems are listed
+
+
+def test_strict_reports_undocumented_fields(tmp_path: Path) -> None:
+    src = _spec_project(tmp_path, ":strict:\n")
+    (src / "specs/api.md").write_text(SPEC.replace("  - `gridsize` (int)\n", ""))
+    _, warnings = build(src, "html")
+    found = [w for w in ptyplan_warnings(warnings) if "[ptyplan.schema]" in w]
+    assert any("gridsize" in w for w in found), found
+
+
+def test_missing_spec_and_unknown_tree(tmp_path: Path) -> None:
+    page = "# S\n\n```{ptyplan-spec-hits} specs/none.md\n```\n\nAfter.\n"
+    src = make_project(tmp_path / "src", {"index.md": page}, 'ptyplan_root = "."\n')
+    write(src, CODE)
+    app, warnings = build(src, "html")
+    found = ptyplan_warnings(warnings)
+    assert len(found) == 1 and "index.md:3" in found[0] and "none.md" in found[0]
+    assert "After." in html(app)
+
+
+CITES_PAGE = """# Ledger
+
+- Model config at `ptycho_torch/config_params.py:5-7`; loader `ptycho/model.py:1`.
+- Two in one span: `ptycho/model.py:1-2, ptycho_torch/model.py:forward`.
+- Gone: `ptycho_torch/train_utils.py:12`.
+- Past the end: `ptycho/model.py:40`.
+- No such symbol: `ptycho_torch/model.py:forwrd`.
+- Bare and ambiguous: `model.py:1`; bare and unique: `registry.py:1`.
+- Not ours: `/home/someone/ptycho_torch/model.py:3`, `numpy/core.py:1`, `reports/<ts>/x.md`.
+- A link: [`ptycho_torch/gone.py:1`](https://example.org/ptycho_torch/gone.py).
+- Role: {ptyref}`ptycho_torch/config_params.py:6` and {ptyref}`ptycho_torch.config_params.DataConfig`.
+
+```text
+ptycho_torch/inside_a_fence.py:1
+```
+"""
+
+
+def _cites_project(tmp_path: Path, page: str = CITES_PAGE, extra: str = "") -> Path:
+    src = make_project(tmp_path / "src", {"index.md": page}, 'ptyplan_root = "."\n' + extra)
+    write(src, CODE)
+    return src
+
+
+def test_literal_citations_are_checked_without_false_alarms(tmp_path: Path) -> None:
+    app, warnings = build(_cites_project(tmp_path), "html")
+    found = ptyplan_warnings(warnings)
+    by_line = {int(m.group(1)): w for w in found if (m := re.search(r"index\.md:(\d+):", w))}
+    assert set(by_line) == {5, 6, 7, 8}, found
+    assert "[ptyplan.stale]" in by_line[5] and "train_utils" in by_line[5]
+    assert "[ptyplan.stale]" in by_line[6] and "40" in by_line[6]
+    assert "[ptyplan.stale]" in by_line[7] and "forward" in by_line[7]  # did you mean
+    assert "[ptyplan.ambiguous]" in by_line[8]
+    assert "ptycho/model.py" in by_line[8] and "ptycho_torch/model.py" in by_line[8]
+    assert len(found) == 4
+
+
+def test_ptyref_links_to_source_url(tmp_path: Path) -> None:
+    url = "https://github.com/ORG/REPO/blob/{revision}/{path}#L{line}"
+    src = _cites_project(tmp_path, extra=f"ptyplan_source_url = {url!r}\n"
+                                          "ptyplan_source_revision = 'main'\n")
+    app, _ = build(src, "html")
+    page = html(app)
+    assert "https://github.com/ORG/REPO/blob/main/ptycho_torch/config_params.py#L6" in page
+    # the dotted name links to the line that defines the class
+    assert "https://github.com/ORG/REPO/blob/main/ptycho_torch/config_params.py#L11" in page
+
+
+def test_check_literals_off_checks_only_roles(tmp_path: Path) -> None:
+    page = CITES_PAGE + "\nRole gone: {ptyref}`ptycho_torch/nothing.py:3`\n"
+    src = _cites_project(tmp_path, page, "ptyplan_check_literals = False\n")
+    _, warnings = build(src, "html")
+    found = ptyplan_warnings(warnings)
+    assert len(found) == 1 and "nothing.py" in found[0]
+
+
+def test_rest_role_and_literals(tmp_path: Path) -> None:
+    page = (
+        "Ledger\n======\n\nGone: ``ptycho_torch/train_utils.py:12``.\n\n"
+        "Role: :ptyref:`ptycho_torch/model.py:backward`\n"
+    )
+    src = make_project(tmp_path / "src", {"index.rst": page}, 'ptyplan_root = "."\n')
+    write(src, CODE)
+    _, warnings = build(src, "html")
+    found = ptyplan_warnings(warnings)
+    assert len(found) == 2
+    assert any("index.rst:4" in w and "train_utils" in w for w in found)
+    assert any("index.rst:6" in w and "backward" in w for w in found)
+
+
+def test_clean_tree_builds_without_ptyplan_warnings(tmp_path: Path) -> None:
+    page = "# Clean\n\nSee `ptycho_torch/config_params.py:5-7`, `ptycho/model.py:build_model`.\n"
+    _, warnings = build(_cites_project(tmp_path, page), "html")
+    assert ptyplan_warnings(warnings) == []
