@@ -50,6 +50,10 @@ _SKIP_SUFFIXES = (".pyc", ".pyo")
 _TAG_RE = re.compile(r"^(?!-)(?!.*\.\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._/-]*$")
 _BRANCH = "main"
 _GIT_CONFIG = (
+    # git reads ~/.config/git/ignore and ~/.config/git/attributes even without a global config
+    # file; a personal ignore or eol/filter attribute would change what is committed.
+    f"core.excludesFile={os.devnull}",
+    f"core.attributesFile={os.devnull}",
     "core.autocrlf=false",
     "core.safecrlf=false",
     "core.fileMode=true",

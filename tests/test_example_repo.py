@@ -214,6 +214,13 @@ def test_enclosing_git_environment_is_ignored(
     monkeypatch.setenv("GIT_WORK_TREE", str(outer))
     monkeypatch.setenv("GIT_AUTHOR_NAME", "Someone Else")
     monkeypatch.setenv("GIT_CONFIG_PARAMETERS", "'commit.gpgsign'='true'")
+    # personal ignore/attributes files are read even without a global config file
+    home = tmp_path / "home"
+    (home / ".config" / "git").mkdir(parents=True)
+    (home / ".config" / "git" / "ignore").write_text("*.ipynb\ndocs/\n", encoding="utf-8")
+    (home / ".config" / "git" / "attributes").write_text("*.py text eol=crlf\n", encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     dest = er.build_example_repo(tmp_path / "repo")
     monkeypatch.delenv("GIT_DIR")
     monkeypatch.delenv("GIT_WORK_TREE")
