@@ -109,6 +109,8 @@ class CodeIndex:
         self._infos: dict[str, ModuleInfo | None] = {}
         self._lines: dict[str, int | None] = {}
         self._imports: dict[str, tuple[dict[str, tuple[str, int]], bool]] = {}
+        self._kinds: dict[str, str] = {}
+        self._kids: dict[str, list[str]] | None = None
 
     # ---------------------------------------------------------------- file system
 
@@ -153,17 +155,26 @@ class CodeIndex:
         self._walk()
         return frozenset(self._top)
 
+    def kind_of(self, rel: str) -> str:
+        """``file``, ``dir``, ``none`` or ``refused`` (escapes the root) for a root path;
+        memoised, so each path is confined and stat'ed once per index."""
+        got = self._kinds.get(rel)
+        if got is None:
+            try:
+                real = confine(self.root, rel)
+                got = "file" if real.is_file() else "dir" if real.is_dir() else "none"
+            except PathRefused:
+                got = "refused"
+            except OSError:
+                got = "none"
+            self._kinds[rel] = got
+        return got
+
     def is_file(self, rel: str) -> bool:
-        try:
-            return confine(self.root, rel).is_file()
-        except (PathRefused, OSError):
-            return False
+        return self.kind_of(rel) == "file"
 
     def is_dir(self, rel: str) -> bool:
-        try:
-            return confine(self.root, rel).is_dir()
-        except (PathRefused, OSError):
-            return False
+        return self.kind_of(rel) == "dir"
 
     def suffix_matches(self, partial: str) -> list[str]:
         """Indexed files (or folders, for ``partial`` ending in ``/``) whose path ends with
@@ -189,13 +200,7 @@ class CodeIndex:
             i -= 1
         parent = "/".join(parts[:i])
         prefix = parent + "/" if parent else ""
-        siblings = sorted(
-            {
-                p[len(prefix) :].split("/", 1)[0]
-                for p in (self._files | self._dirs)
-                if p.startswith(prefix) and p != parent
-            }
-        )
+        siblings = self._children(parent)
         for name in difflib.get_close_matches(parts[i], siblings, n=3, cutoff=0.6):
             out.append(prefix + name)
         return list(dict.fromkeys(out))[:5]
@@ -251,15 +256,15 @@ class CodeIndex:
         return self._packages
 
     def _children(self, rel: str) -> list[str]:
-        self._walk()
-        prefix = rel + "/" if rel else ""
-        return sorted(
-            {
-                p[len(prefix) :].split("/", 1)[0]
-                for p in self._files | self._dirs
-                if p.startswith(prefix)
-            }
-        )
+        """Names directly inside an indexed folder ("" for the root), memoised."""
+        if self._kids is None:
+            kids: dict[str, set[str]] = {}
+            self._walk()
+            for p in self._files | self._dirs:
+                parent, _, name = p.rpartition("/")
+                kids.setdefault(parent, set()).add(name)
+            self._kids = {k: sorted(v) for k, v in kids.items()}
+        return self._kids.get(rel, [])
 
     def _is_pkg_dir(self, rel: str) -> bool:
         return self.is_file(f"{rel}/__init__.py") or any(
@@ -444,14 +449,11 @@ def _locate(ref: Reference, index: CodeIndex) -> tuple[str, str | None, tuple[st
     rel = _norm(raw)
     if not rel:
         return "external", None, (), "not a path in the tree"
-    try:
-        confine(index.root, rel)
-    except PathRefused:
+    kind = index.kind_of(rel)
+    if kind == "refused":
         return "external", None, (), "outside the root; not checked"
-    if index.is_file(rel):
-        return "file", rel, (), ""
-    if index.is_dir(rel):
-        return "dir", rel, (), ""
+    if kind in ("file", "dir"):
+        return kind, rel, (), ""
     top = rel.split("/", 1)[0]
     if "/" in rel and top in index.top_level and top not in index.external:
         return "missing", rel, tuple(index.close_paths(rel)), ""
