@@ -69,7 +69,16 @@ _URL_UNSAFE = re.compile(r"[\s()<>|\\`]")
 
 
 def _md_text(text: str) -> str:
-    escaped = _MD_SPECIAL.sub(lambda m: "".join("\\" + ch for ch in m.group(0)), text)
+    # A lone ``~`` (``HEAD~1``) cannot pair into a strikethrough: leave it readable.
+    tildes = text.count("~") > 1
+
+    def escape(m: re.Match[str]) -> str:
+        found = m.group(0)
+        if found == "~" and not tildes:
+            return found
+        return "".join("\\" + ch for ch in found)
+
+    escaped = _MD_SPECIAL.sub(escape, text)
     return _NEWLINES.sub("<br>", escaped)
 
 
