@@ -210,52 +210,63 @@ RUNNERS: dict[str, Callable[[Session, Request, Outcome], None]] = {
 def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
     """Check the citations of one page: ``ptyref`` roles and (by default) plain literals.
 
-    Returns one Outcome per role id (its ``extra`` is the resolved ``(path, line)`` used
-    for the link) and one under the key ``""`` for all plain literals of the page.
+    The rules live in the core (``citations.check_citations``, shared with ``ptyplan
+    check``). Returns one Outcome per role id (its ``extra`` is the resolved ``(path,
+    line)`` used for the link) and one under ``""`` for the page's plain literals.
     """
+    from sphinx_ptyplan.core.citations import check_citations
     from sphinx_ptyplan.core.models import RefKind, Status
-    from sphinx_ptyplan.core.references import references_in
-    from sphinx_ptyplan.core.resolve import resolve
 
     from sphinx_ptyplan.sphinx_ext.engine import Located, Outcome
 
     index = session.index(())
-    tops = index.top_level
-    outcomes: dict[str, Outcome] = {}
+    outcomes: dict[str, Outcome] = {"": Outcome()}
+    by_source: dict[str, list[Cite]] = {}
     for cite in cites:
-        key = cite.id or ""
-        out = outcomes.setdefault(key, Outcome())
-        doc_rel = session.rel_source(cite.source)
-        refs = references_in(cite.text, doc_path=doc_rel or cite.source, doc_line=cite.line,
-                             context="role" if cite.id else "code")
-        here: tuple[str, int] | str = (cite.docname, cite.line)
-        if doc_rel is not None and session.doc_paths.get(doc_rel) != cite.docname:
-            # an included file: report at the plan file's own line
-            here = f"{session.root / doc_rel}:{cite.line}"
-        for ref in refs:
-            if cite.id is None:
-                if ref.kind not in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
-                    continue
-                if not _inside_root(ref.path or "", tops):
-                    continue
-            res = resolve(ref, index, story=session.story)
+        by_source.setdefault(cite.source, []).append(cite)
+        if cite.id:
+            outcomes[cite.id] = Outcome()
+    for source, group in by_source.items():
+        docname = group[0].docname
+        doc_rel = session.rel_source(source)
+        inside = doc_rel is not None
+        doc_path = doc_rel if doc_rel is not None else source
+        own_page = inside and session.doc_paths.get(doc_path) == docname
+        drift = bool(session.cfg.drift and inside)
+        repo = None
+        if drift:
+            try:
+                repo = session.repo()
+            except Exception:
+                repo = None  # check_citations says once why drift could not run
+        spans = [(c.text, c.line, "role" if c.id else "code") for c in group]
+        report = check_citations(
+            session.root, doc_path, spans, index=index, repo=repo, drift=drift,
+            story=session.raw_stories,
+        )
+        owner = {(c.line, c.text, "role" if c.id else "code"): c.id or "" for c in group}
+        if repo is not None:
+            outcomes[""].deps.add(("rev", "HEAD"))
+            outcomes[""].deps.add(("file", doc_path))
+        if report.git_problem is not None:
+            outcomes[""].findings.append(Located(report.git_problem, (docname, group[0].line)))
+        for check in report.checks:
+            ref, res = check.ref, check.resolution
+            key = owner.get((ref.doc_line, ref.span, ref.context), "")
+            out = outcomes[key]
             if res.path:
                 out.deps.add(("file", res.path))
-            elif ref.path and "/" in ref.path:
+            elif ref.path and "/" in ref.path.rstrip("/"):
                 out.deps.add(("file", ref.path.rstrip("/")))
             else:
-                out.deps.add(("tree", "", ()))
-            if cite.id and res.status is Status.RESOLVED and res.path:
+                out.deps.add(("tree", "", ()))  # a bare name: any new file may match
+            if key and res.status is Status.RESOLVED and res.path:
                 out.extra = (res.path, res.line if ref.kind is not RefKind.PATH else None)
-            if res.finding is not None:
-                out.findings.append(Located(res.finding, here))
+            for f in check.findings:
+                line = f.line or ref.doc_line
+                here: tuple[str, int] | str = (
+                    (docname, line) if own_page or not inside
+                    else f"{session.root / doc_path}:{line}"  # an included plan: its own line
+                )
+                out.findings.append(Located(f, here))
     return outcomes
-
-
-def _inside_root(path: str, tops: frozenset[str]) -> bool:
-    """A literal is a citation of the root when its first folder is a top-level folder of
-    the root, or it is a bare file name (resolved by a unique match)."""
-    if not path or path.startswith(("/", "~")):
-        return False
-    first, sep, _ = path.partition("/")
-    return first in tops if sep else True

@@ -164,6 +164,9 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
                 continue
             key = (located.finding.kind.value, _subject(located.finding.message),
                    repr(located.location))
+            if located.finding.kind.value == "git" and "line citations" in located.finding.message:
+                # drift that git cannot check is said once per build, not once per page
+                key = ("git", "drift", located.finding.code)
             if key in seen:
                 # One reference, one warning: a plan line seen by a delta directive and by the
                 # literal check of the plan's own page (or from two pages) is reported once.

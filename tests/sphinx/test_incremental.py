@@ -30,7 +30,7 @@ def _project(tmp_path: Path) -> Path:
         tmp_path / "src",
         {"index.md": "# Index\n\n```{toctree}\ninventory\nledger\nplain\n```\n",
          "inventory.md": INVENTORY, "ledger.md": LEDGER, "plain.md": PLAIN},
-        'ptyplan_root = "."\nexclude_patterns = ["_build", "pkg"]\n',
+        'ptyplan_root = "."\nptyplan_drift = False\nexclude_patterns = ["_build", "pkg"]\n',
     )
     write(src, CODE)
     return src
@@ -107,10 +107,10 @@ def test_parallel_build_equals_serial(tmp_path: Path) -> None:
              for i in range(6)}
     index = "# Index\n\n```{toctree}\n" + "\n".join(p[:-3] for p in pages) + "\n```\n"
     serial_src = make_project(tmp_path / "serial", {"index.md": index, **pages},
-                              'ptyplan_root = "."\nexclude_patterns = ["_build", "pkg"]\n')
+                              'ptyplan_root = "."\nptyplan_drift = False\nexclude_patterns = ["_build", "pkg"]\n')
     write(serial_src, CODE)
     par_src = make_project(tmp_path / "par", {"index.md": index, **pages},
-                           'ptyplan_root = "."\nexclude_patterns = ["_build", "pkg"]\n')
+                           'ptyplan_root = "."\nptyplan_drift = False\nexclude_patterns = ["_build", "pkg"]\n')
     write(par_src, CODE)
     app_s, warn_s = build(serial_src, "html")
     app_p, warn_p = build(par_src, "html", parallel=2)

@@ -50,7 +50,7 @@ After the table.
 
 
 def _project(tmp_path: Path, page: str = MD_PAGE, name: str = "index.md", extra: str = "") -> Path:
-    src = make_project(tmp_path / "src", {name: page}, 'ptyplan_root = "."\n' + extra)
+    src = make_project(tmp_path / "src", {name: page}, 'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n' + extra)
     write(src, TREE)
     return src
 

@@ -56,7 +56,7 @@ def _spec_project(tmp_path: Path, directive_opts: str = "") -> Path:
         "# Spec hits\n\n```{ptyplan-spec-hits} specs/api.md\n:tree: ptycho_torch, ptycho\n"
         f"{directive_opts}```\n\nAfter.\n"
     )
-    src = make_project(tmp_path / "src", {"index.md": page}, 'ptyplan_root = "."\n')
+    src = make_project(tmp_path / "src", {"index.md": page}, 'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n')
     write(src, {**CODE, "specs/api.md": SPEC})
     return src
 
@@ -95,7 +95,7 @@ def test_strict_reports_undocumented_fields(tmp_path: Path) -> None:
 
 def test_missing_spec_and_unknown_tree(tmp_path: Path) -> None:
     page = "# S\n\n```{ptyplan-spec-hits} specs/none.md\n```\n\nAfter.\n"
-    src = make_project(tmp_path / "src", {"index.md": page}, 'ptyplan_root = "."\n')
+    src = make_project(tmp_path / "src", {"index.md": page}, 'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n')
     write(src, CODE)
     app, warnings = build(src, "html")
     found = ptyplan_warnings(warnings)
@@ -122,7 +122,7 @@ ptycho_torch/inside_a_fence.py:1
 
 
 def _cites_project(tmp_path: Path, page: str = CITES_PAGE, extra: str = "") -> Path:
-    src = make_project(tmp_path / "src", {"index.md": page}, 'ptyplan_root = "."\n' + extra)
+    src = make_project(tmp_path / "src", {"index.md": page}, 'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n' + extra)
     write(src, CODE)
     return src
 
@@ -164,7 +164,7 @@ def test_rest_role_and_literals(tmp_path: Path) -> None:
         "Ledger\n======\n\nGone: ``ptycho_torch/train_utils.py:12``.\n\n"
         "Role: :ptyref:`ptycho_torch/model.py:backward`\n"
     )
-    src = make_project(tmp_path / "src", {"index.rst": page}, 'ptyplan_root = "."\n')
+    src = make_project(tmp_path / "src", {"index.rst": page}, 'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n')
     write(src, CODE)
     _, warnings = build(src, "html")
     found = ptyplan_warnings(warnings)
