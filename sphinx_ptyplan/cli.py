@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sphinx_ptyplan import __version__
-from sphinx_ptyplan.core.models import Finding
+from sphinx_ptyplan.core.models import Finding, FindingKind
 from sphinx_ptyplan.core.report import (
     Payload,
     finding_line,
@@ -331,6 +332,17 @@ def _globs(value: str) -> tuple[str, ...]:
     return split_list(value)
 
 
+def _kinds(value: str) -> frozenset[str]:
+    kinds = frozenset(k.removeprefix("ptyplan.") for k in split_list(value))
+    known = {k.value for k in FindingKind}
+    unknown = sorted(kinds - known)
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown finding kind {unknown[0]!r} (known: {', '.join(sorted(known))})"
+        )
+    return kinds
+
+
 def _columns(value: str) -> tuple[str, ...]:
     cols = split_list(value)
     for c in cols:
@@ -487,6 +499,14 @@ def _global_options(p: argparse.ArgumentParser, *, suppress: bool) -> None:
         "(default: ROOT/pyproject.toml when present)",
     )
     p.add_argument(
+        "--suppress",
+        metavar="KINDS",
+        type=_kinds,
+        default=default(frozenset()),
+        help="finding kinds to drop, like the directives' :suppress: "
+        f"(of: {', '.join(k.value for k in FindingKind)})",
+    )
+    p.add_argument(
         "-o",
         "--output",
         metavar="FILE",
@@ -593,6 +613,16 @@ def write_atomic(path: Path, text: str) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _write_stdout(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `ptyplan ... | head`: the reader left; that is not an error
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``ptyplan``; return the exit code (0 clean, 1 findings, 2 usage/git error)."""
     from sphinx_ptyplan.core.gitrepo import GitError
@@ -610,12 +640,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         ctx = _context(args, args_list)
         result = COMMANDS[args.command].run(ctx, args)
+        if args.suppress:
+            kept = tuple(f for f in result.findings if f.kind.value not in args.suppress)
+            result = dataclasses.replace(result, findings=kept)
         document = _document(ctx, result)
         if args.output:
             write_atomic(Path(args.output), document)
         else:
-            sys.stdout.write(document)
-            sys.stdout.flush()
+            _write_stdout(document)
         sys.stderr.write(_stderr_findings(ctx, result))
     except UsageError as exc:
         print(f"ptyplan: error: {exc}", file=sys.stderr)

@@ -199,6 +199,19 @@ def test_findings_exit_1_and_go_to_stderr(repo: tuple[Repo, str], capsys) -> Non
     assert line.startswith("pkg/broken.py:1: ptyplan.parse: ")
 
 
+def test_suppress_drops_exactly_those_kinds(repo: tuple[Repo, str], capsys) -> None:
+    r, _ = repo
+    r.write("pkg/broken.py", BROKEN)
+    assert run(capsys, "inventory", "pkg", "--suppress", "parse")[::2] == (0, "")
+    code, out, err = run(
+        capsys, "--suppress", "ptyplan.parse", "--format", "sarif", "inventory", "pkg"
+    )
+    assert (code, err) == (0, "")
+    assert json.loads(out)["runs"][0]["results"] == []
+    code, _, err = run(capsys, "inventory", "pkg", "--suppress", "stale,git")
+    assert code == 1 and "ptyplan.parse" in err
+
+
 def test_format_json_validates(repo: tuple[Repo, str], capsys) -> None:
     r, base = repo
     r.write("pkg/broken.py", BROKEN)
@@ -323,6 +336,7 @@ def test_outside_git_works_without_new_and_refuses_since(tmp_path, capsys, monke
         (["inventory", "pkg", "--notebooks", "maybe"], "invalid choice: 'maybe'"),
         (["inventory", "pkg", "-o", "no/such/folder/out.md"], "cannot write"),
         (["--config", "nope.toml", "inventory", "pkg"], "does not exist"),
+        (["inventory", "pkg", "--suppress", "parse,bogus"], "unknown finding kind 'bogus'"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(
