@@ -732,6 +732,15 @@ def _parse_markdown(text: str, col: _Collector) -> None:
 # reST
 
 _RST_LOCK = threading.Lock()
+_ROLE_ALIASES = {
+    "": "title-reference",
+    "t": "title-reference",
+    "title": "title-reference",
+    "sub": "subscript",
+    "sup": "superscript",
+    "ab": "abbreviation",
+    "ac": "acronym",
+}
 _RST_SKIP_DIRECTIVES = frozenset(
     {"include", "raw", "code", "code-block", "sourcecode", "literalinclude", "highlight"}
 )
@@ -804,9 +813,8 @@ def _rst_lookups() -> Iterator[None]:
         if _is_code_role(name):
             return code_role, []
         if name in builtin_roles or name == "":
-            fn = roles._role_registry.get(roles._roles.get(name, name) or "title-reference")
-            if fn is None and name == "":
-                fn = roles._role_registry.get("title-reference")
+            canonical = _ROLE_ALIASES.get(name, name)
+            fn = roles._role_registry.get(canonical)
             if fn is not None:
                 return fn, []
         return text_role, []

@@ -322,6 +322,15 @@ def test_load_document_problems(tmp_path: Path) -> None:
     assert codes("big.md", max_bytes=50) == [(FindingKind.PARSE, "too-large")]
     assert load_document(tmp_path, "big.md").references[99].doc_line == 100
     assert [r.text for r in load_document(tmp_path, "ok.rst").references] == ["a/b.py:1"]
+    roles = parse_document(
+        "A :literal:`a/b.py`, :code:`c/d.py:3`, `title/x.py` and :emphasis:`e/f.py`.\n",
+        "x.rst",
+        "rst",
+    )
+    assert [(r.text, r.context) for r in roles.references] == [
+        ("a/b.py", "code"),
+        ("c/d.py:3", "code"),
+    ]
     assert [r.text for r in load_document(tmp_path, "notes.txt").references] == ["a/b.py:2"]
     assert [r.doc_line for r in load_document(tmp_path, "bom.md").references] == [1]
 
