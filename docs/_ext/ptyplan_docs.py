@@ -63,7 +63,29 @@ class ConfigTable(SphinxDirective):
         return [_table(["name", "default", "meaning"], rows)]
 
 
+class CliHelp(SphinxDirective):
+    """``ptyplan --help`` and each command's help, generated from the argparse parser."""
+
+    def run(self) -> list[nodes.Node]:
+        import argparse
+
+        from sphinx_ptyplan.cli import build_parser
+
+        parser = build_parser()
+        out: list[nodes.Node] = []
+        texts = [("ptyplan", parser.format_help())]
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    texts.append((f"ptyplan {name}", sub.format_help()))
+        for title, text in texts:
+            out.append(nodes.rubric(title, title))
+            out.append(nodes.literal_block(text, text, language="text"))
+        return out
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.add_directive("ptyplan-cli-help", CliHelp)
     app.add_directive("ptyplan-warning-table", WarningTable)
     app.add_directive("ptyplan-config-table", ConfigTable)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -242,7 +242,7 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
         spans = [(c.text, c.line, "role" if c.id else "code") for c in group]
         report = check_citations(
             session.root, doc_path, spans, index=index, repo=repo, drift=drift,
-            story=session.raw_stories,
+            story=session.story,
         )
         owner = {(c.line, c.text, "role" if c.id else "code"): c.id or "" for c in group}
         if repo is not None:
