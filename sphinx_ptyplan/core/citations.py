@@ -357,11 +357,13 @@ def check_citations(
         elif (
             res.status is Status.STALE
             and res.finding is not None
-            and res.finding.code == "stale-path"
+            and res.finding.code in ("stale-path", "stale-line")
             and res.ref.path
-            and "/" in res.ref.path
         ):
-            follow[i] = _norm(res.ref.path)
+            # a renamed file, or lines that moved past today's end of the file
+            path = _cited_path(res.ref.path, index)
+            if path is not None:
+                follow[i] = path
     blame: _Blame | None = None
     problem: Finding | None = None
     if drift and follow:
@@ -381,12 +383,21 @@ def check_citations(
         if res.status is Status.STALE and res.finding is not None and i not in follow:
             replacement = _verified(res.finding.replacement, ref, index)
         moved = _follow(blame, ref, follow.get(i), lines)
-        if moved is not None and res.status is Status.RESOLVED:
+        beyond_end = (
+            moved is not None
+            and res.finding is not None
+            and res.finding.code == "stale-line"
+            and moved.new_path == follow[i]
+        )
+        if beyond_end and moved is not None and moved.kind == "changed":
+            assert res.finding is not None
+            findings = [_with_replacement(res.finding, f"; the {moved.detail}", None)]
+        elif moved is not None and (res.status is Status.RESOLVED or beyond_end):
             if moved.kind == "moved":
                 new_path = moved.new_path if moved.new_path != follow[i] else None
                 replacement = _rewrite(ref, new_path, moved.start, moved.end)
                 if replacement is not None:
-                    findings.append(
+                    findings = [  # lines moved past the end: the drift says it all
                         Finding(
                             FindingKind.DRIFT,
                             f"`{ref.text}`: moved: now `{replacement}`",
@@ -395,7 +406,7 @@ def check_citations(
                             code="moved",
                             replacement=replacement,
                         )
-                    )
+                    ]
             elif moved.kind == "changed":
                 findings.append(
                     Finding(
@@ -419,6 +430,15 @@ def check_citations(
                 ]
         checks.append(CitationCheck(ref, res, tuple(findings), replacement))
     return CitationReport(tuple(checks), problem)
+
+
+def _cited_path(written: str, index: CodeIndex) -> str | None:
+    """The root-relative file a (stale) citation names: as written when it has a folder,
+    else the one file of that name in the tree."""
+    if "/" in written:
+        return _norm(written)
+    found = index.suffix_matches(written)
+    return found[0] if len(found) == 1 else None
 
 
 def _follow(blame: _Blame | None, ref: Reference, path: str | None, lines: _Lines) -> _Drift | None:

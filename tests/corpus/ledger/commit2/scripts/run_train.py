@@ -1,0 +1,15 @@
+"""Training entry point."""
+RUN_002 = 2
+RUN_003 = 3
+RUN_004 = 4
+RUN_005 = 5
+RUN_006 = 6
+RUN_007 = 7
+RUN_008 = 8
+RUN_009 = 9
+RUN_010 = 10
+RUN_011 = 11
+RUN_012 = 12
+RUN_013 = 13
+RUN_014 = 14
+RUN_015 = 15
