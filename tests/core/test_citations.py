@@ -183,8 +183,8 @@ def test_ledger_messages(ledger: Path, gitrepo: GitRepo) -> None:
     assert f"changed since {c1.short} ({c1.date})" in changed
     assert "line 21 was `CFG_021 = 21`, now `CFG_021 = 2100` (pkg_a/config.py:21)" in changed
     assert (
-        "line 20 was `CFG_020 = 20`, now `CFG_020 = 2000` (pkg_a/config.py:20) (and 1 more changed line(s))"
-        in message("pkg_a/config.py:18-21")
+        "line 20 was `CFG_020 = 20`, now `CFG_020 = 2000` (pkg_a/config.py:20) "
+        "(and 1 more changed line(s))" in message("pkg_a/config.py:18-21")
     )
     assert "line 42 was `CFG_042 = 42`, now deleted" in message("pkg_a/config.py:42")
     assert "lines were inserted between lines 4 and 7" in message("pkg_a/model.py:4-7")
