@@ -45,6 +45,22 @@ def _split_lines(text: str) -> list[str]:
     return text.split("\n")
 
 
+def _find_span(line: str, text: str, start: int) -> int:
+    """Where ``text`` stands as a whole code span (or role target) in ``line``, from ``start``:
+    after a backtick or ``<`` and before a backtick or ``>`` (spaces allowed), so the same
+    words in plain text are never touched. -1 when not found."""
+    if not text:
+        return -1
+    pos = line.find(text, start)
+    while pos >= 0:
+        before = line[:pos].rstrip(" ")
+        after = line[pos + len(text) :].lstrip(" ")
+        if before[-1:] in ("`", "<") and after[:1] in ("`", ">"):
+            return pos
+        pos = line.find(text, pos + 1)
+    return -1
+
+
 def _rewrite_span(span: str, checks: list[CitationCheck]) -> tuple[str, list[tuple[str, str]]]:
     """Replace each reference of ``span`` that has a replacement, left to right."""
     out: list[str] = []
@@ -111,7 +127,7 @@ def fix_document(root: Path, doc_path: str, *, index: CodeIndex, repo: GitRepo |
         out: list[str] = []
         cursor = 0
         for span_text, cs in entries:
-            pos = old.find(span_text, cursor) if span_text else -1
+            pos = _find_span(old, span_text, cursor)
             if pos < 0:
                 continue  # a span spread over lines or rewritten by the parser: leave it
             new_span, done = _rewrite_span(span_text, cs)
