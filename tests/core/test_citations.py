@@ -362,3 +362,29 @@ def test_500_citations_cost_a_bounded_number_of_git_processes(
     assert len(blames) == 1
     assert len(diffs) <= 2
     assert elapsed < 20
+
+
+def test_replacement_keeps_the_written_form(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    repo.write("pkg/a.py", "".join(f"A_{i} = {i}\n" for i in range(1, 31)))
+    forms = ["pkg/a.py#L10-L12", "pkg/a.py:L3", "pkg/a.py:10–12", "pkg/a.py:4-4", "./pkg/a.py:5"]
+    repo.write("docs/p.md", "# P\n\n" + "".join(f"- `{f}`\n" for f in forms))
+    repo.commit("plan")
+    repo.write("pkg/a.py", "TOP = 0\n" + "".join(f"A_{i} = {i}\n" for i in range(1, 31)))
+    repo.commit("one line on top")
+    with GitRepo.open(repo.path) as g:
+        report = check_citations(
+            repo.path,
+            "docs/p.md",
+            spans_of(repo.path, "docs/p.md"),
+            index=CodeIndex(repo.path),
+            repo=g,
+        )
+    assert [c.replacement for c in report.checks] == [
+        "pkg/a.py#L11-L13",
+        "pkg/a.py:L4",
+        "pkg/a.py:11–13",
+        "pkg/a.py:5-5",
+        "./pkg/a.py:6",
+    ]
+    assert [f.code for c in report.checks for f in c.findings] == ["moved"] * 5
