@@ -9,7 +9,6 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
 from typing import TYPE_CHECKING
 
 from sphinx_ptyplan.core.models import EntryKind, Inventory, ModuleEntry, Symbol, SymbolKind
@@ -165,17 +164,25 @@ def inventory_table(
         line = problem.line if problem is not None and problem.line else None
         display = e.path + ("/" if e.kind in (EntryKind.PACKAGE, EntryKind.NAMESPACE) else "")
         cell_map = {
-            "path": Cell(display, code=True, path=e.source_path if e.kind is not EntryKind.NAMESPACE
-                         else None, line=line, status=status),
+            "path": Cell(
+                display,
+                code=True,
+                path=e.source_path if e.kind is not EntryKind.NAMESPACE else None,
+                line=line,
+                status=status,
+            ),
             "kind": Cell(e.kind.value),
             "lines": Cell(str(e.lines) if e.kind is not EntryKind.NAMESPACE else ""),
             "symbols": Cell(symbol_summary(e) if e.kind is not EntryKind.NOTEBOOK else ""),
             "docstring": Cell(
-                (e.title or "") if e.kind is EntryKind.NOTEBOOK
+                (e.title or "")
+                if e.kind is EntryKind.NOTEBOOK
                 else ((e.info.docstring or "") if e.info else "")
             ),
             "new": Cell("new" if is_new else "", status="new" if is_new else None),
-            "high-impact": Cell("high-impact" if hot else "", status="high-impact" if hot else None),
+            "high-impact": Cell(
+                "high-impact" if hot else "", status="high-impact" if hot else None
+            ),
         }
         rows.append(tuple(cell_map[c] for c in cols))
     parts = [
@@ -213,7 +220,7 @@ def _anchor(title: str) -> str:
     """The id docutils (and so Sphinx, for reST and MyST alike) gives a section title."""
     from docutils.nodes import make_id
 
-    return make_id(title)
+    return str(make_id(title))
 
 
 def coverage_tables(cov: Coverage, *, plan_doc: str | None = None) -> tuple[Table, ...]:
@@ -230,27 +237,34 @@ def coverage_tables(cov: Coverage, *, plan_doc: str | None = None) -> tuple[Tabl
             for title, _anchor_slug, _line in row.sections
         )
         display = e.path + ("/" if e.kind in (EntryKind.PACKAGE, EntryKind.NAMESPACE) else "")
-        rows.append((
-            Cell(display, code=True, path=e.source_path if e.kind is not EntryKind.NAMESPACE
-                 else None),
-            Cell(e.kind.value),
-            Cell(row.status, status=row.status),
-            Cell("", parts=sections) if sections else Cell(""),
-        ))
+        rows.append(
+            (
+                Cell(
+                    display,
+                    code=True,
+                    path=e.source_path if e.kind is not EntryKind.NAMESPACE else None,
+                ),
+                Cell(e.kind.value),
+                Cell(row.status, status=row.status),
+                Cell("", parts=sections) if sections else Cell(""),
+            )
+        )
     total = cov.covered + cov.by_package + cov.missing
     summary = (
         f"{cov.percent:.0f}% of {total} packages and modules covered by {cov.plan}: "
         f"{cov.covered} covered, {cov.by_package} covered by package, {cov.missing} missing; "
         f"{len(cov.stale)} stale plan references"
     )
-    tables = [Table(
-        title=f"Plan coverage of {cov.tree}/",
-        summary=summary,
-        columns=("module", "kind", "status", "plan sections"),
-        rows=tuple(rows),
-        classes=("ptyplan-coverage",),
-        empty="no modules found",
-    )]
+    tables = [
+        Table(
+            title=f"Plan coverage of {cov.tree}/",
+            summary=summary,
+            columns=("module", "kind", "status", "plan sections"),
+            rows=tuple(rows),
+            classes=("ptyplan-coverage",),
+            empty="no modules found",
+        )
+    ]
     stale_rows = tuple(
         (
             Cell(str(s.ref.doc_line)),
@@ -261,14 +275,16 @@ def coverage_tables(cov: Coverage, *, plan_doc: str | None = None) -> tuple[Tabl
         for s in cov.stale
     )
     if stale_rows:
-        tables.append(Table(
-            title="Stale plan references",
-            summary=f"{len(stale_rows)} references of {cov.plan} point into {cov.tree}/ "
-                    "but name nothing that exists now",
-            columns=("plan line", "reference", "what happened", "replacement"),
-            rows=stale_rows,
-            classes=("ptyplan-stale-refs",),
-        ))
+        tables.append(
+            Table(
+                title="Stale plan references",
+                summary=f"{len(stale_rows)} references of {cov.plan} point into {cov.tree}/ "
+                "but name nothing that exists now",
+                columns=("plan line", "reference", "what happened", "replacement"),
+                rows=stale_rows,
+                classes=("ptyplan-stale-refs",),
+            )
+        )
     return tuple(tables)
 
 
@@ -284,13 +300,15 @@ def delta_table(delta: RevisionDelta) -> Table:
             path += f" ({r.similarity}% similar)"
         api = "; ".join(c.detail for c in r.api)
         in_plan = "" if r.in_plan is None else ("yes" if r.in_plan else "no")
-        rows.append((
-            Cell(r.status, status=r.status),
-            Cell(path, code=True, path=r.path if r.status != "removed" else None),
-            Cell(r.kind),
-            Cell(api),
-            Cell(in_plan, status=None if r.in_plan is not False else "missing"),
-        ))
+        rows.append(
+            (
+                Cell(r.status, status=r.status),
+                Cell(path, code=True, path=r.path if r.status != "removed" else None),
+                Cell(r.kind),
+                Cell(api),
+                Cell(in_plan, status=None if r.in_plan is not False else "missing"),
+            )
+        )
     parts = [f"{counts.get(s, 0)} {s}" for s in ("added", "removed", "renamed", "modified")]
     unplanned = sum(1 for r in delta.rows if r.in_plan is False and r.status != "removed")
     summary = f"{', '.join(parts)} between {delta.base} and {head}"
@@ -311,7 +329,9 @@ def delta_table(delta: RevisionDelta) -> Table:
 _PROBLEMS = ("stale", "ambiguous")
 
 
-def spechits_tables(hits: SpecHits, *, show: str = "all", since: str | None = None) -> tuple[Table, ...]:
+def spechits_tables(
+    hits: SpecHits, *, show: str = "all", since: str | None = None
+) -> tuple[Table, ...]:
     """The spec's references with their resolution, the schema checks, the touchpoints."""
     counts: dict[str, int] = {}
     rows = []
@@ -328,46 +348,58 @@ def spechits_tables(hits: SpecHits, *, show: str = "all", since: str | None = No
             target = Cell(f"{label}: {', '.join(res.candidates)}")
         else:
             target = Cell(res.message if status != "external" else "outside the tree")
-        rows.append((
-            Cell(str(res.ref.doc_line)),
-            Cell(res.ref.text, code=True),
-            Cell(res.target_kind or res.ref.kind.value),
-            Cell(status, status=status),
-            target,
-        ))
+        rows.append(
+            (
+                Cell(str(res.ref.doc_line)),
+                Cell(res.ref.text, code=True),
+                Cell(res.target_kind or res.ref.kind.value),
+                Cell(status, status=status),
+                target,
+            )
+        )
     order = ("resolved", "external", "ambiguous", "stale")
     summary = f"{len(hits.rows)} code references in {hits.spec}: " + ", ".join(
         f"{counts.get(s, 0)} {s}" for s in order
     )
-    tables = [Table(
-        title=f"Spec hits of {hits.spec}",
-        summary=summary + (" (showing problems only)" if show == "problems" else ""),
-        columns=("spec line", "reference", "kind", "status", "resolves to"),
-        rows=tuple(rows),
-        classes=("ptyplan-spec-hits",),
-        empty="no stale or ambiguous references" if show == "problems" else "no references",
-    )]
+    tables = [
+        Table(
+            title=f"Spec hits of {hits.spec}",
+            summary=summary + (" (showing problems only)" if show == "problems" else ""),
+            columns=("spec line", "reference", "kind", "status", "resolves to"),
+            rows=tuple(rows),
+            classes=("ptyplan-spec-hits",),
+            empty="no stale or ambiguous references" if show == "problems" else "no references",
+        )
+    ]
     if hits.schema:
         schema_rows = tuple(
             (
                 Cell(str(c.doc_line)),
                 Cell(c.owner, code=True, path=c.owner_path, line=c.owner_line),
-                Cell(", ".join(f"{n} (line {ln})" for n, ln in c.missing_in_code),
-                     status="schema" if c.missing_in_code else None),
+                Cell(
+                    ", ".join(f"{n} (line {ln})" for n, ln in c.missing_in_code),
+                    status="schema" if c.missing_in_code else None,
+                ),
                 Cell(", ".join(c.undocumented)),
             )
             for c in hits.schema
         )
         bad = sum(1 for c in hits.schema if c.missing_in_code)
-        tables.append(Table(
-            title="Schema check of the spec's field lists",
-            summary=f"{len(hits.schema)} field lists compared with their dataclasses; "
-                    f"{bad} name fields the code does not have",
-            columns=("spec line", "class", "in the spec, not in the code",
-                     "in the code, not in the spec"),
-            rows=schema_rows,
-            classes=("ptyplan-schema",),
-        ))
+        tables.append(
+            Table(
+                title="Schema check of the spec's field lists",
+                summary=f"{len(hits.schema)} field lists compared with their dataclasses; "
+                f"{bad} name fields the code does not have",
+                columns=(
+                    "spec line",
+                    "class",
+                    "in the spec, not in the code",
+                    "in the code, not in the spec",
+                ),
+                rows=schema_rows,
+                classes=("ptyplan-schema",),
+            )
+        )
     touch_rows = tuple(
         (
             Cell(t.module_path, code=True, path=t.module_path),
@@ -378,14 +410,20 @@ def spechits_tables(hits: SpecHits, *, show: str = "all", since: str | None = No
         for t in hits.touchpoints
     )
     changed = sum(1 for t in hits.touchpoints if t.changed_since)
-    tables.append(Table(
-        title="Spec touchpoints",
-        summary=f"{len(touch_rows)} modules referenced by the spec"
-                + (f"; {changed} changed since {since}" if since else ""),
-        columns=("module", "spec lines", "references", f"changed since {since}" if since
-                 else "changed"),
-        rows=touch_rows,
-        classes=("ptyplan-touchpoints",),
-        empty="the spec references no module of the tree",
-    ))
+    tables.append(
+        Table(
+            title="Spec touchpoints",
+            summary=f"{len(touch_rows)} modules referenced by the spec"
+            + (f"; {changed} changed since {since}" if since else ""),
+            columns=(
+                "module",
+                "spec lines",
+                "references",
+                f"changed since {since}" if since else "changed",
+            ),
+            rows=touch_rows,
+            classes=("ptyplan-touchpoints",),
+            empty="the spec references no module of the tree",
+        )
+    )
     return tuple(tables)

@@ -25,7 +25,6 @@ def _git_finding(exc: Exception, what: str) -> Finding:
 def _scan(session: Session, request: Request, out: Outcome, tree: str) -> Inventory:
     """Scan a tree for a request; note the dependency and report the scan's findings."""
     from sphinx_ptyplan.core.scan import scan_tree
-
     from sphinx_ptyplan.sphinx_ext.engine import Located
 
     here = (request.docname, request.lineno)
@@ -84,7 +83,6 @@ def run_delta(session: Session, request: Request, out: Outcome) -> None:
     from sphinx_ptyplan.core.compare import coverage, revision_delta
     from sphinx_ptyplan.core.references import load_document
     from sphinx_ptyplan.core.tables import coverage_tables, delta_table
-
     from sphinx_ptyplan.sphinx_ext.engine import Located
 
     here = (request.docname, request.lineno)
@@ -122,8 +120,16 @@ def run_delta(session: Session, request: Request, out: Outcome) -> None:
         except Exception:
             repo = None  # revision_delta reports why git is unavailable
         delta = revision_delta(
-            session.root, tree, base, head, repo=repo, coverage=cov, cache=session.cache,
-            snapshot=snapshot, inventory=inv, max_file_bytes=session.cfg.max_file_bytes,
+            session.root,
+            tree,
+            base,
+            head,
+            repo=repo,
+            coverage=cov,
+            cache=session.cache,
+            snapshot=snapshot,
+            inventory=inv,
+            max_file_bytes=session.cfg.max_file_bytes,
         )
         for f in delta.findings:
             out.findings.append(Located(f, session.where(f, here)))
@@ -135,7 +141,6 @@ def run_delta(session: Session, request: Request, out: Outcome) -> None:
 def run_spec_hits(session: Session, request: Request, out: Outcome) -> None:
     from sphinx_ptyplan.core.spechits import spec_hits
     from sphinx_ptyplan.core.tables import spechits_tables
-
     from sphinx_ptyplan.sphinx_ext.engine import Located
 
     here = (request.docname, request.lineno)
@@ -157,8 +162,13 @@ def run_spec_hits(session: Session, request: Request, out: Outcome) -> None:
         except Exception as exc:
             out.findings.append(Located(_git_finding(exc, f"spec-hits :since: {since}"), here))
     hits = spec_hits(
-        session.root, spec, trees=trees, index=session.index(trees), changed=changed,
-        strict=request.opt("strict", False), story=session.story,
+        session.root,
+        spec,
+        trees=trees,
+        index=session.index(trees),
+        changed=changed,
+        strict=request.opt("strict", False),
+        story=session.story,
     )
     for f in hits.findings:
         f = _at_directive_if_missing(f)
@@ -182,7 +192,6 @@ def _load_snapshot(
 
     from sphinx_ptyplan.core.paths import PathRefused, confine
     from sphinx_ptyplan.core.scan import inventory_from_dict
-
     from sphinx_ptyplan.sphinx_ext.engine import Located
 
     try:
@@ -191,11 +200,18 @@ def _load_snapshot(
     except PathRefused as exc:
         f = Finding(FindingKind.CONFIG, f"delta :base: {exc}", code="outside-root")
     except FileNotFoundError:
-        f = Finding(FindingKind.CONFIG, f"delta :base: snapshot {base} does not exist "
-                    "(write one with `ptyplan inventory TREE --json > FILE`)", code="missing-path")
+        f = Finding(
+            FindingKind.CONFIG,
+            f"delta :base: snapshot {base} does not exist "
+            "(write one with `ptyplan inventory TREE --json > FILE`)",
+            code="missing-path",
+        )
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        f = Finding(FindingKind.PARSE, f"delta :base: snapshot {base} is not a usable "
-                    f"inventory snapshot: {exc}", code="bad-snapshot")
+        f = Finding(
+            FindingKind.PARSE,
+            f"delta :base: snapshot {base} is not a usable inventory snapshot: {exc}",
+            code="bad-snapshot",
+        )
     out.findings.append(Located(f, here))
     return None
 
@@ -216,7 +232,6 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
     """
     from sphinx_ptyplan.core.citations import check_citations
     from sphinx_ptyplan.core.models import RefKind, Status
-
     from sphinx_ptyplan.sphinx_ext.engine import Located, Outcome
 
     index = session.index(())
@@ -241,7 +256,12 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
                 repo = None  # check_citations says once why drift could not run
         spans = [(c.text, c.line, "role" if c.id else "code") for c in group]
         report = check_citations(
-            session.root, doc_path, spans, index=index, repo=repo, drift=drift,
+            session.root,
+            doc_path,
+            spans,
+            index=index,
+            repo=repo,
+            drift=drift,
             story=session.story,
         )
         owner = {(c.line, c.text, "role" if c.id else "code"): c.id or "" for c in group}
@@ -265,7 +285,8 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
             for f in check.findings:
                 line = f.line or ref.doc_line
                 here: tuple[str, int] | str = (
-                    (docname, line) if own_page or not inside
+                    (docname, line)
+                    if own_page or not inside
                     else f"{session.root / doc_path}:{line}"  # an included plan: its own line
                 )
                 out.findings.append(Located(f, here))

@@ -1,4 +1,4 @@
-"""Every ``ptyplan_*`` configuration value, declared once, registered and validated at config-inited."""
+"""Every ``ptyplan_*`` configuration value: declared once, registered, validated at startup."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ class PtyplanConfig:
     root: str | None = field(
         default=None,
         metadata=_meta(
-            "Folder that directive paths are relative to (relative to conf.py). Default: the git "
-            "work tree that contains conf.py, else the folder of conf.py. Nothing outside it is read.",
+            "Folder that directive paths are relative to (relative to conf.py). Default: the "
+            "git work tree that contains conf.py, else the folder of conf.py. Nothing outside "
+            "it is read.",
             (str, type(None)),
         ),
     )

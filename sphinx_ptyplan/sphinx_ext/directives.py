@@ -51,8 +51,10 @@ class _PtyplanDirective(SphinxDirective):
         options["root"] = root_name
         suppress = frozenset(split_list(self.options.get("suppress")))
         for s in suppress - _SUBTYPES:
-            self.problem(f":suppress: names an unknown warning subtype {s!r} "
-                         f"(known: {', '.join(sorted(_SUBTYPES))})")
+            self.problem(
+                f":suppress: names an unknown warning subtype {s!r} "
+                f"(known: {', '.join(sorted(_SUBTYPES))})"
+            )
         domain = domain_of(self.env)
         source, lineno = self.get_source_info()
         request = Request(
@@ -68,9 +70,7 @@ class _PtyplanDirective(SphinxDirective):
         domain.add_request(request)
         for file in self.dependencies(options):
             self.env.note_dependency(file)
-        node = ptyplan_placeholder(
-            request_id=request.id, directive=self.kind, root=root_name or ""
-        )
+        node = ptyplan_placeholder(request_id=request.id, directive=self.kind, root=root_name or "")
         self.set_source_info(node)
         return [node]
 
@@ -176,13 +176,16 @@ class InventoryDirective(_PtyplanDirective):
         columns = self.list_option("columns")
         for c in columns:
             if c not in INVENTORY_COLUMNS:
-                self.problem(f":columns: unknown column {c!r} (known: {', '.join(INVENTORY_COLUMNS)})")
+                self.problem(
+                    f":columns: unknown column {c!r} (known: {', '.join(INVENTORY_COLUMNS)})"
+                )
         return {
             "tree": self.path_argument("tree"),
             "since": self.revision_option("since"),
             "highlight": self.list_option("highlight"),
-            "notebooks": self.choice_option("notebooks", ("informational", "exclude"),
-                                            "informational"),
+            "notebooks": self.choice_option(
+                "notebooks", ("informational", "exclude"), "informational"
+            ),
             "assets": self.list_option("assets"),
             "maxdepth": self.int_option("maxdepth"),
             "include": self.list_option("include"),

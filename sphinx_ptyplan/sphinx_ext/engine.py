@@ -7,6 +7,7 @@ are plain data (neutral tables, findings with locations) stored in the domain.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -37,8 +38,12 @@ class Located:
         if isinstance(loc, tuple):
             return (loc[0], loc[1], self.finding.kind.value, self.finding.message)
         path, _, line = loc.rpartition(":")
-        return (path or loc, int(line) if line.isdigit() else 0, self.finding.kind.value,
-                self.finding.message)
+        return (
+            path or loc,
+            int(line) if line.isdigit() else 0,
+            self.finding.kind.value,
+            self.finding.message,
+        )
 
 
 @dataclass
@@ -106,7 +111,10 @@ class Session:
             from sphinx_ptyplan.core.resolve import CodeIndex
 
             self._index[code_roots] = CodeIndex(
-                self.root, code_roots=code_roots, cache=self.cache, ignored=self.ignored(""),
+                self.root,
+                code_roots=code_roots,
+                cache=self.cache,
+                ignored=self.ignored(""),
                 external=self.cfg.external,
             )
         return self._index[code_roots]
@@ -152,10 +160,8 @@ class Session:
             self._repo.close()
             self._repo = None
         if self.cache_file is not None:
-            try:
+            with contextlib.suppress(OSError):  # the cache is only an optimisation
                 self.cache.save(self.cache_file)
-            except OSError:
-                pass
 
     # -- fingerprints ------------------------------------------------------
     def fingerprint(self, key: DepKey) -> Any:
@@ -211,10 +217,17 @@ class Session:
         try:
             runner(self, request, out)
         except Exception as exc:  # a bug must not take the page (or the build) down
-            out.findings.append(Located(Finding(
-                FindingKind.CONFIG,
-                f"{request.directive}: internal error {type(exc).__name__}: {exc} "
-                "(please report this)", code="internal-error"), here))
+            out.findings.append(
+                Located(
+                    Finding(
+                        FindingKind.CONFIG,
+                        f"{request.directive}: internal error {type(exc).__name__}: {exc} "
+                        "(please report this)",
+                        code="internal-error",
+                    ),
+                    here,
+                )
+            )
         out.findings = [
             loc for loc in out.findings if loc.finding.kind.value not in request.suppress
         ]
@@ -228,10 +241,21 @@ class Session:
             outcomes = compute.run_cites(self, cites)
         except Exception as exc:  # a bug must not take the build down
             first = cites[0]
-            outcomes = {"": Outcome(findings=[Located(Finding(
-                FindingKind.CONFIG,
-                f"citation check failed: internal error {type(exc).__name__}: {exc} "
-                "(please report this)", code="internal-error"), (first.docname, first.line))])}
+            outcomes = {
+                "": Outcome(
+                    findings=[
+                        Located(
+                            Finding(
+                                FindingKind.CONFIG,
+                                "citation check failed: internal error "
+                                f"{type(exc).__name__}: {exc} (please report this)",
+                                code="internal-error",
+                            ),
+                            (first.docname, first.line),
+                        )
+                    ]
+                )
+            }
         for out in outcomes.values():
             out.deps = {(self.name, *k) for k in out.deps}
         return outcomes

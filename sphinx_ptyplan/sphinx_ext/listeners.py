@@ -53,8 +53,9 @@ def on_get_outdated(
     domain = domain_of(env)
     stored: dict[Any, Any] = domain.data["fingerprints"]
     deps: dict[str, tuple[Any, ...]] = domain.data["deps"]
-    candidates = {d: keys for d, keys in deps.items()
-                  if d not in changed and d not in removed and keys}
+    candidates = {
+        d: keys for d, keys in deps.items() if d not in changed and d not in removed and keys
+    }
     if not candidates:
         return []
     wanted: set[Any] = set().union(*candidates.values())
@@ -162,8 +163,11 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
         for located in domain.data["findings"][docname]:
             if located.finding.kind.value in suppressed.get(docname, ()):
                 continue
-            key = (located.finding.kind.value, _subject(located.finding.message),
-                   repr(located.location))
+            key = (
+                located.finding.kind.value,
+                _subject(located.finding.message),
+                repr(located.location),
+            )
             if located.finding.kind.value == "git" and "line citations" in located.finding.message:
                 # drift that git cannot check is said once per build, not once per page
                 key = ("git", "drift", located.finding.code)
@@ -219,8 +223,11 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
         node_linker = Linker(app.builder, docname, None, "") if node.get("root") else linker
         new = render_tables(tables, node_linker)
         if not new:
-            new = [nodes.paragraph("", f"(ptyplan-{node['directive']}: nothing to show; see "
-                                       "the build warnings)")]
+            new = [
+                nodes.paragraph(
+                    "", f"(ptyplan-{node['directive']}: nothing to show; see the build warnings)"
+                )
+            ]
         node.replace_self(new)
     for node in list(doctree.findall(ptyplan_ref)):
         _tables, target = results.get(node["cite_id"], ((), None))

@@ -65,9 +65,7 @@ def _cell_nodes(cell: Cell, linker: Linker) -> list[nodes.Node]:
         return out
     if not cell.text:
         return []
-    inner: nodes.Node = (
-        nodes.literal(cell.text, cell.text) if cell.code else nodes.Text(cell.text)
-    )
+    inner: nodes.Node = nodes.literal(cell.text, cell.text) if cell.code else nodes.Text(cell.text)
     if cell.status and isinstance(inner, nodes.literal):
         inner["classes"].append(f"ptyplan-{cell.status}")
     wrapped = linker.wrap(cell, inner)
@@ -106,6 +104,30 @@ def _table(table: Table, linker: Linker) -> nodes.table:
     return tnode
 
 
+def _tree(table: Table, linker: Linker) -> nodes.bullet_list:
+    """Rows as a nested list following the folder structure of their first (path) column."""
+    top = nodes.bullet_list(classes=["ptyplan-tree"])
+    stack: list[tuple[str, nodes.bullet_list]] = [("", top)]
+    for cells in table.rows:
+        path = cells[0].text.rstrip("/")
+        while len(stack) > 1 and not path.startswith(stack[-1][0] + "/"):
+            stack.pop()
+        item = nodes.list_item()
+        para = nodes.paragraph()
+        para.extend(_cell_nodes(cells[0], linker))
+        details = [c for c in cells[1:] if c.plain()]
+        for cell in details:
+            para += nodes.Text(" — ")
+            para.extend(_cell_nodes(cell, linker))
+        item += para
+        stack[-1][1].append(item)
+        if cells[0].text.endswith("/"):
+            sub = nodes.bullet_list()
+            item += sub
+            stack.append((path, sub))
+    return top
+
+
 def render_tables(tables: tuple[Table, ...], linker: Linker) -> list[nodes.Node]:
     out: list[nodes.Node] = []
     for table in tables:
@@ -113,9 +135,10 @@ def render_tables(tables: tuple[Table, ...], linker: Linker) -> list[nodes.Node]
         if table.title:
             container += nodes.rubric(table.title, table.title)
         if table.summary:
-            container += nodes.paragraph(table.summary, table.summary,
-                                         classes=["ptyplan-summary"])
-        if table.rows:
+            container += nodes.paragraph(table.summary, table.summary, classes=["ptyplan-summary"])
+        if table.rows and "ptyplan-tree" in table.classes:
+            container += _tree(table, linker)
+        elif table.rows:
             container += _table(table, linker)
         else:
             container += nodes.paragraph(table.empty, table.empty, classes=["ptyplan-empty"])

@@ -240,3 +240,16 @@ def test_scanning_never_imports_or_executes_the_tree(tmp_path: Path) -> None:
     import sys
 
     assert not any(name.endswith("evil") for name in sys.modules)
+
+
+def test_format_tree_nests_rows_by_folder(tmp_path: Path) -> None:
+    page = MD_PAGE.replace(":highlight: api/", ":format: tree")
+    app, warnings = build(_project(tmp_path, page), "text")
+    assert ptyplan_warnings(warnings) == []
+    text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    pkg = next(i for i, line in enumerate(lines) if '"code/pkg/api/"' in line)
+    mod = next(i for i, line in enumerate(lines) if '"code/pkg/api/base_api.py"' in line)
+    indent = len(lines[mod]) - len(lines[mod].lstrip())
+    assert mod > pkg and indent > len(lines[pkg]) - len(lines[pkg].lstrip())
+    assert "+---" not in text  # a list, not a table
