@@ -368,7 +368,11 @@ def check_citations(
     problem: Finding | None = None
     if drift and follow:
         if repo is None:
-            problem = _git_problem(doc_path, "no-repo", f"{root} is not in a git repository")
+            problem = _git_problem(
+                doc_path,
+                "no-repo",
+                f"no git repository for {root} (git is missing or the root is not in a work tree)",
+            )
         else:
             blame, problem = _run_blame(
                 repo, doc_path, [(refs[i].doc_line, p) for i, p in follow.items()]
@@ -407,6 +411,17 @@ def check_citations(
                             replacement=replacement,
                         )
                     ]
+                else:  # a form _rewrite does not know: say where, offer no rewrite
+                    where = f"{moved.new_path}:{moved.start}-{moved.end}"
+                    findings.append(
+                        Finding(
+                            FindingKind.DRIFT,
+                            f"`{ref.text}`: moved: now {where}",
+                            path=doc_path,
+                            line=ref.doc_line,
+                            code="moved",
+                        )
+                    )
             elif moved.kind == "changed":
                 findings.append(
                     Finding(
