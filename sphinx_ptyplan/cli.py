@@ -458,6 +458,130 @@ register(
 )
 
 
+_DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
+
+
+def _documents(ctx: Context, paths: Sequence[str]) -> list[str]:
+    """Root-relative Markdown/reST documents named by PATHS (folders are searched)."""
+    from sphinx_ptyplan.core.paths import confine
+    from sphinx_ptyplan.core.scan import DEFAULT_EXCLUDES
+    from sphinx_ptyplan.core.tables import matches_any
+
+    found: list[str] = []
+    for value in paths:
+        rel = ctx.path(value, "document")
+        target = confine(ctx.root, rel) if rel else ctx.root
+        if target.is_file():
+            found.append(rel)
+            continue
+        for dirpath, dirnames, filenames in os.walk(target):
+            dirnames[:] = sorted(d for d in dirnames if not matches_any(d, DEFAULT_EXCLUDES))
+            base = Path(dirpath)
+            for name in sorted(filenames):
+                if name.endswith(_DOC_SUFFIXES[:3]):
+                    found.append((base / name).relative_to(ctx.root).as_posix())
+    return list(dict.fromkeys(found))
+
+
+def _index(ctx: Context) -> Any:
+    from sphinx_ptyplan.core.resolve import CodeIndex
+
+    return CodeIndex(ctx.root, ignored=ctx.ignored(""), external=ctx.settings.external)
+
+
+def _repo_or_none(ctx: Context) -> Any:
+    try:
+        return ctx.repo()
+    except Exception:
+        return None  # check_citations / fix_document say why drift could not run
+
+
+def run_check(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan check PATHS``: the docs build's citation and drift checks on documents."""
+    from sphinx_ptyplan.core.citations import check_citations
+    from sphinx_ptyplan.core.references import load_document
+
+    index = _index(ctx)
+    repo = _repo_or_none(ctx) if ctx.settings.drift else None
+    findings: list[Finding] = []
+    git_problem: Finding | None = None
+    docs = _documents(ctx, args.paths)
+    for doc_path in docs:
+        doc = load_document(ctx.root, doc_path)
+        findings.extend(doc.problems)
+        spans = [(sp.text, sp.line, sp.context) for sp in doc.spans]
+        report = check_citations(
+            ctx.root, doc_path, spans, index=index, repo=repo, drift=ctx.settings.drift
+        )
+        findings.extend(report.findings)
+        git_problem = git_problem or report.git_problem
+    if git_problem is not None:
+        findings.append(git_problem)  # once per run, as in the docs build
+    return Result("check", (), tuple(findings), meta={"documents": docs})
+
+
+def _check_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="Markdown/reST documents, or folders to search for them")
+
+
+def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan fix [--check] PATHS``: rewrite citations whose lines moved unchanged."""
+    from sphinx_ptyplan.core.fix import fix_document, write_fix
+
+    index = _index(ctx)
+    repo = _repo_or_none(ctx)
+    diffs: list[str] = []
+    changed: list[str] = []
+    for doc_path in _documents(ctx, args.paths):
+        try:
+            result = fix_document(ctx.root, doc_path, index=index, repo=repo)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise UsageError(f"cannot fix {doc_path}: {exc}") from None
+        if result.changed:
+            changed.append(doc_path)
+            diffs.append(result.diff)
+            if not args.check:
+                write_fix(ctx.root, result)
+    findings: tuple[Finding, ...] = ()
+    if args.check and changed:
+        findings = tuple(
+            Finding(FindingKind.DRIFT, f"{p}: citations would be rewritten by `ptyplan fix`",
+                    path=p, code="fixable")
+            for p in changed
+        )
+    return Result("fix", (), findings, text="".join(diffs), meta={"changed": changed})
+
+
+def _fix_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--check", action="store_true",
+                   help="change nothing; exit 1 when a file would change (the diff is printed)")
+    _check_arguments(p)
+
+
+register(
+    Command(
+        "check",
+        "check every citation and reference in documents (exit 1 on findings)",
+        _check_arguments,
+        run_check,
+        description="Run the checks of the docs build (existence, line ranges, symbols, "
+        "drift through git) on the inline code of Markdown and reST documents.",
+    )
+)
+register(
+    Command(
+        "fix",
+        "rewrite drifted citations whose cited lines moved unchanged",
+        _fix_arguments,
+        run_fix,
+        description="Rewrite, in place and atomically, only citations whose lines moved "
+        "unchanged (the exact replacements of ptyplan.drift 'moved' findings); print a "
+        "unified diff. Everything else in the file stays byte-identical.",
+    )
+)
+
+
 # --------------------------------------------------------------------------- parser
 
 
