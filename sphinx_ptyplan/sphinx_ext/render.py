@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 from sphinx.util.nodes import make_refnode
 
+from sphinx_ptyplan.core.report import source_link
 from sphinx_ptyplan.core.tables import Cell, Table
 
 if TYPE_CHECKING:
@@ -39,20 +40,6 @@ class Linker:
                 ref += child
                 return ref
         return child
-
-
-def source_link(template: str | None, revision: str, path: str, line: int | None) -> str | None:
-    if not template:
-        return None
-    url = template.replace("{path}", path).replace("{revision}", revision)
-    if "{line}" in url:
-        if line is None:
-            # No line: drop a line anchor such as '#L{line}' and keep the file link.
-            head, _, _ = url.partition("{line}")
-            url = head.rstrip("#L").rstrip("#")
-        else:
-            url = url.replace("{line}", str(line))
-    return url
 
 
 def _cell_nodes(cell: Cell, linker: Linker) -> list[nodes.Node]:
