@@ -45,6 +45,7 @@ from sphinx_ptyplan.core.report import (
     to_sarif,
 )
 from sphinx_ptyplan.core.tables import INVENTORY_COLUMNS, Table, split_list
+from sphinx_ptyplan.core.workspace import Workspace
 
 __all__ = [
     "COMMANDS",
@@ -182,58 +183,17 @@ def find_root(start: Path) -> Path:
 # --------------------------------------------------------------------------- context
 
 
-class Context:
+class Context(Workspace):
     """What every command gets: the root, the settings, and lazily opened git."""
 
     def __init__(
         self, root: Path, settings: Settings, *, fmt: str, config: Path | None, argv: list[str]
     ) -> None:
-        self.root = root
+        super().__init__(root, jobs=settings.jobs, source_revision=settings.source_revision)
         self.settings = settings
         self.format = fmt
         self.config = config
         self.argv = argv
-        self._repo: Any = None
-        self._repo_error: Exception | None = None
-        self._ignored: dict[str, Callable[[str], bool] | None] = {}
-
-    def repo(self) -> Any:
-        """The :class:`~sphinx_ptyplan.core.gitrepo.GitRepo` of the root, opened once.
-
-        :raises GitError: when git cannot be used here (cached).
-        """
-        from sphinx_ptyplan.core.gitrepo import GitRepo
-
-        if self._repo is None and self._repo_error is None:
-            try:
-                self._repo = GitRepo.open(self.root)
-            except Exception as exc:  # GitError, or GitPython surprises on odd clones
-                self._repo_error = exc
-        if self._repo is None:
-            assert self._repo_error is not None
-            raise self._repo_error
-        return self._repo
-
-    def ignored(self, tree: str) -> Callable[[str], bool] | None:
-        """The .gitignore predicate for a tree (None outside git), as in the docs build."""
-        if tree not in self._ignored:
-            try:
-                self._ignored[tree] = self.repo().ignored(tree)
-            except Exception:
-                self._ignored[tree] = None
-        return self._ignored[tree]
-
-    @property
-    def jobs(self) -> int:
-        return self.settings.jobs or (os.cpu_count() or 1)
-
-    def source_revision(self) -> str:
-        """``source_revision`` as a sha when git knows it, else as written."""
-        rev = self.settings.source_revision
-        try:
-            return str(self.repo().fingerprint([rev])[0] or rev)
-        except Exception:
-            return rev
 
     def path(self, value: str, what: str = "path", *, must_exist: bool = True) -> str:
         """A path argument as a root-relative POSIX path ("" for the root itself).
@@ -266,11 +226,6 @@ class Context:
             if must_exist and not target.exists():
                 raise UsageError(f"{what} {value!r} does not exist (root: {self.root})")
         return rel
-
-    def close(self) -> None:
-        if self._repo is not None:
-            self._repo.close()
-            self._repo = None
 
 
 @dataclass(frozen=True)
@@ -521,8 +476,12 @@ def run_check(ctx: Context, args: argparse.Namespace) -> Result:
 
 
 def _check_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="Markdown/reST documents, or folders to search for them")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="Markdown/reST documents, or folders to search for them",
+    )
 
 
 def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
@@ -546,16 +505,23 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     findings: tuple[Finding, ...] = ()
     if args.check and changed:
         findings = tuple(
-            Finding(FindingKind.DRIFT, f"{p}: citations would be rewritten by `ptyplan fix`",
-                    path=p, code="fixable")
+            Finding(
+                FindingKind.DRIFT,
+                f"{p}: citations would be rewritten by `ptyplan fix`",
+                path=p,
+                code="fixable",
+            )
             for p in changed
         )
     return Result("fix", (), findings, text="".join(diffs), meta={"changed": changed})
 
 
 def _fix_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--check", action="store_true",
-                   help="change nothing; exit 1 when a file would change (the diff is printed)")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 when a file would change (the diff is printed)",
+    )
     _check_arguments(p)
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
 from sphinx_ptyplan.core.tables import Table
+from sphinx_ptyplan.core.workspace import Workspace
 from sphinx_ptyplan.sphinx_ext.config import PtyplanConfig
 from sphinx_ptyplan.sphinx_ext.domain import Cite, Request
 
@@ -56,7 +57,7 @@ class Outcome:
     extra: Any = None  # renderer-specific plain data (e.g. a ptyref's resolved target)
 
 
-class Session:
+class Session(Workspace):
     """Per-build state for the core: cache, git, index, fingerprints."""
 
     def __init__(
@@ -64,49 +65,20 @@ class Session:
     ) -> None:
         from sphinx_ptyplan.core.scan import ParseCache
 
+        super().__init__(root, jobs=cfg.jobs, source_revision=cfg.source_revision)
         self.name = name
-        self.root = root
         self.cfg = cfg
         cache_name = f"ptyplan-parse-cache-{name}.pickle" if name else CACHE_FILE
         self.cache_file = cache_dir / cache_name if cache_dir is not None else None
         self.cache = ParseCache.load(self.cache_file) if self.cache_file else ParseCache()
-        self._repo: Any = None
-        self._repo_error: Any = None
-        self._repo_opened = False
-        self._index: Any = None
-        self._ignored: dict[str, Callable[[str], bool] | None] = {}
+        self._index: dict[tuple[str, ...], Any] = {}
         self._fp: dict[DepKey, Any] = {}
         self.doc_paths: dict[str, str] = {}  # root-relative document path -> docname
 
     # -- resources ---------------------------------------------------------
-    def repo(self) -> Any:
-        """The GitRepo of the root, opened once; raises GitError (cached) when unavailable."""
-        from sphinx_ptyplan.core.gitrepo import GitRepo
-
-        if not self._repo_opened:
-            self._repo_opened = True
-            try:
-                self._repo = GitRepo.open(self.root)
-            except Exception as exc:  # GitError, or anything GitPython throws on odd clones
-                self._repo_error = exc
-        if self._repo is None:
-            raise self._repo_error
-        return self._repo
-
-    def ignored(self, tree: str) -> Callable[[str], bool] | None:
-        """The .gitignore predicate for a tree (None outside git)."""
-        if tree not in self._ignored:
-            try:
-                self._ignored[tree] = self.repo().ignored(tree)
-            except Exception:
-                self._ignored[tree] = None
-        return self._ignored[tree]
-
     def index(self, code_roots: tuple[str, ...] = ()) -> Any:
         """The code index of the root for these code roots (one per build, parses on demand
         through the parse cache)."""
-        if self._index is None:
-            self._index = {}
         if code_roots not in self._index:
             from sphinx_ptyplan.core.resolve import CodeIndex
 
@@ -141,24 +113,8 @@ class Session:
         except (ValueError, OSError):
             return None
 
-    def source_revision(self) -> str:
-        """``ptyplan_source_revision`` as a sha when git knows it, else as written."""
-        if not hasattr(self, "_source_rev"):
-            rev = self.cfg.source_revision
-            try:
-                self._source_rev = self.repo().fingerprint([rev])[0] or rev
-            except Exception:
-                self._source_rev = rev
-        return self._source_rev
-
-    @property
-    def jobs(self) -> int:
-        return self.cfg.jobs or (os.cpu_count() or 1)
-
     def close(self) -> None:
-        if self._repo is not None:
-            self._repo.close()
-            self._repo = None
+        super().close()
         if self.cache_file is not None:
             with contextlib.suppress(OSError):  # the cache is only an optimisation
                 self.cache.save(self.cache_file)
