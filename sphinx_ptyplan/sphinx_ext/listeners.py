@@ -107,16 +107,15 @@ def _skip_literal(node: nodes.Element) -> bool:
 
 
 def _source_line(node: nodes.Node, env: BuildEnvironment) -> tuple[str, int]:
+    """File and line of an inline node: the nearest ancestor-or-self that knows each
+    (inline nodes often carry neither; an included file's nodes carry its own path)."""
+    line = source = None
     n: nodes.Node | None = node
-    while n is not None and (n.line is None or n.source is None):
-        if n.line is not None and n.source is None and n.parent is not None:
-            source = n.parent.source
-            if source:
-                return str(source), n.line
+    while n is not None and (line is None or source is None):
+        line = line if line is not None else n.line
+        source = source or n.source
         n = n.parent
-    if n is None:
-        return str(env.doc2path(env.docname)), 0
-    return str(n.source), int(n.line or 0)
+    return str(source or env.doc2path(env.docname)), int(line or 0)
 
 
 def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
