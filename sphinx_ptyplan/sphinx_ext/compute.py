@@ -99,8 +99,8 @@ def run_delta(session: Session, request: Request, out: Outcome) -> None:
         f = _at_directive_if_missing(f)
         out.findings.append(Located(f, session.where(f, here)))
     cov = coverage(inv, doc, story=session.raw_stories)
-    for stale in cov.stale:
-        out.findings.append(Located(stale.finding, session.where(stale.finding, here)))
+    for f in cov.findings:  # stale plan references, then problems (e.g. git failing)
+        out.findings.append(Located(f, session.where(f, here)))
     tables = coverage_tables(cov, plan_doc=session.doc_paths.get(plan))
     base, head = request.opt("base"), request.opt("head")
     if base:
