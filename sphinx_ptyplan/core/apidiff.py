@@ -42,8 +42,7 @@ class ApiChange:
 
 
 def _is_async(sym: Symbol) -> bool:
-    # ``Symbol`` has no async flag yet; a scan that records one as ``is_async`` is honoured.
-    return bool(getattr(sym, "is_async", False))
+    return sym.is_async
 
 
 def format_params(params: Sequence[Param]) -> str:

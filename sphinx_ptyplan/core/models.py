@@ -159,6 +159,7 @@ class Symbol:
     annotation: str | None = None
     default: str | None = None
     docstring: str | None = None  # first line only
+    is_async: bool = False  # ``async def``
 
     @property
     def is_public(self) -> bool:

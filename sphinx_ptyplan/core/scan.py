@@ -76,7 +76,7 @@ DEFAULT_MAX_FILE_BYTES = 5_000_000
 INVENTORY_SCHEMA = "ptyplan-inventory/1"
 
 #: Bump when the extraction changes: old cache files and fingerprints become invalid.
-_SCAN_VERSION = 1
+_SCAN_VERSION = 2
 #: Cache misses needed before a process pool pays for its start-up (measured, see scan_tree).
 _PARALLEL_MIN = 200
 #: Source text kept for annotations/defaults is cut at this many characters.
@@ -224,6 +224,7 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, kind: SymbolKind) ->
         returns=_text(node.returns),
         decorators=tuple(ast.unparse(d) for d in node.decorator_list),
         docstring=_docstring(node),
+        is_async=isinstance(node, ast.AsyncFunctionDef),
     )
 
 
@@ -1319,6 +1320,7 @@ def _symbol_to_dict(s: Symbol) -> dict[str, Any]:
         "annotation": s.annotation,
         "default": s.default,
         "docstring": s.docstring,
+        "is_async": s.is_async,
     }
 
 
@@ -1407,6 +1409,13 @@ class _Reader:
         value: bool = self._get(key, (bool,), False)
         return value
 
+    def opt_bool(self, key: str) -> bool | None:
+        """A bool that may be null or absent (a field added after the snapshot was written)."""
+        if key not in self.data:
+            return None
+        value: bool | None = self._get(key, (bool,), True)
+        return value
+
     def get_list(self, key: str, optional: bool = False) -> list[Any] | None:
         value: list[Any] | None = self._get(key, (list,), optional)
         return value
@@ -1461,6 +1470,7 @@ def _symbol_from(r: _Reader, depth: int = 0) -> Symbol:
         annotation=r.opt_str("annotation"),
         default=r.opt_str("default"),
         docstring=r.opt_str("docstring"),
+        is_async=r.opt_bool("is_async") or False,  # absent in older snapshots
     )
 
 

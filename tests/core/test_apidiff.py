@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sphinx_ptyplan.core.apidiff import (
     CHANGE_KINDS,
     ApiChange,
@@ -124,16 +122,9 @@ def test_new_default_and_reordering() -> None:
     ]
 
 
-@dataclass(frozen=True)
-class AsyncSymbol(Symbol):
-    """A symbol from a scan that marks coroutines (``async def``)."""
-
-    is_async: bool = True
-
-
 def test_async_changes() -> None:
     plain = func("fetch", Param("url", "arg"))
-    coro = AsyncSymbol("fetch", SymbolKind.FUNCTION, 1, 2, params=(Param("url", "arg"),))
+    coro = Symbol("fetch", SymbolKind.FUNCTION, 1, 2, params=(Param("url", "arg"),), is_async=True)
     (change,) = api_diff(mod(plain), mod(coro))
     assert (change.kind, change.detail) == ("signature", "now async")
     assert (change.old, change.new) == ("def fetch(url)", "async def fetch(url)")
@@ -302,6 +293,12 @@ async def fetch(url: str, timeout: float = 5.0) -> bytes: ...
 
 def train(cfg, data, *, seed: int = 0, n_groups): ...
 """
+
+
+def test_async_flag_from_real_parses() -> None:
+    old = parse_module(b"def fetch(url): ...\n", path="old.py")
+    new = parse_module(b"async def fetch(url): ...\n", path="new.py")
+    assert [(c.kind, c.detail) for c in api_diff(old, new)] == [("signature", "now async")]
 
 
 def test_api_diff_of_real_parses() -> None:

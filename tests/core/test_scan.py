@@ -404,6 +404,7 @@ def test_function_params_and_returns() -> None:
     assert fn.returns == "dict"
     fetch = info.symbol("fetch")
     assert fetch is not None and fetch.kind is SymbolKind.FUNCTION and fetch.returns == "bytes"
+    assert fetch.is_async and not info.symbol("update_legacy_dict").is_async  # type: ignore[union-attr]
 
     api = parse_module(BASE_API.encode())
     run = api.symbol("BaseAPI").member("run")  # type: ignore[union-attr]
@@ -944,6 +945,20 @@ def test_snapshot_round_trip(project: Path) -> None:
     assert inventory_from_dict(data) == inv
     empty = Inventory(root="/r", tree="")
     assert inventory_from_dict(inventory_to_dict(empty)) == empty
+
+
+def test_snapshot_without_is_async_reads_as_not_async(project: Path) -> None:
+    """Snapshots written before ``is_async`` existed still load (as plain functions)."""
+    inv = scan_tree(project, "ptycho_torch")
+    data = inventory_to_dict(inv)
+    seen = 0
+    for entry in data["entries"]:
+        for sym in (entry.get("info") or {}).get("symbols", []):
+            seen += "is_async" in sym
+            sym.pop("is_async", None)
+    assert seen
+    old = inventory_from_dict(data)
+    assert all(not s.is_async for e in old.entries if e.info for s in e.info.symbols)
 
 
 def _mutations() -> list[tuple[str, Any]]:
