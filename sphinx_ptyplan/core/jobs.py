@@ -1,0 +1,338 @@
+"""The core-call sequence behind each directive and command: run once, shared by both.
+
+A *job* takes plain option values (the directive's options or the command's arguments, same
+names and meanings), calls the core (scan, compare, spec hits) and returns neutral tables,
+findings and the dependency keys it read. The Sphinx layer locates and warns the findings
+and stores the keys for ``env-get-outdated``; the command line formats the tables and sets
+its exit code. A finding with ``path=None`` is about the request itself (the directive's
+line, or the command line).
+
+Git failures on an *explicitly named* revision (``since``, ``base``, ``head``) are both a
+``GIT`` finding and :attr:`Job.git_error`: the docs build warns (``ptyplan.git``) and goes
+on; the command line stops with exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .models import Finding, FindingKind, Inventory
+from .tables import Table
+
+if TYPE_CHECKING:
+    from .compare import Coverage, RevisionDelta
+    from .scan import ParseCache
+    from .spechits import SpecHits
+
+__all__ = [
+    "CLI_OPTION",
+    "DIRECTIVE_OPTION",
+    "DepKey",
+    "Host",
+    "Job",
+    "delta_job",
+    "git_finding",
+    "inventory_job",
+    "path_stories",
+    "spec_hits_job",
+    "story_text",
+]
+
+DepKey = tuple[Hashable, ...]
+
+#: How option names are written in messages: ``:since:`` in documents, ``--since`` in a shell.
+DIRECTIVE_OPTION = ":{}:"
+CLI_OPTION = "--{}"
+
+
+class Host(Protocol):
+    """What a job needs from its caller (the Sphinx Session or the CLI Context)."""
+
+    root: Path
+    cache: ParseCache | None
+
+    def repo(self) -> Any: ...
+
+    def ignored(self, tree: str) -> Callable[[str], bool] | None: ...
+
+    @property
+    def jobs(self) -> int: ...
+
+    def index(self, code_roots: tuple[str, ...] = ()) -> Any: ...
+
+
+@dataclass
+class Job:
+    """What one job produced: tables, findings in report order, dependency keys, data."""
+
+    tables: tuple[Table, ...] = ()
+    findings: list[Finding] = field(default_factory=list)
+    deps: set[DepKey] = field(default_factory=set)
+    #: the first failure of git on a revision the user named (also in ``findings``)
+    git_error: Finding | None = None
+    inventory: Inventory | None = None
+    new: frozenset[str] | None = None
+    coverage: Coverage | None = None
+    delta: RevisionDelta | None = None
+    hits: SpecHits | None = None
+
+    def git_failed(self, finding: Finding) -> None:
+        self.findings.append(finding)
+        if self.git_error is None:
+            self.git_error = finding
+
+
+def git_finding(exc: Exception, what: str) -> Finding:
+    """A ``GIT`` finding for a failed git call about ``what`` (e.g. ``delta :base: v1``)."""
+    code = getattr(exc, "code", "failed")
+    message = getattr(exc, "message", None) or str(exc)
+    return Finding(FindingKind.GIT, f"{what}: {message}", code=str(code))
+
+
+def path_stories(host: Host, paths: Sequence[str]) -> dict[str, Any]:
+    """``GitRepo.path_stories`` (one ``git log`` for all paths), or ``{}`` without git."""
+    try:
+        return dict(host.repo().path_stories(list(paths)))
+    except Exception:
+        return {}
+
+
+def story_text(host: Host, paths: Sequence[str]) -> dict[str, str]:
+    """Git's account of vanished paths (``renamed to X in abc1234 (date)``); ``{}`` without git."""
+    return {p: s.describe() for p, s in path_stories(host, paths).items() if s.status != "unknown"}
+
+
+def at_request_if_missing(f: Finding) -> Finding:
+    """A missing plan/spec is the request's problem: report it at the directive/command."""
+    if f.code in ("missing-path", "outside-root"):
+        return replace(f, path=None, line=None)
+    return f
+
+
+def scan(
+    host: Host,
+    job: Job,
+    tree: str,
+    *,
+    config_exclude: Sequence[str] = (),
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    maxdepth: int | None = None,
+    notebooks: str = "informational",
+    assets: Sequence[str] = (),
+    max_file_bytes: int = 5_000_000,
+) -> Inventory:
+    """Scan a tree for a job: note the dependency, keep the scan's findings."""
+    from .scan import scan_tree
+
+    all_exclude = (*config_exclude, *exclude)
+    job.deps.add(("tree", tree, tuple(all_exclude)))
+    inv = scan_tree(
+        host.root,
+        tree,
+        include=include,
+        exclude=all_exclude,
+        maxdepth=maxdepth,
+        notebooks=notebooks,
+        assets=assets,
+        max_file_bytes=max_file_bytes,
+        ignored=host.ignored(tree),
+        cache=host.cache,
+        jobs=host.jobs,
+    )
+    job.findings.extend(inv.findings)
+    job.inventory = inv
+    return inv
+
+
+def inventory_job(
+    host: Host,
+    tree: str,
+    *,
+    since: str | None = None,
+    highlight: Sequence[str] = (),
+    notebooks: str = "informational",
+    assets: Sequence[str] = (),
+    maxdepth: int | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    columns: Sequence[str] = (),
+    tree_format: str = "table",
+    config_exclude: Sequence[str] = (),
+    max_file_bytes: int = 5_000_000,
+    option: str = DIRECTIVE_OPTION,
+) -> Job:
+    """``ptyplan-inventory`` / ``ptyplan inventory``: the inventory table of a tree."""
+    from .tables import inventory_table
+
+    job = Job()
+    inv = scan(
+        host,
+        job,
+        tree,
+        config_exclude=config_exclude,
+        include=include,
+        exclude=exclude,
+        maxdepth=maxdepth,
+        notebooks=notebooks,
+        assets=assets,
+        max_file_bytes=max_file_bytes,
+    )
+    if since:
+        job.deps.update({("rev", since), ("rev", "HEAD")})
+        try:
+            job.new = host.repo().added_since(since, [tree])
+        except Exception as exc:
+            job.git_failed(git_finding(exc, f"inventory {option.format('since')} {since}"))
+    table = inventory_table(inv, new=job.new, highlight=highlight, columns=columns, since=since)
+    if tree_format == "tree":
+        table = replace(table, classes=(*table.classes, "ptyplan-tree"))
+    job.tables = (table,)
+    return job
+
+
+def _load_snapshot(host: Host, base: str, job: Job, option: str) -> Inventory | None:
+    from .paths import PathRefused, confine
+    from .scan import inventory_from_dict
+
+    name = f"delta {option.format('base')}"
+    try:
+        path = confine(host.root, base)
+        return inventory_from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except PathRefused as exc:
+        f = Finding(FindingKind.CONFIG, f"{name} {exc}", code="outside-root")
+    except FileNotFoundError:
+        f = Finding(
+            FindingKind.CONFIG,
+            f"{name} snapshot {base} does not exist "
+            "(write one with `ptyplan inventory TREE --json > FILE`)",
+            code="missing-path",
+        )
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        f = Finding(
+            FindingKind.PARSE,
+            f"{name} snapshot {base} is not a usable inventory snapshot: {exc}",
+            code="bad-snapshot",
+        )
+    job.findings.append(f)
+    return None
+
+
+def delta_job(
+    host: Host,
+    tree: str,
+    plan: str,
+    *,
+    base: str | None = None,
+    head: str | None = None,
+    config_exclude: Sequence[str] = (),
+    max_file_bytes: int = 5_000_000,
+    plan_doc: str | None = None,
+    option: str = DIRECTIVE_OPTION,
+) -> Job:
+    """``ptyplan-delta`` / ``ptyplan delta``: plan coverage, stale plan references and,
+    with ``base`` (a revision or an inventory snapshot ``*.json``), the revision delta.
+
+    ``plan_doc`` is the docname of the plan when it is a page of the docs (section links).
+    """
+    from .compare import coverage, revision_delta
+    from .references import load_document
+    from .tables import coverage_tables, delta_table
+
+    job = Job()
+    inv = scan(host, job, tree, config_exclude=config_exclude, max_file_bytes=max_file_bytes)
+    if any(f.code in ("outside-root", "missing-path") for f in inv.findings):
+        return job
+    job.deps.update({("file", plan), ("rev", "HEAD")})  # HEAD: the stories of stale refs
+    doc = load_document(host.root, plan)
+    job.findings.extend(at_request_if_missing(f) for f in doc.problems)
+    cov = coverage(inv, doc, story=lambda paths: path_stories(host, paths))
+    job.coverage = cov
+    job.findings.extend(cov.findings)  # stale plan references, then problems
+    tables = coverage_tables(cov, plan_doc=plan_doc)
+    if base:
+        snapshot = None
+        if base.endswith(".json"):
+            snapshot = _load_snapshot(host, base, job, option)
+            if snapshot is None:
+                job.tables = tables
+                return job
+            job.deps.add(("file", base))
+        else:
+            job.deps.add(("rev", base))
+        if head:
+            job.deps.add(("rev", head))
+        try:
+            repo = host.repo() if snapshot is None else None
+        except Exception:
+            repo = None  # revision_delta reports why git is unavailable
+        delta = revision_delta(
+            host.root,
+            tree,
+            base,
+            head,
+            repo=repo,
+            coverage=cov,
+            cache=host.cache,
+            snapshot=snapshot,
+            inventory=inv,
+            max_file_bytes=max_file_bytes,
+        )
+        job.delta = delta
+        for f in delta.findings:
+            if f.kind is FindingKind.GIT:
+                job.git_failed(f)
+            else:
+                job.findings.append(f)
+        if not (delta.findings and not delta.rows):
+            tables = (*tables, delta_table(delta))
+    job.tables = tables
+    return job
+
+
+def spec_hits_job(
+    host: Host,
+    spec: str,
+    *,
+    trees: Sequence[str] = (),
+    show: str = "all",
+    since: str | None = None,
+    strict: bool = False,
+    config_exclude: Sequence[str] = (),
+    option: str = DIRECTIVE_OPTION,
+) -> Job:
+    """``ptyplan-spec-hits`` / ``ptyplan spec-hits``: a spec's code references, resolved."""
+    from .spechits import spec_hits
+    from .tables import spechits_tables
+
+    job = Job()
+    trees = tuple(trees)
+    job.deps.add(("file", spec))
+    for tree in trees or ("",):
+        job.deps.add(("tree", tree, tuple(config_exclude)))
+    job.deps.add(("rev", "HEAD"))
+    changed: frozenset[str] = frozenset()
+    if since:
+        job.deps.add(("rev", since))
+        try:
+            changes = host.repo().changes(since, None, list(trees))
+            changed = frozenset(c.path for c in changes if c.status != "D")
+        except Exception as exc:
+            job.git_failed(git_finding(exc, f"spec-hits {option.format('since')} {since}"))
+    hits = spec_hits(
+        host.root,
+        spec,
+        trees=trees,
+        index=host.index(trees),
+        changed=changed,
+        strict=strict,
+        story=lambda paths: story_text(host, paths),
+    )
+    job.hits = hits
+    job.findings.extend(at_request_if_missing(f) for f in hits.findings)
+    job.tables = spechits_tables(hits, show=show, since=since)
+    return job
