@@ -939,9 +939,8 @@ def _git_delta(
     for ch in changes:
         status = _status(ch.status)
         path = _norm_path(ch.path)
-        old = _norm_path(ch.old_path) if ch.old_path else None
-        if not (_under(path, state.tree) or (old is not None and _under(old, state.tree))):
-            continue
+        # ``changes`` keeps what concerns the tree: its files, files moved in or out of it,
+        # and files deleted from its former name (a renamed tree folder).
         if _excluded(path):
             continue
         kept.append((status, ch))

@@ -65,6 +65,7 @@ _GIT_ENV = {
 }
 _DIFF_OPTS = ("--no-color", "--no-ext-diff", "--no-textconv")
 _PAIR_BYTES = 64 * 1024 * 1024  # at most this much untracked content is hashed per changes()
+_MAX_ORIGIN_FOLDERS = 200  # more folders that lost files: widen the rename search to the root
 
 
 class GitError(Exception):
@@ -286,6 +287,28 @@ def _clean_path(path: str) -> str | None:
     if norm == ".." or norm.startswith("../"):
         return None
     return norm
+
+
+def _within(rel: str, folders: Sequence[str]) -> bool:
+    """Is the root-relative ``rel`` one of ``folders`` (files too) or inside one of them?"""
+    return any(rel == f or rel.startswith(f.rstrip("/") + "/") for f in folders)
+
+
+def _former_names(changes: Sequence[Change], wanted: Sequence[str]) -> list[str]:
+    """Earlier names of the ``wanted`` folders: ``old/`` when ``old/x`` was renamed to
+    ``wanted/x`` (so a file deleted from ``old/`` is a removal from the renamed folder)."""
+    former: dict[str, None] = {}
+    for c in changes:
+        if c.status != "R" or c.old_path is None or _within(c.old_path, wanted):
+            continue
+        for w in wanted:
+            folder = w.rstrip("/") + "/"
+            if not c.path.startswith(folder):
+                continue
+            rest = "/" + c.path[len(folder) :]
+            if c.old_path.endswith(rest) and len(c.old_path) > len(rest):
+                former[c.old_path[: -len(rest)]] = None
+    return list(former)
 
 
 def _count_lines(data: bytes) -> int:
@@ -716,12 +739,66 @@ class GitRepo:
 
         Renames are found by git (``-M``). In the working tree, a tracked file moved with a
         plain ``mv`` is paired with its untracked copy when the content is identical (R100).
+
+        With ``paths``, files moved into or out of them are renames too (a whole folder
+        renamed, ``ptychopinn_torch/`` -> ``ptycho_torch/``, or one module moved to another
+        package): when the restricted diff has additions or deletions, one cheap
+        ``--no-renames`` diff lists the files deleted or added elsewhere, and the rename
+        detection is re-run with their folders included. Only changes whose new or old path
+        is under ``paths`` are returned.
         """
         base_sha = self.resolve(base)
         head_sha = self.resolve(head) if head is not None else None
         specs = self._pathspecs(paths)
         if specs is None:
             return []
+        changes = self._diff_changes(base_sha, head_sha, specs)
+        wanted = [self._rel(s) or "" for s in specs]
+        statuses = {c.status for c in changes}
+        if not specs or "" in wanted or not statuses & {"A", "D"}:
+            return changes
+        origins = self._moved_elsewhere(base_sha, head_sha, wanted, statuses)
+        if not origins:
+            return changes
+        wider = self._diff_changes(base_sha, head_sha, [*specs, *origins])
+        former = _former_names(wider, wanted)
+        return [
+            c
+            for c in wider
+            if _within(c.path, wanted)
+            or (c.old_path is not None and _within(c.old_path, wanted))
+            or (c.status == "D" and _within(c.path, former))
+        ]
+
+    def _moved_elsewhere(
+        self, base_sha: str, head_sha: str | None, wanted: Sequence[str], statuses: set[str]
+    ) -> list[str]:
+        """Pathspecs of the folders outside ``wanted`` that may hold the other side of a move:
+        folders that lost files (when ``wanted`` gained some) or gained files (when it lost
+        some). Untracked files count as gained in the working tree."""
+        filters = ("D" if "A" in statuses else "") + ("A" if "D" in statuses else "")
+        args = ["--raw", "-z", "--no-renames", f"--diff-filter={filters}", "--name-only"]
+        args += [*_DIFF_OPTS, base_sha]
+        if head_sha:
+            args.append(head_sha)
+        scope = [self.prefix.rstrip("/")] if self.prefix else []
+        out = self._run("diff", *args, "--", *scope)
+        paths = [_dec(t) for t in out.split(b"\x00") if t]
+        if head_sha is None and "A" in filters:
+            paths += self._untracked(scope)
+        folders: dict[str, None] = {}
+        for full in paths:
+            rel = self._rel(full)
+            if rel is None or _within(rel, wanted):
+                continue
+            folders[posixpath.dirname(rel)] = None
+        if not folders:
+            return []
+        if len(folders) > _MAX_ORIGIN_FOLDERS or "" in folders:
+            return scope or ["."]
+        return [self._full(f) for f in folders]
+
+    def _diff_changes(self, base_sha: str, head_sha: str | None, specs: list[str]) -> list[Change]:
         args = ["--raw", "-z", "-M", "--no-abbrev", *_DIFF_OPTS, base_sha]
         if head_sha:
             args.append(head_sha)

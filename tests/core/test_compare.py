@@ -639,6 +639,30 @@ def test_delta_between_commits(history: History) -> None:
     assert repo.calls[2][1] == (history.reworked, modified)
 
 
+def test_delta_across_the_rename_of_the_tree_folder(history: History) -> None:
+    """Base from before ``ptychopinn_torch/`` -> ``ptycho_torch/``: renames, with API diffs."""
+    root = history.repo.path
+    delta = revision_delta(root, "ptycho_torch", history.legacy, history.reworked)
+    assert delta.findings == ()
+    by_path = {r.path: r for r in delta.rows}
+    config = by_path["ptycho_torch/config_params.py"]
+    assert (config.status, config.old_path) == ("renamed", "ptychopinn_torch/config_params.py")
+    assert [c.detail for c in config.api] == [
+        "field `n_filters_scale`: int = 2 -> int = 4",
+        "field `probe_mask: bool = False` added",
+    ]
+    model = by_path["ptycho_torch/model.py"]
+    assert (model.status, model.old_path, model.similarity) == (
+        "renamed",
+        "ptychopinn_torch/model.py",
+        100,
+    )
+    assert by_path["ptycho_torch/api/base_api.py"].status == "added"
+    # the deleted module is reported under its old name, as removed
+    assert by_path["ptychopinn_torch/old_loader.py"].status == "removed"
+    assert not any(r.path.startswith("ptycho/") for r in delta.rows)
+
+
 def test_delta_against_working_tree_with_cache(history: History) -> None:
     r = history.repo
     r.write(

@@ -297,6 +297,45 @@ def test_changes_between_commits(repo: GitRepo, hist: History) -> None:
     assert repo.changes(hist.c6, hist.c7, ["../etc"]) == []
 
 
+def test_changes_follow_files_moved_into_the_paths(repo: GitRepo, hist: History) -> None:
+    """A folder renamed into the requested path: renames, not additions (issue #3)."""
+    inside = repo.changes(hist.c1, hist.c7, ["ptycho_torch"])
+    by_path = {c.path: c for c in inside}
+    assert by_path["ptycho_torch/model.py"] == Change(
+        "R", "ptycho_torch/model.py", "ptychopinn_torch/model.py", 100
+    )
+    assert by_path["ptycho_torch/config.py"].old_path == "ptychopinn_torch/config.py"
+    # nothing outside the requested path leaks in (ptycho/ also changed in this history)
+    assert all(c.path.startswith("ptycho_torch/") for c in inside)
+    # and the old folder asked alone shows the files leaving it as renames out of it
+    leaving = repo.changes(hist.c1, hist.c7, ["ptychopinn_torch"])
+    assert Change("R", "ptycho_torch/model.py", "ptychopinn_torch/model.py", 100) in leaving
+    assert all(c.old_path and c.old_path.startswith("ptychopinn_torch/") for c in leaving)
+
+
+def test_changes_follow_a_plain_folder_move_in_the_working_tree(
+    repo: GitRepo, hist: History
+) -> None:
+    p = hist.path
+    (p / "ptycho_torch").rename(p / "torch_port")  # plain mv of a whole folder, not staged
+    moved = repo.changes(hist.c7, None, ["torch_port"])
+    assert Change("R", "torch_port/model.py", "ptycho_torch/model.py", 100) in moved
+    assert all(c.status == "R" and c.path.startswith("torch_port/") for c in moved)
+    assert set(repo.changes(hist.c7, None, ["ptycho_torch"])) == set(moved)  # asked from the old side
+
+
+def test_changes_without_additions_cost_one_diff(
+    repo: GitRepo, hist: History, spawns: SpawnCounter
+) -> None:
+    repo.resolve(hist.c1)
+    spawns.commands.clear()
+    repo.changes(hist.c6, hist.c7, ["docs"])  # only a modification: no search for origins
+    assert len(spawns.commands) == 1
+    spawns.commands.clear()
+    repo.changes(hist.c1, hist.c7, ["ptycho_torch"])  # additions: + deletions + wider diff
+    assert len(spawns.commands) == 3
+
+
 def test_changes_working_tree_and_untracked(repo: GitRepo, hist: History) -> None:
     p = hist.path
     (p / "docs/plan.md").write_text(PLAN_V2 + "more\n")
