@@ -718,6 +718,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sphinx_ptyplan.core.gitrepo import GitError
 
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["serve"]:  # a server, not a report: own parser (serve.py, issue 6)
+        from sphinx_ptyplan.serve import main as serve
+
+        return serve(args_list[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
