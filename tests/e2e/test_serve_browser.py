@@ -96,10 +96,8 @@ class Server:
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)  # stragglers of the group, if any
         self.proc.wait(timeout=10)
@@ -138,9 +136,11 @@ def server(project: Repo, tmp_path: Path) -> Iterator[Server]:
     try:
         wait_for(
             "the first build to be served",
-            lambda: srv.proc.poll() is None
-            and "Serving on" in srv.log()
-            and _http_ok(srv.url + "/plan.html"),
+            lambda: (
+                srv.proc.poll() is None
+                and "Serving on" in srv.log()
+                and _http_ok(srv.url + "/plan.html")
+            ),
             srv.log,
         )
         yield srv
