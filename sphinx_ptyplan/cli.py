@@ -32,7 +32,7 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sphinx_ptyplan import __version__
 from sphinx_ptyplan.core.models import Finding, FindingKind
@@ -46,6 +46,9 @@ from sphinx_ptyplan.core.report import (
 )
 from sphinx_ptyplan.core.tables import INVENTORY_COLUMNS, Table, split_list
 from sphinx_ptyplan.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sphinx_ptyplan.core.jobs import Job
 
 __all__ = [
     "COMMANDS",
@@ -194,6 +197,21 @@ class Context(Workspace):
         self.format = fmt
         self.config = config
         self.argv = argv
+        self.cache: Any = None  # no parse cache between CLI runs (jobs.Host)
+        self._indexes: dict[tuple[str, ...], Any] = {}
+
+    def index(self, code_roots: tuple[str, ...] = ()) -> Any:
+        """The code index of the root for these code roots (built once per run)."""
+        if code_roots not in self._indexes:
+            from sphinx_ptyplan.core.resolve import CodeIndex
+
+            self._indexes[code_roots] = CodeIndex(
+                self.root,
+                code_roots=code_roots,
+                ignored=self.ignored(""),
+                external=self.settings.external,
+            )
+        return self._indexes[code_roots]
 
     def path(self, value: str, what: str = "path", *, must_exist: bool = True) -> str:
         """A path argument as a root-relative POSIX path ("" for the root itself).
@@ -364,41 +382,40 @@ def _inventory_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _job_result(kind: str, job: Job, meta: dict[str, Any], text: str | None = None) -> Result:
+    """A job as a command result; a git failure on a named revision is exit code 2."""
+    if job.git_error is not None:
+        from sphinx_ptyplan.core.gitrepo import GitError
+
+        raise GitError(job.git_error.code, job.git_error.message)
+    return Result(kind, job.tables, tuple(job.findings), text=text, meta=meta)
+
+
 def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan inventory TREE``: the same table as the ``ptyplan-inventory`` directive."""
-    from sphinx_ptyplan.core.scan import inventory_to_dict, scan_tree
-    from sphinx_ptyplan.core.tables import inventory_table
+    from sphinx_ptyplan.core.jobs import CLI_OPTION, inventory_job
+    from sphinx_ptyplan.core.scan import inventory_to_dict
 
     tree = ctx.path(args.tree, "tree")
-    since: str | None = args.since
-    new = None
-    if since:
-        new = ctx.repo().added_since(since, [tree])
-    inv = scan_tree(
-        ctx.root,
+    job = inventory_job(
+        ctx,
         tree,
-        include=args.include,
-        exclude=(*ctx.settings.exclude, *args.exclude),
-        maxdepth=args.maxdepth,
+        since=args.since,
+        highlight=args.highlight,
         notebooks=args.notebooks,
         assets=args.assets,
+        maxdepth=args.maxdepth,
+        include=args.include,
+        exclude=args.exclude,
+        columns=args.columns,
+        config_exclude=ctx.settings.exclude,
         max_file_bytes=ctx.settings.max_file_bytes,
-        ignored=ctx.ignored(tree),
-        jobs=ctx.jobs,
-    )
-    table = inventory_table(
-        inv, new=new, highlight=args.highlight, columns=args.columns, since=since
+        option=CLI_OPTION,
     )
     text = None
-    if args.json:
-        text = json.dumps(inventory_to_dict(inv), indent=2, ensure_ascii=False) + "\n"
-    return Result(
-        "inventory",
-        (table,),
-        inv.findings,
-        text=text,
-        meta={"tree": tree, "since": since},
-    )
+    if args.json and job.inventory is not None:
+        text = json.dumps(inventory_to_dict(job.inventory), indent=2, ensure_ascii=False) + "\n"
+    return _job_result("inventory", job, {"tree": tree, "since": args.since}, text)
 
 
 register(
@@ -419,6 +436,7 @@ _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
 def _documents(ctx: Context, paths: Sequence[str]) -> list[str]:
     """Root-relative Markdown/reST documents named by PATHS (folders are searched)."""
     from sphinx_ptyplan.core.paths import confine
+    from sphinx_ptyplan.core.reportdir import is_report_folder
     from sphinx_ptyplan.core.scan import DEFAULT_EXCLUDES
     from sphinx_ptyplan.core.tables import matches_any
 
@@ -430,18 +448,19 @@ def _documents(ctx: Context, paths: Sequence[str]) -> list[str]:
             found.append(rel)
             continue
         for dirpath, dirnames, filenames in os.walk(target):
-            dirnames[:] = sorted(d for d in dirnames if not matches_any(d, DEFAULT_EXCLUDES))
+            # Report folders (reports/<timestamp>/) are evidence of a past state: they are
+            # checked only when named explicitly.
+            in_reports = os.path.basename(dirpath) == "reports"
+            dirnames[:] = sorted(
+                d
+                for d in dirnames
+                if not matches_any(d, DEFAULT_EXCLUDES) and not (in_reports and is_report_folder(d))
+            )
             base = Path(dirpath)
             for name in sorted(filenames):
                 if name.endswith(_DOC_SUFFIXES[:3]):
                     found.append((base / name).relative_to(ctx.root).as_posix())
     return list(dict.fromkeys(found))
-
-
-def _index(ctx: Context) -> Any:
-    from sphinx_ptyplan.core.resolve import CodeIndex
-
-    return CodeIndex(ctx.root, ignored=ctx.ignored(""), external=ctx.settings.external)
 
 
 def _repo_or_none(ctx: Context) -> Any:
@@ -456,7 +475,7 @@ def run_check(ctx: Context, args: argparse.Namespace) -> Result:
     from sphinx_ptyplan.core.citations import check_citations
     from sphinx_ptyplan.core.references import load_document
 
-    index = _index(ctx)
+    index = ctx.index(())
     repo = _repo_or_none(ctx) if ctx.settings.drift else None
     findings: list[Finding] = []
     git_problem: Finding | None = None
@@ -488,7 +507,7 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan fix [--check] PATHS``: rewrite citations whose lines moved unchanged."""
     from sphinx_ptyplan.core.fix import fix_document, write_fix
 
-    index = _index(ctx)
+    index = ctx.index(())
     repo = _repo_or_none(ctx)
     diffs: list[str] = []
     changed: list[str] = []
@@ -544,6 +563,275 @@ register(
         description="Rewrite, in place and atomically, only citations whose lines moved "
         "unchanged (the exact replacements of ptyplan.drift 'moved' findings); print a "
         "unified diff. Everything else in the file stays byte-identical.",
+    )
+)
+
+
+# --------------------------------------------------------------------------- delta
+
+
+def _base(value: str) -> str:
+    """``--base``: an inventory snapshot (``*.json``) or a revision (validated)."""
+    return value if value.endswith(".json") else _revision(value)
+
+
+def _delta_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tree", metavar="PATH", required=True, help="the tree to compare")
+    p.add_argument(
+        "--plan", metavar="PATH", required=True, help="the plan (Markdown or reST document)"
+    )
+    p.add_argument(
+        "--base",
+        metavar="REV|FILE.json",
+        type=_base,
+        help="a git revision, or an inventory snapshot written by 'ptyplan inventory --json'; "
+        "without it only the coverage is shown",
+    )
+    p.add_argument("--head", metavar="REV", type=_revision, help="default: the working tree")
+
+
+def _snapshot_option(ctx: Context, base: str | None) -> str | None:
+    if base is not None and base.endswith(".json"):
+        return ctx.path(base, "--base snapshot")
+    return base
+
+
+def run_delta(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan delta``: the tables of the ``ptyplan-delta`` directive."""
+    from sphinx_ptyplan.core.jobs import CLI_OPTION, delta_job
+
+    tree = ctx.path(args.tree, "tree")
+    plan = ctx.path(args.plan, "plan")
+    base = _snapshot_option(ctx, args.base)
+    job = delta_job(
+        ctx,
+        tree,
+        plan,
+        base=base,
+        head=args.head,
+        config_exclude=ctx.settings.exclude,
+        max_file_bytes=ctx.settings.max_file_bytes,
+        option=CLI_OPTION,
+    )
+    meta = {"tree": tree, "plan": plan, "base": base, "head": args.head}
+    return _job_result("delta", job, meta)
+
+
+register(
+    Command(
+        "delta",
+        "plan coverage of a tree, stale plan references, revision delta",
+        _delta_arguments,
+        run_delta,
+        description="Compare TREE with the scope of PLAN (covered / covered by package / "
+        "missing, stale plan references with their git story) and, with --base, list the "
+        "modules added, removed, renamed and modified since then, with their API changes: the "
+        "tables of the ptyplan-delta directive. A git error on --base/--head exits 2.",
+    )
+)
+
+
+# --------------------------------------------------------------------------- spec-hits
+
+
+def _spec_hits_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", metavar="SPEC", help="the spec (Markdown or reST document)")
+    p.add_argument(
+        "--tree",
+        metavar="PATHS",
+        type=_globs,
+        default=(),
+        help="comma-separated code roots the spec describes (default: every package)",
+    )
+    p.add_argument(
+        "--show",
+        choices=("all", "problems"),
+        default="all",
+        help="all rows, or only stale and ambiguous ones",
+    )
+    p.add_argument(
+        "--since", metavar="REV", type=_revision, help="mark touchpoints changed since REV"
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="also report dataclass fields the spec does not list",
+    )
+
+
+def run_spec_hits(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan spec-hits SPEC``: the tables of the ``ptyplan-spec-hits`` directive."""
+    from sphinx_ptyplan.core.jobs import CLI_OPTION, spec_hits_job
+
+    spec = ctx.path(args.spec, "spec")
+    trees = tuple(ctx.path(t, "tree") for t in args.tree)
+    job = spec_hits_job(
+        ctx,
+        spec,
+        trees=trees,
+        show=args.show,
+        since=args.since,
+        strict=args.strict,
+        config_exclude=ctx.settings.exclude,
+        option=CLI_OPTION,
+    )
+    return _job_result("spec-hits", job, {"spec": spec, "trees": list(trees), "since": args.since})
+
+
+register(
+    Command(
+        "spec-hits",
+        "resolve a spec's code references against the tree",
+        _spec_hits_arguments,
+        run_spec_hits,
+        description="Resolve every code reference of SPEC (paths, file:line citations, "
+        "dotted names, dataclass field lists) against the code: the tables of the "
+        "ptyplan-spec-hits directive. A git error on --since exits 2.",
+    )
+)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--initiative",
+        metavar="NAME",
+        required=True,
+        help="initiative name (e.g. INTEGRATE-PYTORCH-000): the report goes to "
+        "plans/active/NAME/reports/<UTC timestamp>/",
+    )
+    p.add_argument("--tree", metavar="PATH", required=True, help="the tree to inventory")
+    p.add_argument("--plan", metavar="PATH", required=True, help="the plan to compare with")
+    p.add_argument("--spec", metavar="PATH", help="a spec whose code references to resolve")
+    p.add_argument(
+        "--spec-tree",
+        metavar="PATHS",
+        type=_globs,
+        default=(),
+        help="code roots of the spec, like spec-hits --tree (default: every package)",
+    )
+    p.add_argument(
+        "--since",
+        metavar="REV",
+        type=_revision,
+        help="mark modules new since REV; also the default --base",
+    )
+    p.add_argument(
+        "--base",
+        metavar="REV|FILE.json",
+        type=_base,
+        help="delta base: a revision or an inventory snapshot (default: --since)",
+    )
+    p.add_argument("--head", metavar="REV", type=_revision, help="default: the working tree")
+    p.add_argument(
+        "--highlight",
+        metavar="GLOBS",
+        type=_globs,
+        default=(),
+        help="globs marking high-impact inventory rows",
+    )
+    p.add_argument("--notebooks", choices=("informational", "exclude"), default="informational")
+    p.add_argument(
+        "--assets", metavar="GLOBS", type=_globs, default=(), help="also list these files"
+    )
+    p.add_argument(
+        "--out",
+        metavar="FOLDER",
+        help="write the report to FOLDER instead (it must not exist)",
+    )
+    p.add_argument(
+        "--timestamp",
+        metavar="TS",
+        help="the report's UTC timestamp, like 2025-10-17T030000Z (default: now)",
+    )
+
+
+def run_report(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan report``: a timestamped evidence folder (inventory, delta log, spec hits,
+    summary, snapshot), written atomically and never over an existing one."""
+    from sphinx_ptyplan.core import reportdir
+    from sphinx_ptyplan.core.jobs import CLI_OPTION, delta_job, inventory_job, spec_hits_job
+
+    try:
+        initiative = reportdir.check_initiative(args.initiative)
+        stamp = (
+            reportdir.check_timestamp(args.timestamp) if args.timestamp else reportdir.timestamp()
+        )
+    except reportdir.ReportError as exc:
+        raise UsageError(str(exc)) from None
+    if args.out:
+        folder = Path(os.path.abspath(args.out))
+    else:
+        folder = ctx.root / reportdir.reports_dir(initiative) / stamp
+    if os.path.lexists(folder):
+        raise UsageError(f"report folder {folder} already exists; nothing written")
+    tree = ctx.path(args.tree, "tree")
+    plan = ctx.path(args.plan, "plan")
+    spec = ctx.path(args.spec, "spec") if args.spec else None
+    spec_trees = tuple(ctx.path(t, "tree") for t in args.spec_tree)
+    base = _snapshot_option(ctx, args.base or args.since)
+    common: dict[str, Any] = {"config_exclude": ctx.settings.exclude, "option": CLI_OPTION}
+    size: dict[str, Any] = {"max_file_bytes": ctx.settings.max_file_bytes}
+    inv_job = inventory_job(
+        ctx,
+        tree,
+        since=args.since,
+        highlight=args.highlight,
+        notebooks=args.notebooks,
+        assets=args.assets,
+        **common,
+        **size,
+    )
+    d_job = delta_job(ctx, tree, plan, base=base, head=args.head, **common, **size)
+    s_job = spec_hits_job(ctx, spec, trees=spec_trees, since=args.since, **common) if spec else None
+    for job in (inv_job, d_job, s_job):
+        if job is not None:
+            _job_result("report", job, {})  # a git error on a named revision: exit 2
+    options = {
+        "highlight": ",".join(args.highlight),
+        "notebooks": args.notebooks if args.notebooks != "informational" else "",
+        "assets": ",".join(args.assets),
+    }
+    files = reportdir.compose_report(
+        initiative=initiative,
+        stamp=stamp,
+        argv=ctx.argv,
+        inventory=inv_job,
+        delta=d_job,
+        spec=s_job,
+        tree=tree,
+        plan=plan,
+        spec_path=spec,
+        since=args.since,
+        base=base,
+        head=args.head,
+        inventory_options=options,
+        spec_trees=spec_trees,
+    )
+    try:
+        reportdir.write_report(folder, files)
+    except reportdir.ReportError as exc:
+        raise UsageError(str(exc)) from None
+    counts = reportdir.summary_counts(files["summary.md"])
+    meta = {"folder": folder.as_posix(), "files": list(files), "counts": counts}
+    text = None if ctx.format == "json" else f"{folder}\n"
+    return Result("report", (), (), text=text, meta=meta)
+
+
+register(
+    Command(
+        "report",
+        "write a timestamped evidence folder (inventory, delta log, spec hits, summary)",
+        _report_arguments,
+        run_report,
+        description="Write plans/active/INITIATIVE/reports/<UTC timestamp>/ with "
+        "module_inventory.md, delta_log.md, spec_hits.md (with --spec), summary.md (headline "
+        "counts, new modules, stale plan references, changed-but-unplanned modules) and "
+        "inventory.json (a snapshot usable as --base / :base: later); print its path. The "
+        "folder is written atomically and never over an existing one (exit 2). Findings are "
+        "recorded in the report, not reported: exit 0 once the folder is written.",
     )
 )
 

@@ -1,0 +1,530 @@
+"""Timestamped evidence folders: compose, write atomically, and read them back as a ledger.
+
+A report folder is ``plans/active/<INITIATIVE>/reports/<UTC timestamp>/`` (the timestamp
+written like ``2025-10-17T030000Z``, so name order is time order) holding
+``module_inventory.md``, ``delta_log.md``, ``spec_hits.md``, ``summary.md`` and
+``inventory.json``. ``summary.md`` carries its headline counts in a ``## Counts`` table
+(``| name | number |``) that :func:`summary_counts` reads back, so the ``ptyplan-reports``
+directive can show them. Hand-written folders of the same shape are listed too (their
+counts are simply blank).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+import shlex
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .models import EntryKind
+from .tables import Cell, Table
+
+if TYPE_CHECKING:
+    from .jobs import Job
+
+__all__ = [
+    "ARTEFACTS",
+    "COUNTS",
+    "ReportEntry",
+    "ReportError",
+    "ReportExists",
+    "check_initiative",
+    "check_timestamp",
+    "compose_report",
+    "is_report_folder",
+    "list_reports",
+    "reports_dir",
+    "reports_table",
+    "summary_counts",
+    "timestamp",
+    "write_report",
+]
+
+#: The artefacts of a report folder, in the order the ledger lists them.
+ARTEFACTS = (
+    "summary.md",
+    "module_inventory.md",
+    "delta_log.md",
+    "spec_hits.md",
+    "inventory.json",
+)
+
+#: The headline counts of ``summary.md`` (machine-readable names) and their ledger columns.
+COUNTS: tuple[tuple[str, str], ...] = (
+    ("modules", "modules"),
+    ("new modules", "new"),
+    ("missing from plan", "not in plan"),
+    ("stale plan references", "stale refs"),
+    ("changed, not in plan", "changed, unplanned"),
+    ("spec problems", "spec problems"),
+    ("findings", "findings"),
+)
+
+_TIMESTAMP = "%Y-%m-%dT%H%M%SZ"
+_TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d{6}Z$")
+_INITIATIVE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_COUNT_ROW = re.compile(r"^\|\s*([^|]+?)\s*\|\s*(\d+)\s*\|\s*$")
+
+
+class ReportError(Exception):
+    """A report cannot be written (bad name, unwritable folder): one line for the user."""
+
+
+class ReportExists(ReportError):
+    """The report folder already exists (a timestamp collision): nothing was written."""
+
+
+def timestamp(now: datetime | None = None) -> str:
+    """``now`` (default: the current time) in UTC, written like ``2025-10-17T030000Z``."""
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("timestamp needs an aware datetime")
+    return now.astimezone(UTC).strftime(_TIMESTAMP)
+
+
+def check_timestamp(value: str) -> str:
+    """``value`` when it is a real UTC time written like ``2025-10-17T030000Z``.
+
+    :raises ReportError: otherwise.
+    """
+    if _TIMESTAMP_RE.match(value):
+        try:
+            datetime.strptime(value, _TIMESTAMP)
+            return value
+        except ValueError:
+            pass
+    raise ReportError(f"bad timestamp {value!r} (want UTC like 2025-10-17T030000Z)")
+
+
+def is_report_folder(name: str) -> bool:
+    """Whether a folder name is a report timestamp (temporary ``.…`` folders are not)."""
+    return _TIMESTAMP_RE.match(name) is not None
+
+
+def check_initiative(name: str) -> str:
+    """An initiative name usable as one folder (``INTEGRATE-PYTORCH-000``).
+
+    :raises ReportError: empty, a path, or other characters than letters, digits, ``._-``.
+    """
+    if not _INITIATIVE_RE.match(name) or name in (".", ".."):
+        raise ReportError(
+            f"bad initiative name {name!r} (letters, digits, '.', '_' and '-'; no '/')"
+        )
+    return name
+
+
+def reports_dir(initiative: str) -> str:
+    """The root-relative folder holding an initiative's reports."""
+    return f"plans/active/{check_initiative(initiative)}/reports"
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_report(folder: Path, files: Mapping[str, str]) -> Path:
+    """Create ``folder`` holding ``files`` (name -> text), all at once or not at all.
+
+    The files are written into a temporary folder next to ``folder`` which is then renamed
+    into place, so a reader never sees a half-written report and a failure leaves nothing
+    behind (parent folders created for it are removed again). An existing ``folder`` is
+    never replaced.
+
+    :raises ReportExists: ``folder`` exists (e.g. two reports in the same second).
+    :raises ReportError: the folder cannot be created or written.
+    """
+    if os.path.lexists(folder):
+        raise ReportExists(f"report folder {folder} already exists; nothing written")
+    created = _make_parents(folder.parent)
+    tmp: str | None = None
+    try:
+        tmp = tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent)
+        for name, text in files.items():
+            if "/" in name or name.startswith("."):
+                raise ReportError(f"bad artefact name {name!r}")
+            with open(os.path.join(tmp, name), "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+        os.chmod(tmp, 0o755 & ~_umask())
+        if os.path.lexists(folder):
+            raise ReportExists(f"report folder {folder} already exists; nothing written")
+        os.rename(tmp, folder)
+        tmp = None
+    except ReportError:
+        _undo(tmp, created)
+        raise
+    except OSError as exc:
+        _undo(tmp, created)
+        if folder.exists() and exc.errno in (
+            errno.ENOTEMPTY,
+            errno.EEXIST,
+        ):  # ENOTEMPTY, EEXIST: lost a race
+            raise ReportExists(f"report folder {folder} already exists; nothing written") from None
+        raise ReportError(f"cannot write report {folder}: {exc.strerror or exc}") from None
+    return folder
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """``mkdir -p folder``; return the folders created (innermost last)."""
+    missing: list[Path] = []
+    probe = folder
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    created: list[Path] = []
+    try:
+        for path in reversed(missing):
+            path.mkdir()
+            created.append(path)
+    except OSError as exc:
+        _undo(None, created)
+        raise ReportError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
+    return created
+
+
+def _undo(tmp: str | None, created: Sequence[Path]) -> None:
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for path in reversed(created):
+        with contextlib.suppress(OSError):
+            path.rmdir()  # only if still empty
+
+
+# --------------------------------------------------------------------------- composing
+
+
+def _md(text: str) -> str:
+    """A code span for a path or command (backticks in it get a longer fence)."""
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}"
+
+
+def _command(argv: Sequence[str]) -> str:
+    return "ptyplan " + shlex.join(argv)
+
+
+def _inventory_command(tree: str, since: str | None, options: Mapping[str, str]) -> list[str]:
+    argv = ["inventory", tree]
+    if since:
+        argv += ["--since", since]
+    for name, value in options.items():
+        if value:
+            argv += [f"--{name}", value]
+    return argv
+
+
+def compose_report(
+    *,
+    initiative: str,
+    stamp: str,
+    argv: Sequence[str],
+    inventory: Job,
+    delta: Job,
+    spec: Job | None,
+    tree: str,
+    plan: str,
+    spec_path: str | None,
+    since: str | None,
+    base: str | None,
+    head: str | None,
+    inventory_options: Mapping[str, str],
+    spec_trees: Sequence[str] = (),
+) -> dict[str, str]:
+    """The files of one report folder (name -> text) from the jobs that computed them.
+
+    ``argv`` is the ``ptyplan`` command line that produced the report; each artefact also
+    names the single command that reproduces its tables.
+    """
+    from .report import finding_line, to_markdown
+    from .scan import inventory_to_dict
+
+    produced = f"Written by {_md(_command(argv))}."
+    files: dict[str, str] = {}
+
+    inv_cmd = _inventory_command(tree, since, inventory_options)
+    files["module_inventory.md"] = (
+        f"# Module inventory — {tree}/ ({stamp})\n\n"
+        f"Initiative: {initiative}\n\n"
+        f"Command: {_md(_command(inv_cmd))}\n\n{produced}\n\n" + to_markdown(inventory.tables)
+    )
+
+    delta_cmd = ["delta", "--tree", tree, "--plan", plan]
+    if base:
+        delta_cmd += ["--base", base]
+    if head:
+        delta_cmd += ["--head", head]
+    delta_findings = "".join(f"- {finding_line(f)}\n" for f in delta.findings)
+    files["delta_log.md"] = (
+        f"# Delta log — {tree}/ against {plan} ({stamp})\n\n"
+        f"Command: {_md(_command(delta_cmd))}\n\n{produced}\n\n"
+        + to_markdown(delta.tables)
+        + ("\n## Findings\n\n" + delta_findings if delta_findings else "")
+    )
+
+    if spec is not None and spec_path is not None:
+        spec_cmd = ["spec-hits", spec_path]
+        if spec_trees:
+            spec_cmd += ["--tree", ",".join(spec_trees)]
+        if since:
+            spec_cmd += ["--since", since]
+        spec_findings = "".join(f"- {finding_line(f)}\n" for f in spec.findings)
+        files["spec_hits.md"] = (
+            f"# Spec hits — {spec_path} ({stamp})\n\n"
+            f"Command: {_md(_command(spec_cmd))}\n\n{produced}\n\n"
+            + to_markdown(spec.tables)
+            + ("\n## Findings\n\n" + spec_findings if spec_findings else "")
+        )
+
+    files["summary.md"] = _summary(
+        initiative=initiative,
+        stamp=stamp,
+        produced=produced,
+        inventory=inventory,
+        delta=delta,
+        spec=spec,
+        tree=tree,
+        plan=plan,
+        spec_path=spec_path,
+        since=since,
+        base=base,
+        head=head,
+    )
+
+    assert inventory.inventory is not None
+    snapshot = inventory_to_dict(replace(inventory.inventory, root="."))
+    files["inventory.json"] = json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n"
+    return {name: files[name] for name in ARTEFACTS if name in files}
+
+
+def _summary(
+    *,
+    initiative: str,
+    stamp: str,
+    produced: str,
+    inventory: Job,
+    delta: Job,
+    spec: Job | None,
+    tree: str,
+    plan: str,
+    spec_path: str | None,
+    since: str | None,
+    base: str | None,
+    head: str | None,
+) -> str:
+    inv = inventory.inventory
+    assert inv is not None
+    code_rows = [e for e in inv.entries if e.kind in (EntryKind.PACKAGE, EntryKind.MODULE)]
+    new = inventory.new
+    new_rows = [e for e in inv.entries if new is not None and e.source_path in new]
+    cov = delta.coverage
+    stale = cov.stale if cov is not None else ()
+    unplanned = [
+        r
+        for r in (delta.delta.rows if delta.delta is not None else ())
+        if r.in_plan is False and r.status != "removed"
+    ]
+    hits = spec.hits if spec is not None else None
+    spec_problems = [
+        r for r in (hits.rows if hits else ()) if r.status.value in ("stale", "ambiguous")
+    ]
+    schema_bad = [c for c in (hits.schema if hits else ()) if c.missing_in_code]
+    all_findings = [*inventory.findings, *delta.findings, *(spec.findings if spec else ())]
+
+    counts: list[tuple[str, int | None]] = [
+        ("modules", len(code_rows)),
+        ("new modules", len(new_rows) if new is not None else None),
+        ("missing from plan", cov.missing if cov is not None else None),
+        ("stale plan references", len(stale) if cov is not None else None),
+        ("changed, not in plan", len(unplanned) if delta.delta is not None else None),
+        ("spec problems", len(spec_problems) + len(schema_bad) if hits is not None else None),
+        ("findings", len(all_findings)),
+    ]
+    scope = [f"Tree {_md(tree + '/')}, plan {_md(plan)}"]
+    if spec_path:
+        scope.append(f"spec {_md(spec_path)}")
+    if since:
+        scope.append(f"new since {_md(since)}")
+    if base:
+        scope.append(f"delta from {_md(base)} to {_md(head) if head else 'the working tree'}")
+    lines = [
+        f"# Summary — {initiative} ({stamp})",
+        "",
+        "; ".join(scope) + ".",
+        "",
+        produced,
+        "",
+        "## Counts",
+        "",
+        "| count | number |",
+        "| --- | --- |",
+        *(f"| {name} | {value} |" for name, value in counts if value is not None),
+        "",
+        "## New modules",
+        "",
+    ]
+    lines += [f"- {_md(e.path + '/' if e.kind is EntryKind.PACKAGE else e.path)}" for e in new_rows]
+    if not new_rows:
+        lines.append("None." if new is not None else "Not computed (no `--since`).")
+    lines += ["", "## Stale plan references", ""]
+    for s in stale:
+        text = f"- {plan} line {s.ref.doc_line}: {_md(s.ref.text)}"
+        if s.story:
+            text += f" — {s.story}"
+        if s.replacement:
+            text += f" (now {_md(s.replacement)})"
+        lines.append(text)
+    if not stale:
+        lines.append("None.")
+    lines += ["", "## Changed but not in the plan", ""]
+    lines += [f"- {r.status} {_md(r.path)}" for r in unplanned]
+    if not unplanned:
+        lines.append("None." if delta.delta is not None else "Not computed (no `--base`).")
+    if hits is not None:
+        lines += ["", "## Spec problems", ""]
+        lines += [
+            f"- {hits.spec} line {r.ref.doc_line}: {_md(r.ref.text)} — {r.status.value}"
+            for r in spec_problems
+        ]
+        lines += [
+            f"- {hits.spec} line {c.doc_line}: {_md(c.owner)} — no field "
+            + ", ".join(n for n, _ in c.missing_in_code)
+            for c in schema_bad
+        ]
+        if not spec_problems and not schema_bad:
+            lines.append("None.")
+    kinds: dict[str, int] = {}
+    for f in all_findings:
+        kinds[f.kind.value] = kinds.get(f.kind.value, 0) + 1
+    if kinds:
+        lines += ["", "## Findings by kind", ""]
+        lines += [f"- ptyplan.{k}: {kinds[k]}" for k in sorted(kinds)]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def summary_counts(text: str) -> dict[str, int]:
+    """The ``## Counts`` table of a ``summary.md`` (name -> number); ``{}`` when absent."""
+    counts: dict[str, int] = {}
+    inside = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            inside = stripped.lstrip("#").strip().lower() == "counts"
+            continue
+        if inside:
+            m = _COUNT_ROW.match(stripped)
+            if m:
+                counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class ReportEntry:
+    """One report folder: its timestamp, root-relative path, artefacts and counts."""
+
+    stamp: str
+    path: str
+    artefacts: tuple[str, ...]
+    counts: tuple[tuple[str, int], ...] = ()
+
+
+def list_reports(root: Path, folder: str) -> tuple[ReportEntry, ...]:
+    """The report folders under ``folder`` (root-relative), newest first.
+
+    Only folders named like a timestamp count; temporary folders of a report being written
+    are skipped. Artefacts are the known names first, then any other visible file. A
+    missing folder has no reports.
+
+    :raises PathRefused: ``folder`` leaves the root.
+    """
+    from .paths import confine
+
+    base = confine(root, folder)
+    try:
+        names = sorted((e.name for e in os.scandir(base) if e.is_dir()), reverse=True)
+    except OSError:
+        return ()
+    entries = []
+    for name in names:
+        if not is_report_folder(name):
+            continue
+        try:
+            files = sorted(
+                e.name
+                for e in os.scandir(base / name)
+                if e.is_file() and not e.name.startswith(".")
+            )
+        except OSError:
+            continue
+        known = [a for a in ARTEFACTS if a in files]
+        others = [f for f in files if f not in ARTEFACTS]
+        counts: tuple[tuple[str, int], ...] = ()
+        if "summary.md" in files:
+            try:
+                text = (base / name / "summary.md").read_text(encoding="utf-8")
+                counts = tuple(summary_counts(text).items())
+            except (OSError, UnicodeDecodeError):
+                counts = ()
+        entries.append(ReportEntry(name, f"{folder.rstrip('/')}/{name}", (*known, *others), counts))
+    return tuple(entries)
+
+
+def reports_table(
+    entries: Sequence[ReportEntry],
+    *,
+    folder: str,
+    title: str,
+    docs: Mapping[str, str] | None = None,
+) -> Table:
+    """The ledger of report folders: one row per folder, newest first.
+
+    Artefact cells link to the file (through ``ptyplan_source_url``), or to the docs page
+    when ``docs`` maps its root-relative path to a docname.
+    """
+    docs = docs or {}
+    columns = ("report", "artefacts", *(label for _, label in COUNTS))
+    rows = []
+    for entry in entries:
+        counts = dict(entry.counts)
+        parts = tuple(
+            Cell(
+                name,
+                code=True,
+                path=f"{entry.path}/{name}" if f"{entry.path}/{name}" not in docs else None,
+                doc=docs.get(f"{entry.path}/{name}"),
+            )
+            for name in entry.artefacts
+        )
+        rows.append(
+            (
+                Cell(entry.stamp, code=True, path=entry.path),
+                Cell("", parts=parts) if parts else Cell(""),
+                *(Cell(str(counts[key]) if key in counts else "") for key, _ in COUNTS),
+            )
+        )
+    newest = f"; newest {entries[0].stamp}" if entries else ""
+    return Table(
+        title=title,
+        summary=f"{len(entries)} report folders in {folder}/{newest}",
+        columns=columns,
+        rows=tuple(rows),
+        classes=("ptyplan-reports",),
+        empty=f"no report folders in {folder}/",
+    )
