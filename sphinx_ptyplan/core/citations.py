@@ -16,7 +16,13 @@ if TYPE_CHECKING:
     from .gitrepo import CommitInfo, GitRepo, LineMap
     from .resolve import CodeIndex
 
-__all__ = ["CitationCheck", "CitationReport", "check_citations", "citation_refs"]
+__all__ = [
+    "CitationCheck",
+    "CitationReport",
+    "check_citations",
+    "checked_tops",
+    "citation_refs",
+]
 
 #: Kinds a plain inline literal is checked for (a role checks every kind).
 _LITERAL_KINDS = (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL)
@@ -38,6 +44,7 @@ class CitationCheck:
     resolution: Resolution
     findings: tuple[Finding, ...] = ()
     replacement: str | None = None
+    span: int = -1  # index of the inline span (in the ``spans`` given) that holds ``ref``
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,12 @@ def _inside_root(path: str, tops: frozenset[str]) -> bool:
     return dot > 0 and path[dot:].lower() in SOURCE_SUFFIXES
 
 
+def _checked(ref: Reference, context: str, tops: frozenset[str]) -> bool:
+    if ref.path is not None and is_external_path(ref.path):
+        return False
+    return context == "role" or (ref.kind in _LITERAL_KINDS and _inside_root(ref.path or "", tops))
+
+
 def citation_refs(
     text: str, *, doc_path: str, doc_line: int, context: str, tops: frozenset[str]
 ) -> list[Reference]:
@@ -75,25 +88,43 @@ def citation_refs(
 
     ``context == "role"`` (an explicit ``ptyref``): every reference kind. Plain literals
     (``"code"``, ``"link"``): only paths, ``path:line`` citations and ``path:symbol``
-    references whose first folder is in ``tops`` (the root's top-level folders), or bare
-    file names with a source suffix (``model.py:2290``). Absolute and home paths, URLs,
-    placeholders and globs are never returned; missing data artefacts are returned but
-    never warned about by the resolver.
+    references whose first folder is in ``tops`` (the root's top-level folders, and those
+    git history says existed: see :func:`checked_tops`), or bare file names with a source
+    suffix (``model.py:2290``). Absolute and home paths, URLs, placeholders and globs are
+    never returned; missing data artefacts are returned but never warned about by the
+    resolver.
     """
-    out: list[Reference] = []
-    for ref in references_in(text, doc_path=doc_path, doc_line=doc_line, context=context):
-        if ref.path is not None and is_external_path(ref.path):
-            continue
-        if context != "role" and (
-            ref.kind not in _LITERAL_KINDS or not _inside_root(ref.path or "", tops)
-        ):
-            continue
-        out.append(ref)
-    return out
+    refs = references_in(text, doc_path=doc_path, doc_line=doc_line, context=context)
+    return [ref for ref in refs if _checked(ref, context, tops)]
 
 
 def _top_folders(index: CodeIndex) -> frozenset[str]:
     return frozenset(t for t in index.top_level if index.is_dir(t))
+
+
+def checked_tops(
+    index: CodeIndex,
+    unknown: Callable[[], frozenset[str]],
+    former: Callable[[], frozenset[str]] | None,
+) -> frozenset[str]:
+    """The first folders that make a plain literal a citation: the root's top-level
+    folders, plus those of ``unknown()`` (first folders of path literals that match no
+    folder today) that ``former()`` (``GitRepo.former_top_folders``) says were top-level
+    folders once, renamed or deleted away (``ptychopinn_torch/``). History is asked only
+    when there are unknown folders; a failing ``former`` leaves today's folders."""
+    tops = _top_folders(index)
+    if former is None:
+        return tops
+    candidates = unknown() - tops
+    if not candidates:
+        return tops
+    from .gitrepo import GitError
+
+    try:
+        was = former()
+    except GitError:  # no history: only today's folders are known
+        return tops
+    return tops | (candidates & was)
 
 
 # ------------------------------------------------------------------------- drift
@@ -322,6 +353,7 @@ def check_citations(
     repo: GitRepo | None = None,
     drift: bool = True,
     story: Callable[[list[str]], Mapping[str, Any]] | None = None,
+    former_tops: Callable[[], frozenset[str]] | None = None,
 ) -> CitationReport:
     """Check the citations of one document's inline spans ``(text, line, context)``.
 
@@ -333,19 +365,33 @@ def check_citations(
 
     :param story: ``story(paths) -> {path: story}`` for stale paths; defaults to
         ``repo.path_stories`` when a repository is given.
+    :param former_tops: ``() -> folders`` that were top-level folders of the root once
+        (see :func:`checked_tops`); defaults to ``repo.former_top_folders``.
     """
     from .resolve import resolve_all
 
     root = Path(root)
-    tops = _top_folders(index)
-    refs = [
-        ref
-        for text, line, context in spans
-        for ref in citation_refs(text, doc_path=doc_path, doc_line=line, context=context, tops=tops)
+    found = [
+        (k, context, ref)
+        for k, (text, line, context) in enumerate(spans)
+        for ref in references_in(text, doc_path=doc_path, doc_line=line, context=context)
     ]
+
+    def unknown() -> frozenset[str]:
+        return frozenset(
+            ref.path.split("/", 1)[0]
+            for _k, context, ref in found
+            if context != "role" and ref.kind in _LITERAL_KINDS and ref.path and "/" in ref.path
+        )
+
+    if former_tops is None and repo is not None:
+        former_tops = repo.former_top_folders
+    tops = checked_tops(index, unknown, former_tops)
+    kept = [(k, ref) for k, context, ref in found if _checked(ref, context, tops)]
+    refs = [ref for _k, ref in kept]
     if story is None and repo is not None:
         story = _repo_story(repo)
-    resolutions = resolve_all(refs, index, story=story)
+    resolutions = resolve_all(refs, index, story=story, former=tops - _top_folders(index))
 
     # the citations whose cited lines git can follow: (index in refs, cited path)
     follow: dict[int, str] = {}
@@ -443,7 +489,7 @@ def check_citations(
                         res.finding, f"; in {moved.new_path} the {moved.detail}", None
                     )
                 ]
-        checks.append(CitationCheck(ref, res, tuple(findings), replacement))
+        checks.append(CitationCheck(ref, res, tuple(findings), replacement, kept[i][0]))
     return CitationReport(tuple(checks), problem)
 
 

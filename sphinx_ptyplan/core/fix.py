@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .citations import CitationCheck, check_citations, citation_refs
+from .citations import CitationCheck, check_citations
 from .paths import confine
 from .references import parse_document
 
@@ -102,19 +102,13 @@ def fix_document(root: Path, doc_path: str, *, index: CodeIndex, repo: GitRepo |
     spans = [(s.text, s.line, s.context) for s in parsed.spans]
     report = check_citations(root, doc_path, spans, index=index, repo=repo)
 
-    # Give each span its own checks: check_citations keeps span order, and the number of
-    # references of a span is a pure function of its text and context.
-    tops = frozenset(t for t in index.top_level if index.is_dir(t))
-    checks = list(report.checks)
+    # Give each span its own checks (each check knows the index of its span).
+    by_span: dict[int, list[CitationCheck]] = {}
+    for check in report.checks:
+        by_span.setdefault(check.span, []).append(check)
     per_line: dict[int, list[tuple[str, list[CitationCheck]]]] = {}
-    k = 0
-    for span_text, line, context in spans:
-        n = len(
-            citation_refs(span_text, doc_path=doc_path, doc_line=line, context=context, tops=tops)
-        )
-        mine = checks[k : k + n]
-        k += n
-        per_line.setdefault(line, []).append((span_text, mine))
+    for k, (span_text, line, _context) in enumerate(spans):
+        per_line.setdefault(line, []).append((span_text, by_span.get(k, [])))
 
     lines = _split_lines(body)
     applied: list[str] = []

@@ -1014,6 +1014,15 @@ class GitRepo:
                     events.append(_Event(idx, commit, "D", old, None))
         return events
 
+    def former_top_folders(self) -> frozenset[str]:
+        """Top-level folders of the root that files were deleted or renamed from, at any
+        point of history (from the same cached ``git log`` as :meth:`path_stories`).
+
+        A top-level folder that no longer exists is among them (its files had to leave),
+        so a citation ``ptychopinn_torch/model.py:12`` is recognised after the rename.
+        """
+        return frozenset(ev.old.split("/", 1)[0] for ev in self._history() if "/" in ev.old)
+
     def path_story(self, path: str) -> PathStory:
         """What happened to ``path`` (a file, or a folder given with or without "/")."""
         return self.path_stories([path])[path]

@@ -440,9 +440,14 @@ def _norm(path: str) -> str:
     return "" if p == "." else p
 
 
-def _locate(ref: Reference, index: CodeIndex) -> tuple[str, str | None, tuple[str, ...], str]:
+def _locate(
+    ref: Reference, index: CodeIndex, former: frozenset[str] = frozenset()
+) -> tuple[str, str | None, tuple[str, ...], str]:
     """Find ``ref.path``: ``(outcome, path, candidates, note)``; outcome is one of
-    ``file``, ``dir``, ``missing`` (in-tree, stale), ``ambiguous``, ``external``."""
+    ``file``, ``dir``, ``missing`` (in-tree, stale), ``ambiguous``, ``external``.
+
+    ``former``: top-level folders the root had once (renamed or deleted away); a path
+    under one of them is ``missing`` (stale), not an unknown partial path."""
     raw = ref.path or ""
     if is_external_path(raw):
         return "external", None, (), "an absolute path outside the root; not checked"
@@ -455,7 +460,7 @@ def _locate(ref: Reference, index: CodeIndex) -> tuple[str, str | None, tuple[st
     if kind in ("file", "dir"):
         return kind, rel, (), ""
     top = rel.split("/", 1)[0]
-    if "/" in rel and top in index.top_level and top not in index.external:
+    if "/" in rel and (top in index.top_level or top in former) and top not in index.external:
         return "missing", rel, tuple(index.close_paths(rel)), ""
     matches = index.suffix_matches(rel + ("/" if raw.endswith("/") else ""))
     if len(matches) == 1:
@@ -557,14 +562,21 @@ def story_keys(ref: Reference, index: CodeIndex) -> list[str]:
 # -------------------------------------------------------------------- resolve
 
 
-def resolve(ref: Reference, index: CodeIndex, *, story: StoryFn | None = None) -> Resolution:
+def resolve(
+    ref: Reference,
+    index: CodeIndex,
+    *,
+    story: StoryFn | None = None,
+    former: frozenset[str] = frozenset(),
+) -> Resolution:
     """Resolve one reference against the index; never raises, never reads outside the root.
 
     Stale and ambiguous results carry a :class:`Finding` located at ``ref.doc_path:doc_line``.
+    ``former`` names top-level folders that existed once (see ``_locate``).
     """
     try:
         if ref.kind in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
-            return _resolve_path(ref, index, story)
+            return _resolve_path(ref, index, story, former)
         if ref.kind is RefKind.ATTR:
             return _resolve_attr(ref, index)
         return _resolve_dotted(ref, index, story)
@@ -573,10 +585,14 @@ def resolve(ref: Reference, index: CodeIndex, *, story: StoryFn | None = None) -
 
 
 def resolve_all(
-    refs: Sequence[Reference], index: CodeIndex, *, story: StoryFn | None = None
+    refs: Sequence[Reference],
+    index: CodeIndex,
+    *,
+    story: StoryFn | None = None,
+    former: frozenset[str] = frozenset(),
 ) -> list[Resolution]:
     """Resolve many references, asking ``story`` once for all stale ones (one git batch)."""
-    first = [resolve(r, index) for r in refs]
+    first = [resolve(r, index, former=former) for r in refs]
     if story is None:
         return first
     keys: list[str] = []
@@ -594,7 +610,7 @@ def resolve_all(
         return {p: known[p] for p in paths if p in known}
 
     return [
-        resolve(res.ref, index, story=cached) if res.status is Status.STALE else res
+        resolve(res.ref, index, story=cached, former=former) if res.status is Status.STALE else res
         for res in first
     ]
 
@@ -625,9 +641,11 @@ def _stale(
     return _res(ref, Status.STALE, msg, candidates=cands, code=code, replacement=replacement)
 
 
-def _resolve_path(ref: Reference, index: CodeIndex, story: StoryFn | None) -> Resolution:
+def _resolve_path(
+    ref: Reference, index: CodeIndex, story: StoryFn | None, former: frozenset[str]
+) -> Resolution:
     raw = ref.path or ""
-    outcome, rel, cands, note = _locate(ref, index)
+    outcome, rel, cands, note = _locate(ref, index, former)
     if is_artefact(raw) and outcome not in ("file", "dir"):
         return _res(
             ref, Status.EXTERNAL, f"`{ref.text}`: data artefact not in the tree; not checked"

@@ -106,6 +106,13 @@ class Session(Workspace):
             return {}
         return {p: s.describe() for p, s in stories.items() if s.status != "unknown"}
 
+    def former_tops(self) -> frozenset[str]:
+        """GitRepo.former_top_folders, or nothing without git."""
+        try:
+            return self.repo().former_top_folders()
+        except Exception:
+            return frozenset()
+
     def rel_source(self, source: str) -> str | None:
         """Root-relative POSIX path of a document file, None when outside the root."""
         try:
@@ -225,4 +232,6 @@ class Session(Workspace):
         if docname is not None:
             return (docname, finding.line or 0)
         path = self.root / finding.path
-        return f"{path}:{finding.line}" if finding.line else str(path)
+        # Sphinx reads a location string without ":" as a docname (and appends ".rst");
+        # "path:" is what Sphinx itself prints for a node with a source and no line.
+        return f"{path}:{finding.line}" if finding.line else f"{path}:"

@@ -388,3 +388,69 @@ def test_replacement_keeps_the_written_form(tmp_path: Path) -> None:
         "./pkg/a.py:6",
     ]
     assert [f.code for c in report.checks for f in c.findings] == ["moved"] * 5
+
+
+# --------------------------------------------------------------------------- former folders
+
+
+def test_literals_under_a_top_folder_renamed_away_are_checked(tmp_path: Path) -> None:
+    """`ptychopinn_torch/...` after the folder became `ptycho_torch/`: stale, with the
+    rename and the exact replacement; folders that never existed stay unchecked."""
+    repo = Repo(tmp_path / "r")
+    repo.write("ptychopinn_torch/model.py", "".join(f"L{i} = {i}\n" for i in range(1, 11)))
+    repo.write("ptychopinn_torch/__init__.py", "")
+    repo.write(
+        "docs/plan.md",
+        "# Plan\n\n"
+        "- `ptychopinn_torch/model.py:3`\n"
+        "- `ptychopinn_torch/model.py`\n"
+        "- `plans/active/X/reports/2025-10-17T030000Z/summary.md`\n"
+        "- `tmp/scratch.py:4`\n",
+    )
+    repo.commit("legacy port and its plan")
+    repo.move("ptychopinn_torch", "ptycho_torch")
+    repo.commit("rename the package")
+    spans = spans_of(repo.path, "docs/plan.md")
+    with GitRepo.open(repo.path) as g:
+        report = check_citations(
+            repo.path, "docs/plan.md", spans, index=CodeIndex(repo.path), repo=g
+        )
+        without_history = check_citations(
+            repo.path, "docs/plan.md", spans, index=CodeIndex(repo.path), drift=False
+        )
+    assert [c.ref.text for c in report.checks] == [
+        "ptychopinn_torch/model.py:3",
+        "ptychopinn_torch/model.py",
+    ]
+    assert [c.span for c in report.checks] == [0, 1]
+    assert [c.replacement for c in report.checks] == [
+        "ptycho_torch/model.py:3",
+        "ptycho_torch/model.py",
+    ]
+    assert all(f.kind is FindingKind.STALE for c in report.checks for f in c.findings)
+    assert "renamed to" in report.checks[1].findings[0].message
+    # without git the former folder is unknown: nothing is claimed about it
+    assert without_history.checks == ()
+
+
+def test_former_folders_ask_history_only_for_unknown_folders(
+    tmp_path: Path, spawns: list[list[str]]
+) -> None:
+    repo = Repo(tmp_path / "r")
+    repo.write("pkg/a.py", "A = 1\n")
+    repo.write("docs/p.md", "# P\n\n`pkg/a.py:1` and `pkg/a.py`\n")
+    repo.commit("code")
+    asked: list[int] = []
+
+    def former() -> frozenset[str]:
+        asked.append(1)
+        return frozenset()
+
+    spans = spans_of(repo.path, "docs/p.md")
+    check_citations(repo.path, "docs/p.md", spans, index=CodeIndex(repo.path), former_tops=former)
+    assert asked == []  # every literal's folder exists: no history needed
+    spans.append(("gone/b.py:3", 5, "code"))
+    report = check_citations(
+        repo.path, "docs/p.md", spans, index=CodeIndex(repo.path), former_tops=former
+    )
+    assert asked == [1] and len(report.checks) == 2

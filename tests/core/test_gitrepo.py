@@ -321,7 +321,9 @@ def test_changes_follow_a_plain_folder_move_in_the_working_tree(
     moved = repo.changes(hist.c7, None, ["torch_port"])
     assert Change("R", "torch_port/model.py", "ptycho_torch/model.py", 100) in moved
     assert all(c.status == "R" and c.path.startswith("torch_port/") for c in moved)
-    assert set(repo.changes(hist.c7, None, ["ptycho_torch"])) == set(moved)  # asked from the old side
+    assert set(repo.changes(hist.c7, None, ["ptycho_torch"])) == set(
+        moved
+    )  # asked from the old side
 
 
 def test_changes_without_additions_cost_one_diff(

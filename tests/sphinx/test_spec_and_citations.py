@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.gitutil import Repo
 from tests.sphinx.util import build, html, make_project, ptyplan_warnings, subtypes, write
 
 pytestmark = pytest.mark.sphinx
@@ -177,3 +178,31 @@ def test_clean_tree_builds_without_ptyplan_warnings(tmp_path: Path) -> None:
     page = "# Clean\n\nSee `ptycho_torch/config_params.py:5-7`, `ptycho/model.py:build_model`.\n"
     _, warnings = build(_cites_project(tmp_path, page), "html")
     assert ptyplan_warnings(warnings) == []
+
+
+def test_literals_under_a_top_folder_renamed_away(tmp_path: Path) -> None:
+    """The package folder was renamed: old citations are stale (with the git story and the
+    replacement), even with drift off; folders that never existed stay silent."""
+    repo = Repo(tmp_path / "repo")
+    repo.write("ptychopinn_torch/__init__.py", "")
+    repo.write("ptychopinn_torch/model.py", "".join(f"L{i} = {i}\n" for i in range(1, 11)))
+    repo.commit("legacy port")
+    repo.move("ptychopinn_torch", "ptycho_torch")
+    repo.commit("rename the package")
+    page = (
+        "# Plan\n\n"
+        "Old: `ptychopinn_torch/model.py:3`.\n\n"
+        "Never existed: `scratch/notes.py:4`.\n\n"
+        "After.\n"
+    )
+    src = make_project(
+        repo.path / "docs", {"index.md": page}, 'ptyplan_root = ".."\nptyplan_drift = False\n'
+    )
+    app, warnings = build(src, "html")
+    found = ptyplan_warnings(warnings)
+    assert len(found) == 1, found
+    assert "index.md:3" in found[0] and "[ptyplan.stale]" in found[0]
+    assert "renamed to ptycho_torch/model.py" in found[0]
+    # without drift the cited lines were not followed: no exact replacement is claimed
+    assert "update or remove the reference" in found[0]
+    assert "After." in html(app)
