@@ -19,6 +19,7 @@ only inside functions, so ``ptyplan --help`` stays Sphinx-free.
 from __future__ import annotations
 
 import argparse
+import os
 import pickle
 import shlex
 import sys
@@ -172,7 +173,8 @@ def watch_folders(
         root = roots[str(key[0])].resolve()
         kind, value = key[1], str(key[2])
         if kind in ("tree", "file"):
-            targets.append(_existing_folder((root / value) if value else root, root))
+            path = Path(os.path.normpath(root / value)) if value else root
+            targets.append(_existing_folder(path, root))
         elif kind == "rev":
             gd = git_dir(root)
             if gd is not None:
