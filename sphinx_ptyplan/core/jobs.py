@@ -15,7 +15,7 @@ on; the command line stops with exit code 2.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -38,6 +38,7 @@ __all__ = [
     "git_finding",
     "inventory_job",
     "path_stories",
+    "reports_job",
     "spec_hits_job",
     "story_text",
 ]
@@ -335,4 +336,38 @@ def spec_hits_job(
     job.hits = hits
     job.findings.extend(at_request_if_missing(f) for f in hits.findings)
     job.tables = spechits_tables(hits, show=show, since=since)
+    return job
+
+
+def reports_job(
+    host: Host,
+    folder: str,
+    *,
+    title: str,
+    limit: int | None = None,
+    docs: Mapping[str, str] | None = None,
+) -> Job:
+    """``ptyplan-reports``: the ledger of the report folders under ``folder``, newest first.
+
+    The whole folder is a dependency, so a new report folder makes the page outdated.
+    ``docs`` maps root-relative paths of pages of the docs to their docnames (links).
+    """
+    from .paths import PathRefused
+    from .reportdir import list_reports, reports_table
+
+    job = Job()
+    try:
+        entries = list_reports(host.root, folder)
+    except PathRefused as exc:
+        job.findings.append(
+            Finding(FindingKind.CONFIG, f"reports: {folder}: {exc}", code="outside-root")
+        )
+        return job
+    job.deps.add(("tree", folder, ()))
+    table = reports_table(entries, folder=folder, title=title, docs=docs)
+    if limit and len(entries) > limit:
+        table = replace(
+            table, rows=table.rows[:limit], summary=f"{table.summary} (showing the newest {limit})"
+        )
+    job.tables = (table,)
     return job

@@ -85,10 +85,29 @@ def run_spec_hits(session: Session, request: Request, out: Outcome) -> None:
     _store(session, request, out, job)
 
 
+def run_reports(session: Session, request: Request, out: Outcome) -> None:
+    from sphinx_ptyplan.core.jobs import reports_job
+
+    folder = request.opt("folder")
+    if folder is None:
+        return
+    initiative = request.opt("initiative")
+    prefix = folder + "/"
+    job = reports_job(
+        session,
+        folder,
+        title=f"Reports of {initiative}" if initiative else f"Reports in {folder}/",
+        limit=request.opt("limit"),
+        docs={p: d for p, d in session.doc_paths.items() if p.startswith(prefix)},
+    )
+    _store(session, request, out, job)
+
+
 RUNNERS: dict[str, Callable[[Session, Request, Outcome], None]] = {
     "inventory": run_inventory,
     "delta": run_delta,
     "spec-hits": run_spec_hits,
+    "reports": run_reports,
 }
 
 
@@ -132,6 +151,7 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
             repo=repo,
             drift=drift,
             story=session.story,
+            former_tops=session.former_tops,
         )
         owner = {(c.line, c.text, "role" if c.id else "code"): c.id or "" for c in group}
         if repo is not None:

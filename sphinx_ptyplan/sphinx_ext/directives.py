@@ -19,7 +19,13 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import OptionSpec
 
-__all__ = ["DeltaDirective", "InventoryDirective", "SpecHitsDirective", "setup_directives"]
+__all__ = [
+    "DeltaDirective",
+    "InventoryDirective",
+    "ReportsDirective",
+    "SpecHitsDirective",
+    "setup_directives",
+]
 
 _SUBTYPES = {k.value for k in FindingKind}
 
@@ -253,7 +259,41 @@ class SpecHitsDirective(_PtyplanDirective):
         }
 
 
+class ReportsDirective(_PtyplanDirective):
+    """``ptyplan-reports``: the ledger of an initiative's report folders, newest first."""
+
+    kind = "reports"
+    optional_arguments = 0
+    option_spec: ClassVar[OptionSpec] = {
+        **_PtyplanDirective.common_options,
+        "initiative": directives.unchanged,
+        "folder": directives.unchanged,
+        "limit": directives.unchanged,
+    }
+
+    def validate(self) -> dict[str, Any]:
+        from sphinx_ptyplan.core.reportdir import ReportError, check_initiative, reports_dir
+
+        initiative = self.text_option("initiative")
+        if initiative is not None:
+            try:
+                check_initiative(initiative)
+            except ReportError as exc:
+                self.problem(f":initiative: {exc}")
+                initiative = None
+        folder = self.text_option("folder")
+        if folder is not None:
+            folder = folder.strip("/") or None
+        if folder is None and initiative is not None:
+            folder = reports_dir(initiative)
+        if folder is None and "folder" not in self.options and "initiative" not in self.options:
+            self.problem("give :initiative: NAME or :folder: PATH (the reports folder)")
+        limit = self.int_option("limit")
+        return {"initiative": initiative, "folder": folder, "limit": limit or None}
+
+
 def setup_directives(app: Sphinx) -> None:
     app.add_directive("ptyplan-inventory", InventoryDirective)
     app.add_directive("ptyplan-delta", DeltaDirective)
     app.add_directive("ptyplan-spec-hits", SpecHitsDirective)
+    app.add_directive("ptyplan-reports", ReportsDirective)
