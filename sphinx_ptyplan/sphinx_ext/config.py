@@ -148,6 +148,13 @@ def get_config(config: Config) -> PtyplanConfig:
     for f in dataclasses.fields(PtyplanConfig):
         values[f.name] = getattr(config, f"ptyplan_{f.name}")
     cfg = PtyplanConfig(**values)
+    for f in dataclasses.fields(PtyplanConfig):
+        # Sphinx only warns about a wrong type (and keeps the value): 'no' would be a true
+        # ptyplan_drift, 'numpy' a list of five one-letter names.
+        value, types = getattr(cfg, f.name), f.metadata["types"]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            want = " or ".join("None" if t is type(None) else t.__name__ for t in types)
+            raise ConfigError(f"ptyplan_{f.name} must be {want}, not {value!r}")
     if cfg.max_file_bytes <= 0:
         raise ConfigError(f"ptyplan_max_file_bytes must be positive, not {cfg.max_file_bytes!r}")
     if cfg.jobs < 0:
