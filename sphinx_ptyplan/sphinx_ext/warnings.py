@@ -16,6 +16,10 @@ logger = logging.getLogger("sphinx_ptyplan")
 
 
 def warn(kind: FindingKind, message: str, location: Any, *, once: bool = False) -> None:
+    if "\n" in message or "\r" in message:
+        # One warning, one line: a message carrying git's or a parser's multi-line output
+        # would otherwise print its [ptyplan.<subtype>] tag on a line of its own.
+        message = " ".join(part.strip() for part in message.splitlines() if part.strip())
     logger.warning(
         message,
         type=WARNING_TYPE,
