@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .models import Finding, FindingKind, Reference, Resolution, Status, Symbol
+from .paths import PathRefused, confine
 from .references import FieldList, load_document
 from .resolve import CodeIndex, StoryFn, resolve, resolve_all
 
@@ -71,7 +72,7 @@ def spec_hits(
     Never raises; problems come back as findings.
     """
     doc = load_document(root, spec)
-    findings: list[Finding] = list(doc.problems)
+    findings: list[Finding] = [*doc.problems, *_tree_problems(root, trees)]
     if index is None:
         index = CodeIndex(root, code_roots=trees)
     refs: Sequence[Reference] = doc.references
@@ -101,6 +102,27 @@ def spec_hits(
         touchpoints=_touchpoints(rows, index, trees, changed),
         findings=tuple(findings),
     )
+
+
+def _tree_problems(root: Path, trees: Sequence[str]) -> list[Finding]:
+    """A ``:tree:`` outside the root or missing is the request's problem (no path, so the
+    Sphinx layer reports it at the directive), never silently an empty tree."""
+    out = []
+    for tree in trees:
+        try:
+            real = confine(root, tree)
+        except PathRefused as exc:
+            out.append(Finding(FindingKind.CONFIG, f"spec-hits :tree: {exc}", code="outside-root"))
+            continue
+        if not real.is_dir():
+            out.append(
+                Finding(
+                    FindingKind.CONFIG,
+                    f"spec-hits :tree: {tree!r} is not a folder under the root ({root})",
+                    code="missing-path",
+                )
+            )
+    return out
 
 
 def _in_trees(path: str, trees: Sequence[str]) -> bool:
