@@ -268,12 +268,13 @@ def compose_report(
         delta_cmd += ["--base", base]
     if head:
         delta_cmd += ["--head", head]
-    delta_findings = "".join(f"- {finding_line(f)}\n" for f in delta.findings)
+    in_table = {s.finding for s in delta.coverage.stale} if delta.coverage else set()
+    delta_findings = "".join(f"- {finding_line(f)}\n" for f in delta.findings if f not in in_table)
     files["delta_log.md"] = (
         f"# Delta log — {tree}/ against {plan} ({stamp})\n\n"
         f"Command: {_md(_command(delta_cmd))}\n\n{produced}\n\n"
         + to_markdown(delta.tables)
-        + ("\n## Findings\n\n" + delta_findings if delta_findings else "")
+        + ("\n## Other findings\n\n" + delta_findings if delta_findings else "")
     )
 
     if spec is not None and spec_path is not None:
