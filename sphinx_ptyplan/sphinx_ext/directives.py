@@ -30,6 +30,31 @@ __all__ = [
 _SUBTYPES = {k.value for k in FindingKind}
 
 
+class _Rejected(str):
+    """An option value that its converter refused; ``run()`` reports it and drops it."""
+
+
+class _TolerantSpec(dict):  # type: ignore[type-arg]
+    """An option_spec under which docutils and MyST never fail: an unknown option is taken
+    as text and a converter's error is kept as :class:`_Rejected`, so ``run()`` reports
+    both as typed ``ptyplan.config`` warnings instead of an untyped error that drops the
+    directive (reST) or a ``myst.directive_option`` warning."""
+
+    def __missing__(self, key: str) -> Any:
+        return directives.unchanged
+
+    def __getitem__(self, key: str) -> Any:
+        convert = super().__getitem__(key)
+
+        def tolerant(value: str | None) -> Any:
+            try:
+                return convert(value)
+            except (ValueError, TypeError) as exc:
+                return _Rejected(" ".join(str(exc).split()))
+
+        return tolerant
+
+
 class _PtyplanDirective(SphinxDirective):
     """Shared machinery: options are taken as text and validated here, so that a bad value
     is a typed ``ptyplan.config`` warning (reported on every build) instead of a docutils
@@ -45,8 +70,22 @@ class _PtyplanDirective(SphinxDirective):
         "root": directives.unchanged,
     }
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "option_spec" in cls.__dict__:
+            cls.option_spec = _TolerantSpec(cls.option_spec)
+
     def run(self) -> list[nodes.Node]:
         self._findings: list[Finding] = []
+        for name in sorted(self.options):
+            value = self.options[name]
+            if name not in self.option_spec:
+                known = ", ".join(sorted(self.option_spec or {}))
+                self.problem(f"unknown option :{name}: (known: {known})")
+                del self.options[name]
+            elif isinstance(value, _Rejected):
+                self.problem(f":{name}: {value}")
+                del self.options[name]
         root_name = self.text_option("root")
         if root_name is not None and root_name not in get_config(self.config).roots:
             known = ", ".join(sorted(get_config(self.config).roots)) or "none configured"
