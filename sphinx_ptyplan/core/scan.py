@@ -632,10 +632,14 @@ class ParseCache:
     def save(self, file: Path) -> None:
         """Write the entries used since creation/load, atomically (temp file + replace).
 
-        Entries not used since :meth:`load` are dropped so the file does not grow forever.
-        Write errors are ignored: the cache is only an optimisation.
+        Entries not used since :meth:`load` are dropped so the file does not grow forever;
+        when nothing was looked up at all (a no-change rebuild re-reads no page), the file is
+        left as it is rather than emptied. Write errors are ignored: the cache is only an
+        optimisation.
         """
         used = self._used
+        if not used:
+            return
         modules = {k: v for k, v in self._modules.items() if k in used}
         notebooks = {k: v for k, v in self._notebooks.items() if k in used}
         tmp: str | None = None
