@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,9 @@ EXPECTED = {
     "rebased": "8ac7eb81a628227d6d54df61947a36a60c68206d",
 }
 EXPECTED_HEAD = EXPECTED["rebased"]
+#: The uncommitted overlay: a new module and the report written after the rebase.
+REPORT = "plans/active/INTEGRATE-PYTORCH-000/reports/2025-10-17T030000Z"
+OVERLAY_STATUS = f"?? {REPORT}/\n?? ptycho_torch/api/trainer_api.py"
 
 
 def _load() -> ModuleType:
@@ -81,7 +85,7 @@ def test_tags_point_at_their_commits(built: Path) -> None:
 
 
 def test_overlay_is_left_uncommitted(built: Path) -> None:
-    assert git(built, "status", "--porcelain") == "?? ptycho_torch/api/trainer_api.py"
+    assert git(built, "status", "--porcelain") == OVERLAY_STATUS
     assert (built / "ptycho_torch/api/trainer_api.py").is_file()
     assert git(built, "ls-files", "ptycho_torch/api") == (
         "ptycho_torch/api/__init__.py\nptycho_torch/api/base_api.py"
@@ -190,7 +194,7 @@ def test_rebuilds_when_a_snapshot_changes(tmp_path: Path) -> None:
     assert git(dest, "rev-parse", "HEAD") != EXPECTED_HEAD
     assert git(dest, "rev-parse", "rebase-base") == EXPECTED["rebase-base"]
     assert (dest / "README.md").read_text(encoding="utf-8").endswith("Edited.\n")
-    assert git(dest, "status", "--porcelain") == "?? ptycho_torch/api/trainer_api.py"
+    assert git(dest, "status", "--porcelain") == OVERLAY_STATUS
 
 
 def test_rebuilds_when_the_work_tree_was_touched(tmp_path: Path) -> None:
@@ -199,7 +203,7 @@ def test_rebuilds_when_the_work_tree_was_touched(tmp_path: Path) -> None:
     (dest / "docs/fix_plan.md").write_text("rewritten by someone\n", encoding="utf-8")
     (dest / "stray.txt").write_text("x", encoding="utf-8")
     er.build_example_repo(dest)
-    assert git(dest, "status", "--porcelain") == "?? ptycho_torch/api/trainer_api.py"
+    assert git(dest, "status", "--porcelain") == OVERLAY_STATUS
     assert not (dest / "stray.txt").exists()
 
 
@@ -263,3 +267,61 @@ def test_cli_prints_head(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert er.main([str(tmp_path / "r")]) == 0
     assert capsys.readouterr().out.split()[0] == EXPECTED_HEAD
     assert er.main([]) == 2
+
+
+def test_shipped_report_is_what_ptyplan_report_writes(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The overlay's report folder is the output of the command its files name (regenerate it
+    with that command, then copy the folder into snapshots/04-worktree, when formats change)."""
+    from sphinx_ptyplan.cli import main
+    from sphinx_ptyplan.core.reportdir import ARTEFACTS, list_reports, summary_counts
+
+    shipped = built / REPORT
+    summary = (shipped / "summary.md").read_text(encoding="utf-8")
+    command = re.search(r"Written by `ptyplan (.*?)`\.", summary)
+    assert command is not None
+    argv = shlex.split(command.group(1))
+    assert argv[argv.index("--timestamp") + 1] == "2025-10-17T030000Z"
+    monkeypatch.chdir(built)
+    # the same command again: a collision, nothing changes
+    assert main(argv) == 2
+    assert "already exists" in capsys.readouterr().err
+    fresh = tmp_path / "fresh"
+    assert main([*argv, "--out", str(fresh)]) == 0
+    capsys.readouterr()
+    assert sorted(p.name for p in fresh.iterdir()) == sorted(p.name for p in shipped.iterdir())
+    assert [p.name for p in shipped.iterdir()] and set(ARTEFACTS) == {
+        p.name for p in shipped.iterdir()
+    }
+    fresh_summary = (fresh / "summary.md").read_text(encoding="utf-8")
+    assert (
+        summary_counts(fresh_summary)
+        == summary_counts(summary)
+        == {
+            "modules": 14,
+            "new modules": 11,
+            "missing from plan": 9,
+            "stale plan references": 10,
+            "changed, not in plan": 11,
+            "spec problems": 3,
+            "findings": 13,
+        }
+    )
+
+    def paths(text: str) -> list[str]:
+        return re.findall(r"^\| `([^`]+)` \|", text, re.M)
+
+    for name in ("module_inventory.md", "delta_log.md", "spec_hits.md"):
+        old = (shipped / name).read_text(encoding="utf-8")
+        new = (fresh / name).read_text(encoding="utf-8")
+        assert paths(old) == paths(new), name
+    assert json.loads((shipped / "inventory.json").read_text(encoding="utf-8")) == json.loads(
+        (fresh / "inventory.json").read_text(encoding="utf-8")
+    )
+    # the ledger of the initiative: the generated report, then the hand-written one
+    ledger = list_reports(built, "plans/active/INTEGRATE-PYTORCH-000/reports")
+    assert [(e.stamp, bool(e.counts)) for e in ledger] == [
+        ("2025-10-17T030000Z", True),
+        ("2025-09-20T030000Z", False),
+    ]
