@@ -329,14 +329,8 @@ def _columns(value: str) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- inventory
 
 
-def _inventory_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("tree", metavar="TREE", help="folder (or file) to inventory")
-    p.add_argument(
-        "--since",
-        metavar="REV",
-        type=_revision,
-        help="mark rows added since this git revision (a 'new' column)",
-    )
+def _row_arguments(p: argparse.ArgumentParser) -> None:
+    """Inventory row options shared by ``inventory`` and ``report``."""
     p.add_argument(
         "--highlight",
         metavar="GLOBS",
@@ -357,6 +351,17 @@ def _inventory_arguments(p: argparse.ArgumentParser) -> None:
         default=(),
         help="also list other files matching these globs",
     )
+
+
+def _inventory_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("tree", metavar="TREE", help="folder (or file) to inventory")
+    p.add_argument(
+        "--since",
+        metavar="REV",
+        type=_revision,
+        help="mark rows added since this git revision (a 'new' column)",
+    )
+    _row_arguments(p)
     p.add_argument("--maxdepth", metavar="N", type=_depth, help="list rows at most N folders deep")
     p.add_argument(
         "--include", metavar="GLOBS", type=_globs, default=(), help="only list matching paths"
@@ -575,19 +580,24 @@ def _base(value: str) -> str:
     return value if value.endswith(".json") else _revision(value)
 
 
-def _delta_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tree", metavar="PATH", required=True, help="the tree to compare")
-    p.add_argument(
-        "--plan", metavar="PATH", required=True, help="the plan (Markdown or reST document)"
-    )
+def _base_head_arguments(p: argparse.ArgumentParser, default: str) -> None:
+    """``--base`` and ``--head``, shared by ``delta`` and ``report``."""
     p.add_argument(
         "--base",
         metavar="REV|FILE.json",
         type=_base,
         help="a git revision, or an inventory snapshot written by 'ptyplan inventory --json'; "
-        "without it only the coverage is shown",
+        + default,
     )
     p.add_argument("--head", metavar="REV", type=_revision, help="default: the working tree")
+
+
+def _delta_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tree", metavar="PATH", required=True, help="the tree to compare")
+    p.add_argument(
+        "--plan", metavar="PATH", required=True, help="the plan (Markdown or reST document)"
+    )
+    _base_head_arguments(p, "without it only the coverage is shown")
 
 
 def _snapshot_option(ctx: Context, base: str | None) -> str | None:
@@ -718,24 +728,8 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
         type=_revision,
         help="mark modules new since REV; also the default --base",
     )
-    p.add_argument(
-        "--base",
-        metavar="REV|FILE.json",
-        type=_base,
-        help="delta base: a revision or an inventory snapshot (default: --since)",
-    )
-    p.add_argument("--head", metavar="REV", type=_revision, help="default: the working tree")
-    p.add_argument(
-        "--highlight",
-        metavar="GLOBS",
-        type=_globs,
-        default=(),
-        help="globs marking high-impact inventory rows",
-    )
-    p.add_argument("--notebooks", choices=("informational", "exclude"), default="informational")
-    p.add_argument(
-        "--assets", metavar="GLOBS", type=_globs, default=(), help="also list these files"
-    )
+    _base_head_arguments(p, "default: --since")
+    _row_arguments(p)
     p.add_argument(
         "--out",
         metavar="FOLDER",
@@ -789,27 +783,25 @@ def run_report(ctx: Context, args: argparse.Namespace) -> Result:
     for job in (inv_job, d_job, s_job):
         if job is not None:
             _job_result("report", job, {})  # a git error on a named revision: exit 2
-    options = {
-        "highlight": ",".join(args.highlight),
-        "notebooks": args.notebooks if args.notebooks != "informational" else "",
-        "assets": ",".join(args.assets),
-    }
-    files = reportdir.compose_report(
-        initiative=initiative,
-        stamp=stamp,
-        argv=ctx.argv,
-        inventory=inv_job,
-        delta=d_job,
-        spec=s_job,
-        tree=tree,
-        plan=plan,
-        spec_path=spec,
-        since=args.since,
-        base=base,
-        head=args.head,
-        inventory_options=options,
-        spec_trees=spec_trees,
+    options = (
+        ("highlight", ",".join(args.highlight)),
+        ("notebooks", args.notebooks if args.notebooks != "informational" else ""),
+        ("assets", ",".join(args.assets)),
     )
+    request = reportdir.ReportRequest(
+        initiative,
+        stamp,
+        tuple(ctx.argv),
+        tree,
+        plan,
+        spec,
+        spec_trees,
+        args.since,
+        base,
+        args.head,
+        options,
+    )
+    files = reportdir.compose_report(request, inventory=inv_job, delta=d_job, spec=s_job)
     try:
         reportdir.write_report(folder, files)
     except reportdir.ReportError as exc:

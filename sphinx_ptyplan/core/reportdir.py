@@ -37,6 +37,7 @@ __all__ = [
     "ReportEntry",
     "ReportError",
     "ReportExists",
+    "ReportRequest",
     "check_initiative",
     "check_timestamp",
     "compose_report",
@@ -228,46 +229,54 @@ def _inventory_command(tree: str, since: str | None, options: Mapping[str, str])
     return argv
 
 
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    """What a report was asked for: the ``ptyplan report`` options, as root-relative paths.
+
+    ``argv`` is the ``ptyplan`` command line that produced it (quoted in every artefact);
+    ``inventory_options`` the inventory options worth repeating (``highlight``, ...).
+    """
+
+    initiative: str
+    stamp: str
+    argv: tuple[str, ...]
+    tree: str
+    plan: str
+    spec: str | None = None
+    spec_trees: tuple[str, ...] = ()
+    since: str | None = None
+    base: str | None = None
+    head: str | None = None
+    inventory_options: tuple[tuple[str, str], ...] = ()
+
+
 def compose_report(
-    *,
-    initiative: str,
-    stamp: str,
-    argv: Sequence[str],
-    inventory: Job,
-    delta: Job,
-    spec: Job | None,
-    tree: str,
-    plan: str,
-    spec_path: str | None,
-    since: str | None,
-    base: str | None,
-    head: str | None,
-    inventory_options: Mapping[str, str],
-    spec_trees: Sequence[str] = (),
+    req: ReportRequest, *, inventory: Job, delta: Job, spec: Job | None
 ) -> dict[str, str]:
     """The files of one report folder (name -> text) from the jobs that computed them.
 
-    ``argv`` is the ``ptyplan`` command line that produced the report; each artefact also
-    names the single command that reproduces its tables.
+    Each artefact names the single command that reproduces its tables and the ``ptyplan
+    report`` command that wrote it.
     """
     from .report import finding_line, to_markdown
     from .scan import inventory_to_dict
 
-    produced = f"Written by {_md(_command(argv))}."
+    stamp, tree, plan = req.stamp, req.tree, req.plan
+    produced = f"Written by {_md(_command(req.argv))}."
     files: dict[str, str] = {}
 
-    inv_cmd = _inventory_command(tree, since, inventory_options)
+    inv_cmd = _inventory_command(tree, req.since, dict(req.inventory_options))
     files["module_inventory.md"] = (
         f"# Module inventory — {tree}/ ({stamp})\n\n"
-        f"Initiative: {initiative}\n\n"
+        f"Initiative: {req.initiative}\n\n"
         f"Command: {_md(_command(inv_cmd))}\n\n{produced}\n\n" + to_markdown(inventory.tables)
     )
 
     delta_cmd = ["delta", "--tree", tree, "--plan", plan]
-    if base:
-        delta_cmd += ["--base", base]
-    if head:
-        delta_cmd += ["--head", head]
+    if req.base:
+        delta_cmd += ["--base", req.base]
+    if req.head:
+        delta_cmd += ["--head", req.head]
     in_table = {s.finding for s in delta.coverage.stale} if delta.coverage else set()
     delta_findings = "".join(f"- {finding_line(f)}\n" for f in delta.findings if f not in in_table)
     files["delta_log.md"] = (
@@ -277,34 +286,21 @@ def compose_report(
         + ("\n## Other findings\n\n" + delta_findings if delta_findings else "")
     )
 
-    if spec is not None and spec_path is not None:
-        spec_cmd = ["spec-hits", spec_path]
-        if spec_trees:
-            spec_cmd += ["--tree", ",".join(spec_trees)]
-        if since:
-            spec_cmd += ["--since", since]
+    if spec is not None and req.spec is not None:
+        spec_cmd = ["spec-hits", req.spec]
+        if req.spec_trees:
+            spec_cmd += ["--tree", ",".join(req.spec_trees)]
+        if req.since:
+            spec_cmd += ["--since", req.since]
         spec_findings = "".join(f"- {finding_line(f)}\n" for f in spec.findings)
         files["spec_hits.md"] = (
-            f"# Spec hits — {spec_path} ({stamp})\n\n"
+            f"# Spec hits — {req.spec} ({stamp})\n\n"
             f"Command: {_md(_command(spec_cmd))}\n\n{produced}\n\n"
             + to_markdown(spec.tables)
             + ("\n## Findings\n\n" + spec_findings if spec_findings else "")
         )
 
-    files["summary.md"] = _summary(
-        initiative=initiative,
-        stamp=stamp,
-        produced=produced,
-        inventory=inventory,
-        delta=delta,
-        spec=spec,
-        tree=tree,
-        plan=plan,
-        spec_path=spec_path,
-        since=since,
-        base=base,
-        head=head,
-    )
+    files["summary.md"] = _summary(req, produced, inventory, delta, spec)
 
     assert inventory.inventory is not None
     snapshot = inventory_to_dict(replace(inventory.inventory, root="."))
@@ -313,19 +309,7 @@ def compose_report(
 
 
 def _summary(
-    *,
-    initiative: str,
-    stamp: str,
-    produced: str,
-    inventory: Job,
-    delta: Job,
-    spec: Job | None,
-    tree: str,
-    plan: str,
-    spec_path: str | None,
-    since: str | None,
-    base: str | None,
-    head: str | None,
+    req: ReportRequest, produced: str, inventory: Job, delta: Job, spec: Job | None
 ) -> str:
     inv = inventory.inventory
     assert inv is not None
@@ -355,15 +339,16 @@ def _summary(
         ("spec problems", len(spec_problems) + len(schema_bad) if hits is not None else None),
         ("findings", len(all_findings)),
     ]
-    scope = [f"Tree {_md(tree + '/')}, plan {_md(plan)}"]
-    if spec_path:
-        scope.append(f"spec {_md(spec_path)}")
-    if since:
-        scope.append(f"new since {_md(since)}")
-    if base:
-        scope.append(f"delta from {_md(base)} to {_md(head) if head else 'the working tree'}")
+    head = req.head
+    scope = [f"Tree {_md(req.tree + '/')}, plan {_md(req.plan)}"]
+    if req.spec:
+        scope.append(f"spec {_md(req.spec)}")
+    if req.since:
+        scope.append(f"new since {_md(req.since)}")
+    if req.base:
+        scope.append(f"delta from {_md(req.base)} to {_md(head) if head else 'the working tree'}")
     lines = [
-        f"# Summary — {initiative} ({stamp})",
+        f"# Summary — {req.initiative} ({req.stamp})",
         "",
         "; ".join(scope) + ".",
         "",
@@ -383,7 +368,7 @@ def _summary(
         lines.append("None." if new is not None else "Not computed (no `--since`).")
     lines += ["", "## Stale plan references", ""]
     for s in stale:
-        text = f"- {plan} line {s.ref.doc_line}: {_md(s.ref.text)}"
+        text = f"- {req.plan} line {s.ref.doc_line}: {_md(s.ref.text)}"
         if s.story:
             text += f" — {s.story}"
         if s.replacement:
