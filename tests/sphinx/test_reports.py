@@ -220,3 +220,23 @@ def test_cited_report_artefacts_are_checked_by_the_literal_check(tmp_path: Path)
     assert any("2025-10-17T030000Z/plan_redline.md" in w for w in found)
     assert any("2025-10-19T000000Z/" in w for w in found)
     assert not any("<ts>" in w or "ISO8601Z" in w or "summary.md`" in w for w in found)
+
+
+def test_rest_and_myst_give_the_same_ledger(tmp_path: Path) -> None:
+    src = _project(tmp_path)
+    write(
+        src,
+        {
+            "other.rst": (
+                "Other\n=====\n\n.. ptyplan-reports::\n   :initiative: INIT-1\n   :limit: 2\n"
+            )
+        },
+    )
+    src.joinpath("index.md").write_text(
+        PAGE.format(options=":initiative: INIT-1\n:limit: 2", extra="```{toctree}\nother\n```\n"),
+        encoding="utf-8",
+    )
+    app, warnings = build(src, "html", parallel=2)
+    assert ptyplan_warnings(warnings) == []
+    assert _rows(html(app)) == _rows(html(app, "other"))
+    assert len(_rows(html(app))) == 2
