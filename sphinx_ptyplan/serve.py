@@ -8,7 +8,8 @@ pickle), or, before a first build, for every configured root (``ptyplan_root``,
 ``ptyplan_roots``). The build output, the doctree folder (which holds the parse cache),
 ``.git`` internals (except ``HEAD`` and refs, so that a commit rebuilds the pages that name
 revisions), ``__pycache__`` and other caches are ignored, so a build never triggers the
-next one. Which pages a rebuild re-reads is then decided by the extension's
+next one; so are git-ignored folders (other tools' output, data, training runs), which the
+scans skip anyway. Which pages a rebuild re-reads is then decided by the extension's
 ``env-get-outdated`` fingerprints.
 
 The computation is plain functions (:func:`watch_folders`, :func:`autobuild_argv`,
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
+import re
 import shlex
 import sys
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -33,7 +35,9 @@ __all__ = [
     "WatchPlan",
     "autobuild_argv",
     "configured_roots",
+    "dependency_targets",
     "git_dir",
+    "ignored_folders",
     "main",
     "plan_watch",
     "sphinx_options",
@@ -45,11 +49,26 @@ __all__ = [
 #: must never start a build: git internals except what moves a revision (HEAD, refs,
 #: packed-refs; lock files excluded), Python and tool caches, editor swap/backup files,
 #: and the parse cache wherever the doctree folder is.
+_CACHE_DIRS = (
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    "node_modules",
+    ".ipynb_checkpoints",
+    ".eggs",
+)
+_CACHES = "|".join(re.escape(name) for name in _CACHE_DIRS)
+
 IGNORE_REGEXES: tuple[str, ...] = (
     r"/\.git/(?!(?:worktrees/[^/]+/)?HEAD$|refs/|packed-refs$)",
     r"/\.git/.*\.lock$",
-    r"/(?:__pycache__|\.mypy_cache|\.pytest_cache|\.ruff_cache|\.hypothesis|\.tox|\.nox"
-    r"|\.venv|venv|node_modules|\.ipynb_checkpoints|\.eggs)(?:/|$)",
+    rf"/(?:{_CACHES})(?:/|$)",
     r"\.py[cod]$",
     r"(?:~|\.sw[a-p]|\.tmp)$",
     r"/\.?#[^/]*$",
@@ -68,6 +87,9 @@ and ptyplan_roots in conf.py. Restart after pointing a directive at a new tree, 
 --all-roots."""
 
 
+_SHOWN = 12  # ignored folders listed at start
+
+
 class ServeError(Exception):
     """A problem with the docs folder or their configuration: one line, exit code 2."""
 
@@ -77,8 +99,9 @@ class WatchPlan:
     """What ``ptyplan serve`` hands to sphinx-autobuild.
 
     ``watch``: extra folders to watch (absolute); ``ignore``: absolute folders whose
-    changes never rebuild (output, doctrees); ``origin``: ``"environment"`` when ``watch``
-    was narrowed to what the last build used, ``"roots"`` when it is the configured roots.
+    changes never rebuild (output, doctrees, git-ignored folders); ``origin``:
+    ``"environment"`` when ``watch`` was narrowed to what the last build used, ``"roots"``
+    when it is the configured roots for want of an environment, ``"all-roots"`` when asked.
     """
 
     sourcedir: Path
@@ -91,14 +114,16 @@ class WatchPlan:
     uses_extension: bool = True
 
     def describe(self) -> str:
-        where = (
-            "what the last build used"
-            if self.origin == "environment"
-            else "the configured roots (no usable environment from a previous build)"
-        )
+        where = {
+            "environment": "what the last build used",
+            "all-roots": "the configured roots (--all-roots)",
+        }.get(self.origin, "the configured roots (no usable environment from a previous build)")
         lines = [f"ptyplan serve: watching, besides {self.sourcedir}, from {where}:"]
         lines += [f"  {p}" for p in self.watch] or ["  (nothing else)"]
-        lines.append("ptyplan serve: ignoring " + ", ".join(str(p) for p in self.ignore))
+        lines.append("ptyplan serve: ignoring the output, the doctrees and git-ignored folders:")
+        lines += [f"  {p}" for p in self.ignore[:_SHOWN]]
+        if len(self.ignore) > _SHOWN:
+            lines.append(f"  ... and {len(self.ignore) - _SHOWN} more (see --dry-run)")
         if not self.uses_extension:
             lines.append("ptyplan serve: note: conf.py does not load sphinx_ptyplan")
         return "\n".join(lines)
@@ -151,21 +176,12 @@ def _collapse(paths: Iterable[Path]) -> tuple[Path, ...]:
     return tuple(sorted(kept, key=lambda p: p.as_posix()))
 
 
-def watch_folders(
+def dependency_targets(
     roots: Mapping[str, Path], deps: Iterable[Sequence[Hashable]] | None
-) -> tuple[Path, ...]:
-    """Folders to watch for the docs' code, plans and specs.
-
-    :param roots: absolute root folders by name (``""`` is ``ptyplan_root``).
-    :param deps: the dependency keys the ptyplan domain stored — ``(root name, "tree",
-        path, excludes)``, ``(root name, "file", path)``, ``(root name, "rev", revision)`` —
-        or None (no usable environment): then every root is watched.
-    :returns: existing absolute folders, none inside another. Trees are watched as
-        folders, files through their folder, revisions through the git folder of the
-        root (its HEAD and refs); keys of unknown roots are skipped.
-    """
+) -> list[Path]:
+    """The existing folders that hold what the docs depend on (see :func:`watch_folders`)."""
     if deps is None:
-        return _collapse(r.resolve() for r in roots.values() if r.is_dir())
+        return [r.resolve() for r in roots.values() if r.is_dir()]
     targets: list[Path] = []
     for key in deps:
         if len(key) < 3 or key[0] not in roots:
@@ -179,7 +195,70 @@ def watch_folders(
             gd = git_dir(root)
             if gd is not None:
                 targets.append(gd)
-    return _collapse(t for t in targets if t.is_dir())
+    return [t for t in targets if t.is_dir()]
+
+
+def watch_folders(
+    roots: Mapping[str, Path], deps: Iterable[Sequence[Hashable]] | None
+) -> tuple[Path, ...]:
+    """Folders to watch for the docs' code, plans and specs.
+
+    :param roots: absolute root folders by name (``""`` is ``ptyplan_root``).
+    :param deps: the dependency keys the ptyplan domain stored — ``(root name, "tree",
+        path, excludes)``, ``(root name, "file", path)``, ``(root name, "rev", revision)`` —
+        or None (no usable environment): then every root is watched.
+    :returns: existing absolute folders, none inside another. Trees are watched as
+        folders, files through their folder, revisions through the git folder of the
+        root (its HEAD and refs); keys of unknown roots are skipped.
+    """
+    return _collapse(dependency_targets(roots, deps))
+
+
+_SKIP_NAMES = re.compile(rf"^(?:{_CACHES}|\.git)$")
+
+
+def ignored_folders(folders: Iterable[Path], keep: Iterable[Path]) -> tuple[Path, ...]:
+    """Git-ignored folders inside the watched ones: other tools' output, data, training
+    runs. Changes there never start a build (the scans skip git-ignored files too).
+
+    A folder holding something in ``keep`` (the docs, a root, a dependency) is not
+    ignored; when git ignores such a folder wholesale (a nested repository in a build
+    folder), nothing inside it is ignored either. One ``git ls-files --ignored`` per
+    watched folder (through the core's GitRepo) and a walk of folder names, pruned at
+    every ignored or cache folder.
+    """
+    from sphinx_ptyplan.core.workspace import Workspace
+
+    kept = {k.resolve() for k in keep}
+    found: list[Path] = []
+    for folder in folders:
+        if folder.name == ".git" or not folder.is_dir():
+            continue
+        ws = Workspace(folder)
+        try:
+            is_ignored = ws.ignored("")
+        finally:
+            ws.close()
+        if is_ignored is None:
+            continue
+        inner = [k for k in kept if folder in k.parents]
+        for dirpath, dirnames, _files in os.walk(folder):
+            base = Path(dirpath)
+            walk_on = []
+            for name in sorted(dirnames):
+                if _SKIP_NAMES.match(name):
+                    continue  # IGNORE_REGEXES cover it
+                full = base / name
+                if not is_ignored(full.relative_to(folder).as_posix()):
+                    walk_on.append(name)
+                elif full in kept:
+                    continue  # used by the docs, though git ignores it: not judged here
+                elif any(full in k.parents for k in inner):
+                    walk_on.append(name)  # holds a used folder: ignore only around it
+                else:
+                    found.append(full)
+            dirnames[:] = walk_on
+    return tuple(found)
 
 
 def autobuild_argv(plan: WatchPlan, extra: Sequence[str] = ()) -> list[str]:
@@ -305,14 +384,18 @@ def plan_watch(
     deps = None if all_roots else stored_deps(doctreedir)
     extensions = ns.get("extensions", [])
     uses = isinstance(extensions, (list, tuple)) and "sphinx_ptyplan" in extensions
+    targets = dependency_targets(roots, deps)
+    watch = _collapse(targets)
+    keep = [sourcedir, *roots.values(), *targets]
+    git_ignored = ignored_folders(_collapse([*watch, sourcedir]), keep)
     return WatchPlan(
         sourcedir=sourcedir,
         outdir=outdir,
         doctreedir=doctreedir,
         roots=roots,
-        watch=watch_folders(roots, deps),
-        ignore=_collapse([outdir, doctreedir]),
-        origin="roots" if deps is None else "environment",
+        watch=watch,
+        ignore=_collapse([outdir, doctreedir, *git_ignored]),
+        origin="all-roots" if all_roots else "roots" if deps is None else "environment",
         uses_extension=uses,
     )
 

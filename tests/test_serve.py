@@ -19,6 +19,7 @@ from sphinx_ptyplan.serve import (
     autobuild_argv,
     configured_roots,
     git_dir,
+    ignored_folders,
     plan_watch,
     sphinx_options,
     stored_deps,
@@ -217,6 +218,43 @@ def test_the_ignores_stop_rebuild_loops_but_keep_code_and_commits(tmp_path: Path
         assert not ignored(str(path)), path
 
 
+def test_git_ignored_folders_are_ignored_except_what_the_docs_use(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    repo.write(".gitignore", "outputs/\ndocs/_build/\ndata/\npkg/scratch/\n*.log\n")
+    repo.write("pkg/model.py", "A = 1\n")
+    repo.write("docs/index.md", "# Docs\n")
+    repo.commit("code")
+    root = repo.path
+    _tree(
+        root,
+        "outputs/run1/ckpt.bin",  # a training run writing next to the code
+        "docs/_build/html/index.html",  # the output
+        "docs/_build/example/ptycho/model.py",  # a root the docs document (nested repo)
+        "docs/_build/example/ptycho/sub/",
+        "data/plans/plan.md",  # git-ignored, yet a plan the docs read
+        "data/raw/big.npz",
+        "pkg/scratch/tmp.py",
+        "pkg/sub/x.py",
+        "pkg/node_modules/m/",  # a cache folder: IGNORE_REGEXES, not listed
+        "run.log/",  # a folder matching a file pattern is ignored too
+    )
+    keep = [root / "docs", root, root / "docs/_build/example", root / "data/plans"]
+    got = ignored_folders([root], keep)
+    assert sorted(got) == sorted(
+        [
+            root / "outputs",
+            root / "docs/_build/html",
+            root / "data/raw",
+            root / "pkg/scratch",
+            root / "run.log",
+        ]
+    )
+    assert ignored_folders([root / ".git", tmp_path / "missing"], keep) == ()
+    outside = tmp_path / "plain"  # not in a work tree: nothing to ask git
+    _tree(outside, "build/")
+    assert ignored_folders([outside], []) == ()
+
+
 def test_sphinx_options_that_move_the_config_or_the_environment() -> None:
     extra = ["--port", "8001", "-c", "conf", "-d", "/tmp/dt", "-D", "ptyplan_root=src", "-W"]
     assert sphinx_options(extra) == ("conf", "/tmp/dt", {"ptyplan_root": "src"})
@@ -258,6 +296,7 @@ def test_after_a_build_only_what_the_docs_used_is_watched(project: Repo) -> None
     assert before.origin == "roots" and before.watch == (root,)
     assert before.ignore == (out,)  # the doctrees (out/.doctrees) are inside it
     _build(docs, out)
+    assert plan_watch(docs, out).ignore == (docs / "_build",)  # now there: git-ignored
     deps = stored_deps(out / ".doctrees")
     assert deps is not None and ("", "tree", "pkg", ()) in deps
     after = plan_watch(docs, out)
@@ -267,7 +306,8 @@ def test_after_a_build_only_what_the_docs_used_is_watched(project: Repo) -> None
     assert after.watch == (root / ".git", docs, root / "pkg", root / "tools")
     argv = autobuild_argv(after)
     assert str(docs) not in argv[2:]  # the docs are sphinx-autobuild's own watch
-    assert plan_watch(docs, out, all_roots=True).watch == (root,)
+    every = plan_watch(docs, out, all_roots=True)
+    assert every.origin == "all-roots" and every.watch == (root,)
 
 
 def test_an_unreadable_environment_falls_back_to_the_roots(project: Repo) -> None:
@@ -288,7 +328,7 @@ def test_a_separate_doctree_folder_is_read_and_ignored(project: Repo, tmp_path: 
     assert build_main(["-q", "-d", str(dt), str(docs), str(out)]) == 0
     plan = plan_watch(docs, out, doctreedir=dt)
     assert plan.origin == "environment" and root / "pkg" in plan.watch
-    assert plan.ignore == (dt, out)
+    assert plan.ignore == (dt, out)  # both outside the project
 
 
 # --------------------------------------------------------------------------- main
