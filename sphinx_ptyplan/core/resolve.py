@@ -641,6 +641,17 @@ def _stale(
     return _res(ref, Status.STALE, msg, candidates=cands, code=code, replacement=replacement)
 
 
+def _mention_of_a_non_code_file(ref: Reference) -> bool:
+    """``summary.md``, ``README.md``, ``config.yaml`` written in passing (no folder, line or
+    symbol, not a role): several files of that name are normal (one per report folder,
+    one per package) and say nothing stale, so the ambiguity is not a finding. Python file
+    names (``model.py``) and citations (``model.py:2290``) are still reported."""
+    raw = (ref.path or "").rstrip("/")
+    if ref.kind is not RefKind.PATH or ref.context == "role" or "/" in raw:
+        return False
+    return posixpath.splitext(raw)[1].lower() not in (".py", ".pyi")
+
+
 def _resolve_path(
     ref: Reference, index: CodeIndex, story: StoryFn | None, former: frozenset[str]
 ) -> Resolution:
@@ -653,6 +664,14 @@ def _resolve_path(
     if outcome == "external":
         return _res(ref, Status.EXTERNAL, f"`{ref.text}`: {note}")
     if outcome == "ambiguous":
+        if _mention_of_a_non_code_file(ref):
+            return _res(
+                ref,
+                Status.EXTERNAL,
+                f"`{ref.text}` matches {len(cands)} paths; a file name mentioned in passing "
+                "is not checked",
+                candidates=cands,
+            )
         return _res(
             ref,
             Status.AMBIGUOUS,

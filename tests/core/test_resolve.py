@@ -128,6 +128,8 @@ def tree(tmp_path: Path) -> Path:
             "other/mod.py": "Y = 2\n",
             "other/data/recon.npz": "",
             "docs/a.md": "# A\n",
+            "docs/reports/1/summary.md": "# S\n",
+            "docs/reports/2/summary.md": "# S\n",
             "src/lib/__init__.py": "",
             "src/lib/api.py": "def call():\n    pass\n",
         },
@@ -146,6 +148,12 @@ def test_paths_citations_and_symbols(tree: Path) -> None:
     assert status("core.py") == ("resolved", "pkg/core.py", 1)  # unique bare name
     assert status("sub/mod.py") == ("resolved", "pkg/sub/mod.py", 1)  # partial path
     assert status("mod.py")[0] == "ambiguous"  # pkg/sub/mod.py and other/mod.py
+    # several summary.md (one per report folder): a mention in passing is not a finding...
+    assert status("summary.md") == ("external", None, None)
+    # ... but a citation of one, or an explicit ptyref, is
+    assert status("summary.md:1")[0] == "ambiguous"
+    role = references_in("summary.md", doc_path="plan.md", doc_line=3, context="role")[0]
+    assert resolve(role, index).status.value == "ambiguous"
     assert status("nowhere.py") == ("external", None, None)  # bare name not in the tree
     assert status("pkg/gone.py")[0] == "stale"
     assert status("pkg/core.py:15") == ("resolved", "pkg/core.py", 15)
