@@ -56,13 +56,44 @@ class MeasurementError(RuntimeError):
     """A worker failed; the message holds the end of its stderr."""
 
 
+SOURCE = [REPO]  # where the workers import sphinx_ptyplan from (see snapshot())
+
+
+def snapshot(work: Path) -> str:
+    """Measure the committed HEAD, not a working tree others may be editing: export
+    ``sphinx_ptyplan`` at HEAD (``git archive``) and make the workers import it. Returns
+    the commit (``working tree`` when git cannot tell)."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dest = work / f"src-{sha}"
+        if not (dest / "sphinx_ptyplan" / "__init__.py").exists():
+            dest.mkdir(parents=True, exist_ok=True)
+            tar = subprocess.run(
+                ["git", "archive", "--format=tar", "HEAD", "sphinx_ptyplan"],
+                cwd=REPO,
+                capture_output=True,
+                check=True,
+            ).stdout
+            subprocess.run(["tar", "-x", "-C", str(dest)], input=tar, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return "working tree"
+    SOURCE[0] = dest
+    return f"commit {sha} (HEAD, exported with git archive)"
+
+
 def run_worker(
     task: str, args: dict[str, Any] | None = None, timeout: float = 900
 ) -> dict[str, Any]:
     """Run one task of ``_worker.py`` in a fresh interpreter; its JSON result plus ``wall``
     (seconds of the whole process, as measured here)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SOURCE[0]), env.get("PYTHONPATH", "")) if p)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     cmd = [sys.executable, str(WORKER), task, json.dumps(args or {})]
     t0 = time.perf_counter()
@@ -153,7 +184,8 @@ class Suite:
 
 
 def alternate(r: int, pairs: Sequence[Sequence[Step]]) -> list[Step]:
-    """Flatten pairs of steps, each pair in its order on even rounds, reversed on odd ones."""
+    """Flatten groups of steps, each group in its order on even rounds, reversed on odd ones
+    (A B C, C B A, ...: a linear drift of the machine falls equally on every command)."""
     out: list[Step] = []
     for pair in pairs:
         out.extend(pair if r % 2 == 0 else list(reversed(pair)))
@@ -261,8 +293,8 @@ def bench_tree(suite: Suite, t: Tree, work: Path, repeats: int, griffe: bool) ->
             ),
         ),
     }
-    pairs = [[steps["F"], steps[n]] for n in names[1:]]
-    suite.rounds(lambda r: alternate(r, pairs), repeats, warmup=1)
+    everything = [steps[n] for n in names]  # F A B C ..., reversed every other round
+    suite.rounds(lambda r: alternate(r, [everything]), repeats, warmup=1)
 
 
 # ---- docs builds
@@ -378,7 +410,9 @@ def prepare_docs(work: Path, n_modules: int) -> DocsProject:
         (empty / "index.md").write_text("# Empty\n\nOne page.\n")
         autoapi.mkdir()
         (autoapi / "conf.py").write_text(CONF_AUTOAPI.format(tree=str(proj / "pkg")))
-        (autoapi / "index.rst").write_text("Bench\n=====\n\nThe API of ``pkg``.\n")
+        (autoapi / "index.rst").write_text(
+            "Bench\n=====\n\nThe API of ``pkg``.\n\n.. toctree::\n   :maxdepth: 1\n"
+        )
         marker.write_text("ok\n")
     return DocsProject(proj, empty, autoapi, edit, n_modules)
 
@@ -801,7 +835,7 @@ def build_rows(
             )
         )
         tr = suite.series[f"{k}/traced"]
-        if tr.results:
+        if tr.results and mem_n >= 1000:  # on a small tree one AST outweighs all the texts
             res = tr.results[-1]
             transient = res["peak"] - res["retained"]
             c = Check(
@@ -925,7 +959,7 @@ def render_page(rows: list[Row], checks: list[Check], meta: dict[str, Any], quic
         f"| date | {meta['date']} |\n| CPU | {m['cpu']} |\n| cores | {m['cores']} |\n",
         f"| memory | {m['memory']} |\n| system | {m['os']} |\n",
         f"| load | {meta['load']} |\n| repeats | {meta['repeats']} |\n",
-        f"| run time | {meta['elapsed']} |\n",
+        f"| run time | {meta['elapsed']} |\n| sphinx_ptyplan measured | {meta['measured']} |\n",
     ]
     out += [f"| {k} | {val} |\n" for k, val in v.items()]
     out.append(
@@ -937,7 +971,8 @@ def render_page(rows: list[Row], checks: list[Check], meta: dict[str, Any], quic
         "## Method\n\n"
         "- Every measurement runs in a fresh Python process (`bench/_worker.py`), so no parse\n"
         "  cache, import or in-process state leaks from one measurement into the next. The\n"
-        "  commands of a group alternate (A B A B, each pair's order swapped every other round)\n"
+        "  commands of a group alternate (A B C, then C B A, and so on: the order is reversed\n"
+        "  every other round, so a linear drift falls equally on each command)\n"
         "  after one unrecorded warm-up round (the OS page cache is warm for everyone).\n"
         "- Core figures (F, inventory, griffe, delta, citations) time the operation inside the\n"
         "  worker, after its imports. Docs builds time the whole `sphinx-build` process, as a\n"
@@ -985,6 +1020,13 @@ def main(argv: list[str] | None = None) -> int:
         help="generated trees and projects (kept between runs)",
     )
     ap.add_argument("--only", default="", help="comma-separated groups: trees,docs,git,memory")
+    ap.add_argument(
+        "--head",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="measure the committed HEAD (git archive) instead of the working tree "
+        "(default: on in the full mode, off with --quick)",
+    )
     args = ap.parse_args(argv)
     quick = args.quick
     repeats = args.repeats or (3 if quick else 5)
@@ -994,6 +1036,9 @@ def main(argv: list[str] | None = None) -> int:
     only = {g.strip() for g in args.only.split(",") if g.strip()}
     work: Path = args.workdir.resolve()
     work.mkdir(parents=True, exist_ok=True)
+    measured = "working tree"
+    if args.head if args.head is not None else not quick:
+        measured = snapshot(work)
     t_start = time.perf_counter()
     load0 = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
 
@@ -1068,6 +1113,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": f"{repeats} rounds per group after one warm-up"
         + ("" if quick else " (2,000-module docs build: fewer; memory: one)"),
         "elapsed": f"{elapsed:.0f} s",
+        "measured": measured,
         "load": f"1-minute load average {load0[0]:.1f} at the start, {load1[0]:.1f} at the end",
     }
     print(plain_table(rows))
