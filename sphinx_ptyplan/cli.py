@@ -477,11 +477,9 @@ def _repo_or_none(ctx: Context) -> Any:
 
 def run_check(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan check PATHS``: the docs build's citation and drift checks on documents."""
-    from sphinx_ptyplan.core.citations import check_citations
+    from sphinx_ptyplan.core.jobs import check_document
     from sphinx_ptyplan.core.references import load_document
 
-    index = ctx.index(())
-    repo = _repo_or_none(ctx) if ctx.settings.drift else None
     findings: list[Finding] = []
     git_problem: Finding | None = None
     docs = _documents(ctx, args.paths)
@@ -489,9 +487,7 @@ def run_check(ctx: Context, args: argparse.Namespace) -> Result:
         doc = load_document(ctx.root, doc_path)
         findings.extend(doc.problems)
         spans = [(sp.text, sp.line, sp.context) for sp in doc.spans]
-        report = check_citations(
-            ctx.root, doc_path, spans, index=index, repo=repo, drift=ctx.settings.drift
-        )
+        report = check_document(ctx, doc_path, spans, drift=ctx.settings.drift)
         findings.extend(report.findings)
         git_problem = git_problem or report.git_problem
     if git_problem is not None:

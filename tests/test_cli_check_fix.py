@@ -72,3 +72,17 @@ def test_check_and_fix_usage_errors(example: Path) -> None:
     assert main(["check", "../outside.md"]) == 2
     assert main(["fix", "nope.md"]) == 2
     assert main(["check"]) == 2
+
+
+@pytest.mark.parametrize("drift", ["true", "false"])
+def test_check_knows_former_folders_with_or_without_drift(
+    example: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], drift: str
+) -> None:
+    """Same rules as the docs build: stories and former top-level folders come from git
+    whenever there is git; `drift = false` only turns off the line-drift check."""
+    (example / "old.md").write_text("# Old\n\nSee `ptychopinn_torch/model.py`.\n")
+    config = tmp_path / "ptyplan.toml"
+    config.write_text(f"[tool.ptyplan]\ndrift = {drift}\n")
+    assert main(["--config", str(config), "check", "old.md"]) == 1
+    err = capsys.readouterr().err
+    assert "old.md:3: ptyplan.stale" in err and "renamed to ptycho_torch/model.py" in err

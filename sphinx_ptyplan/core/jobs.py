@@ -24,6 +24,7 @@ from .models import Finding, FindingKind, Inventory
 from .tables import Table
 
 if TYPE_CHECKING:
+    from .citations import CitationReport
     from .compare import Coverage, RevisionDelta
     from .scan import ParseCache
     from .spechits import SpecHits
@@ -34,7 +35,10 @@ __all__ = [
     "DepKey",
     "Host",
     "Job",
+    "check_document",
     "delta_job",
+    "former_tops",
+    "git_available",
     "git_finding",
     "inventory_job",
     "path_stories",
@@ -105,6 +109,50 @@ def path_stories(host: Host, paths: Sequence[str]) -> dict[str, Any]:
 def story_text(host: Host, paths: Sequence[str]) -> dict[str, str]:
     """Git's account of vanished paths (``renamed to X in abc1234 (date)``); ``{}`` without git."""
     return {p: s.describe() for p, s in path_stories(host, paths).items() if s.status != "unknown"}
+
+
+def former_tops(host: Host) -> frozenset[str]:
+    """``GitRepo.former_top_folders`` (from the same cached log), or nothing without git."""
+    try:
+        return frozenset(host.repo().former_top_folders())
+    except Exception:
+        return frozenset()
+
+
+def git_available(host: Host) -> bool:
+    """Whether the root is in a git work tree that can be opened."""
+    try:
+        host.repo()
+    except Exception:
+        return False
+    return True
+
+
+def check_document(
+    host: Host, doc_path: str, spans: Sequence[tuple[str, int, str]], *, drift: bool
+) -> CitationReport:
+    """The citation checks of one document's inline spans ``(text, line, context)``, the
+    same for ``ptyplan check`` and the docs build: stories of vanished paths and former
+    top-level folders come from git whenever there is git; line drift only when ``drift``.
+    """
+    from .citations import check_citations
+
+    repo = None
+    if drift:
+        try:
+            repo = host.repo()
+        except Exception:
+            repo = None  # check_citations says once why drift could not run
+    return check_citations(
+        host.root,
+        doc_path,
+        spans,
+        index=host.index(()),
+        repo=repo,
+        drift=drift,
+        story=lambda paths: story_text(host, paths),
+        former_tops=lambda: former_tops(host),
+    )
 
 
 def at_request_if_missing(f: Finding) -> Finding:

@@ -118,11 +118,10 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
     check``). Returns one Outcome per role id (its ``extra`` is the resolved ``(path,
     line)`` used for the link) and one under ``""`` for the page's plain literals.
     """
-    from sphinx_ptyplan.core.citations import check_citations
+    from sphinx_ptyplan.core.jobs import check_document, git_available
     from sphinx_ptyplan.core.models import RefKind, Status
     from sphinx_ptyplan.sphinx_ext.engine import Located, Outcome
 
-    index = session.index(())
     outcomes: dict[str, Outcome] = {"": Outcome()}
     by_source: dict[str, list[Cite]] = {}
     for cite in cites:
@@ -136,27 +135,13 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
         doc_path = doc_rel if doc_rel is not None else source
         own_page = inside and session.doc_paths.get(doc_path) == docname
         drift = bool(session.cfg.drift and inside)
-        repo = None
-        if drift:
-            try:
-                repo = session.repo()
-            except Exception:
-                repo = None  # check_citations says once why drift could not run
         spans = [(c.text, c.line, "role" if c.id else "code") for c in group]
-        report = check_citations(
-            session.root,
-            doc_path,
-            spans,
-            index=index,
-            repo=repo,
-            drift=drift,
-            story=session.story,
-            former_tops=session.former_tops,
-        )
+        report = check_document(session, doc_path, spans, drift=drift)
         owner = {(c.line, c.text, "role" if c.id else "code"): c.id or "" for c in group}
-        if repo is not None:
+        if git_available(session):  # stories, former folders and drift read the history
             outcomes[""].deps.add(("rev", "HEAD"))
-            outcomes[""].deps.add(("file", doc_path))
+            if drift:  # blame of the document: its own edits matter
+                outcomes[""].deps.add(("file", doc_path))
         if report.git_problem is not None:
             outcomes[""].findings.append(Located(report.git_problem, (docname, group[0].line)))
         for check in report.checks:

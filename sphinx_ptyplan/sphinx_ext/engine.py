@@ -91,28 +91,6 @@ class Session(Workspace):
             )
         return self._index[code_roots]
 
-    def raw_stories(self, paths: Any) -> dict[str, Any]:
-        """GitRepo.path_stories, or {} without git."""
-        try:
-            return dict(self.repo().path_stories(list(paths)))
-        except Exception:
-            return {}
-
-    def story(self, paths: list[str]) -> dict[str, str]:
-        """Git's account of vanished paths ("renamed to X in abc1234 (date)"); {} without git."""
-        try:
-            stories = self.repo().path_stories(paths)
-        except Exception:
-            return {}
-        return {p: s.describe() for p, s in stories.items() if s.status != "unknown"}
-
-    def former_tops(self) -> frozenset[str]:
-        """GitRepo.former_top_folders, or nothing without git."""
-        try:
-            return self.repo().former_top_folders()
-        except Exception:
-            return frozenset()
-
     def rel_source(self, source: str) -> str | None:
         """Root-relative POSIX path of a document file, None when outside the root."""
         try:
