@@ -54,52 +54,63 @@ def floor(root: str, tree: str) -> dict[str, Any]:
     return {"files": files, "bytes": nbytes, "names": names, "errors": errors}
 
 
+_TEXTS = {"alive": 0, "max_alive": 0, "read": 0}
+
+
+class _Text(bytes):
+    """A file's bytes that count themselves, to measure the texts alive at once."""
+
+    def __del__(self) -> None:
+        _TEXTS["alive"] -= 1
+
+
+def _count_texts(scan: Any) -> dict[str, int]:
+    """Wrap ``scan._read`` so every file text it returns is counted: ``max_alive`` is the
+    largest number of file texts in memory at the same time (in this process)."""
+    real_read = scan._read
+
+    def read(path: str, max_bytes: int) -> bytes:
+        data = _Text(real_read(path, max_bytes))
+        _TEXTS["read"] += 1
+        _TEXTS["alive"] += 1
+        _TEXTS["max_alive"] = max(_TEXTS["max_alive"], _TEXTS["alive"])
+        return data
+
+    scan._read = read
+    return _TEXTS
+
+
 def inventory(
-    root: str, tree: str, jobs: int = 1, cache: str | None = None, save: bool = False
+    root: str,
+    tree: str,
+    jobs: int = 1,
+    cache: str | None = None,
+    save: bool = False,
+    count_texts: bool = False,
 ) -> dict[str, Any]:
-    """ptyplan's core inventory; with ``cache``: a parse cache loaded from that file (warm)."""
+    """ptyplan's core inventory; with ``cache``: a parse cache loaded from that file (warm);
+    ``count_texts``: also report how many file texts were held at once."""
+    from sphinx_ptyplan.core import scan
     from sphinx_ptyplan.core.scan import ParseCache, scan_tree
 
+    texts = _count_texts(scan) if count_texts else None
     t0 = time.perf_counter()
     pc = ParseCache.load(Path(cache)) if cache and not save else ParseCache()
     inv = scan_tree(Path(root), tree, cache=pc, jobs=jobs)
     seconds = time.perf_counter() - t0
     if save and cache:
         pc.save(Path(cache))
-    return {
+    out: dict[str, Any] = {
         "seconds": seconds,
         "entries": len(inv.entries),
         "findings": len(inv.findings),
         "parses": pc.misses,
         "hits": pc.hits,
     }
-
-
-def traced(root: str, tree: str) -> dict[str, Any]:
-    """The serial inventory under tracemalloc: ``peak`` Python memory during the scan,
-    ``retained`` after it (the inventory itself), and the largest file's size. If every
-    file's text were held at once, ``peak - retained`` would exceed the tree's source size."""
-    import tracemalloc
-
-    from sphinx_ptyplan.core.scan import ParseCache, scan_tree
-
-    tracemalloc.start()
-    t0 = time.perf_counter()
-    inv = scan_tree(Path(root), tree, cache=ParseCache(), jobs=1)
-    seconds = time.perf_counter() - t0
-    retained, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    largest = 0
-    for dirpath, _dirs, filenames in os.walk(os.path.join(root, tree)):
-        for name in filenames:
-            largest = max(largest, os.path.getsize(os.path.join(dirpath, name)))
-    return {
-        "seconds": seconds,
-        "entries": len(inv.entries),
-        "peak": peak,
-        "retained": retained,
-        "largest": largest,
-    }
+    if texts is not None:
+        out["texts_read"] = texts["read"]
+        out["texts_max_alive"] = texts["max_alive"]
+    return out
 
 
 def griffe_load(root: str, names: list[str]) -> dict[str, Any]:
@@ -228,7 +239,6 @@ TASKS = {
     "floor": floor,
     "inventory": inventory,
     "griffe": griffe_load,
-    "traced": traced,
     "delta": delta,
     "git_floor": git_floor,
     "citations": citations,

@@ -524,22 +524,19 @@ def bench_git(suite: Suite, work: Path, repeats: int, quick: bool) -> dict[str, 
 
 def bench_memory(suite: Suite, work: Path, quick: bool) -> int:
     """Peak memory of the inventory of a large generated tree (20,000 modules; quick: 300),
-    and tracemalloc's proof that the texts are not all held: transient peak vs source bytes."""
+    and how many file texts the serial inventory held at once (counted by weak references)."""
     n = 300 if quick else 20_000
     root = work / f"gen{n}"
     gen.generate_tree(root, n)
     base = {"root": str(root), "tree": "pkg"}
-    for s in ("F", "inv1", "inv2", "traced"):
+    for s in ("F", "inv1", "inv2"):
         suite.add(f"mem{n}/{s}")
-    pairs = [
-        [
-            Step(f"mem{n}/F", lambda: run_worker("floor", base)),
-            Step(f"mem{n}/inv1", lambda: run_worker("inventory", {**base, "jobs": 1})),
-        ],
-        [Step(f"mem{n}/inv2", lambda: run_worker("inventory", {**base, "jobs": 2}))],
-        [Step(f"mem{n}/traced", lambda: run_worker("traced", base))],
+    steps = [
+        Step(f"mem{n}/F", lambda: run_worker("floor", base)),
+        Step(f"mem{n}/inv1", lambda: run_worker("inventory", {**base, "count_texts": True})),
+        Step(f"mem{n}/inv2", lambda: run_worker("inventory", {**base, "jobs": 2})),
     ]
-    suite.rounds(lambda r: alternate(r, pairs), 1)
+    suite.rounds(lambda r: alternate(r, [steps]), 1 if not quick else 2)
     return n
 
 
@@ -834,26 +831,20 @@ def build_rows(
                 f"+ each worker {_mb(w2)}; time {_s(med(f'{k}/inv2'))}",
             )
         )
-        tr = suite.series[f"{k}/traced"]
-        if tr.results and mem_n >= 1000:  # on a small tree one AST outweighs all the texts
-            res = tr.results[-1]
-            transient = res["peak"] - res["retained"]
-            c = Check(
-                f"{label}: transient memory (peak - retained) < source bytes / 10",
-                transient / 1e6,
-                (src or 0) / 1e7,
-            )
+        s1 = suite.series[f"{k}/inv1"]
+        alive = s1.last("texts_max_alive")
+        if alive is not None:
+            c = Check(f"{label}: file texts held at once by the inventory", float(alive), 1.0)
             checks.append(c)
             rows.append(
                 Row(
                     label,
-                    "tracemalloc: peak - retained inventory (1 process)",
-                    f"{transient / 1e6:.1f} MB",
+                    "core inventory, 1 process: file texts held at once",
+                    str(alive),
                     "",
-                    "< 10 % of the source",
+                    "1 (never all)",
                     c.verdict,
-                    f"retained {res['retained'] / 1e6:.1f} MB; largest file "
-                    f"{res['largest'] / 1e3:.0f} kB; texts are never all held",
+                    f"{s1.last('texts_read')} files read; counted with weak references",
                 )
             )
     for s in suite.series.values():
