@@ -1385,7 +1385,11 @@ def markdown_table(rows: tuple[Row, ...] = ROWS) -> str:
                 if r.expect == "ConfigError":
                     said = "`ConfigError` (the build stops before reading)"
                 elif r.expect.startswith("exit"):
-                    said = f"{r.expect}, one line on stderr"
+                    said = {
+                        "exit 0": "exit 0, nothing on stderr",
+                        "exit 1": "exit 1, the findings on stderr",
+                        "exit 2": "exit 2, one line on stderr",
+                    }[r.expect]
             else:
                 said = f"`ptyplan.{r.expect}`"
             where = r.where or "-"
