@@ -53,11 +53,17 @@ class CitationReport:
 
     checks: tuple[CitationCheck, ...]
     git_problem: Finding | None = None
+    #: ``(span index, finding)`` for explicit ``ptyref`` roles that name nothing checkable
+    unchecked_roles: tuple[tuple[int, Finding], ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        """Every finding of every check, in document order (``git_problem`` not included)."""
-        return tuple(f for c in self.checks for f in c.findings)
+        """Every finding of every check, then those of unchecked roles (``git_problem`` not
+        included)."""
+        return (
+            *(f for c in self.checks for f in c.findings),
+            *(f for _k, f in self.unchecked_roles),
+        )
 
 
 # ------------------------------------------------------------------------- what is checked
@@ -389,6 +395,12 @@ def check_citations(
     tops = checked_tops(index, unknown, former_tops)
     kept = [(k, ref) for k, context, ref in found if _checked(ref, context, tops)]
     refs = [ref for _k, ref in kept]
+    with_refs = {k for k, _ref in kept}
+    unchecked_roles = tuple(
+        (k, _role_problem(doc_path, line, text, "not a file, line or symbol inside the root"))
+        for k, (text, line, context) in enumerate(spans)
+        if context == "role" and k not in with_refs
+    )
     if story is None and repo is not None:
         story = _repo_story(repo)
     resolutions = resolve_all(refs, index, story=story, former=tops - _top_folders(index))
@@ -429,6 +441,10 @@ def check_citations(
     for i, res in enumerate(resolutions):
         ref = res.ref
         findings: list[Finding] = [res.finding] if res.finding is not None else []
+        if ref.context == "role" and res.status is Status.EXTERNAL:
+            why = res.message.removeprefix(f"`{ref.text}`: ").removeprefix(f"`{ref.text}` ")
+            why = why.removesuffix("; not checked")
+            findings = [_role_problem(doc_path, ref.doc_line, ref.text, why)]
         replacement: str | None = None
         if res.status is Status.STALE and res.finding is not None and i not in follow:
             replacement = _verified(res.finding.replacement, ref, index)
@@ -490,7 +506,20 @@ def check_citations(
                     )
                 ]
         checks.append(CitationCheck(ref, res, tuple(findings), replacement, kept[i][0]))
-    return CitationReport(tuple(checks), problem)
+    return CitationReport(tuple(checks), problem, unchecked_roles)
+
+
+def _role_problem(doc_path: str, line: int, text: str, why: str) -> Finding:
+    """An explicit ``ptyref`` that cannot be checked: the author asked for a check."""
+    text = " ".join(text.split())
+    return Finding(
+        FindingKind.CONFIG,
+        f"ptyref `{text}` cannot be checked: {why}; a ptyref names a path, path:line, "
+        "path:symbol or dotted name inside ptyplan_root",
+        path=doc_path,
+        line=line,
+        code="unchecked-role",
+    )
 
 
 def _cited_path(written: str, index: CodeIndex) -> str | None:

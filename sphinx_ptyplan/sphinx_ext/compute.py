@@ -111,6 +111,12 @@ RUNNERS: dict[str, Callable[[Session, Request, Outcome], None]] = {
 }
 
 
+def _at(docname: str, file: str | None, line: int) -> tuple[str, int] | str:
+    """Where a citation finding is reported: the page's line, or ``file:line`` when the
+    citing text is an included file (a plan included into the page)."""
+    return (docname, line) if file is None else f"{file}:{line}"
+
+
 def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
     """Check the citations of one page: ``ptyref`` roles and (by default) plain literals.
 
@@ -134,6 +140,8 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
         inside = doc_rel is not None
         doc_path = doc_rel if doc_rel is not None else source
         own_page = inside and session.doc_paths.get(doc_path) == docname
+        # the page's line, or for an included plan the plan file's own line
+        file_of = None if own_page or not inside else str(session.root / doc_path)
         drift = bool(session.cfg.drift and inside)
         spans = [(c.text, c.line, "role" if c.id else "code") for c in group]
         report = check_document(session, doc_path, spans, drift=drift)
@@ -157,11 +165,8 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
             if key and res.status is Status.RESOLVED and res.path:
                 out.extra = (res.path, res.line if ref.kind is not RefKind.PATH else None)
             for f in check.findings:
-                line = f.line or ref.doc_line
-                here: tuple[str, int] | str = (
-                    (docname, line)
-                    if own_page or not inside
-                    else f"{session.root / doc_path}:{line}"  # an included plan: its own line
-                )
-                out.findings.append(Located(f, here))
+                out.findings.append(Located(f, _at(docname, file_of, f.line or ref.doc_line)))
+        for k, f in report.unchecked_roles:
+            where = _at(docname, file_of, f.line or group[k].line)
+            outcomes[group[k].id or ""].findings.append(Located(f, where))
     return outcomes
