@@ -807,6 +807,8 @@ class _Walker:
         except OSError as exc:
             self._report(0, "unreadable", f"cannot read folder: {exc.strerror or exc}", top_rel)
             return
+        top_real = os.path.realpath(top_abs)
+        top_prefix = top_real if top_real.endswith(os.sep) else top_real + os.sep
         top = _Dir(top_abs, top_rel, "", 0, self.include.empty)
         self.dirs.append(top)
         stack: list[tuple[_Dir, frozenset[tuple[int, int]]]] = [
@@ -847,6 +849,10 @@ class _Walker:
                             continue
                         if not os.path.exists(real):
                             self._report(depth, "unreadable", "broken symlink; skipped", rel)
+                            continue
+                        if entry.is_dir() and (real == top_real or real.startswith(top_prefix)):
+                            # a folder of this very tree: it is listed under its real path,
+                            # never a second time (duplicate rows, false ambiguities)
                             continue
                     is_dir = entry.is_dir()
                     is_file = not is_dir and entry.is_file()
