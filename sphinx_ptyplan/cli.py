@@ -507,12 +507,18 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
 def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan fix [--check] PATHS``: rewrite citations whose lines moved unchanged."""
     from sphinx_ptyplan.core.fix import fix_document, write_fix
+    from sphinx_ptyplan.core.references import load_document
 
     index = ctx.index(())
     repo = _repo_or_none(ctx)
     diffs: list[str] = []
     changed: list[str] = []
+    problems: list[Finding] = []
     for doc_path in _documents(ctx, args.paths):
+        unusable = load_document(ctx.root, doc_path).problems  # binary, not UTF-8, ...
+        if unusable:  # the same finding `check` reports; the file is left alone
+            problems.extend(unusable)
+            continue
         try:
             result = fix_document(ctx.root, doc_path, index=index, repo=repo)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -522,9 +528,9 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
             diffs.append(result.diff)
             if not args.check:
                 write_fix(ctx.root, result)
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[Finding, ...] = tuple(problems)
     if args.check and changed:
-        findings = tuple(
+        findings += tuple(
             Finding(
                 FindingKind.DRIFT,
                 f"{p}: citations would be rewritten by `ptyplan fix`",
