@@ -299,10 +299,13 @@ def delta_job(
     job.deps.update({("file", plan), ("rev", "HEAD")})  # HEAD: the stories of stale refs
     doc = load_document(host.root, plan)
     job.findings.extend(at_request_if_missing(f) for f in doc.problems)
-    cov = coverage(inv, doc, story=lambda paths: path_stories(host, paths))
-    job.coverage = cov
-    job.findings.extend(cov.findings)  # stale plan references, then problems
-    tables = coverage_tables(cov, plan_doc=plan_doc)
+    cov: Coverage | None = None
+    tables: tuple[Table, ...] = ()
+    if not doc.problems:  # an unusable plan (missing, binary, ...) covers nothing: no table
+        cov = coverage(inv, doc, story=lambda paths: path_stories(host, paths))
+        job.coverage = cov
+        job.findings.extend(cov.findings)  # stale plan references, then problems
+        tables = coverage_tables(cov, plan_doc=plan_doc)
     if base:
         snapshot = None
         if base.endswith(".json"):

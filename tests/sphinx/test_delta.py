@@ -159,4 +159,6 @@ def test_missing_plan_is_a_config_warning_at_the_directive(tmp_path: Path) -> No
     found = [w for w in ptyplan_warnings(warnings) if "index.md" in w]
     assert len(found) == 1 and "index.md:3" in found[0] and "nope.md" in found[0]
     assert "[ptyplan.config]" in found[0]
-    assert "After the delta." in html(app)
+    page = html(app)
+    assert "After the delta." in page
+    assert "covered" not in page  # a plan that does not exist covers nothing: no table
