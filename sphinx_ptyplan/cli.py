@@ -80,7 +80,10 @@ exit codes:
 
 Paths are relative to the current folder when it is inside the root, else to the root.
 Defaults come from [tool.ptyplan] in pyproject.toml (the ptyplan_* Sphinx values without
-the prefix)."""
+the prefix).
+
+Live preview: ptyplan serve [SOURCEDIR [OUTDIR]] [-- sphinx-autobuild args]
+(sphinx-autobuild watching the trees, plans and specs the docs use; ptyplan serve --help)."""
 
 
 class UsageError(Exception):
