@@ -53,13 +53,17 @@ class ConfigTable(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         rows: list[list[nodes.Node | str]] = []
         for f in dataclasses.fields(PtyplanConfig):
-            default: Any = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            default: Any = (
+                f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            )  # type: ignore[misc]
             name = f"ptyplan_{f.name}"
-            rows.append([
-                nodes.literal(name, name),
-                nodes.literal(repr(default), repr(default)),
-                f.metadata["help"].replace("``", ""),
-            ])
+            rows.append(
+                [
+                    nodes.literal(name, name),
+                    nodes.literal(repr(default), repr(default)),
+                    f.metadata["help"].replace("``", ""),
+                ]
+            )
         return [_table(["name", "default", "meaning"], rows)]
 
 

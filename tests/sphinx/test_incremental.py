@@ -28,8 +28,12 @@ PLAIN = "# Plain\n\nNothing to check here.\n"
 def _project(tmp_path: Path) -> Path:
     src = make_project(
         tmp_path / "src",
-        {"index.md": "# Index\n\n```{toctree}\ninventory\nledger\nplain\n```\n",
-         "inventory.md": INVENTORY, "ledger.md": LEDGER, "plain.md": PLAIN},
+        {
+            "index.md": "# Index\n\n```{toctree}\ninventory\nledger\nplain\n```\n",
+            "inventory.md": INVENTORY,
+            "ledger.md": LEDGER,
+            "plain.md": PLAIN,
+        },
         'ptyplan_root = "."\nptyplan_drift = False\nexclude_patterns = ["_build", "pkg"]\n',
     )
     write(src, CODE)
@@ -88,11 +92,14 @@ def test_moving_head_rereads_pages_that_name_a_revision(tmp_path: Path) -> None:
     for rel, text in CODE.items():
         repo.write(rel, text)
     repo.commit("one")
-    src = make_project(repo.path / "docs", {
-        "index.md": "# I\n\n```{ptyplan-inventory} pkg\n:since: HEAD\n```\n\n"
-                    "```{toctree}\nplain\n```\n",
-        "plain.md": PLAIN,
-    })
+    src = make_project(
+        repo.path / "docs",
+        {
+            "index.md": "# I\n\n```{ptyplan-inventory} pkg\n:since: HEAD\n```\n\n"
+            "```{toctree}\nplain\n```\n",
+            "plain.md": PLAIN,
+        },
+    )
     repo.write("pkg/later.py", "X = 1\n")
     app, _ = build(src, "html")
     assert "1 new since HEAD" in html(app)
@@ -103,14 +110,22 @@ def test_moving_head_rereads_pages_that_name_a_revision(tmp_path: Path) -> None:
 
 
 def test_parallel_build_equals_serial(tmp_path: Path) -> None:
-    pages = {f"page{i}.md": (INVENTORY if i % 2 else LEDGER).replace("# ", f"# P{i} ", 1)
-             for i in range(6)}
+    pages = {
+        f"page{i}.md": (INVENTORY if i % 2 else LEDGER).replace("# ", f"# P{i} ", 1)
+        for i in range(6)
+    }
     index = "# Index\n\n```{toctree}\n" + "\n".join(p[:-3] for p in pages) + "\n```\n"
-    serial_src = make_project(tmp_path / "serial", {"index.md": index, **pages},
-                              'ptyplan_root = "."\nptyplan_drift = False\nexclude_patterns = ["_build", "pkg"]\n')
+    serial_src = make_project(
+        tmp_path / "serial",
+        {"index.md": index, **pages},
+        'ptyplan_root = "."\nptyplan_drift = False\nexclude_patterns = ["_build", "pkg"]\n',
+    )
     write(serial_src, CODE)
-    par_src = make_project(tmp_path / "par", {"index.md": index, **pages},
-                           'ptyplan_root = "."\nptyplan_drift = False\nexclude_patterns = ["_build", "pkg"]\n')
+    par_src = make_project(
+        tmp_path / "par",
+        {"index.md": index, **pages},
+        'ptyplan_root = "."\nptyplan_drift = False\nexclude_patterns = ["_build", "pkg"]\n',
+    )
     write(par_src, CODE)
     app_s, warn_s = build(serial_src, "html")
     app_p, warn_p = build(par_src, "html", parallel=2)

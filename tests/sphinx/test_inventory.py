@@ -50,7 +50,11 @@ After the table.
 
 
 def _project(tmp_path: Path, page: str = MD_PAGE, name: str = "index.md", extra: str = "") -> Path:
-    src = make_project(tmp_path / "src", {name: page}, 'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n' + extra)
+    src = make_project(
+        tmp_path / "src",
+        {name: page},
+        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n' + extra,
+    )
     write(src, TREE)
     return src
 
@@ -61,8 +65,11 @@ def test_builders_render_the_inventory(tmp_path: Path, builder: str) -> None:
     app, warnings = build(src, builder)
     assert ptyplan_warnings(warnings) == []
     out = Path(app.outdir)
-    text = "".join(p.read_text(encoding="utf-8") for p in out.iterdir()
-                   if p.suffix in {".html", ".tex", ".txt"}).replace("\\_", "_")
+    text = "".join(
+        p.read_text(encoding="utf-8")
+        for p in out.iterdir()
+        if p.suffix in {".html", ".tex", ".txt"}
+    ).replace("\\_", "_")
     assert "code/pkg/api/base_api.py" in text
     assert "ModelConfig (dataclass: N, gridsize)" in text
     assert "After the table." in text
@@ -116,8 +123,9 @@ def test_suppress_warnings_silences_exactly_that_kind(tmp_path: Path) -> None:
     write(src, {"code/pkg/broken.py": "def f(:\n"})
     _, warnings = build(src, "html", confoverrides={"suppress_warnings": ["ptyplan.parse"]})
     assert ptyplan_warnings(warnings) == []
-    _, warnings = build(src, "html", freshenv=True,
-                        confoverrides={"suppress_warnings": ["ptyplan.git"]})
+    _, warnings = build(
+        src, "html", freshenv=True, confoverrides={"suppress_warnings": ["ptyplan.git"]}
+    )
     assert subtypes(warnings) == ["parse"]
 
 
@@ -151,8 +159,10 @@ def test_symlink_loop_and_outside_link_inside_the_tree(tmp_path: Path) -> None:
 
 
 def test_missing_argument_and_bad_options_are_typed_config_warnings(tmp_path: Path) -> None:
-    page = "# P\n\n```{ptyplan-inventory}\n```\n\n```{ptyplan-inventory} code/pkg\n" \
-           ":maxdepth: deep\n:notebooks: maybe\n:columns: path, colour\n```\n\nStill here.\n"
+    page = (
+        "# P\n\n```{ptyplan-inventory}\n```\n\n```{ptyplan-inventory} code/pkg\n"
+        ":maxdepth: deep\n:notebooks: maybe\n:columns: path, colour\n```\n\nStill here.\n"
+    )
     app, warnings = build(_project(tmp_path, page), "html")
     found = ptyplan_warnings(warnings)
     assert len(found) == 4, found

@@ -57,7 +57,11 @@ def _spec_project(tmp_path: Path, directive_opts: str = "") -> Path:
         "# Spec hits\n\n```{ptyplan-spec-hits} specs/api.md\n:tree: ptycho_torch, ptycho\n"
         f"{directive_opts}```\n\nAfter.\n"
     )
-    src = make_project(tmp_path / "src", {"index.md": page}, 'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n')
+    src = make_project(
+        tmp_path / "src",
+        {"index.md": page},
+        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n',
+    )
     write(src, {**CODE, "specs/api.md": SPEC})
     return src
 
@@ -96,7 +100,11 @@ def test_strict_reports_undocumented_fields(tmp_path: Path) -> None:
 
 def test_missing_spec_and_unknown_tree(tmp_path: Path) -> None:
     page = "# S\n\n```{ptyplan-spec-hits} specs/none.md\n```\n\nAfter.\n"
-    src = make_project(tmp_path / "src", {"index.md": page}, 'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n')
+    src = make_project(
+        tmp_path / "src",
+        {"index.md": page},
+        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n',
+    )
     write(src, CODE)
     app, warnings = build(src, "html")
     found = ptyplan_warnings(warnings)
@@ -119,11 +127,15 @@ CITES_PAGE = """# Ledger
 ```text
 ptycho_torch/inside_a_fence.py:1
 ```
-"""
+"""  # noqa: E501
 
 
 def _cites_project(tmp_path: Path, page: str = CITES_PAGE, extra: str = "") -> Path:
-    src = make_project(tmp_path / "src", {"index.md": page}, 'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n' + extra)
+    src = make_project(
+        tmp_path / "src",
+        {"index.md": page},
+        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n' + extra,
+    )
     write(src, CODE)
     return src
 
@@ -143,8 +155,9 @@ def test_literal_citations_are_checked_without_false_alarms(tmp_path: Path) -> N
 
 def test_ptyref_links_to_source_url(tmp_path: Path) -> None:
     url = "https://github.com/ORG/REPO/blob/{revision}/{path}#L{line}"
-    src = _cites_project(tmp_path, extra=f"ptyplan_source_url = {url!r}\n"
-                                          "ptyplan_source_revision = 'main'\n")
+    src = _cites_project(
+        tmp_path, extra=f"ptyplan_source_url = {url!r}\nptyplan_source_revision = 'main'\n"
+    )
     app, _ = build(src, "html")
     page = html(app)
     assert "https://github.com/ORG/REPO/blob/main/ptycho_torch/config_params.py#L6" in page
@@ -165,7 +178,11 @@ def test_rest_role_and_literals(tmp_path: Path) -> None:
         "Ledger\n======\n\nGone: ``ptycho_torch/train_utils.py:12``.\n\n"
         "Role: :ptyref:`ptycho_torch/model.py:backward`\n"
     )
-    src = make_project(tmp_path / "src", {"index.rst": page}, 'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n')
+    src = make_project(
+        tmp_path / "src",
+        {"index.rst": page},
+        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n',
+    )
     write(src, CODE)
     _, warnings = build(src, "html")
     found = ptyplan_warnings(warnings)
