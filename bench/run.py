@@ -996,6 +996,27 @@ def render_page(rows: list[Row], checks: list[Check], meta: dict[str, Any], quic
     return "".join(out)
 
 
+def render_from(raw: Path, output: Path | None) -> int:
+    """Rebuild rows and checks from a results file and write the report again."""
+    data = json.loads(raw.read_text())
+    suite = Suite(log=lambda msg: None)
+    for name, s in data["series"].items():
+        series = suite.add(name, s["metric"])
+        series.results, series.errors = s["results"], s["errors"]
+    lay = data["layout"]
+    trees = [Tree(k, label, Path("."), "", (), large) for k, label, large in lay["trees"]]
+    docs = [DocsProject(Path("."), Path("."), Path("."), Path("."), n) for n in lay["docs"]]
+    rows, checks = build_rows(suite, trees, docs, lay["git"], lay["mem_n"])
+    quick = bool(data["quick"])
+    target = output or (BENCH / "_out" / "quick.md" if quick else PAGE)
+    if quick and target.resolve() == PAGE.resolve():
+        raise SystemExit("a quick run never overwrites docs/performance.md")
+    target.write_text(render_page(rows, checks, data["meta"], quick))
+    print(plain_table(rows))
+    print(f"wrote {target}")
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -1018,7 +1039,16 @@ def main(argv: list[str] | None = None) -> int:
         help="measure the committed HEAD (git archive) instead of the working tree "
         "(default: on in the full mode, off with --quick)",
     )
+    ap.add_argument(
+        "--render-from",
+        type=Path,
+        metavar="JSON",
+        help="only re-render the report from the results file of an earlier run "
+        "(bench/_out/full.json or quick.json), e.g. after editing bench/notes.md",
+    )
     args = ap.parse_args(argv)
+    if args.render_from is not None:
+        return render_from(args.render_from, args.output)
     quick = args.quick
     repeats = args.repeats or (3 if quick else 5)
     output: Path = args.output or (BENCH / "_out" / "quick.md" if quick else PAGE)
@@ -1119,6 +1149,13 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(
             {
                 "meta": meta,
+                "quick": quick,
+                "layout": {
+                    "trees": [[t.key, t.label, t.large] for t in trees],
+                    "docs": [d.modules for d in docs],
+                    "git": git,
+                    "mem_n": mem_n,
+                },
                 "series": {
                     k: {
                         "metric": s.metric,
