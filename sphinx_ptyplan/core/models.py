@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 __all__ = [
     "EntryKind",
@@ -21,6 +24,32 @@ __all__ = [
     "Symbol",
     "SymbolKind",
 ]
+
+
+_T = TypeVar("_T")
+
+
+def _fast_pickle(cls: type[_T]) -> type[_T]:
+    """Pickle a frozen slotted dataclass as a plain tuple of its field values.
+
+    The ``__getstate__``/``__setstate__`` that dataclasses generate for ``slots=True`` call
+    ``fields()`` for every object; module parses cross process boundaries (the parallel
+    parse) and the parse cache file by the hundred thousand, and this halves that cost.
+    """
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    get: Callable[[Any], Any] = operator.attrgetter(*names)
+    setattr_ = object.__setattr__
+
+    def __getstate__(self: Any) -> Any:
+        return get(self)
+
+    def __setstate__(self: Any, state: Any) -> None:
+        for name, value in zip(names, state, strict=True):
+            setattr_(self, name, value)
+
+    cls.__getstate__ = __getstate__  # type: ignore[method-assign]
+    cls.__setstate__ = __setstate__  # type: ignore[attr-defined]
+    return cls
 
 
 class FindingKind(enum.Enum):
@@ -109,6 +138,7 @@ class Finding:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
+@_fast_pickle
 @dataclass(frozen=True, slots=True)
 class ParseProblem:
     """Why a file could not be parsed, and where."""
@@ -126,6 +156,7 @@ class SymbolKind(enum.Enum):
     ATTRIBUTE = "attribute"
 
 
+@_fast_pickle
 @dataclass(frozen=True, slots=True)
 class Param:
     """One parameter of a function signature, as written in the source."""
@@ -136,6 +167,7 @@ class Param:
     default: str | None = None
 
 
+@_fast_pickle
 @dataclass(frozen=True, slots=True)
 class Symbol:
     """A statically found definition: class, function, method, constant, field, attribute.
@@ -176,6 +208,7 @@ class Symbol:
         return None
 
 
+@_fast_pickle
 @dataclass(frozen=True, slots=True)
 class ModuleInfo:
     """What static analysis of one Python source learned (cacheable by content digest)."""

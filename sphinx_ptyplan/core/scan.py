@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import fnmatch
+import gc
 import hashlib
 import io
 import itertools
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import threading
 import tokenize
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,7 @@ DEFAULT_MAX_FILE_BYTES = 5_000_000
 INVENTORY_SCHEMA = "ptyplan-inventory/1"
 
 #: Bump when the extraction changes: old cache files and fingerprints become invalid.
-_SCAN_VERSION = 2
+_SCAN_VERSION = 3
 #: Cache misses needed before a process pool pays for its start-up (measured, see scan_tree).
 _PARALLEL_MIN = 200
 #: Source text kept for annotations/defaults is cut at this many characters.
@@ -169,9 +170,36 @@ def _decode(data: bytes) -> str:
         raise _Problem(f"encoding error: not valid {encoding}: {exc}", line) from None
 
 
+_PLAIN_STR = re.compile(r"[ -&(-\[\]-~]*")  # printable ASCII without ' and \\
+
+
 def _text(node: ast.AST | None) -> str | None:
+    """Source text of an annotation or default (``ast.unparse``, shortened).
+
+    The commonest nodes (names, ``a.b``, ``None``/bools/ints, plain short strings) are
+    written directly, with the exact text ``ast.unparse`` gives: it is most of the cost of
+    the symbol extraction otherwise (measured in bench/)."""
     if node is None:
         return None
+    cls = type(node)
+    if cls is ast.Name:
+        return node.id  # type: ignore[attr-defined,no-any-return]
+    if cls is ast.Constant:
+        value = node.value  # type: ignore[attr-defined]
+        vcls = type(value)
+        if value is None or vcls is bool or vcls is int:
+            text = repr(value)
+            if len(text) <= _MAX_TEXT:
+                return text
+        elif (  # not u'' and nothing to escape
+            vcls is str
+            and len(value) < 60
+            and node.kind is None  # type: ignore[attr-defined]
+            and _PLAIN_STR.fullmatch(value)
+        ):
+            return f"'{value}'"
+    elif cls is ast.Attribute and type(node.value) is ast.Name:  # type: ignore[attr-defined]
+        return f"{node.value.id}.{node.attr}"  # type: ignore[attr-defined]
     try:
         text = ast.unparse(node)
     except RecursionError:  # e.g. ``x = 1+1+1…`` with 100k terms: parses, cannot unparse
@@ -554,36 +582,64 @@ class _SafeUnpickler(pickle.Unpickler):
 _Notebook = tuple[str | None, int, str | None]  # (title, code lines, error message)
 
 
+#: A cache entry not looked up by this many consecutive builds (that looked anything up)
+#: is dropped: the file follows the tree without growing forever.
+_CACHE_KEEP_BUILDS = 8
+
+
+def _load_info(blob: bytes) -> ModuleInfo | None:
+    try:
+        info = _SafeUnpickler(io.BytesIO(blob)).load()
+    except Exception:  # truncated or tampered entry: parse again
+        return None
+    return info if isinstance(info, ModuleInfo) else None
+
+
 class ParseCache:
     """Content digest -> :class:`ModuleInfo`; can never serve stale results.
 
     Entries are keyed by the digest of the file bytes, so an edit is seen even when it keeps
     size and mtime. ``hits``/``misses`` count Python parses served from / added to the cache
     since creation. Notebook titles are cached alongside (not counted).
+
+    The file keeps each entry pickled on its own: loading reads bytes only, an entry is
+    unpickled when it is first looked up, and saving rewrites only entries parsed in this
+    process (a no-change or one-file-change build touches almost nothing).
     """
 
     def __init__(self) -> None:
         self._modules: dict[str, ModuleInfo] = {}
+        self._blobs: dict[str, bytes] = {}  # pickled entries read from the file
         self._notebooks: dict[str, _Notebook] = {}
+        self._age: dict[str, int] = {}  # builds since an entry of the file was last used
         self._used: set[str] = set()
         self.hits = 0
         self.misses = 0
 
     def __len__(self) -> int:
-        return len(self._modules)
+        return len(self._modules.keys() | self._blobs.keys())
 
     def get(self, key: str) -> ModuleInfo | None:
         """The cached parse for a content digest (counts a hit), or ``None``."""
         info = self._modules.get(key)
-        if info is not None:
-            self.hits += 1
-            self._used.add(key)
+        if info is None:
+            blob = self._blobs.get(key)
+            if blob is None:
+                return None
+            info = _load_info(blob)
+            if info is None:
+                del self._blobs[key]
+                return None
+            self._modules[key] = info
+        self.hits += 1
+        self._used.add(key)
         return info
 
     def put(self, key: str, info: ModuleInfo) -> None:
         """Store a fresh parse (counts a miss)."""
         self.misses += 1
         self._modules[key] = info
+        self._blobs.pop(key, None)
         self._used.add(key)
 
     def get_or_parse(self, data: bytes, *, path: str, max_bytes: int) -> tuple[str, ModuleInfo]:
@@ -612,7 +668,7 @@ class ParseCache:
         cache = cls()
         try:
             with open(file, "rb") as fh:
-                payload = _SafeUnpickler(fh).load()
+                payload = _SafeUnpickler(fh).load()  # str, int, bytes, tuples, dicts only
             if not (isinstance(payload, tuple) and len(payload) == 3):
                 return cache
             tag, modules, notebooks = payload
@@ -620,28 +676,53 @@ class ParseCache:
                 return cache
             if not isinstance(notebooks, dict):
                 return cache
-            if all(isinstance(v, ModuleInfo) for v in modules.values()) and all(
-                isinstance(v, tuple) and len(v) == 3 for v in notebooks.values()
+            if all(
+                isinstance(v, tuple) and len(v) == 2 and type(v[0]) is int and type(v[1]) is bytes
+                for v in modules.values()
+            ) and all(
+                isinstance(v, tuple)
+                and len(v) == 2
+                and type(v[0]) is int
+                and isinstance(v[1], tuple)
+                and len(v[1]) == 3
+                for v in notebooks.values()
             ):
-                cache._modules = modules
-                cache._notebooks = notebooks
+                cache._blobs = {k: blob for k, (_age, blob) in modules.items()}
+                cache._notebooks = {k: nb for k, (_age, nb) in notebooks.items()}
+                cache._age = {k: age for k, (age, _v) in (*modules.items(), *notebooks.items())}
         except Exception:  # missing, truncated, tampered, other python: start empty
             return cls()
         return cache
 
     def save(self, file: Path) -> None:
-        """Write the entries used since creation/load, atomically (temp file + replace).
+        """Write the cache atomically (temp file + replace).
 
-        Entries not used since :meth:`load` are dropped so the file does not grow forever;
-        when nothing was looked up at all (a no-change rebuild re-reads no page), the file is
-        left as it is rather than emptied. Write errors are ignored: the cache is only an
-        optimisation.
+        Entries used in this process are kept (fresh); the others age by one build and are
+        dropped after ``_CACHE_KEEP_BUILDS`` builds without use, so the file follows the tree
+        without growing forever. When nothing was looked up at all (a no-change rebuild
+        re-reads no page) the file is left as it is. Write errors are ignored: the cache is
+        only an optimisation.
         """
         used = self._used
         if not used:
             return
-        modules = {k: v for k, v in self._modules.items() if k in used}
-        notebooks = {k: v for k, v in self._notebooks.items() if k in used}
+
+        def age(key: str) -> int:
+            return 0 if key in used else self._age.get(key, 0) + 1
+
+        modules: dict[str, tuple[int, bytes]] = {}
+        for key in self._modules.keys() | self._blobs.keys():
+            n = age(key)
+            if n >= _CACHE_KEEP_BUILDS:
+                continue
+            blob = self._blobs.get(key)
+            if blob is None:
+                blob = pickle.dumps(self._modules[key], pickle.HIGHEST_PROTOCOL)
+                self._blobs[key] = blob
+            modules[key] = (n, blob)
+        notebooks = {
+            k: (age(k), v) for k, v in self._notebooks.items() if age(k) < _CACHE_KEEP_BUILDS
+        }
         tmp: str | None = None
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
@@ -929,8 +1010,29 @@ def _parse_one(path: str, size: int, max_bytes: int, cache: ParseCache) -> _Pars
     return cache.get_or_parse(data, path=path, max_bytes=max_bytes)
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Parsing allocates bursts of tens of thousands of objects (AST nodes, then the frozen
+    models), each burst triggering collections that scan the ever larger heap of kept
+    results: about half the cost of a cold inventory (measured in bench/). Neither ASTs
+    nor the models form reference cycles, so reference counting frees them all; the
+    collector is switched back on (if it was on) afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _parse_batch(paths: list[str], max_bytes: int) -> list[_Parsed | None]:
     """Worker side of the process pool: read and parse; ``None`` for unreadable files."""
+    with _cyclic_gc_paused():
+        return _parse_batch_now(paths, max_bytes)
+
+
+def _parse_batch_now(paths: list[str], max_bytes: int) -> list[_Parsed | None]:
     out: list[_Parsed | None] = []
     for path in paths:
         try:
@@ -987,10 +1089,11 @@ def _parse_files(
     if jobs <= 1 or len(files) <= _PARALLEL_MIN:
         return [_parse_one(f.abspath, f.st.st_size, max_bytes, cache) for f in files]
     pending: list[int] = []
+    cached = len(cache) > 0
     for i, f in enumerate(files):
         if f.st.st_size > max_bytes:
             results[i] = ("", _too_large(f.st.st_size, max_bytes))
-        elif len(cache):
+        elif cached:
             try:
                 data = _read(f.abspath, max_bytes)
             except OSError as exc:
@@ -1147,7 +1250,8 @@ def scan_tree(
     ]
 
     to_parse = modules + [init for _, init in packages]
-    parsed = _parse_files(to_parse, cache, jobs, max_file_bytes)
+    with _cyclic_gc_paused():
+        parsed = _parse_files(to_parse, cache, jobs, max_file_bytes)
     results = dict(zip((f.rel for f in to_parse), parsed, strict=True))
 
     entries: list[ModuleEntry] = []

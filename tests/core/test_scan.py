@@ -807,12 +807,43 @@ def test_cache_save_load_and_pruning(project: Path, tmp_path: Path) -> None:
     assert len(loaded) == len(cache)
     assert scan_tree(project, "ptycho_torch", cache=loaded) == scan_tree(project, "ptycho_torch")
     assert loaded.misses == 0 and loaded.hits > 0
-    loaded.save(file)  # only ptycho_torch was used since the load
+    # entries not used by a build age; after _CACHE_KEEP_BUILDS builds they are dropped
+    for _build in range(scan._CACHE_KEEP_BUILDS - 1):
+        loaded = ParseCache.load(file)
+        scan_tree(project, "ptycho_torch", cache=loaded)  # ptycho/ is not looked up
+        loaded.save(file)
+    kept = ParseCache.load(file)
+    scan_tree(project, "ptycho", cache=kept)
+    assert kept.misses == 0  # still there after 7 builds without use
+    for _build in range(scan._CACHE_KEEP_BUILDS):
+        loaded = ParseCache.load(file)
+        scan_tree(project, "ptycho_torch", cache=loaded)
+        loaded.save(file)
     again = ParseCache.load(file)
     scan_tree(project, "ptycho", cache=again)
     assert again.misses == 2  # ptycho/__init__.py and ptycho/params.py were dropped
     scan_tree(project, "ptycho_torch", cache=again)
     assert again.misses == 2
+
+
+def test_cache_entries_are_read_lazily_and_one_bad_entry_costs_one_parse(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    file = tmp_path / "scan.pickle"
+    cache = ParseCache()
+    scan_tree(project, "ptycho_torch", cache=cache)
+    cache.save(file)
+    tag, modules, notebooks = pickle.loads(file.read_bytes())
+    assert all(type(blob) is bytes for _age, blob in modules.values())  # pickled per entry
+    victim = next(iter(modules))
+    modules[victim] = (0, b"cos\nsystem\n(S'touch PWNED_ENTRY'\ntR.")  # refused, not run
+    file.write_bytes(pickle.dumps((tag, modules, notebooks)))
+    loaded = ParseCache.load(file)
+    assert loaded._modules == {} and len(loaded) == len(modules)  # nothing unpickled yet
+    assert scan_tree(project, "ptycho_torch", cache=loaded) == scan_tree(project, "ptycho_torch")
+    assert loaded.misses == 1 and loaded.hits == len(modules) - 1
+    assert not (tmp_path / "PWNED_ENTRY").exists()
 
 
 @pytest.mark.parametrize(
@@ -823,6 +854,7 @@ def test_cache_save_load_and_pruning(project: Path, tmp_path: Path) -> None:
         pickle.dumps({"some": "dict"}),
         pickle.dumps((("ptyplan-parsecache", -1, (3, 0)), {}, {})),
         pickle.dumps((scan._CACHE_TAG, {"k": "not a ModuleInfo"}, {})),
+        pickle.dumps((scan._CACHE_TAG, {"k": (0, "not bytes")}, {})),
         # a tampered cache must not run code: os.system is refused by the unpickler
         b"cos\nsystem\n(S'touch PWNED_CACHE'\ntR.",
     ],
