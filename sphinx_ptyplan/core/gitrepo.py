@@ -32,6 +32,7 @@ __all__ = [
     "GitRepo",
     "LineMap",
     "PathStory",
+    "revision_fingerprints",
     "validate_revision",
 ]
 
@@ -360,6 +361,50 @@ _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 # --------------------------------------------------------------------------- cat-file
+
+
+def revision_fingerprints(root: Path, revs: Sequence[str]) -> tuple[str | None, ...]:
+    """Current commit shas of ``revs`` in the work tree of ``root`` (None where a revision
+    is unusable, unknown or git fails), with ONE ``git cat-file --batch-check`` and no
+    GitPython: the cheap check a no-change rebuild makes for every revision a page names.
+
+    Revisions are validated first and reach git on stdin, never as arguments.
+    """
+    names: list[str | None] = []
+    for rev in revs:
+        try:
+            names.append(validate_revision(rev))
+        except GitError:
+            names.append(None)
+    asked = [n for n in names if n is not None]
+    if not asked:
+        return tuple(None for _ in revs)
+    exe = os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
+    try:
+        proc = subprocess.run(
+            [exe, "cat-file", "--batch-check"],
+            input="".join(f"{n}^{{commit}}\n" for n in asked).encode(),
+            cwd=root,
+            env={**os.environ, **_GIT_ENV},
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return tuple(None for _ in revs)
+    lines = proc.stdout.decode("utf-8", "replace").splitlines()
+    if proc.returncode != 0 or len(lines) != len(asked):
+        return tuple(None for _ in revs)
+    answers = iter(lines)
+    out: list[str | None] = []
+    for name in names:
+        if name is None:
+            out.append(None)
+            continue
+        parts = next(answers).split()
+        ok = len(parts) == 3 and parts[1] == "commit" and re.fullmatch(r"[0-9a-f]{40,64}", parts[0])
+        out.append(parts[0] if ok else None)
+    return tuple(out)
 
 
 class _CatFile:

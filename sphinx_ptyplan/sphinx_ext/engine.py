@@ -63,19 +63,28 @@ class Session(Workspace):
     def __init__(
         self, root: Path, cfg: PtyplanConfig, cache_dir: Path | None, name: str = ""
     ) -> None:
-        from sphinx_ptyplan.core.scan import ParseCache
-
         super().__init__(root, jobs=cfg.jobs, source_revision=cfg.source_revision)
         self.name = name
         self.cfg = cfg
         cache_name = f"ptyplan-parse-cache-{name}.pickle" if name else CACHE_FILE
         self.cache_file = cache_dir / cache_name if cache_dir is not None else None
-        self.cache = ParseCache.load(self.cache_file) if self.cache_file else ParseCache()
+        self._cache: Any = None  # a ParseCache once used
         self._index: dict[tuple[str, ...], Any] = {}
         self._fp: dict[DepKey, Any] = {}
         self.doc_paths: dict[str, str] = {}  # root-relative document path -> docname
 
     # -- resources ---------------------------------------------------------
+    @property
+    def cache(self) -> Any:
+        """The parse cache, read from the doctree folder on first use: a build that
+        parses nothing (a no-change rebuild) never reads it."""
+        from sphinx_ptyplan.core.scan import ParseCache
+
+        if self._cache is None:
+            file = self.cache_file
+            self._cache = ParseCache.load(file) if file is not None else ParseCache()
+        return self._cache
+
     def index(self, code_roots: tuple[str, ...] = ()) -> Any:
         """The code index of the root for these code roots (one per build, parses on demand
         through the parse cache)."""
@@ -100,9 +109,9 @@ class Session(Workspace):
 
     def close(self) -> None:
         super().close()
-        if self.cache_file is not None:
+        if self.cache_file is not None and self._cache is not None:  # never read: unchanged
             with contextlib.suppress(OSError):  # the cache is only an optimisation
-                self.cache.save(self.cache_file)
+                self._cache.save(self.cache_file)
 
     # -- fingerprints ------------------------------------------------------
     def fingerprint(self, key: DepKey) -> Any:
@@ -122,10 +131,9 @@ class Session(Workspace):
             except OSError:
                 value = None
         elif kind == "rev":
-            try:
-                value = self.repo().fingerprint([str(key[1])])[0]
-            except Exception:
-                value = None
+            from sphinx_ptyplan.core.gitrepo import revision_fingerprints
+
+            value = revision_fingerprints(self.root, [str(key[1])])[0]
         else:
             value = None
         self._fp[key] = value
@@ -138,11 +146,10 @@ class Session(Workspace):
 
     def _fingerprints(self, keys: set[DepKey]) -> dict[DepKey, Any]:
         revs = [k for k in keys if k[0] == "rev" and k not in self._fp]
-        if revs:
-            try:
-                shas = self.repo().fingerprint([str(k[1]) for k in revs])
-            except Exception:
-                shas = [None] * len(revs)
+        if revs:  # one git process, no GitPython: a no-change rebuild stays cheap
+            from sphinx_ptyplan.core.gitrepo import revision_fingerprints
+
+            shas = revision_fingerprints(self.root, [str(k[1]) for k in revs])
             self._fp.update(zip(revs, shas, strict=True))
         return {k: self.fingerprint(k) for k in keys}
 

@@ -18,6 +18,7 @@ from sphinx_ptyplan.core.gitrepo import (
     GitError,
     GitRepo,
     LineMap,
+    revision_fingerprints,
     validate_revision,
 )
 from tests.gitutil import Repo, git, git_env
@@ -219,6 +220,27 @@ def test_fingerprint_sees_moves(repo: GitRepo, hist: History) -> None:
     after = repo.fingerprint(["HEAD", "main", "v1.0"])
     assert after[0] != hist.c7 and after[0] == after[1]
     assert after[2] == hist.c1
+
+
+def test_revision_fingerprints_without_gitpython(
+    repo: GitRepo, hist: History, tmp_path: Path, spawns: SpawnCounter
+) -> None:
+    """The no-change-rebuild check: same answers as GitRepo.fingerprint, one process."""
+    revs = ["HEAD", "main", "v1.0", "nope", "-x", "HEAD;touch pwned", "HEAD~1"]
+    spawns.commands.clear()
+    got = revision_fingerprints(hist.path, revs)
+    assert len(spawns.commands) == 1 and "--batch-check" in spawns.commands[0]
+    assert got == repo.fingerprint(revs)
+    assert got[:4] == (hist.c7, hist.c7, hist.c1, None) and got[4] is None
+    assert not (hist.path / "pwned").exists()
+    sub = hist.path / "ptycho"  # from a folder inside the work tree
+    assert revision_fingerprints(sub, ["HEAD"]) == (hist.c7,)
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    assert revision_fingerprints(outside, ["HEAD", "-x"]) == (None, None)
+    spawns.commands.clear()
+    assert revision_fingerprints(hist.path, ["-x", "a..b"]) == (None, None)
+    assert spawns.commands == []  # nothing valid: git is not even started
 
 
 # --------------------------------------------------------------------------- shallow / damaged
