@@ -988,6 +988,20 @@ def _api_changes(
         new_blobs = repo.read_blobs(state.head_sha, news)
     else:
         new_blobs = {n: _read_worktree(root, n, max_bytes, state.findings) for n in news}
+    from .scan import cyclic_gc_paused
+
+    with cyclic_gc_paused():
+        return _diff_pairs(state, pairs, old_blobs, new_blobs, cache, max_bytes)
+
+
+def _diff_pairs(
+    state: _GitState,
+    pairs: Sequence[tuple[str, str]],
+    old_blobs: Mapping[str, bytes | None],
+    new_blobs: Mapping[str, bytes | None],
+    cache: ParseCache | None,
+    max_bytes: int,
+) -> dict[str, tuple[ApiChange, ...]]:
     out: dict[str, tuple[ApiChange, ...]] = {}
     for old_path, new_path in pairs:
         old_data, new_data = old_blobs.get(old_path), new_blobs.get(new_path)

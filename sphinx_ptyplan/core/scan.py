@@ -44,6 +44,7 @@ __all__ = [
     "DEFAULT_MAX_FILE_BYTES",
     "INVENTORY_SCHEMA",
     "ParseCache",
+    "cyclic_gc_paused",
     "digest",
     "fingerprint_tree",
     "inventory_from_dict",
@@ -1011,7 +1012,7 @@ def _parse_one(path: str, size: int, max_bytes: int, cache: ParseCache) -> _Pars
 
 
 @contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Parsing allocates bursts of tens of thousands of objects (AST nodes, then the frozen
     models), each burst triggering collections that scan the ever larger heap of kept
     results: about half the cost of a cold inventory (measured in bench/). Neither ASTs
@@ -1028,7 +1029,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 def _parse_batch(paths: list[str], max_bytes: int) -> list[_Parsed | None]:
     """Worker side of the process pool: read and parse; ``None`` for unreadable files."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _parse_batch_now(paths, max_bytes)
 
 
@@ -1250,7 +1251,7 @@ def scan_tree(
     ]
 
     to_parse = modules + [init for _, init in packages]
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         parsed = _parse_files(to_parse, cache, jobs, max_file_bytes)
     results = dict(zip((f.rel for f in to_parse), parsed, strict=True))
 
