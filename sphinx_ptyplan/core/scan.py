@@ -174,14 +174,11 @@ def _decode(data: bytes) -> str:
 _PLAIN_STR = re.compile(r"[ -&(-\[\]-~]*")  # printable ASCII without ' and \\
 
 
-def _text(node: ast.AST | None) -> str | None:
-    """Source text of an annotation or default (``ast.unparse``, shortened).
-
-    The commonest nodes (names, ``a.b``, ``None``/bools/ints, plain short strings) are
-    written directly, with the exact text ``ast.unparse`` gives: it is most of the cost of
-    the symbol extraction otherwise (measured in bench/)."""
-    if node is None:
-        return None
+def _simple(node: ast.AST, depth: int = 0) -> str | None:
+    """The exact ``ast.unparse`` text of the commonest annotation and default nodes —
+    names, ``a.b``, ``None``/bools/ints/finite floats, plain short strings, ``...``,
+    subscripts of those (``list[float]``, ``tuple[int, ...]``, ``dict[str, Any]``) and
+    ``|`` unions (``X | None``) — or None for anything else."""
     cls = type(node)
     if cls is ast.Name:
         return node.id  # type: ignore[attr-defined,no-any-return]
@@ -189,22 +186,66 @@ def _text(node: ast.AST | None) -> str | None:
         value = node.value  # type: ignore[attr-defined]
         vcls = type(value)
         if value is None or vcls is bool or vcls is int:
-            text = repr(value)
-            if len(text) <= _MAX_TEXT:
-                return text
-        elif (  # not u'' and nothing to escape
+            return repr(value)
+        if vcls is float:
+            return repr(value) if value - value == 0 else None  # not inf/nan
+        if value is Ellipsis:
+            return "..."
+        if (  # not u'' and nothing to escape
             vcls is str
             and len(value) < 60
             and node.kind is None  # type: ignore[attr-defined]
             and _PLAIN_STR.fullmatch(value)
         ):
             return f"'{value}'"
-    elif cls is ast.Attribute and type(node.value) is ast.Name:  # type: ignore[attr-defined]
-        return f"{node.value.id}.{node.attr}"  # type: ignore[attr-defined]
-    try:
-        text = ast.unparse(node)
-    except RecursionError:  # e.g. ``x = 1+1+1…`` with 100k terms: parses, cannot unparse
-        return "\u2026"
+        return None
+    if depth > 8:
+        return None
+    if cls is ast.Attribute:
+        base = node.value  # type: ignore[attr-defined]
+        if type(base) is ast.Name or type(base) is ast.Attribute:
+            inner = _simple(base, depth + 1)
+            return None if inner is None else f"{inner}.{node.attr}"  # type: ignore[attr-defined]
+        return None
+    if cls is ast.Subscript:
+        base = node.value  # type: ignore[attr-defined]
+        if type(base) is not ast.Name and type(base) is not ast.Attribute:
+            return None
+        head = _simple(base, depth + 1)
+        index = node.slice  # type: ignore[attr-defined]
+        if type(index) is ast.Tuple:
+            if len(index.elts) < 2:  # x[()] and x[0,] keep their own spelling
+                return None
+            parts = [_simple(e, depth + 1) for e in index.elts]
+            if head is None or None in parts:
+                return None
+            return f"{head}[{', '.join(parts)}]"  # type: ignore[arg-type]
+        inner = _simple(index, depth + 1)
+        return None if head is None or inner is None else f"{head}[{inner}]"
+    if cls is ast.BinOp and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]
+        right = node.right  # type: ignore[attr-defined]
+        if type(right) is ast.BinOp or type(right) is ast.Tuple:
+            return None  # would need parentheses
+        left = _simple(node.left, depth + 1)  # type: ignore[attr-defined]
+        other = _simple(right, depth + 1)
+        return None if left is None or other is None else f"{left} | {other}"
+    return None
+
+
+def _text(node: ast.AST | None) -> str | None:
+    """Source text of an annotation or default (``ast.unparse``, shortened).
+
+    The commonest nodes are written directly by :func:`_simple`, with the exact text
+    ``ast.unparse`` gives (checked on the stdlib and Sphinx sources): unparsing was most
+    of the cost of the symbol extraction otherwise (measured in bench/)."""
+    if node is None:
+        return None
+    text = _simple(node)
+    if text is None:
+        try:
+            text = ast.unparse(node)
+        except RecursionError:  # e.g. ``x = 1+1+1…`` with 100k terms: parses, cannot unparse
+            return "\u2026"
     if len(text) > _MAX_TEXT:
         text = text[: _MAX_TEXT - 1] + "\u2026"
     return text
@@ -220,8 +261,19 @@ def _first_line(doc: str | None) -> str | None:
 
 
 def _docstring(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-        return _first_line(ast.get_docstring(node, clean=True))
+    """First non-blank line of the docstring, as ``ast.get_docstring(clean=True)`` would
+    give it (tabs expanded, stripped), without cleaning the whole docstring first."""
+    if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    body = node.body
+    if not body or type(body[0]) is not ast.Expr:
+        return None
+    value = body[0].value
+    if type(value) is not ast.Constant or type(value.value) is not str:
+        return None
+    for line in value.value.split("\n"):
+        if line.strip():
+            return _first_line(line.expandtabs())
     return None
 
 
