@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import pickle
@@ -1028,3 +1029,57 @@ def test_importing_scan_does_not_import_sphinx() -> None:
         cwd=Path(__file__).parents[2],
     )
     assert out.stdout.strip() == "False"
+
+
+TRICKY_EXPRESSIONS = [
+    "x",
+    "a.b.c",
+    "None",
+    "True",
+    "0",
+    "-1",
+    "1.5",
+    "1e100",
+    "1e309",
+    "...",
+    "'s'",
+    "u's'",
+    "'it\\'s'",
+    "'a\\nb'",
+    "b'x'",
+    "list[float]",
+    "tuple[int, ...]",
+    "dict[str, Any]",
+    "x[0,]",
+    "x[()]",
+    "x[a | b]",
+    "int | None",
+    "A | B | C",
+    "A | (B | C)",
+    "(A, B)",
+    "a.b[c.d, e]",
+    "Optional['Model']",
+    "f(x)",
+    "x[1:2]",
+    "typing.List[int]",
+    "'" + "x" * 80 + "'",
+]
+
+
+@pytest.mark.parametrize("source", TRICKY_EXPRESSIONS)
+def test_fast_text_equals_unparse(source: str) -> None:
+    node = ast.parse(source, mode="eval").body
+    assert scan._text(node) == ast.unparse(node)[: scan._MAX_TEXT]
+
+
+def test_fast_text_equals_unparse_on_sphinx_sources() -> None:
+    import sphinx
+
+    checked = 0
+    for path in sorted(Path(sphinx.__file__).parent.joinpath("util").glob("*.py")):
+        tree = ast.parse(path.read_bytes())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.expr) and (fast := scan._simple(node)) is not None:
+                assert fast == ast.unparse(node), (path, fast)
+                checked += 1
+    assert checked > 10_000
