@@ -56,7 +56,7 @@ class PtyplanDomain(Domain):
 
     name = "ptyplan"
     label = "ptyplan"
-    data_version = 1
+    data_version = 2  # 2: results are pickled per page
     initial_data: dict[str, Any] = {  # noqa: RUF012 (Sphinx deep-copies it)
         "requests": {},  # docname -> tuple[Request, ...]
         "cites": {},  # docname -> tuple[Cite, ...]
