@@ -954,8 +954,8 @@ def render_page(rows: list[Row], checks: list[Check], meta: dict[str, Any], quic
     ]
     out += [f"| {k} | {val} |\n" for k, val in v.items()]
     out.append(
-        "\nThe machine is shared: other engineers' test suites ran on the same two cores during\n"
-        "the run, so absolute times carry noise; ratios are taken within one run between\n"
+        "\nThe machines these runs use are shared (the load average above says how busy this one\n"
+        "was), so absolute times carry noise; ratios are taken within one run between\n"
         "alternated commands, which cancels slow drift but not bursts. Figures are medians.\n\n"
     )
     out.append(
