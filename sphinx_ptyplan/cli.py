@@ -455,6 +455,8 @@ def _documents(ctx: Context, paths: Sequence[str]) -> list[str]:
         if target.is_file():
             found.append(rel)
             continue
+        if not target.is_dir():  # a FIFO, socket or device: reading it could block
+            raise UsageError(f"document {value!r} is not a regular file or folder")
         for dirpath, dirnames, filenames in os.walk(target):
             # Report folders (reports/<timestamp>/) are evidence of a past state: they are
             # checked only when named explicitly.

@@ -1123,8 +1123,9 @@ def load_document(root: Path, doc_path: str, *, max_bytes: int = 10_000_000) -> 
     except PathRefused as exc:
         return problem(FindingKind.CONFIG, "outside-root", str(exc))
     if not real.is_file():
+        what = "is not a regular file" if real.exists() else "not found"
         return problem(
-            FindingKind.CONFIG, "missing-path", f"document {doc_path!r} not found under {root}"
+            FindingKind.CONFIG, "missing-path", f"document {doc_path!r} {what} under {root}"
         )
     try:
         size = real.stat().st_size

@@ -1243,7 +1243,16 @@ ROWS: tuple[Row, ...] = (
         "exit 1",
         "stderr",
         lambda root: os.mkfifo(root / "fifo.md") or ["check", "."],
-        shows=("fifo.md",),
+        shows=("fifo.md", "is not a regular file"),
+    ),
+    Row(
+        "cli-check-fifo-named",
+        "cli",
+        "`ptyplan check x.md` where `x.md` is a FIFO",
+        "exit 2",
+        "stderr",
+        lambda root: os.mkfifo(root / "fifo.md") or ["check", "fifo.md"],
+        shows=("is not a regular file or folder",),
     ),
     Row(
         "cli-delta-base-dash",
