@@ -22,6 +22,7 @@ rendered text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -52,6 +53,7 @@ _PROPOSABLE = (EntryKind.PACKAGE, EntryKind.NAMESPACE, EntryKind.MODULE)
 #: reST section adornments not used by the plan are taken in this order for new levels.
 _RST_ADORNMENTS = "=-~^\"'`+*#:."
 _GROUP_KINDS = ("field-added", "field-removed", "field-changed")
+_SINGLE_TICKS = re.compile(r"(?<!`)`([^`]+)`(?!`)")
 
 
 def plan_format(path: str) -> str:
@@ -169,10 +171,17 @@ class _Marks:
     def note(self, text: str) -> str:
         return f"*({text})*"
 
+    def prose(self, text: str) -> str:
+        """A sentence written with Markdown code spans (``ApiChange.detail``), in this format."""
+        if self.fmt == "rst":
+            return _SINGLE_TICKS.sub(r"``\1``", text)
+        return text
+
     def block(self, title: str, body: Sequence[str]) -> list[str]:
         """A proposed block: a blockquote (Markdown) or an admonition (reST)."""
         if self.fmt == "rst":
             out = [f".. admonition:: {title}", ""]
+            body = [body[0][:1].upper() + body[0][1:], *body[1:]] if body else []
             out += [f"   {line}" if line else "" for line in body]
             return out
         first, *rest = body or ("",)
@@ -248,17 +257,16 @@ class _Plan:
         return sec.line
 
     def section_end(self, sec: Section) -> int:
-        """The last content line of ``sec`` (subsections included), before trailing blank
-        lines and transitions (``---``) that separate it from the next heading."""
+        """The last line of ``sec``'s own content (before its first subsection or the next
+        section), before trailing blank lines and transitions (``---``) that separate it
+        from the next heading."""
         end = len(self.lines)
         for other in self.sections:
-            if other.line > sec.line and other.level <= sec.level:
+            if other.line > sec.line:
                 end = self.section_start(other) - 1
                 break
         while end > sec.line and (self.blank(end) or _is_transition(self.plain(end), self.fmt)):
             end -= 1
-        if self.fmt == "rst" and end == sec.line + 1 and _is_adornment(self.plain(end)):
-            return end  # a title with nothing under it: after its underline
         return end
 
     def front_matter_end(self) -> int:
@@ -470,34 +478,43 @@ def _covered(row: CoverageRow) -> bool:
 def _home(
     entry: ModuleEntry, rows: Sequence[CoverageRow], plan: _Plan
 ) -> tuple[Section, str] | None:
-    """The section covering ``entry``'s nearest covered sibling (by position among its
-    siblings), else its nearest covered parent; and which one it was."""
+    """The section that covers most of ``entry``'s covered siblings (ties: the one naming
+    the sibling nearest to it in path order, then the earlier section), else the first
+    section covering its nearest covered parent; and the module it was placed next to."""
     parent = _parent(entry.path)
     siblings = [r for r in rows if _parent(r.entry.path) == parent]
-    try:
-        here = next(i for i, r in enumerate(siblings) if r.entry.path == entry.path)
-    except StopIteration:
-        here = 0
-    ranked = sorted(
-        (abs(i - here), i, r)
-        for i, r in enumerate(siblings)
-        if r.entry.path != entry.path and r.entry.kind in _PROPOSABLE and _covered(r)
-    )
+    here = next((i for i, r in enumerate(siblings) if r.entry.path == entry.path), 0)
+    scores: dict[int, tuple[Section, set[str], int, str]] = {}
+    for i, r in enumerate(siblings):
+        if r.entry.path == entry.path or not _covered(r):
+            continue
+        for _title, _anchor, line in r.sections:
+            sec = plan.section_at(line)
+            if sec is None:
+                continue
+            seen = scores.get(sec.line)
+            distance = abs(i - here)
+            if seen is None:
+                scores[sec.line] = (sec, {r.entry.path}, distance, _display(r.entry))
+            else:
+                seen[1].add(r.entry.path)
+                if distance < seen[2]:
+                    scores[sec.line] = (sec, seen[1], distance, _display(r.entry))
+    if scores:
+        sec, _members, _distance, via = min(
+            scores.values(), key=lambda v: (-len(v[1]), v[2], v[0].line)
+        )
+        return sec, via
     by_path = {r.entry.path: r for r in rows}
-    choice: CoverageRow | None = ranked[0][2] if ranked else None
     probe = parent
-    while choice is None and probe:
+    while probe:
         row = by_path.get(probe)
         if row is not None and _covered(row):
-            choice = row
+            found = plan.section_at(row.sections[0][2])
+            if found is not None:
+                return found, _display(row.entry)
         probe = _parent(probe)
-    if choice is None:
-        return None
-    _title, _anchor, line = choice.sections[0]
-    sec = plan.section_at(line)
-    if sec is None:
-        return None
-    return sec, _display(choice.entry)
+    return None
 
 
 def _proposals(
@@ -652,7 +669,7 @@ def _api_notes(
             "",
         ]
         body += [
-            marks.item(f"{marks.code(name)}: " + "; ".join(details))
+            marks.item(f"{marks.code(name)}: " + "; ".join(marks.prose(d) for d in details))
             for name, details in _api_groups(r)
         ]
         notes.setdefault(after, []).extend(marks.block("Proposed", body) + [""])
