@@ -433,6 +433,28 @@ def spec_hits_job(
     return job
 
 
+def latest_redline(host: Host, folder: str) -> tuple[str | None, Finding | None]:
+    """The root-relative path of the newest ``plan_redline.md`` in the report folders under
+    ``folder`` (newest first), or why there is none (a ``CONFIG`` finding)."""
+    from .paths import PathRefused
+    from .redline import REDLINE_FILE
+    from .reportdir import list_reports
+
+    try:
+        entries = list_reports(host.root, folder)
+    except PathRefused as exc:
+        return None, Finding(FindingKind.CONFIG, f"redline: {folder}: {exc}", code="outside-root")
+    for entry in entries:
+        if REDLINE_FILE in entry.artefacts:
+            return f"{entry.path}/{REDLINE_FILE}", None
+    return None, Finding(
+        FindingKind.CONFIG,
+        f"redline: no report folder under {folder}/ holds a {REDLINE_FILE} "
+        "(write one with `ptyplan report ... --redline`)",
+        code="missing-path",
+    )
+
+
 def reports_job(
     host: Host,
     folder: str,

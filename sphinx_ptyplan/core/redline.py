@@ -284,6 +284,8 @@ class _Plan:
         if self.fmt == "md":
             for start, end in self.md_blocks():
                 if start <= line <= end:
+                    while end > line and self.blank(end):  # lists may end with a blank line
+                        end -= 1
                     return end
             return line
         n = line
@@ -522,7 +524,9 @@ def _proposals(
 ) -> list[_Insertion]:
     from .compare import MISSING
 
-    rows = [r for r in cov.rows if r.entry.kind in _PROPOSABLE]
+    tree = cov.tree.strip("/")
+    # The tree's own row is what the whole plan is about: never proposed.
+    rows = [r for r in cov.rows if r.entry.kind in _PROPOSABLE and r.entry.path != tree]
     missing = {r.entry.path for r in rows if r.status == MISSING}
     covered_paths = {r.entry.path for r in rows if r.status != MISSING}
 

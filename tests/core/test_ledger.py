@@ -98,9 +98,7 @@ def test_list_ledger_gets_one_numbered_item_after_the_last(tmp_path: Path) -> No
     lines = path.read_text(encoding="utf-8").splitlines()
     at = lines.index("- [2025-10-17T030000Z] Attempt #3 — INIT-1: Phase B redline drafted.")
     assert lines[at - 1] == "- [2025-09-21] Attempt #2 — Config bridge spike."
-    assert lines[at + 1] == (
-        f"  Artifacts: `{FOLDER}/summary.md`, `{FOLDER}/plan_redline.md`."
-    )
+    assert lines[at + 1] == (f"  Artifacts: `{FOLDER}/summary.md`, `{FOLDER}/plan_redline.md`.")
     assert lines[at + 2] == "  Counts: modules 14, stale refs 2."
     assert lines[at + 3] == "" and lines[at + 4] == "### Next Actions"
     # everything else is untouched

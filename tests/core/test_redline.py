@@ -144,8 +144,7 @@ def test_markdown_redline_marks_renames_deletions_api_and_new_packages(
     assert gone.startswith("Helpers: `proj/util.py` and ")
     # API change of a covered module, named per function, after the block naming it first
     lines = r.text.splitlines()
-    note = lines.index("> **Proposed:** API of `proj/core.py` changed since `base` "
-                       f"({base[:7]}):")
+    note = lines.index(f"> **Proposed:** API of `proj/core.py` changed since `base` ({base[:7]}):")
     assert lines[note - 2].startswith("- The port lives in")  # after the Context list
     assert lines[note + 2] == "> - `run`: parameter `b` added"
     # a missing module next to its nearest covered sibling: under Phase 1, before Risk Log
@@ -176,7 +175,10 @@ def test_rest_redline_uses_rest_marks_and_is_valid_rest(history: tuple[Repo, str
     repo, base, head = history
     r = _redline(repo, "plans/plan.rst")
     assert r.fmt == "rst"
-    assert _line(r, "proj/old.py") == "- ``proj/core.py`` and :del:`proj/old.py` :ins:`proj/renamed.py`."
+    assert (
+        _line(r, "proj/old.py")
+        == "- ``proj/core.py`` and :del:`proj/old.py` :ins:`proj/renamed.py`."
+    )
     gone = _line(r, "proj/gone.py")
     assert f":del:`proj/gone.py:helper` *(deleted in {head[:7]} (2025-10-02))*" in gone
     lines = r.text.splitlines()
@@ -189,9 +191,7 @@ def test_rest_redline_uses_rest_marks_and_is_valid_rest(history: tuple[Repo, str
     assert undo_redline(r) == _plan_minus_marked(plan, r)
     # docutils reads the draft without a single warning (roles declared in the header)
     stream = io.StringIO()
-    tree = publish_doctree(
-        r.text, settings_overrides={"warning_stream": stream, "report_level": 1}
-    )
+    tree = publish_doctree(r.text, settings_overrides={"warning_stream": stream, "report_level": 1})
     assert stream.getvalue() == ""
     assert "Proposed: proj/api/" in tree.astext()
 
