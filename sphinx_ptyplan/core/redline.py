@@ -52,7 +52,6 @@ _CONTAINERS = (EntryKind.PACKAGE, EntryKind.NAMESPACE)
 _PROPOSABLE = (EntryKind.PACKAGE, EntryKind.NAMESPACE, EntryKind.MODULE)
 #: reST section adornments not used by the plan are taken in this order for new levels.
 _RST_ADORNMENTS = "=-~^\"'`+*#:."
-_GROUP_KINDS = ("field-added", "field-removed", "field-changed")
 _SINGLE_TICKS = re.compile(r"(?<!`)`([^`]+)`(?!`)")
 
 
@@ -637,15 +636,19 @@ def _module_level(cov: Coverage, plan: _Plan) -> int:
 # --------------------------------------------------------------------------- API notes
 
 
-def _api_groups(row: DeltaRow) -> list[tuple[str, list[str]]]:
-    """The row's API changes grouped per function or class (fields under their class)."""
+def _api_items(row: DeltaRow, marks: _Marks) -> list[str]:
+    """The row's API changes, one item per function or class (``ApiChange.owner``), as the
+    delta names them."""
     groups: dict[str, list[str]] = {}
     for c in row.api:
-        name = c.symbol
-        if c.kind in _GROUP_KINDS and "." in name:
-            name = name.rsplit(".", 1)[0]
-        groups.setdefault(name, []).append(c.detail)
-    return list(groups.items())
+        groups.setdefault(c.owner, []).append(c.detail)
+    items = []
+    for owner, details in groups.items():
+        text = "; ".join(marks.prose(d) for d in details)
+        if not (len(details) == 1 and f"`{owner}`" in details[0]):
+            text = f"{marks.code(owner)}: {text}"
+        items.append(marks.item(text))
+    return items
 
 
 def _api_notes(
@@ -672,10 +675,7 @@ def _api_notes(
             f"API of {marks.code(_display(row.entry))} changed since {since}{upto}:",
             "",
         ]
-        body += [
-            marks.item(f"{marks.code(name)}: " + "; ".join(marks.prose(d) for d in details))
-            for name, details in _api_groups(r)
-        ]
+        body += _api_items(r, marks)
         notes.setdefault(after, []).extend(marks.block("Proposed", body) + [""])
         paths.setdefault(after, []).append(_display(row.entry))
     return [
