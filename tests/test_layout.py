@@ -9,7 +9,11 @@ import sphinx_ptyplan
 
 PACKAGE = Path(sphinx_ptyplan.__file__).parent
 #: Modules allowed over ~600 lines because they do one job (the one git module, one resolver).
-ONE_JOB_EXCEPTIONS = {"sphinx_ptyplan.core.sources.gitrepo", "sphinx_ptyplan.core.checks.resolve"}
+ONE_JOB_EXCEPTIONS = {
+    "sphinx_ptyplan.core.sources.gitrepo",  # the one git module
+    "sphinx_ptyplan.core.checks.resolve",  # the one resolver
+    "sphinx_ptyplan.core.outputs.redline",  # composing one plan redline
+}
 MAX_LINES = 650
 #: Still to split (issue 13, requirement 1: coverage and delta become checks/coverage.py and
 #: checks/delta.py); remove from here when that lands.

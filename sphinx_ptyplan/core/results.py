@@ -13,6 +13,7 @@ from sphinx_ptyplan.core.outputs.tables import Table
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.checks.spechits import SpecHits
     from sphinx_ptyplan.core.compare import Coverage, RevisionDelta
+    from sphinx_ptyplan.core.outputs.redline import Redline
 
 __all__ = ["DepKey", "Job"]
 
@@ -33,6 +34,7 @@ class Job:
     coverage: Coverage | None = None
     delta: RevisionDelta | None = None
     hits: SpecHits | None = None
+    redline: Redline | None = None
 
     def git_failed(self, finding: Finding) -> None:
         self.findings.append(finding)

@@ -69,7 +69,7 @@ class CodeIndex:
 
     Paths: one ``os.scandir`` walk (excluded names and the ``ignored`` predicate skipped,
     symlinked folders not followed). Modules: found by dotted name from the file layout;
-    ``.py`` files are parsed on demand through ``scan.ParseCache``. Classes by name: all
+    ``.py`` files are parsed on demand through ``parsecache.ParseCache``. Classes by name: all
     modules of the code roots parsed once, the first time an ``Class.attr`` needs them.
 
     :param code_roots: tree paths whose modules have dotted names (``["ptycho_torch",
