@@ -16,6 +16,7 @@ from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.results import Job
+    from sphinx_ptyplan.core.sources.gitrepo import GitRepo
 
 
 def _revision(value: str) -> str:
@@ -207,10 +208,12 @@ def _documents(ctx: Context, paths: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _repo_or_none(ctx: Context) -> Any:
+def _repo_or_none(ctx: Context) -> GitRepo | None:
+    from sphinx_ptyplan.core.sources.gitrepo import GitError
+
     try:
         return ctx.repo()
-    except Exception:
+    except GitError:
         return None  # check_citations / fix_document say why drift could not run
 
 

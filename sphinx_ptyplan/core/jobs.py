@@ -23,11 +23,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sphinx_ptyplan.core.models import Finding, FindingKind, Inventory
 from sphinx_ptyplan.core.outputs.tables import Table
 from sphinx_ptyplan.core.results import Job
+from sphinx_ptyplan.core.sources.gitrepo import GitError
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.checks.citations import CitationReport
+    from sphinx_ptyplan.core.checks.resolve import CodeIndex
     from sphinx_ptyplan.core.compare import Coverage
     from sphinx_ptyplan.core.outputs.redline import Redline
+    from sphinx_ptyplan.core.sources.gitrepo import GitRepo
     from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
 __all__ = [
@@ -55,30 +58,32 @@ class Host(Protocol):
     """What a job needs from its caller (the Sphinx Session or the CLI Context)."""
 
     root: Path
-    cache: ParseCache | None
 
-    def repo(self) -> Any: ...
+    @property
+    def cache(self) -> ParseCache: ...
+
+    def repo(self) -> GitRepo: ...
+
+    def git_available(self) -> bool: ...
 
     def ignored(self, tree: str) -> Callable[[str], bool] | None: ...
 
     @property
     def jobs(self) -> int: ...
 
-    def index(self, code_roots: tuple[str, ...] = ()) -> Any: ...
+    def index(self, code_roots: tuple[str, ...] = ()) -> CodeIndex: ...
 
 
-def git_finding(exc: Exception, what: str) -> Finding:
+def git_finding(exc: GitError, what: str) -> Finding:
     """A ``GIT`` finding for a failed git call about ``what`` (e.g. ``delta :base: v1``)."""
-    code = getattr(exc, "code", "failed")
-    message = getattr(exc, "message", None) or str(exc)
-    return Finding(FindingKind.GIT, f"{what}: {message}", code=str(code))
+    return Finding(FindingKind.GIT, f"{what}: {exc.message}", code=exc.code)
 
 
 def path_stories(host: Host, paths: Sequence[str]) -> dict[str, Any]:
     """``GitRepo.path_stories`` (one ``git log`` for all paths), or ``{}`` without git."""
     try:
         return dict(host.repo().path_stories(list(paths)))
-    except Exception:
+    except GitError:
         return {}
 
 
@@ -91,17 +96,13 @@ def former_tops(host: Host) -> frozenset[str]:
     """``GitRepo.former_top_folders`` (from the same cached log), or nothing without git."""
     try:
         return frozenset(host.repo().former_top_folders())
-    except Exception:
+    except GitError:
         return frozenset()
 
 
 def git_available(host: Host) -> bool:
     """Whether the root is in a git work tree that can be opened."""
-    try:
-        host.repo()
-    except Exception:
-        return False
-    return True
+    return host.git_available()
 
 
 def check_document(
@@ -117,7 +118,7 @@ def check_document(
     if drift:
         try:
             repo = host.repo()
-        except Exception:
+        except GitError:
             repo = None  # check_citations says once why drift could not run
     return check_citations(
         host.root,
@@ -211,7 +212,7 @@ def inventory_job(
         job.deps.update({("rev", since), ("rev", "HEAD")})
         try:
             job.new = host.repo().added_since(since, [tree])
-        except Exception as exc:
+        except GitError as exc:
             job.git_failed(git_finding(exc, f"inventory {option.format('since')} {since}"))
     table = inventory_table(inv, new=job.new, highlight=highlight, columns=columns, since=since)
     if tree_format == "tree":
@@ -300,7 +301,7 @@ def delta_job(
             job.deps.add(("rev", head))
         try:
             repo = host.repo() if snapshot is None else None
-        except Exception:
+        except GitError:
             repo = None  # revision_delta reports why git is unavailable
         delta = revision_delta(
             host.root,
@@ -349,7 +350,7 @@ def _redline(
     head_sha = None
     try:
         head_sha = host.repo().resolve("HEAD")
-    except Exception:
+    except GitError:
         head_sha = None  # no git: the header names the working tree only
     delta = job.delta
     drafted = Drafted(
@@ -390,7 +391,7 @@ def spec_hits_job(
         try:
             changes = host.repo().changes(since, None, list(trees))
             changed = frozenset(c.path for c in changes if c.status != "D")
-        except Exception as exc:
+        except GitError as exc:
             job.git_failed(git_finding(exc, f"spec-hits {option.format('since')} {since}"))
     hits = spec_hits(
         host.root,

@@ -112,7 +112,8 @@ class PtyplanConfig:
 
 def register(app: Sphinx) -> None:
     for f in dataclasses.fields(PtyplanConfig):
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        factory: Any = f.default_factory
+        default = f.default if f.default is not dataclasses.MISSING else factory()
         app.add_config_value(
             f"ptyplan_{f.name}",
             default,

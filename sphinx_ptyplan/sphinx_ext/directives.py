@@ -177,7 +177,8 @@ class _PtyplanDirective(SphinxDirective):
         if not self.arguments or not self.arguments[0].strip():
             self.problem(f"missing {what} argument (a path relative to ptyplan_root)")
             return None
-        return self.arguments[0].strip()
+        argument: str = self.arguments[0]
+        return argument.strip()
 
     def dependencies(self, options: dict[str, Any]) -> list[str]:
         """Document files this directive reads (noted so editing them re-reads the page)."""

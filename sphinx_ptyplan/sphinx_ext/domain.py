@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sphinx.domains import Domain
 
@@ -57,7 +57,7 @@ class PtyplanDomain(Domain):
     name = "ptyplan"
     label = "ptyplan"
     data_version = 2  # 2: results are pickled per page
-    initial_data: dict[str, Any] = {  # noqa: RUF012 (Sphinx deep-copies it)
+    initial_data: ClassVar[dict[str, Any]] = {  # Sphinx deep-copies it
         "requests": {},  # docname -> tuple[Request, ...]
         "cites": {},  # docname -> tuple[Cite, ...]
         "results": {},  # docname -> {request or cite id: result}

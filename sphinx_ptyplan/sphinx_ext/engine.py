@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.models import Finding
 from sphinx_ptyplan.core.outputs.tables import Table
 from sphinx_ptyplan.core.workspace import Workspace
 from sphinx_ptyplan.sphinx_ext.config import PtyplanConfig
@@ -25,6 +25,7 @@ from sphinx_ptyplan.sphinx_ext.domain import Cite, Request
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.results import Job
+    from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
 __all__ = ["RUNNERS", "Located", "Outcome", "Session", "run_cites"]
 
@@ -69,42 +70,24 @@ class Session(Workspace):
     def __init__(
         self, root: Path, cfg: PtyplanConfig, cache_dir: Path | None, name: str = ""
     ) -> None:
-        super().__init__(root, jobs=cfg.jobs, source_revision=cfg.source_revision)
+        super().__init__(
+            root, jobs=cfg.jobs, source_revision=cfg.source_revision, external=cfg.external
+        )
         self.name = name
         self.cfg = cfg
         cache_name = f"ptyplan-parse-cache-{name}.pickle" if name else CACHE_FILE
         self.cache_file = cache_dir / cache_name if cache_dir is not None else None
-        self._cache: Any = None  # a ParseCache once used
-        self._index: dict[tuple[str, ...], Any] = {}
         self._fp: dict[DepKey, Any] = {}
         self.doc_paths: dict[str, str] = {}  # root-relative document path -> docname
 
     # -- resources ---------------------------------------------------------
-    @property
-    def cache(self) -> Any:
+    def load_cache(self) -> ParseCache:
         """The parse cache, read from the doctree folder on first use: a build that
         parses nothing (a no-change rebuild) never reads it."""
         from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
-        if self._cache is None:
-            file = self.cache_file
-            self._cache = ParseCache.load(file) if file is not None else ParseCache()
-        return self._cache
-
-    def index(self, code_roots: tuple[str, ...] = ()) -> Any:
-        """The code index of the root for these code roots (one per build, parses on demand
-        through the parse cache)."""
-        if code_roots not in self._index:
-            from sphinx_ptyplan.core.checks.resolve import CodeIndex
-
-            self._index[code_roots] = CodeIndex(
-                self.root,
-                code_roots=code_roots,
-                cache=self.cache,
-                ignored=self.ignored(""),
-                external=self.cfg.external,
-            )
-        return self._index[code_roots]
+        file = self.cache_file
+        return ParseCache.load(file) if file is not None else ParseCache()
 
     def rel_source(self, source: str) -> str | None:
         """Root-relative POSIX path of a document file, None when outside the root."""
@@ -165,21 +148,7 @@ class Session(Workspace):
         here = (request.docname, request.lineno)
         for f in request.findings:
             out.findings.append(Located(f, here))
-        runner = RUNNERS[request.directive]
-        try:
-            runner(self, request, out)
-        except Exception as exc:  # a bug must not take the page (or the build) down
-            out.findings.append(
-                Located(
-                    Finding(
-                        FindingKind.CONFIG,
-                        f"{request.directive}: internal error {type(exc).__name__}: {exc} "
-                        "(please report this)",
-                        code="internal-error",
-                    ),
-                    here,
-                )
-            )
+        RUNNERS[request.directive](self, request, out)
         out.findings = [
             loc for loc in out.findings if loc.finding.kind.value not in request.suppress
         ]
@@ -187,25 +156,7 @@ class Session(Workspace):
         return out
 
     def run_cites(self, cites: list[Cite]) -> dict[str, Outcome]:
-        try:
-            outcomes = run_cites(self, cites)
-        except Exception as exc:  # a bug must not take the build down
-            first = cites[0]
-            outcomes = {
-                "": Outcome(
-                    findings=[
-                        Located(
-                            Finding(
-                                FindingKind.CONFIG,
-                                "citation check failed: internal error "
-                                f"{type(exc).__name__}: {exc} (please report this)",
-                                code="internal-error",
-                            ),
-                            (first.docname, first.line),
-                        )
-                    ]
-                )
-            }
+        outcomes = run_cites(self, cites)
         for out in outcomes.values():
             out.deps = {(self.name, *k) for k in out.deps}
         return outcomes

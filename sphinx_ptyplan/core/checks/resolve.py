@@ -424,10 +424,7 @@ def _ask_story(story: StoryFn | None, keys: list[str]) -> tuple[str, str, str | 
     """(path asked, story text, new path) for the first key with a story."""
     if story is None or not keys:
         return None
-    try:
-        found = story(keys)
-    except Exception:  # a story is a bonus: never let it break resolution
-        return None
+    found = story(keys)  # the caller's story function answers {} when git cannot
     for k in keys:
         if k in found:
             text, new = _story_text(found[k])
@@ -569,19 +566,17 @@ def resolve(
     story: StoryFn | None = None,
     former: frozenset[str] = frozenset(),
 ) -> Resolution:
-    """Resolve one reference against the index; never raises, never reads outside the root.
+    """Resolve one reference against the index; never reads outside the root.
 
     Stale and ambiguous results carry a :class:`Finding` located at ``ref.doc_path:doc_line``.
-    ``former`` names top-level folders that existed once (see ``_locate``).
+    ``former`` names top-level folders that existed once (see ``_locate``). A bug here
+    raises (it must surface as a bug, not as a quiet "not checked").
     """
-    try:
-        if ref.kind in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
-            return _resolve_path(ref, index, story, former)
-        if ref.kind is RefKind.ATTR:
-            return _resolve_attr(ref, index)
-        return _resolve_dotted(ref, index, story)
-    except Exception as exc:  # a resolver bug must not stop a docs build
-        return _res(ref, Status.EXTERNAL, f"`{ref.text}`: not checked ({type(exc).__name__})")
+    if ref.kind in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
+        return _resolve_path(ref, index, story, former)
+    if ref.kind is RefKind.ATTR:
+        return _resolve_attr(ref, index)
+    return _resolve_dotted(ref, index, story)
 
 
 def resolve_all(
@@ -601,10 +596,7 @@ def resolve_all(
             keys.extend(story_keys(res.ref, index))
     if not keys:
         return first
-    try:
-        known = dict(story(sorted(set(keys))))
-    except Exception:
-        return first
+    known = dict(story(sorted(set(keys))))
 
     def cached(paths: list[str]) -> dict[str, Any]:
         return {p: known[p] for p in paths if p in known}
