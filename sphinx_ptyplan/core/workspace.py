@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from sphinx_ptyplan.core.checks.resolve import CodeIndex
     from sphinx_ptyplan.core.sources.gitrepo import GitError, GitRepo
     from sphinx_ptyplan.core.sources.parsecache import ParseCache
+    from sphinx_ptyplan.core.sources.walk import RootListing
 
 __all__ = ["Workspace"]
 
@@ -41,6 +42,7 @@ class Workspace:
         self._resolved_source: str | None = None
         self._cache: ParseCache | None = None
         self._indexes: dict[tuple[str, ...], CodeIndex] = {}
+        self._listing: RootListing | None = None
 
     def repo(self) -> GitRepo:
         """The GitRepo of the root, opened once.
@@ -99,17 +101,22 @@ class Workspace:
         return self._cache
 
     def index(self, code_roots: tuple[str, ...] = ()) -> CodeIndex:
-        """The code index of the root for these code roots (built once per run; it parses
-        through the same cache as the inventory)."""
+        """The code index of the root for these code roots (built once per run). Every
+        index of the workspace reads the same walk of the root and parses through the same
+        cache as the inventory."""
         if code_roots not in self._indexes:
             from sphinx_ptyplan.core.checks.resolve import CodeIndex
+            from sphinx_ptyplan.core.sources.walk import RootListing
 
+            if self._listing is None:
+                self._listing = RootListing(self.root.resolve(), ignored=self.ignored(""))
             self._indexes[code_roots] = CodeIndex(
                 self.root,
                 code_roots=code_roots,
                 cache=self.cache,
                 ignored=self.ignored(""),
                 external=self.external,
+                listing=self._listing,
             )
         return self._indexes[code_roots]
 
