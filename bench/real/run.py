@@ -20,6 +20,7 @@ certainty) or ``"correct"`` (the citation is right today: no finding at all).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -112,10 +113,8 @@ def run_build(repo: Path, docs: Sequence[str], work: Path) -> tuple[set[Key], fl
             continue
         printed += 1
         path = m.group("path")
-        try:
+        with contextlib.suppress(ValueError):
             path = Path(path).resolve().relative_to(repo.resolve()).as_posix()
-        except ValueError:
-            pass
         keys.add((path, int(m.group("line")), m.group("kind"), m.group("msg")))
     return keys, seconds, printed
 
@@ -174,7 +173,8 @@ def score_labels(
             )
             outcome = "left" if new is None and not noisy else "wrong"
         rows.append({**key_dict(key), "verdict": lab["verdict"], "outcome": outcome, "new": new})
-    count = {k: sum(1 for r in rows if r["outcome"] == k) for k in ("right", "left", "wrong", "missed")}
+    outcomes = ("right", "left", "wrong", "missed")
+    count = {k: sum(1 for r in rows if r["outcome"] == k) for k in outcomes}
     return {"labels": len(labels), **count, "rows": rows}
 
 
