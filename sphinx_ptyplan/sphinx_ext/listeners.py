@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 
 from sphinx_ptyplan.core.models import RefKind
-from sphinx_ptyplan.core.redline import Redline
+from sphinx_ptyplan.core.outputs.redline import Redline
 from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
 from sphinx_ptyplan.sphinx_ext.domain import Cite, domain_of
 from sphinx_ptyplan.sphinx_ext.engine import Session
@@ -123,7 +123,7 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
 
 def _by_target(pending: dict[tuple[str, str], list[Cite]], file: str, target: str) -> list[Cite]:
     """Role cites of ``file`` whose written text (``Title <target>``, ``~a.b``) has ``target``."""
-    from sphinx_ptyplan.core.references import _role_target
+    from sphinx_ptyplan.core.sources.classify import _role_target
 
     for (f, text), queue in pending.items():
         if f == file and queue and _role_target(text) == target:
@@ -133,7 +133,7 @@ def _by_target(pending: dict[tuple[str, str], list[Cite]], file: str, target: st
 
 def _core_spans(root: Path, source: Path, srcdir: Path) -> Any:
     """The core's spans of a page (``DocumentSpans``), or None when the core cannot say."""
-    from sphinx_ptyplan.core.docspans import document_spans
+    from sphinx_ptyplan.core.sources.docspans import document_spans
 
     if source.suffix.lower() not in (".md", ".markdown", ".rst", ".rest", ".txt"):
         return None
@@ -151,7 +151,7 @@ _CITATION_KINDS = frozenset({RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL
 def is_literal_citation(text: str) -> bool:
     """Plain literals are checked only when they cite a file (path, path:line, path:symbol);
     dotted names in running text are too often prose about other libraries."""
-    from sphinx_ptyplan.core.references import classify
+    from sphinx_ptyplan.core.sources.classify import classify
 
     return any(c.kind in _CITATION_KINDS and not c.external for c in classify(text))
 

@@ -2,7 +2,7 @@
 
 ``ptyplan check`` and the docs build both take a page's citations from here, so the two
 cannot disagree about which spans a page holds or on which line each one stands: every
-span comes from the same parse (:func:`~sphinx_ptyplan.core.references.parse_document`),
+span comes from the same parse (:func:`~sphinx_ptyplan.core.sources.documents.parse_document`),
 and the lines of an included file are its own lines (a ``start-line`` or ``start-after``
 option shifts them by exactly the text it skips).
 """
@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .models import Finding
-from .paths import PathRefused, confine
+from sphinx_ptyplan.core.models import Finding
+from sphinx_ptyplan.core.paths import PathRefused, confine
 
 __all__ = ["DocumentSpans", "Include", "document_spans", "find_includes", "included_region"]
 
@@ -69,7 +69,7 @@ def find_includes(text: str, fmt: str) -> list[Include]:
 
 
 def _md_includes(text: str) -> list[Include]:
-    from .references import _markdown
+    from .mdparse import _markdown
 
     out: list[Include] = []
     for tok in _markdown().parse(text):
@@ -180,7 +180,7 @@ def document_spans(
     Never raises: a document that cannot be read gives its ``load_document`` problem; an
     included file that cannot be read is skipped (the docs build warns about it itself).
     """
-    from .references import load_document, parse_document
+    from .documents import load_document, parse_document
 
     root = Path(root)
     out = DocumentSpans(doc_path)
