@@ -39,13 +39,15 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Cite:
-    """A checked citation on a page: a ``ptyref`` role (``id`` set) or a plain inline literal."""
+    """A checked citation on a page: a ``ptyref`` role (``id`` set), a plain inline literal
+    (``context`` "code") or a relative link (``"link"``), at its exact file and line."""
 
     id: str | None
     docname: str
     source: str
     line: int
     text: str
+    context: str = "code"
 
 
 class PtyplanDomain(Domain):
@@ -53,7 +55,7 @@ class PtyplanDomain(Domain):
 
     name = "ptyplan"
     label = "ptyplan"
-    data_version = 3  # 2: results pickled per page; 3: typed requests and Dep keys
+    data_version = 4  # 2: results pickled per page; 3: Cite.context; 4: typed requests, Dep
     initial_data: ClassVar[dict[str, Any]] = {  # Sphinx deep-copies it
         "requests": {},  # docname -> tuple[Request, ...]
         "cites": {},  # docname -> tuple[Cite, ...]
