@@ -37,6 +37,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerError",
     "LedgerUpdate",
+    "entry_for_report",
     "plan_entry",
     "write_ledger",
 ]
@@ -88,6 +89,31 @@ class LedgerUpdate:
     @property
     def changed(self) -> bool:
         return not self.already and self.text != self.old_text
+
+
+def entry_for_report(
+    *,
+    initiative: str,
+    stamp: str,
+    folder: str,
+    artefacts: Sequence[str],
+    counts: Sequence[tuple[str, int]],
+    note: str | None = None,
+    command: str | None = None,
+) -> LedgerEntry:
+    """The entry of one report folder: ``folder`` root-relative, ``artefacts`` the names of
+    its files (listed root-relative, in the order given), ``counts`` its headline counts
+    under their short ledger labels."""
+    folder = folder.rstrip("/")
+    return LedgerEntry(
+        stamp=stamp,
+        initiative=initiative,
+        folder=folder,
+        artefacts=tuple(f"{folder}/{name}" for name in artefacts),
+        counts=tuple(counts),
+        note=note,
+        command=command,
+    )
 
 
 def _norm_title(title: str) -> str:
