@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -481,6 +482,25 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
         metavar="TS",
         help="the report's UTC timestamp, like 2025-10-17T030000Z (default: now)",
     )
+    p.add_argument(
+        "--redline",
+        action="store_true",
+        help="also write plan_redline.md: the plan as the audit would revise it (stale "
+        "references struck with their replacement, missing modules and new packages "
+        "proposed, API changes noted); the plan itself is never edited",
+    )
+    p.add_argument(
+        "--ledger",
+        metavar="PATH",
+        help="append one entry for this report (timestamp, initiative, artefact paths, "
+        "counts) to the 'Attempts History' section of this ledger (e.g. docs/fix_plan.md), "
+        "as a table row or list item like the others; never twice for one folder",
+    )
+    p.add_argument(
+        "--note",
+        metavar="TEXT",
+        help="what the ledger entry says the attempt was (with --ledger)",
+    )
 
 
 def run_report(ctx: Context, args: argparse.Namespace) -> Result:
@@ -519,7 +539,18 @@ def run_report(ctx: Context, args: argparse.Namespace) -> Result:
         **common,
         **size,
     )
-    d_job = delta_job(ctx, tree, plan, base=base, head=args.head, **common, **size)
+    ledger = _ledger_target(ctx, args, folder)
+    d_job = delta_job(
+        ctx,
+        tree,
+        plan,
+        base=base,
+        head=args.head,
+        redline=args.redline,
+        drafted_by="ptyplan " + shlex.join(ctx.argv),
+        **common,
+        **size,
+    )
     s_job = spec_hits_job(ctx, spec, trees=spec_trees, since=args.since, **common) if spec else None
     for job in (inv_job, d_job, s_job):
         if job is not None:
@@ -548,9 +579,78 @@ def run_report(ctx: Context, args: argparse.Namespace) -> Result:
     except reportdir.ReportError as exc:
         raise UsageError(str(exc)) from None
     counts = reportdir.summary_counts(files["summary.md"])
-    meta = {"folder": folder.as_posix(), "files": list(files), "counts": counts}
-    text = None if ctx.format == "json" else f"{folder}\n"
-    return Result("report", (), (), text=text, meta=meta)
+    meta: dict[str, Any] = {"folder": folder.as_posix(), "files": list(files), "counts": counts}
+    text = f"{folder}\n"
+    if ledger is not None:
+        ledger_path, folder_rel = ledger
+        said = _append_ledger(ctx, args, ledger_path, folder_rel, stamp, initiative, files, counts)
+        meta["ledger"] = said
+        text += f"{ledger_path}: {said['message']}\n"
+    return Result("report", (), (), text=None if ctx.format == "json" else text, meta=meta)
+
+
+def _ledger_target(ctx: Context, args: argparse.Namespace, folder: Path) -> tuple[str, str] | None:
+    """``--ledger``: the ledger path and the report folder, both root-relative, checked
+    before anything is written (a ledger without an Attempts History section: exit 2)."""
+    from sphinx_ptyplan.core.outputs import ledger
+
+    if args.note is not None and not args.ledger:
+        raise UsageError("--note needs --ledger (the note is the ledger entry's text)")
+    if not args.ledger:
+        return None
+    path = ctx.path(args.ledger, "ledger")
+    try:
+        folder_rel = folder.resolve().relative_to(ctx.root).as_posix()
+    except ValueError:
+        raise UsageError(
+            f"--ledger needs the report inside the root ({ctx.root}) so the entry's artefact "
+            f"paths are root-relative; {folder} is not"
+        ) from None
+    probe = ledger.LedgerEntry("", args.initiative, folder_rel, ())
+    try:
+        ledger.plan_entry(ctx.root, path, probe)
+    except ledger.LedgerError as exc:
+        raise UsageError(f"{exc}; nothing written") from None
+    return path, folder_rel
+
+
+def _append_ledger(
+    ctx: Context,
+    args: argparse.Namespace,
+    path: str,
+    folder_rel: str,
+    stamp: str,
+    initiative: str,
+    files: dict[str, str],
+    counts: dict[str, int],
+) -> dict[str, Any]:
+    """Append the report's entry to the ledger (atomically; never twice for one folder)."""
+    from sphinx_ptyplan.core.outputs import ledger, reportdir
+
+    labels = [(label, counts[name]) for name, label in reportdir.COUNTS if name in counts]
+    entry = ledger.entry_for_report(
+        initiative=initiative,
+        stamp=stamp,
+        folder=folder_rel,
+        artefacts=list(files),
+        counts=labels,
+        note=args.note,
+    )
+    try:
+        update = ledger.plan_entry(ctx.root, path, entry)
+        ledger.write_ledger(ctx.root, update)
+    except ledger.LedgerError as exc:
+        raise UsageError(f"report {folder_rel} written, but not the ledger entry: {exc}") from None
+    if update.already:
+        return {"path": path, "appended": False, "message": f"{folder_rel} already recorded"}
+    first, last = update.lines
+    return {
+        "path": path,
+        "appended": True,
+        "shape": update.shape,
+        "lines": [first, last],
+        "message": f"entry appended to {update.section!r} ({update.shape}, lines {first}-{last})",
+    }
 
 
 register(
@@ -562,7 +662,11 @@ register(
         description="Write plans/active/INITIATIVE/reports/<UTC timestamp>/ with "
         "module_inventory.md, delta_log.md, spec_hits.md (with --spec), summary.md (headline "
         "counts, new modules, stale plan references, changed-but-unplanned modules) and "
-        "inventory.json (a snapshot usable as --base / :base: later); print its path. The "
+        "inventory.json (a snapshot usable as --base / :base: later); with --redline also "
+        "plan_redline.md (Phase B1: the plan as the audit would revise it); print its path. "
+        "With --ledger, append one entry for the folder to the ledger's Attempts History "
+        "(Phase C1; a ledger without that section is refused before anything is written, "
+        "exit 2). The "
         "folder is written atomically and never over an existing one (exit 2). Findings are "
         "recorded in the report, not reported: exit 0 once the folder is written.",
     )

@@ -126,7 +126,7 @@ def _code(text: str) -> str:
 
 
 def _counts_text(counts: Sequence[tuple[str, int]]) -> str:
-    return ", ".join(f"{name} {value}" for name, value in counts)
+    return "; ".join(f"{name} {value}" for name, value in counts)
 
 
 def _find_section(sections: Sequence[Section], initiative: str, path: str) -> tuple[Section, int]:
@@ -388,7 +388,9 @@ def _list_entry(
         head += f" Attempt #{attempt} —"
     code = _code if fmt == "md" else (lambda t: f"``{t}``")
     lines = [f"{indent}{bullet}{gap}{head} {entry.initiative}: {values['note']}."]
-    lines.append(f"{cont}Artifacts: " + ", ".join(code(a) for a in entry.artefacts) + ".")
+    paths = [code(a) for a in entry.artefacts] or ["(none)"]
+    lines.append(f"{cont}Artifacts: {paths[0]}" + ("," if len(paths) > 1 else "."))
+    lines += [f"{cont}{p}" + ("," if k < len(paths) - 1 else ".") for k, p in enumerate(paths)][1:]
     if entry.counts:
         lines.append(f"{cont}Counts: {_counts_text(entry.counts)}.")
     loose = len(items) >= 2 and text.blank(items[-2][1] + 1)
