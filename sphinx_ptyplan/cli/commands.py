@@ -217,18 +217,19 @@ def _repo_or_none(ctx: Context) -> Any:
 def run_check(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan check PATHS``: the docs build's citation and drift checks on documents."""
     from sphinx_ptyplan.core.jobs import check_document
-    from sphinx_ptyplan.core.sources.documents import load_document
+    from sphinx_ptyplan.core.sources.docspans import document_spans
 
     findings: list[Finding] = []
     git_problem: Finding | None = None
     docs = _documents(ctx, args.paths)
     for doc_path in docs:
-        doc = load_document(ctx.root, doc_path)
+        # the same spans at the same lines as the docs build: included files followed
+        doc = document_spans(ctx.root, doc_path)
         findings.extend(doc.problems)
-        spans = [(sp.text, sp.line, sp.context) for sp in doc.spans]
-        report = check_document(ctx, doc_path, spans, drift=ctx.settings.drift)
-        findings.extend(report.findings)
-        git_problem = git_problem or report.git_problem
+        for path, spans in doc.items():
+            report = check_document(ctx, path, spans, drift=ctx.settings.drift)
+            findings.extend(report.findings)
+            git_problem = git_problem or report.git_problem
     if git_problem is not None:
         findings.append(git_problem)  # once per run, as in the docs build
     return Result("check", (), tuple(findings), meta={"documents": docs})
