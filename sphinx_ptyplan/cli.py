@@ -511,7 +511,7 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan fix [--check] PATHS``: rewrite citations whose lines moved unchanged."""
-    from sphinx_ptyplan.core.fix import fix_document, write_fix
+    from sphinx_ptyplan.core.fix import DocumentChanged, fix_document, write_fix
     from sphinx_ptyplan.core.references import load_document
 
     index = ctx.index(())
@@ -519,6 +519,7 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     diffs: list[str] = []
     changed: list[str] = []
     problems: list[Finding] = []
+    refused: list[str] = []
     for doc_path in _documents(ctx, args.paths):
         unusable = load_document(ctx.root, doc_path).problems  # binary, not UTF-8, ...
         if unusable:  # the same finding `check` reports; the file is left alone
@@ -531,8 +532,13 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
         if result.changed:
             changed.append(doc_path)
             diffs.append(result.diff)
-            if not args.check:
-                write_fix(ctx.root, result)
+        if not args.check:
+            try:
+                write_fix(ctx.root, result)  # also removes temp files of a killed run
+            except DocumentChanged as exc:
+                refused.append(str(exc))
+    if refused:
+        raise UsageError("; ".join(refused))
     findings: tuple[Finding, ...] = tuple(problems)
     if args.check and changed:
         findings += tuple(
