@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import json
 import os
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from sphinx_ptyplan import __version__
 from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.oneline import json_text, visible
 from sphinx_ptyplan.core.report import (
     Payload,
     finding_line,
@@ -422,7 +422,7 @@ def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
     )
     text = None
     if args.json and job.inventory is not None:
-        text = json.dumps(inventory_to_dict(job.inventory), indent=2, ensure_ascii=False) + "\n"
+        text = json_text(inventory_to_dict(job.inventory))
     return _job_result("inventory", job, {"tree": tree, "since": args.since}, text)
 
 
@@ -955,7 +955,7 @@ def _document(ctx: Context, result: Result) -> str:
         return to_json(payload, kind=result.kind)
     if fmt == "sarif":
         log = to_sarif(result.findings, root=ctx.root, tool_version=__version__)
-        return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+        return json_text(log)
     if fmt == "github":
         return findings_github(result.findings, ctx.root, workspace=_workspace())
     source_url = ctx.settings.source_url
@@ -1037,17 +1037,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write_stdout(document)
         sys.stderr.write(_stderr_findings(ctx, result))
     except UsageError as exc:
-        print(f"ptyplan: error: {exc}", file=sys.stderr)
+        print(f"ptyplan: error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except GitError as exc:
-        print(f"ptyplan: git error: {' '.join(exc.message.split())}", file=sys.stderr)
+        print(f"ptyplan: git error: {visible(' '.join(exc.message.split()))}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # a bug: say so, but never let CI read it as "findings" (1)
         import traceback
 
         traceback.print_exc()
         print(
-            f"ptyplan: internal error: {type(exc).__name__}: {exc} (please report this)",
+            f"ptyplan: internal error: {type(exc).__name__}: {visible(str(exc))} "
+            "(please report this)",
             file=sys.stderr,
         )
         return EXIT_USAGE

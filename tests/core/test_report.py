@@ -100,8 +100,8 @@ def test_newlines_in_cells_do_not_break_the_row() -> None:
     md = to_markdown([table])
     row_lines = [line for line in md.splitlines() if line.startswith("| ")]
     assert len(row_lines) == 3  # header, rule, one row: nothing split
-    assert "one<br>two<br>three" in row_lines[2]
-    assert md_cells(md)[1][1] == "x y"
+    # line breaks are shown as escapes (a file name cannot fake a line of its own)
+    assert md_cells(md)[1] == ["one\\ntwo\\r\\nthree", "x\\ny"]
 
 
 def test_layout_title_summary_table() -> None:
