@@ -580,6 +580,20 @@ def _local_config(neutral: _Neutral) -> list[tuple[str, str, str]]:
     return [e for e in _parse_config_list(proc.stdout) if e[0] in ("local", "worktree")]
 
 
+def _excludes_file(entries: Sequence[tuple[str, str, str]]) -> str:
+    """The ignore file git reads besides .gitignore and info/exclude: ``core.excludesFile``
+    (the repository's, else the user's), by default ``$XDG_CONFIG_HOME/git/ignore``."""
+    chosen: dict[str, str] = {}
+    for scope, key, value in entries:
+        if key.lower() == "core.excludesfile":
+            chosen["local" if scope in ("local", "worktree") else "user"] = value
+    found = chosen.get("local") or chosen.get("user")
+    if found:
+        return os.path.expanduser(found)
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(xdg, "git", "ignore")
+
+
 @dataclass(frozen=True)
 class _Found:
     """Where git found the repository of a root (absolute paths)."""
@@ -589,6 +603,7 @@ class _Found:
     paths: dict[str, str]  # GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE, ... for later commands
     shallow: bool
     hexlen: int
+    info_exclude: str  # .git/info/exclude
 
 
 def _discover(neutral: _Neutral, root: Path) -> _Found:
@@ -614,6 +629,8 @@ def _discover(neutral: _Neutral, root: Path) -> _Found:
         "shallow",
         "--git-path",
         "info/grafts",
+        "--git-path",
+        "info/exclude",
         "--is-shallow-repository",
         "--show-object-format",
         "--show-toplevel",
@@ -639,7 +656,7 @@ def _discover(neutral: _Neutral, root: Path) -> _Found:
         raise GitError(
             "not-a-repo", f"{root} is in a bare repository or a .git folder, which has no work tree"
         )
-    if proc.returncode != 0 or len(lines) < 11:
+    if proc.returncode != 0 or len(lines) < 12:
         if "dubious ownership" in err:
             raise GitError(
                 "not-a-repo",
@@ -651,7 +668,7 @@ def _discover(neutral: _Neutral, root: Path) -> _Found:
             f"{root} is not inside a git work tree; run `git init` there or set "
             f"ptyplan_root to a folder of a git checkout ({err or 'no message'})",
         )
-    git_dir, common, index, objects, shallow_file, grafts, shallow, fmt, top = lines[2:11]
+    git_dir, common, index, objects, shallow_file, grafts, exclude, shallow, fmt, top = lines[2:12]
     paths = {
         "GIT_DIR": git_dir,
         "GIT_WORK_TREE": top,
@@ -662,7 +679,7 @@ def _discover(neutral: _Neutral, root: Path) -> _Found:
         "GIT_GRAFT_FILE": grafts,
     }
     hexlen = 64 if fmt == "sha256" else 40
-    return _Found(Path(top).resolve(), git_dir, paths, shallow == "true", hexlen)
+    return _Found(Path(top).resolve(), git_dir, paths, shallow == "true", hexlen, exclude)
 
 
 # --------------------------------------------------------------------------- cat-file
@@ -842,6 +859,7 @@ class GitRepo:
         self._worktree_changes: dict[str, list[Change]] = {}
         self._line_maps: dict[tuple[str, str, str | None, str], LineMap] = {}
         self._hexlen = 40
+        self._ignore_files: tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -873,6 +891,7 @@ class GitRepo:
         opened = cls(git_cmd, neutral, real_root, found.workdir, rel + "/" if rel else "")
         opened._shallow = found.shallow
         opened._hexlen = found.hexlen
+        opened._ignore_files = (found.info_exclude, _excludes_file(entries))
         return opened
 
     def refresh(self) -> None:
@@ -1641,6 +1660,18 @@ class GitRepo:
         return result
 
     # ---------------------------------------------------------------- ignored files
+
+    def ignore_files(self, tree: str = "") -> tuple[str, ...]:
+        """Absolute paths of the files whose rules decide what is ignored in ``tree`` (of
+        the root), except the ``.gitignore`` files inside it: those of the folders from the
+        work tree down to it, ``.git/info/exclude`` and the excludes file (existing or not:
+        a fingerprint must see one appear)."""
+        clean = _clean_path(tree) or ""
+        parts = (self.prefix + clean).strip("/").split("/") if self.prefix + clean else []
+        folders = [self.workdir] + [
+            self.workdir.joinpath(*parts[:k]) for k in range(1, len(parts) + 1)
+        ]
+        return (*(str(f / ".gitignore") for f in folders), *self._ignore_files)
 
     def ignored(self, paths_under: str = "") -> Callable[[str], bool]:
         """A predicate telling whether a root-relative path is ignored by .gitignore."""
