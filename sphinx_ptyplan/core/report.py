@@ -42,11 +42,14 @@ def source_link(template: str | None, revision: str, path: str, line: int | None
     """URL of ``path`` (at ``line``) from a ``ptyplan_source_url`` template, or None.
 
     ``{path}``, ``{revision}`` and ``{line}`` are substituted; without a line a trailing
-    line anchor such as ``#L{line}`` is dropped and the file link kept.
+    line anchor such as ``#L{line}`` is dropped and the file link kept. The path is
+    percent-encoded segment by segment (``odd #1.py`` -> ``odd%20%231.py``, ``pct%41.py`` ->
+    ``pct%2541.py``), so every file name gives a working link; so is the revision.
     """
     if not template:
         return None
-    url = template.replace("{path}", path).replace("{revision}", revision)
+    encoded = "/".join(quote(seg, safe="") for seg in path.split("/"))
+    url = template.replace("{path}", encoded).replace("{revision}", quote(revision, safe="/"))
     if "{line}" in url:
         if line is None:
             head, _, _ = url.partition("{line}")

@@ -322,3 +322,17 @@ def test_sarif_without_findings_is_valid(tmp_path: Path) -> None:
     log = to_sarif([], root=tmp_path, tool_version="1")
     _sarif_validator().validate(log)
     assert log["runs"][0]["results"] == []
+
+
+@pytest.mark.parametrize(
+    "name", ["odd #1.py", "pct%41.py", "Run #3 (50% done)?.ipynb", "ünï cödé.py", "a&b=c;d.py"]
+)
+def test_source_links_are_percent_encoded_per_segment(name: str) -> None:
+    from urllib.parse import unquote, urlsplit
+
+    url = source_link("https://x.org/blob/{revision}/{path}#L{line}", "feature/a", f"d ir/{name}", 3)
+    assert url is not None
+    parts = urlsplit(url)
+    assert parts.fragment == "L3" and parts.query == ""  # '#' and '?' of the name encoded
+    assert unquote(parts.path) == f"/blob/feature/a/d ir/{name}"
+    assert " " not in url and "%2F" not in url  # segments keep their slashes
