@@ -274,8 +274,8 @@ def test_shipped_report_is_what_ptyplan_report_writes(
 ) -> None:
     """The overlay's report folder is the output of the command its files name (regenerate it
     with that command, then copy the folder into snapshots/04-worktree, when formats change)."""
-    from sphinx_ptyplan.cli import main
-    from sphinx_ptyplan.core.reportdir import ARTEFACTS, list_reports, summary_counts
+    from sphinx_ptyplan.cli.run import main
+    from sphinx_ptyplan.core.outputs.reportdir import ARTEFACTS, list_reports, summary_counts
 
     shipped = built / REPORT
     summary = (shipped / "summary.md").read_text(encoding="utf-8")

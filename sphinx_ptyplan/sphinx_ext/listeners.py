@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 
 from sphinx_ptyplan.core.models import RefKind
-from sphinx_ptyplan.core.redline import Redline
+from sphinx_ptyplan.core.outputs.redline import Redline
 from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
 from sphinx_ptyplan.sphinx_ext.domain import Cite, domain_of
 from sphinx_ptyplan.sphinx_ext.engine import Session
@@ -101,7 +101,7 @@ _CITATION_KINDS = frozenset({RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL
 def is_literal_citation(text: str) -> bool:
     """Plain literals are checked only when they cite a file (path, path:line, path:symbol);
     dotted names in running text are too often prose about other libraries."""
-    from sphinx_ptyplan.core.references import classify
+    from sphinx_ptyplan.core.sources.classify import classify
 
     return any(c.kind in _CITATION_KINDS and not c.external for c in classify(text))
 

@@ -9,9 +9,9 @@ from sphinx.errors import NoUri
 from sphinx.util.nodes import make_refnode
 
 from sphinx_ptyplan.core.oneline import visible
-from sphinx_ptyplan.core.redline import Redline
-from sphinx_ptyplan.core.report import source_link
-from sphinx_ptyplan.core.tables import Cell, Table
+from sphinx_ptyplan.core.outputs.redline import Redline
+from sphinx_ptyplan.core.outputs.report import source_link
+from sphinx_ptyplan.core.outputs.tables import Cell, Table
 
 if TYPE_CHECKING:
     from sphinx.builders import Builder

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_ptyplan.core.citations import check_citations
-from sphinx_ptyplan.core.fix import FixResult, fix_document, write_fix
-from sphinx_ptyplan.core.gitrepo import GitRepo
+from sphinx_ptyplan.core.checks.citations import check_citations
+from sphinx_ptyplan.core.checks.fix import FixResult, fix_document, write_fix
+from sphinx_ptyplan.core.checks.resolve import CodeIndex
 from sphinx_ptyplan.core.models import FindingKind
-from sphinx_ptyplan.core.references import load_document
-from sphinx_ptyplan.core.resolve import CodeIndex
+from sphinx_ptyplan.core.sources.documents import load_document
+from sphinx_ptyplan.core.sources.gitrepo import GitRepo
 from tests.gitutil import Repo
 
 CORPUS = Path(__file__).parent.parent / "corpus" / "ledger"
@@ -213,7 +213,7 @@ def _drifted(tmp_path: Path) -> tuple[Repo, str]:
 
 
 def test_fix_refuses_when_the_document_changed_after_it_was_read(tmp_path: Path) -> None:
-    from sphinx_ptyplan.core.fix import DocumentChanged
+    from sphinx_ptyplan.core.checks.fix import DocumentChanged
 
     r, doc = _drifted(tmp_path)
     with GitRepo.open(r.path) as g:
@@ -231,7 +231,7 @@ def test_fix_refuses_when_the_document_changed_after_it_was_read(tmp_path: Path)
 def test_cli_fix_exits_2_and_keeps_an_edit_saved_during_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import sphinx_ptyplan.core.fix as fixmod
+    import sphinx_ptyplan.core.checks.fix as fixmod
     from sphinx_ptyplan.cli import main
 
     r, doc = _drifted(tmp_path)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_ptyplan.core.ledger import (
+from sphinx_ptyplan.core.outputs.ledger import (
     LedgerEntry,
     LedgerError,
     plan_entry,

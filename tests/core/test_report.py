@@ -10,7 +10,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
-from sphinx_ptyplan.core.report import (
+from sphinx_ptyplan.core.outputs.report import (
     REPORT_SCHEMA,
     Payload,
     cell_markdown,
@@ -21,7 +21,7 @@ from sphinx_ptyplan.core.report import (
     to_markdown,
     to_sarif,
 )
-from sphinx_ptyplan.core.tables import Cell, Table
+from sphinx_ptyplan.core.outputs.tables import Cell, Table
 
 SARIF_SCHEMA = Path(__file__).parent.parent / "schemas" / "sarif-2.1.0.json"
 URL = "https://example.org/blob/{revision}/{path}#L{line}"
@@ -330,7 +330,8 @@ def test_sarif_without_findings_is_valid(tmp_path: Path) -> None:
 def test_source_links_are_percent_encoded_per_segment(name: str) -> None:
     from urllib.parse import unquote, urlsplit
 
-    url = source_link("https://x.org/blob/{revision}/{path}#L{line}", "feature/a", f"d ir/{name}", 3)
+    template = "https://x.org/blob/{revision}/{path}#L{line}"
+    url = source_link(template, "feature/a", f"d ir/{name}", 3)
     assert url is not None
     parts = urlsplit(url)
     assert parts.fragment == "L3" and parts.query == ""  # '#' and '?' of the name encoded

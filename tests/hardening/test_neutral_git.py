@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sphinx_ptyplan.cli import main
-from sphinx_ptyplan.core.gitrepo import GitRepo, revision_fingerprints
+from sphinx_ptyplan.core.sources.gitrepo import GitRepo, revision_fingerprints
 from tests.gitutil import Repo
 
 BODY_V1 = "".join(f"x{i} = {i}\n" + ("\n" if i % 4 == 0 else "") for i in range(1, 31))

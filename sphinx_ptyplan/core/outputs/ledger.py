@@ -29,8 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .paths import PathRefused, confine
-from .references import Section, parse_document
+from sphinx_ptyplan.core.paths import PathRefused, confine
+from sphinx_ptyplan.core.sources.docmodel import Section
+from sphinx_ptyplan.core.sources.documents import parse_document
 
 __all__ = [
     "SECTION_TITLE",

@@ -10,9 +10,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from .models import Finding, FindingKind
-from .oneline import json_text, visible
-from .tables import Cell, Table
+from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.oneline import json_text, visible
+from sphinx_ptyplan.core.outputs.tables import Cell, Table
 
 __all__ = [
     "REPORT_SCHEMA",
