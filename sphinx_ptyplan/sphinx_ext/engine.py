@@ -37,6 +37,7 @@ __all__ = ["Located", "Outcome", "Session", "run_cites"]
 
 CACHE_FILE = "ptyplan-parse-cache.pickle"
 
+
 @dataclass(frozen=True, slots=True)
 class Located:
     """A finding and where Sphinx should report it: ``(docname, line)`` or ``"path:line"``."""
@@ -71,12 +72,19 @@ class Session(Workspace):
     """Per-build state for the core: cache, git, index, fingerprints."""
 
     def __init__(
-        self, root: Path, cfg: Settings, cache_dir: Path | None, name: str = ""
+        self,
+        root: Path,
+        cfg: Settings,
+        cache_dir: Path | None,
+        name: str = "",
+        *,
+        outputs: tuple[Path, ...] = (),
     ) -> None:
         super().__init__(
             root, jobs=cfg.jobs, source_revision=cfg.source_revision, external=cfg.external
         )
         self.name = name
+        self._outputs = self._inside_root(outputs)
         self.cfg = cfg
         cache_name = f"ptyplan-parse-cache-{name}.pickle" if name else CACHE_FILE
         self.cache_file = cache_dir / cache_name if cache_dir is not None else None
@@ -91,6 +99,51 @@ class Session(Workspace):
 
         file = self.cache_file
         return ParseCache.load(file) if file is not None else ParseCache()
+
+    def _inside_root(self, outputs: tuple[Path, ...]) -> tuple[str, ...]:
+        rels: list[str] = []
+        root = Path(self.root).resolve()
+        for out in outputs:
+            try:
+                rel = Path(out).resolve().relative_to(root).as_posix()
+            except (ValueError, OSError):
+                continue
+            if rel and rel != ".":
+                rels.append(rel)
+        return tuple(rels)
+
+    def ignored(self, tree: str) -> Any:
+        """What a walk of ``tree`` leaves out (scans, the code index, fingerprints): what git
+        ignores, and Sphinx's own output and doctree folders (a build writes them, so they
+        must not make the next one re-read a page)."""
+        git_ignored = super().ignored(tree)
+        outs = self._outputs
+        if not outs:
+            return git_ignored
+
+        def skip(rel: str) -> bool:
+            bare = rel.rstrip("/")
+            if any(bare == o or bare.startswith(o + "/") for o in outs):
+                return True
+            return git_ignored is not None and git_ignored(rel)
+
+        return skip
+
+    def _ignore_rules(self, tree: str) -> tuple[Any, ...]:
+        """Stat of the files whose rules decide what is ignored in ``tree`` (outside it:
+        the .gitignore files inside are part of the tree's own fingerprint)."""
+        try:
+            files = self.repo().ignore_files(tree)
+        except Exception:  # no git: nothing is ignored, nothing to watch
+            return ()
+        out: list[Any] = []
+        for f in files:
+            try:
+                st = os.stat(f)
+                out.append((f, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+            except OSError:
+                out.append((f, None))
+        return tuple(out)
 
     def rel_source(self, source: str) -> str | None:
         """Root-relative POSIX path of a document file, None when outside the root."""
@@ -114,7 +167,11 @@ class Session(Workspace):
         if key.kind == "tree":
             from sphinx_ptyplan.core.sources.scan import fingerprint_tree
 
-            value = fingerprint_tree(self.root, key.value, exclude=key.exclude)
+            tree = key.value
+            value = (
+                fingerprint_tree(self.root, tree, exclude=key.exclude, ignored=self.ignored(tree)),
+                self._ignore_rules(tree),
+            )
         elif key.kind == "file":
             try:
                 st = os.stat(self.root / key.value)
