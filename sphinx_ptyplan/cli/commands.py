@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sphinx_ptyplan.cli.context import Command, Context, Result, register
 from sphinx_ptyplan.cli.settings import UsageError
-from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.models import Finding, FindingCode, FindingKind
 from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
 
 if TYPE_CHECKING:
@@ -253,6 +253,7 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     diffs: list[str] = []
     changed: list[str] = []
     problems: list[Finding] = []
+    rewrites: list[Finding] = []
     for doc_path in _documents(ctx, args.paths):
         unusable = load_document(ctx.root, doc_path).problems  # binary, not UTF-8, ...
         if unusable:  # the same finding `check` reports; the file is left alone
@@ -265,16 +266,18 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
         if result.changed:
             changed.append(doc_path)
             diffs.append(result.diff)
+            rewrites.extend(result.rewrites)
             if not args.check:
                 write_fix(ctx.root, result)
     findings: tuple[Finding, ...] = tuple(problems)
     if args.check and changed:
+        findings += tuple(rewrites)  # the judge's finding behind each rewrite
         findings += tuple(
             Finding(
                 FindingKind.DRIFT,
                 f"{p}: citations would be rewritten by `ptyplan fix`",
                 path=p,
-                code="fixable",
+                code=FindingCode.FIXABLE,
             )
             for p in changed
         )
@@ -363,6 +366,7 @@ def run_delta(ctx: Context, args: argparse.Namespace) -> Result:
         config_exclude=ctx.settings.exclude,
         max_file_bytes=ctx.settings.max_file_bytes,
         option=CLI_OPTION,
+        drift=ctx.settings.drift,
     )
     meta = {"tree": tree, "plan": plan, "base": base, "head": args.head}
     return _job_result("delta", job, meta)
@@ -425,6 +429,7 @@ def run_spec_hits(ctx: Context, args: argparse.Namespace) -> Result:
         strict=args.strict,
         config_exclude=ctx.settings.exclude,
         option=CLI_OPTION,
+        drift=ctx.settings.drift,
     )
     return _job_result("spec-hits", job, {"spec": spec, "trees": list(trees), "since": args.since})
 
@@ -519,8 +524,14 @@ def run_report(ctx: Context, args: argparse.Namespace) -> Result:
         **common,
         **size,
     )
-    d_job = delta_job(ctx, tree, plan, base=base, head=args.head, **common, **size)
-    s_job = spec_hits_job(ctx, spec, trees=spec_trees, since=args.since, **common) if spec else None
+    d_job = delta_job(
+        ctx, tree, plan, base=base, head=args.head, drift=ctx.settings.drift, **common, **size
+    )
+    s_job = None
+    if spec:
+        s_job = spec_hits_job(
+            ctx, spec, trees=spec_trees, since=args.since, drift=ctx.settings.drift, **common
+        )
     for job in (inv_job, d_job, s_job):
         if job is not None:
             _job_result("report", job, {})  # a git error on a named revision: exit 2
@@ -547,7 +558,7 @@ def run_report(ctx: Context, args: argparse.Namespace) -> Result:
         reportdir.write_report(folder, files)
     except reportdir.ReportError as exc:
         raise UsageError(str(exc)) from None
-    counts = reportdir.summary_counts(files["summary.md"])
+    counts = json.loads(files["counts.json"])["counts"]  # the machine-readable artefact
     meta = {"folder": folder.as_posix(), "files": list(files), "counts": counts}
     text = None if ctx.format == "json" else f"{folder}\n"
     return Result("report", (), (), text=text, meta=meta)

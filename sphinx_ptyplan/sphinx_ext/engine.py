@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.models import Finding, FindingCode, FindingKind
 from sphinx_ptyplan.core.outputs.tables import Table
 from sphinx_ptyplan.core.workspace import Workspace
 from sphinx_ptyplan.sphinx_ext.config import PtyplanConfig
@@ -39,6 +39,8 @@ class Located:
 
     finding: Finding
     location: tuple[str, int] | str
+    #: findings with the same ``once`` key are reported once per build (drift git problems)
+    once: tuple[str, ...] | None = None
 
     def sort_key(self) -> tuple[str, int, str, str]:
         loc = self.location
@@ -175,7 +177,7 @@ class Session(Workspace):
                         FindingKind.CONFIG,
                         f"{request.directive}: internal error {type(exc).__name__}: {exc} "
                         "(please report this)",
-                        code="internal-error",
+                        code=FindingCode.INTERNAL_ERROR,
                     ),
                     here,
                 )
@@ -199,7 +201,7 @@ class Session(Workspace):
                                 FindingKind.CONFIG,
                                 "citation check failed: internal error "
                                 f"{type(exc).__name__}: {exc} (please report this)",
-                                code="internal-error",
+                                code=FindingCode.INTERNAL_ERROR,
                             ),
                             (first.docname, first.line),
                         )
@@ -278,6 +280,7 @@ def run_delta(session: Session, request: Request, out: Outcome) -> None:
         plan_doc=session.doc_paths.get(plan),
         redline=redline == "draft",
         drafted_by=f"ptyplan-delta on {request.docname}",
+        drift=session.cfg.drift,
     )
     _store(session, request, out, job)
     if redline == "draft":
@@ -312,6 +315,7 @@ def run_spec_hits(session: Session, request: Request, out: Outcome) -> None:
         show=request.opt("show", "all"),
         since=request.opt("since"),
         strict=request.opt("strict", False),
+        drift=session.cfg.drift,
         config_exclude=session.cfg.exclude,
     )
     _store(session, request, out, job)
@@ -382,7 +386,10 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
             if drift:  # blame of the document: its own edits matter
                 outcomes[""].deps.add(("file", doc_path))
         if report.git_problem is not None:
-            outcomes[""].findings.append(Located(report.git_problem, (docname, group[0].line)))
+            problem = report.git_problem
+            outcomes[""].findings.append(
+                Located(problem, (docname, group[0].line), once=("drift", problem.code.value))
+            )
         for check in report.checks:
             ref, res = check.ref, check.resolution
             key = owner.get((ref.doc_line, ref.span, ref.context), "")

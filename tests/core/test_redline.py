@@ -16,12 +16,15 @@ from tests.gitutil import Repo
 
 
 class Host(Workspace):
-    """The least a job needs: the root and its git repository (no parse cache)."""
+    """The least a job needs: the root, its git repository and the code index the one
+    judge resolves plan references with (no parse cache)."""
 
     cache = None
 
     def index(self, code_roots: tuple[str, ...] = ()) -> Any:
-        raise AssertionError("the delta job needs no code index")
+        from sphinx_ptyplan.core.checks.resolve import CodeIndex
+
+        return CodeIndex(self.root, code_roots=code_roots)
 
 
 MD_PLAN = """\
