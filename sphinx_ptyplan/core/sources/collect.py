@@ -81,13 +81,16 @@ class _Collector:
         self.refs: list[Reference] = []
         self.field_lists: list[FieldList] = []
         self.section: Section | None = None
+        self.offset = 0  # lines before the text being parsed (a directive's body)
 
     def heading(self, title: str, line: int, level: int) -> None:
+        line += self.offset
         sec = Section(title=title, anchor=slugify(title), line=line, level=level)
         self.sections.append(sec)
         self.section = sec
 
     def span(self, text: str, line: int, context: str) -> None:
+        line += self.offset
         self.spans.append(Span(text=text, line=line, context=context, section=self.section))
         self.refs.extend(
             references_in(
@@ -96,6 +99,7 @@ class _Collector:
         )
 
     def link(self, href: str, line: int) -> None:
+        line += self.offset
         target = _link_target(href, self.doc_path)
         if target is None:
             return
@@ -114,11 +118,12 @@ class _Collector:
         self, owner: tuple[str, str | None], line: int, items: list[tuple[str, int]]
     ) -> None:
         name, hint = owner
+        line += self.offset
         fields = []
         for code, fline in items:
             f = _field_name(code, name)
             if f is not None:
-                fields.append((f, fline))
+                fields.append((f, fline + self.offset))
         if not fields:
             return
         ref = Reference(
