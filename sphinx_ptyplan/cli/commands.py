@@ -282,7 +282,10 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
             )
             for p in changed
         )
-    return Result("fix", (), findings, text="".join(diffs), meta={"changed": changed})
+    diff = "".join(diffs)
+    if ctx.format in ("json", "sarif"):  # a machine-readable document; the diff goes in meta
+        return Result("fix", (), findings, meta={"changed": changed, "diff": diff})
+    return Result("fix", (), findings, text=diff, meta={"changed": changed})
 
 
 def _fix_arguments(p: argparse.ArgumentParser) -> None:
