@@ -4,6 +4,7 @@ every finding is reported on every build (so ``-W`` agrees between clean and inc
 from __future__ import annotations
 
 import pickle
+from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -220,7 +221,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
         for name in {k[0] for k in deps}:
             domain.data["fingerprints"].update(session_of(app, name).fingerprints(deps))
     # Every build reports every page's findings, read this time or not (Sphinx issue 725).
-    seen: set[tuple[str, ...]] = set()
+    seen: set[Hashable] = set()
     for docname in sorted(domain.data["findings"]):
         if docname not in env.all_docs:
             continue
@@ -231,7 +232,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
             # One reference, one verdict: a plan line judged for a delta directive and by the
             # literal check of the plan's own page (or from two pages) is the same finding,
             # reported once. Drift that git cannot check is said once per build (``once``).
-            key = located.once or (f.kind.value, f.code.value, f.message, repr(located.location))
+            key: Hashable = located.once or (f, repr(located.location))
             if key in seen:
                 continue
             seen.add(key)

@@ -414,8 +414,13 @@ def check_citations(
     tops = checked_tops(index, unknown, former_tops)
     if max_refs is not None:
         found = found[:max_refs]
-    # every_kind: every reference gets a verdict, external ones included (spec-hits rows)
-    kept = [(k, ref) for k, context, ref in found if every_kind or _checked(ref, context, tops)]
+    # every_kind: every plain reference gets a verdict, external ones included (spec-hits
+    # rows); a role is judged as ever, so its finding is the same from every front end
+    kept = [
+        (k, ref)
+        for k, context, ref in found
+        if (every_kind and context != "role") or _checked(ref, context, tops)
+    ]
     refs = [ref for _k, ref in kept]
     with_refs = {k for k, _ref in kept}
     unchecked_roles = tuple(
