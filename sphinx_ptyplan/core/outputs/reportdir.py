@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinx_ptyplan.core.models import EntryKind
+from sphinx_ptyplan.core.oneline import json_text
 from sphinx_ptyplan.core.outputs.tables import Cell, Table
 
 if TYPE_CHECKING:
@@ -314,11 +315,11 @@ def compose_report(
     counts = _counts(inventory, delta, spec)
     files["summary.md"] = _summary(req, produced, inventory, delta, spec, counts)
     known = {name: value for name, value in counts if value is not None}
-    files["counts.json"] = json.dumps({"schema": COUNTS_SCHEMA, "counts": known}, indent=2) + "\n"
+    files["counts.json"] = json_text({"schema": COUNTS_SCHEMA, "counts": known})
 
     assert inventory.inventory is not None
     snapshot = inventory_to_dict(replace(inventory.inventory, root="."))
-    files["inventory.json"] = json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n"
+    files["inventory.json"] = json_text(snapshot)
     return {name: files[name] for name in ARTEFACTS if name in files}
 
 
