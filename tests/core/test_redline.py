@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from sphinx_ptyplan.core.jobs import delta_job
 from sphinx_ptyplan.core.outputs.redline import Redline, undo_redline
+from sphinx_ptyplan.core.requests import DeltaRequest
 from sphinx_ptyplan.core.sources.documents import parse_document
 from sphinx_ptyplan.core.workspace import Workspace
 from tests.gitutil import Repo
 
 
 class Host(Workspace):
-    """The least a job needs: the root, its git repository and the code index the one
-    judge resolves plan references with (no parse cache)."""
-
-    cache = None
-
-    def index(self, code_roots: tuple[str, ...] = ()) -> Any:
-        from sphinx_ptyplan.core.checks.resolve import CodeIndex
-
-        return CodeIndex(self.root, code_roots=code_roots)
+    """A workspace: the root, its git repository and the code index the one judge resolves
+    plan references with."""
 
 
 MD_PLAN = """\
@@ -110,7 +103,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, str, str]:
 def _redline(repo: Repo, plan: str, base: str | None = "base") -> Redline:
     host = Host(repo.path)
     try:
-        job = delta_job(host, "proj", plan, base=base, redline=True, drafted_by="ptyplan test")
+        request = DeltaRequest("proj", plan, base=base, redline="draft")
+        job = delta_job(host, request, drafted_by="ptyplan test")
     finally:
         host.close()
     assert job.redline is not None
