@@ -206,7 +206,7 @@ _DOTTED_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?:\((?P<sig
 _CAPWORD_RE = re.compile(r"^_?[A-Z]\w*[a-z]\w*$")
 _NUMBERISH_RE = re.compile(r"^[vV]?\d")
 _SEG_PLACEHOLDER_RE = re.compile(r"^(?:X{2,}|Y{2,}.*|[a-z]\w*_[A-Z])$")
-_PYTEST_PARAM_RE = re.compile(r"\[[^\]]*\]$")
+_PYTEST_PARAM_RE = re.compile(r"\[[^\[\]]*\]$")  # no "[" inside: linear
 _GENERIC_FILES = frozenset({"__init__.py", "__main__.py"})
 
 
