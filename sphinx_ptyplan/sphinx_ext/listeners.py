@@ -124,7 +124,7 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
                 continue  # a role that did not become a node (skipped by Sphinx)
             cites.append(Cite(None, docname, file, line, text, context))
     cites.extend(c for queue in pending.values() for c in queue)  # roles the parse missed
-    domain.data["cites"][docname] = tuple(cites)
+    domain.data["cites"][docname] = cites
 
 
 def _by_target(pending: dict[tuple[str, str], list[Cite]], file: str, target: str) -> list[Cite]:
