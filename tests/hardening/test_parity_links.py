@@ -85,3 +85,24 @@ def test_an_explicit_title_role_is_judged_by_its_target(tmp_path: Path) -> None:
     assert len(cli) == 1 and "ptyplan.stale" in cli[0] and "no_such_fn" in cli[0], cli
     assert len(built) == 1 and "[ptyplan.stale]" in built[0] and "no_such_fn" in built[0], built
     assert "cannot be checked" not in built[0]
+
+
+@pytest.mark.parametrize("disk_form", ["NFC", "NFD"])
+def test_citations_match_file_names_under_nfc(tmp_path: Path, disk_form: str) -> None:
+    """A citation written decomposed (NFD) or composed (NFC) is the same citation of the
+    same file, whatever form the file's name has on disk; findings quote it as written."""
+    import unicodedata
+
+    name = unicodedata.normalize(disk_form, "pkg/café.py")
+    root = tmp_path / "r"
+    (root / "pkg").mkdir(parents=True)
+    (root / name).write_text("a = 1\nb = 2\n")
+    nfc, nfd = (unicodedata.normalize(f, "pkg/café.py") for f in ("NFC", "NFD"))
+    (root / "notes.md").write_text(
+        f"# N\n\n- `{nfc}:2` and `{nfd}:2`\n- `{nfc}:9`\n- `{nfd}:9`\n"
+    )
+    lines = [line for line in _check(root, "notes.md") if "ptyplan.git" not in line]  # no repo
+    assert len(lines) == 2, lines  # the two line-9 citations, nothing else
+    assert any(f"`{nfc}:9`" in line for line in lines), lines
+    assert any(f"`{nfd}:9`" in line for line in lines), lines  # quoted as written
+    assert all(":9" in line and "ptyplan.stale" in line for line in lines), lines

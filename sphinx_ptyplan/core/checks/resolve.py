@@ -8,6 +8,7 @@ import fnmatch
 import os
 import posixpath
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,6 +112,7 @@ class CodeIndex:
         self._imports: dict[str, tuple[dict[str, tuple[str, int]], bool]] = {}
         self._kinds: dict[str, str] = {}
         self._kids: dict[str, list[str]] | None = None
+        self._nfc: dict[str, str] = {}  # NFC form -> path on disk, where they differ
 
     # ---------------------------------------------------------------- file system
 
@@ -141,13 +143,18 @@ class CodeIndex:
                     continue
                 if not rel:
                     self._top.add(name)
+                nfc_name = unicodedata.normalize("NFC", name)
+                if is_dir or is_file:
+                    nfc_child = unicodedata.normalize("NFC", child)
+                    if nfc_child != child:
+                        self._nfc.setdefault(nfc_child, child)
                 if is_dir:
                     self._dirs.add(child)
-                    self._by_name.setdefault(name + "/", []).append(child)
+                    self._by_name.setdefault(nfc_name + "/", []).append(child)
                     stack.append(child)
                 elif is_file:
                     self._files.add(child)
-                    self._by_name.setdefault(name, []).append(child)
+                    self._by_name.setdefault(nfc_name, []).append(child)
 
     @property
     def top_level(self) -> frozenset[str]:
@@ -178,13 +185,23 @@ class CodeIndex:
 
     def suffix_matches(self, partial: str) -> list[str]:
         """Indexed files (or folders, for ``partial`` ending in ``/``) whose path ends with
-        ``partial`` at a component boundary."""
+        ``partial`` at a component boundary (names compared in Unicode NFC)."""
         self._walk()
         want_dir = partial.endswith("/")
-        p = partial.strip("/")
+        p = unicodedata.normalize("NFC", partial.strip("/"))
         base = p.rsplit("/", 1)[-1]
         cands = self._by_name.get(base + "/" if want_dir else base, [])
-        return sorted(c for c in cands if c == p or c.endswith("/" + p))
+        nfc = {c: unicodedata.normalize("NFC", c) for c in cands}
+        return sorted(c for c in cands if nfc[c] == p or nfc[c].endswith("/" + p))
+
+    def disk_path(self, rel: str) -> str | None:
+        """The path on disk of ``rel`` when they differ only in Unicode normalisation (a
+        citation written in NFD for a file named in NFC, or the reverse); else None."""
+        self._walk()
+        want = unicodedata.normalize("NFC", rel)
+        if want in self._files or want in self._dirs:
+            return want if want != rel else None
+        return self._nfc.get(want)
 
     def close_paths(self, rel: str) -> list[str]:
         """Did-you-mean for a missing path: similar names in its deepest existing folder and
@@ -455,6 +472,10 @@ def _locate(
     if not rel:
         return "external", None, (), "not a path in the tree"
     kind = index.kind_of(rel)
+    if kind == "none":  # written in another Unicode form than the file's name (NFC/NFD)?
+        disk = index.disk_path(rel)
+        if disk is not None:
+            rel, kind = disk, index.kind_of(disk)
     if kind == "refused":
         return "external", None, (), "outside the root; not checked"
     if kind in ("file", "dir"):
