@@ -260,7 +260,7 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
             problems.extend(unusable)
             continue
         try:
-            result = fix_document(ctx.root, doc_path, index=index, repo=repo)
+            result = fix_document(ctx.root, doc_path, index=index, repo=repo, renames=args.renames)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise UsageError(f"cannot fix {doc_path}: {exc}") from None
         if result.changed:
@@ -287,6 +287,13 @@ def _fix_arguments(p: argparse.ArgumentParser) -> None:
         "--check",
         action="store_true",
         help="change nothing; exit 1 when a file would change (the diff is printed)",
+    )
+    p.add_argument(
+        "--renames",
+        action="store_true",
+        help="also rewrite citations of renamed files to the new name (off by default: a "
+        "table mapping old names to new ones, or a record of what a file was called, "
+        "must keep the old name)",
     )
     _check_arguments(p)
 

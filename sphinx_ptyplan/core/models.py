@@ -318,6 +318,9 @@ class Reference:
     anchor: str | None = None
     context: str = "code"
     span: str = ""
+    #: an element of a line list as written (``30`` of ``path:5,30``): ``text`` then reads
+    #: ``path:30`` and a rewrite replaces only ``written``
+    written: str | None = None
 
 
 class Status(enum.Enum):

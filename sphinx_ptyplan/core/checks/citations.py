@@ -217,7 +217,11 @@ def _short(text: str | None) -> str:
 
 def _rewrite(ref: Reference, new_path: str | None, a: int, b: int) -> str | None:
     """``ref.text`` with its path replaced by ``new_path`` (when given) and its lines by a-b,
-    keeping everything else as written (``:L10-L12``, ``#L10``, a range of one line)."""
+    keeping everything else as written (``:L10-L12``, ``#L10``, a range of one line).
+    An element of a line list (``30`` of ``path:5,30``) is rewritten alone, in its own form;
+    it cannot take a new path (None)."""
+    if ref.written is not None:
+        return _rewrite_element(ref.written, new_path, ref.path, a, b)
     written = ref.path or ""
     i = ref.text.find(written) if written else -1
     if i < 0:
@@ -235,12 +239,36 @@ def _rewrite(ref: Reference, new_path: str | None, a: int, b: int) -> str | None
     return ref.text[:i] + (new_path or written) + nums + rest[m.end() :]
 
 
+def _rewrite_element(
+    written: str, new_path: str | None, path: str | None, a: int, b: int
+) -> str | None:
+    if new_path is not None and new_path != path:
+        return None
+    m = re.match(r"^(L?)(\d+)(?:([-–]L?)(\d+))?$", written)
+    if m is None:
+        return None
+    if m.group(4) is None:
+        return f"{m.group(1)}{a}" if a == b else None
+    return f"{m.group(1)}{a}{m.group(3)}{b}"
+
+
+def _shown(ref: Reference, replacement: str) -> str:
+    """A replacement as the reader should see it: an element of a line list with its file."""
+    return f"{ref.path}:{replacement}" if ref.written is not None else replacement
+
+
 class _Lines:
     """Working-tree lines of cited files, read at most once each."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._cache: dict[str, list[str] | None] = {}
+
+    def all(self, path: str) -> list[str] | None:
+        """Every line of ``path`` now (without ``\\r``), or None when it cannot be read."""
+        self.get(path, 1)
+        lines = self._cache.get(path)
+        return None if lines is None else [ln.rstrip("\r") for ln in lines]
 
     def get(self, path: str, n: int) -> str | None:
         if path not in self._cache:
@@ -266,11 +294,114 @@ def _new_line_of(lm: LineMap, n: int) -> int | None:
 
 @dataclass(frozen=True)
 class _Drift:
-    kind: str  # "same" | "moved" | "changed" | "unknown"
+    kind: str  # "same" | "moved" | "changed" | "unknown" | "unfixable"
     new_path: str | None = None
     start: int = 0
     end: int = 0
     detail: str = ""
+    code: str = ""  # why a move cannot be fixed (kind "unfixable")
+
+
+#: a line that says nothing on its own: blank, or punctuation only (``)``, ``},``, ``#``)
+_TRIVIAL_RE = re.compile(r"^[\W_]*$")
+#: a piece of a larger statement: an argument line, a continued call or a closing bracket
+_FRAGMENT_RE = re.compile(r"(?:[,(\[{\\]$)|(?:^[)\]}.])")
+_CONTEXT = 3  # lines above and below the cited ones compared at the new place
+
+
+def _stripped(lines: Sequence[str | None]) -> list[str]:
+    return [(t or "").strip() for t in lines]
+
+
+def _relocate(
+    lm: LineMap, a: int, b: int, mapped: tuple[int, int], lines: _Lines
+) -> tuple[int, str, str]:
+    """Where the cited lines ``a..b`` are now by their text **and** the lines around them (as
+    the code was at the blame commit): ``(new start, "", "")``, or ``(0, code, why)`` when
+    the move cannot be fixed with certainty."""
+    assert lm.old_lines is not None and lm.new_path is not None
+    old = lm.old_lines
+    cited = list(old[a - 1 : b])
+    if all(_TRIVIAL_RE.match(t) for t in cited):
+        return (
+            0,
+            "unfixable-blank",
+            (
+                f"line(s) {a}-{b} of {lm.path} held only blanks or punctuation when the citation "
+                "was written, so they cannot be found again"
+            ).replace(f"{a}-{a} ", f"{a} "),
+        )
+    if b > a and not cited[0].strip():
+        return (
+            0,
+            "unfixable-bounds",
+            (
+                f"the cited range began on a blank line ({lm.path}:{a}) when the citation was "
+                "written: its bounds were already off"
+            ),
+        )
+    block = _stripped(cited)
+    whole = _stripped(old)
+    if a == b and _FRAGMENT_RE.search(block[0]):
+        times = sum(1 for t in whole if t == block[0])
+        if times > 1:
+            return (
+                0,
+                "unfixable-fragment",
+                (
+                    f"the cited line `{_short(block[0])}` is a piece of a larger statement "
+                    f"and occurs {times} times in {lm.path} as it was: which one was meant "
+                    "cannot be told"
+                ),
+            )
+    now = lines.all(lm.new_path)
+    if now is None:
+        return mapped[0], "", ""
+    cur = _stripped(now)
+    n = len(block)
+    starts = [
+        p
+        for p in range(1, len(cur) - n + 2)
+        if cur[p - 1] == block[0] and cur[p - 1 : p - 1 + n] == block
+    ]
+    if not starts:
+        return mapped[0], "", ""  # whitespace moved: the line map is the best answer
+
+    def around(lines_: list[str], first: int, last: int, width: int) -> list[tuple[int, str]]:
+        """(side, text) of the lines within ``width`` above (-1) and below (+1)."""
+        above = lines_[max(0, first - 1 - width) : first - 1]
+        below = lines_[last : last + width]
+        return [(-1, t) for t in above] + [(1, t) for t in below]
+
+    ctx = {(k, t) for k, t in around(whole, a, b, _CONTEXT) if not _TRIVIAL_RE.match(t)}
+
+    def score(p: int) -> int:
+        # lines inserted right next to the cited ones must not hide the old neighbours:
+        # look for them in a window twice as wide, on the same side
+        return len(ctx & set(around(cur, p, p + n - 1, 2 * _CONTEXT)))
+
+    scores = {p: score(p) for p in starts}
+    best = max(scores.values())
+    winners = [p for p, sc in scores.items() if sc == best]
+    if len(winners) > 1:
+        return (
+            0,
+            "unfixable-not-unique",
+            (
+                f"the cited text and the lines around it occur {len(winners)} times in "
+                f"{lm.new_path}: which one was meant cannot be told"
+            ),
+        )
+    if ctx and best == 0:
+        return (
+            0,
+            "unfixable-context",
+            (
+                f"none of the lines around the cited ones at the commit that wrote the citation "
+                f"are around them in {lm.new_path}"
+            ),
+        )
+    return winners[0], "", ""
 
 
 def _drift_of(lm: LineMap, info: CommitInfo | None, a: int, b: int, lines: _Lines) -> _Drift:
@@ -282,7 +413,12 @@ def _drift_of(lm: LineMap, info: CommitInfo | None, a: int, b: int, lines: _Line
     mapped = lm.map_range(a, b)
     if mapped is not None:
         same = mapped[0] == a and lm.new_path == lm.path
-        return _Drift("same" if same else "moved", lm.new_path, mapped[0], mapped[1])
+        if same:
+            return _Drift("same", lm.new_path, a, b)
+        start, code, why = _relocate(lm, a, b, mapped, lines)
+        if code:
+            return _Drift("unfixable", lm.new_path, mapped[0], mapped[1], detail=why, code=code)
+        return _Drift("moved", lm.new_path, start, start + (b - a))
     since = f"{info.short} ({info.date})" if info is not None else lm.commit[:7]
     changed = [n for n in range(a, b + 1) if lm.map(n) is None]
     if not changed:
@@ -446,7 +582,12 @@ def check_citations(
             why = why.removesuffix("; not checked")
             findings = [_role_problem(doc_path, ref.doc_line, ref.text, why)]
         replacement: str | None = None
-        if res.status is Status.STALE and res.finding is not None and i not in follow:
+        if (
+            res.status is Status.STALE
+            and res.finding is not None
+            and i not in follow
+            and ref.written is None  # a line-list element cannot take a new path alone
+        ):
             replacement = _verified(res.finding.replacement, ref, index)
         moved = _follow(blame, ref, follow.get(i), lines)
         beyond_end = (
@@ -466,7 +607,7 @@ def check_citations(
                     findings = [  # lines moved past the end: the drift says it all
                         Finding(
                             FindingKind.DRIFT,
-                            f"`{ref.text}`: moved: now `{replacement}`",
+                            f"`{ref.text}`: moved: now `{_shown(ref, replacement)}`",
                             path=doc_path,
                             line=ref.doc_line,
                             code="moved",
@@ -492,6 +633,20 @@ def check_citations(
                         path=doc_path,
                         line=ref.doc_line,
                         code="changed",
+                    )
+                )
+            elif moved.kind == "unfixable":
+                where = f"{moved.new_path}:{moved.start}" + (
+                    f"-{moved.end}" if moved.end != moved.start else ""
+                )
+                findings.append(
+                    Finding(
+                        FindingKind.DRIFT,
+                        f"`{ref.text}`: moved (git follows the lines to {where}) but cannot "
+                        f"be fixed: {moved.detail}; check the citation by hand",
+                        path=doc_path,
+                        line=ref.doc_line,
+                        code=moved.code,
                     )
                 )
         elif moved is not None and res.finding is not None and moved.new_path is not None:

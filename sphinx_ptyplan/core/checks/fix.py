@@ -7,7 +7,7 @@ import difflib
 import os
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,26 +67,48 @@ def _rewrite_span(span: str, checks: list[CitationCheck]) -> tuple[str, list[tup
     done: list[tuple[str, str]] = []
     cursor = 0
     for check in checks:
-        pos = span.find(check.ref.text, cursor)
+        written = check.ref.written or check.ref.text  # a line-list element: as written
+        pos = span.find(written, cursor)
         if pos < 0:
             continue
         out.append(span[cursor:pos])
         if check.replacement is not None:
             out.append(check.replacement)
-            done.append((check.ref.text, check.replacement))
+            done.append((written, check.replacement))
         else:
-            out.append(check.ref.text)
-        cursor = pos + len(check.ref.text)
+            out.append(written)
+        cursor = pos + len(written)
     out.append(span[cursor:])
     return "".join(out), done
 
 
-def fix_document(root: Path, doc_path: str, *, index: CodeIndex, repo: GitRepo | None) -> FixResult:
+def renames_path(check: CitationCheck) -> bool:
+    """True when the check's replacement names another file than the one written (a
+    renamed file): ``fix`` rewrites those only when asked (``renames=True``)."""
+    if check.replacement is None or check.ref.written is not None:
+        return False
+    from sphinx_ptyplan.core.sources.classify import classify
+
+    new = classify(check.replacement)
+    return bool(new) and (new[0].path or "").rstrip("/") != (check.ref.path or "").rstrip("/")
+
+
+def fix_document(
+    root: Path,
+    doc_path: str,
+    *,
+    index: CodeIndex,
+    repo: GitRepo | None,
+    renames: bool = False,
+) -> FixResult:
     """Compute the rewrite of one Markdown/reST document (chosen by suffix).
 
-    Only citations whose target moved unchanged are rewritten (``CitationCheck.replacement``),
-    each inside its own code span on its own line; every other byte (line endings, BOM,
-    encoding) is kept. Running it again on its result changes nothing.
+    Only citations whose cited lines moved unchanged are rewritten
+    (``CitationCheck.replacement``), each inside its own code span on its own line; every
+    other byte (line endings, BOM, encoding) is kept. A replacement that names another file
+    (the file was renamed) is applied only with ``renames``: a table that maps old names to
+    new ones, or a record of what a file was called then, must keep the old name. Running
+    it again on its result changes nothing.
 
     :raises PathRefused: ``doc_path`` is outside ``root``.
     :raises OSError: the document cannot be read.
@@ -105,6 +127,8 @@ def fix_document(root: Path, doc_path: str, *, index: CodeIndex, repo: GitRepo |
     # Give each span its own checks (each check knows the index of its span).
     by_span: dict[int, list[CitationCheck]] = {}
     for check in report.checks:
+        if not renames and renames_path(check):
+            check = replace(check, replacement=None)
         by_span.setdefault(check.span, []).append(check)
     per_line: dict[int, list[tuple[str, list[CitationCheck]]]] = {}
     for k, (span_text, line, _context) in enumerate(spans):
