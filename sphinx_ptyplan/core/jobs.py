@@ -74,6 +74,23 @@ def git_finding(exc: Exception, what: str) -> Finding:
     return Finding(FindingKind.GIT, f"{what}: {message}", code=str(code))
 
 
+def missing_object_findings(host: Host) -> list[Finding]:
+    """One ``GIT`` finding per object a git read had to skip (a partial or damaged clone):
+    the rest of the history was read without it. Never opens git itself."""
+    repo = getattr(host, "_repo", None)
+    missing = getattr(repo, "missing_objects", None) or {}
+    return [
+        Finding(
+            FindingKind.GIT,
+            f"`{path or oid}`: object {oid} is missing from this repository (a partial or "
+            "damaged clone); the changes were read without it, so a move from or to "
+            f"{path or 'that file'} is not seen",
+            code="missing-object",
+        )
+        for oid, path in sorted(missing.items())
+    ]
+
+
 def path_stories(host: Host, paths: Sequence[str]) -> dict[str, Any]:
     """``GitRepo.path_stories`` (one ``git log`` for all paths), or ``{}`` without git."""
     try:
@@ -213,6 +230,7 @@ def inventory_job(
             job.new = host.repo().added_since(since, [tree])
         except Exception as exc:
             job.git_failed(git_finding(exc, f"inventory {option.format('since')} {since}"))
+        job.findings.extend(missing_object_findings(host))
     table = inventory_table(inv, new=job.new, highlight=highlight, columns=columns, since=since)
     if tree_format == "tree":
         table = replace(table, classes=(*table.classes, "ptyplan-tree"))
@@ -320,6 +338,7 @@ def delta_job(
                 job.git_failed(f)
             else:
                 job.findings.append(f)
+        job.findings.extend(missing_object_findings(host))
         if not (delta.findings and not delta.rows):
             tables = (*tables, delta_table(delta))
     job.tables = tables
@@ -385,13 +404,17 @@ def spec_hits_job(
         job.deps.add(("tree", tree, tuple(config_exclude)))
     job.deps.add(("rev", "HEAD"))
     changed: frozenset[str] = frozenset()
+    unread: str | None = None  # why the changes since ``since`` could not be read
     if since:
         job.deps.add(("rev", since))
         try:
             changes = host.repo().changes(since, None, list(trees))
             changed = frozenset(c.path for c in changes if c.status != "D")
         except Exception as exc:
-            job.git_failed(git_finding(exc, f"spec-hits {option.format('since')} {since}"))
+            failed = git_finding(exc, f"spec-hits {option.format('since')} {since}")
+            unread = failed.message
+            job.git_failed(failed)
+        job.findings.extend(missing_object_findings(host))
     hits = spec_hits(
         host.root,
         spec,
@@ -403,7 +426,7 @@ def spec_hits_job(
     )
     job.hits = hits
     job.findings.extend(at_request_if_missing(f) for f in hits.findings)
-    job.tables = spechits_tables(hits, show=show, since=since)
+    job.tables = spechits_tables(hits, show=show, since=since, unread=unread)
     return job
 
 

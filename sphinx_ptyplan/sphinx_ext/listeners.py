@@ -92,7 +92,7 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
         for node in doctree.findall(nodes.literal)
         if not _skip_literal(node) and is_literal_citation(node.astext())
     ]
-    if not literals and not roles:
+    if not literals and not roles and not _has_file_links(doctree):
         return
     cfg = get_config(app.config)
     root = root_path(cfg)
@@ -119,6 +119,18 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
             cites.append(Cite(None, docname, file, line, text, context))
     cites.extend(c for queue in pending.values() for c in queue)  # roles the parse missed
     domain.data["cites"][docname] = tuple(cites)
+
+
+def _has_file_links(doctree: nodes.document) -> bool:
+    """True when the page links somewhere that is neither a URL nor an anchor (a relative
+    link to a file is checked like a citation)."""
+    from sphinx import addnodes
+
+    for node in doctree.findall(lambda n: isinstance(n, (nodes.reference, addnodes.pending_xref))):
+        target = str(node.get("refuri") or node.get("reftarget") or "")
+        if target and not target.startswith("#") and ":" not in target.split("/", 1)[0]:
+            return True
+    return False
 
 
 def _by_target(pending: dict[tuple[str, str], list[Cite]], file: str, target: str) -> list[Cite]:
@@ -232,7 +244,12 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
                 _subject(located.finding.message),
                 repr(located.location),
             )
-            if located.finding.kind.value == "git" and "line citations" in located.finding.message:
+            if located.finding.code == "missing-object":
+                # a missing object is named once per build, however many tables met it
+                key = ("git", "missing-object", _subject(located.finding.message))
+            elif (
+                located.finding.kind.value == "git" and "line citations" in located.finding.message
+            ):
                 # drift that git cannot check is said once per build, not once per page
                 key = ("git", "drift", located.finding.code)
             if key in seen:

@@ -536,6 +536,8 @@ class GitRepo:
         self._worktree_changes: dict[str, list[Change]] = {}
         self._line_maps: dict[tuple[str, str, str | None, str], LineMap] = {}
         self._hexlen = 40
+        #: objects a read skipped because they are missing (oid -> path holding it, or "")
+        self.missing_objects: dict[str, str] = {}
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -797,7 +799,15 @@ class GitRepo:
         specs = self._pathspecs(paths)
         if specs is None:
             return []
-        changes = self._diff_changes(base_sha, head_sha, specs)
+        try:
+            changes = self._diff_changes(base_sha, head_sha, specs)
+        except GitError as exc:
+            if exc.code != "missing-objects":
+                raise
+            # an object the rename detection needs is missing: the same diff without
+            # rename detection reads no blob; the missing object is named once
+            self._note_missing(exc, base_sha, head_sha, specs)
+            return self._diff_changes(base_sha, head_sha, specs, renames=False)
         wanted = [self._rel(s) or "" for s in specs]
         statuses = {c.status for c in changes}
         if not specs or "" in wanted or not statuses & {"A", "D"}:
@@ -805,7 +815,15 @@ class GitRepo:
         origins = self._moved_elsewhere(base_sha, head_sha, wanted, statuses)
         if not origins:
             return changes
-        wider = self._diff_changes(base_sha, head_sha, [*specs, *origins])
+        try:
+            wider = self._diff_changes(base_sha, head_sha, [*specs, *origins])
+        except GitError as exc:
+            if exc.code != "missing-objects":
+                raise
+            # a blob of another folder is missing (a partial clone): moves from there go
+            # unseen, every change under ``paths`` is still reported
+            self._note_missing(exc, base_sha, head_sha, [*specs, *origins])
+            return changes
         former = _former_names(wider, wanted)
         return [
             c
@@ -843,8 +861,34 @@ class GitRepo:
             return scope or ["."]
         return [self._full(f) for f in folders]
 
-    def _diff_changes(self, base_sha: str, head_sha: str | None, specs: list[str]) -> list[Change]:
-        args = ["--raw", "-z", "-M", "--no-abbrev", *_DIFF_OPTS, base_sha]
+    def _note_missing(
+        self, exc: GitError, base_sha: str, head_sha: str | None, specs: list[str]
+    ) -> None:
+        """Remember the object a read could not find, and the path that holds it (one
+        cheap ``--no-renames`` diff, which reads trees only), for one warning naming it."""
+        m = re.search(r"\b([0-9a-f]{40}|[0-9a-f]{64})\b", exc.message)
+        oid = m.group(1) if m else ""
+        path = ""
+        if oid:
+            args = ["--raw", "-z", "--no-renames", "--no-abbrev", *_DIFF_OPTS, base_sha]
+            if head_sha:
+                args.append(head_sha)
+            try:
+                out = self._run("diff", *args, "--", *specs)
+            except GitError:
+                out = b""
+            tokens = out.split(b"\x00")
+            for k, meta in enumerate(tokens[:-1]):
+                if meta.startswith(b":") and oid.encode() in meta:
+                    path = self._rel(_dec(tokens[k + 1])) or _dec(tokens[k + 1])
+                    break
+        self.missing_objects.setdefault(oid or "?", path)
+
+    def _diff_changes(
+        self, base_sha: str, head_sha: str | None, specs: list[str], *, renames: bool = True
+    ) -> list[Change]:
+        args = ["--raw", "-z", "-M" if renames else "--no-renames", "--no-abbrev"]
+        args += [*_DIFF_OPTS, base_sha]
         if head_sha:
             args.append(head_sha)
         out = self._run("diff", *args, "--", *specs)
