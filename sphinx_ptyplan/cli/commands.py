@@ -260,7 +260,14 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
             problems.extend(unusable)
             continue
         try:
-            result = fix_document(ctx.root, doc_path, index=index, repo=repo, renames=args.renames)
+            result = fix_document(
+                ctx.root,
+                doc_path,
+                index=index,
+                repo=repo,
+                renames=args.renames,
+                qualify=args.qualify,
+            )
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise UsageError(f"cannot fix {doc_path}: {exc}") from None
         if result.changed:
@@ -294,6 +301,12 @@ def _fix_arguments(p: argparse.ArgumentParser) -> None:
         help="also rewrite citations of renamed files to the new name (off by default: a "
         "table mapping old names to new ones, or a record of what a file was called, "
         "must keep the old name)",
+    )
+    p.add_argument(
+        "--qualify",
+        action="store_true",
+        help="write a bare or partial file name that resolves to one file with its path "
+        "from the root (model.py:12 -> pkg/model.py:12)",
     )
     _check_arguments(p)
 

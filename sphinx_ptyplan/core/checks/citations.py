@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sphinx_ptyplan.core.checks.barenames import by_history, narrow_bare_names, say_resolved
 from sphinx_ptyplan.core.checks.relocate import relocate
 from sphinx_ptyplan.core.models import Finding, FindingKind, Reference, RefKind, Resolution, Status
 from sphinx_ptyplan.core.paths import PathRefused, confine
@@ -46,6 +47,9 @@ class CitationCheck:
     findings: tuple[Finding, ...] = ()
     replacement: str | None = None
     span: int = -1  # index of the inline span (in the ``spans`` given) that holds ``ref``
+    #: for a bare or partial file name resolved to one file: the citation with the path
+    #: from the root (and the new lines when they moved), for ``fix --qualify``
+    qualified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -438,7 +442,8 @@ def check_citations(
     )
     if story is None and repo is not None:
         story = _repo_story(repo)
-    resolutions = resolve_all(refs, index, story=story, former=tops - _top_folders(index))
+    resolutions = list(resolve_all(refs, index, story=story, former=tops - _top_folders(index)))
+    bare = narrow_bare_names(resolutions, index, drift and repo is not None)
 
     # the citations whose cited lines git can follow: (index in refs, cited path)
     follow: dict[int, str] = {}
@@ -459,7 +464,7 @@ def check_citations(
                 follow[i] = path
     blame: _Blame | None = None
     problem: Finding | None = None
-    if drift and follow:
+    if drift and (follow or bare):
         if repo is None:
             problem = _git_problem(
                 doc_path,
@@ -467,9 +472,13 @@ def check_citations(
                 f"no git repository for {root} (git is missing or the root is not in a work tree)",
             )
         else:
-            blame, problem = _run_blame(
-                repo, doc_path, [(refs[i].doc_line, p) for i, p in follow.items()]
-            )
+            wanted = [(refs[i].doc_line, p) for i, p in follow.items()]
+            wanted += [(refs[i].doc_line, c) for i, fits in bare.items() for c in fits]
+            blame, problem = _run_blame(repo, doc_path, wanted)
+    for i, fits in bare.items():  # several files of that name fit: ask history
+        resolutions[i] = by_history(resolutions[i], fits, blame)
+        if resolutions[i].status is Status.RESOLVED and resolutions[i].path:
+            follow[i] = str(resolutions[i].path)
 
     lines = _Lines(root)
     checks: list[CitationCheck] = []
@@ -559,7 +568,22 @@ def check_citations(
                         res.finding, f"; in {moved.new_path} the {moved.detail}", None
                     )
                 ]
-        checks.append(CitationCheck(ref, res, tuple(findings), replacement, kept[i][0]))
+        qualified = None
+        if (
+            res.status is Status.RESOLVED
+            and res.path
+            and ref.kind is RefKind.CITATION
+            and ref.path != res.path
+            and ref.written is None
+            and ref.start is not None
+        ):
+            chosen = moved if moved is not None and moved.kind == "moved" else None
+            a = chosen.start if chosen else ref.start
+            b = chosen.end if chosen else (ref.end if ref.end is not None else ref.start)
+            qualified = _rewrite(ref, res.path, a, b)
+            if res.message and ref.path and "/" not in ref.path:  # how it was chosen
+                findings = [say_resolved(f, ref.text, res.message) for f in findings]
+        checks.append(CitationCheck(ref, res, tuple(findings), replacement, kept[i][0], qualified))
     return CitationReport(tuple(checks), problem, unchecked_roles)
 
 

@@ -100,6 +100,7 @@ def fix_document(
     index: CodeIndex,
     repo: GitRepo | None,
     renames: bool = False,
+    qualify: bool = False,
 ) -> FixResult:
     """Compute the rewrite of one Markdown/reST document (chosen by suffix).
 
@@ -108,7 +109,9 @@ def fix_document(
     other byte (line endings, BOM, encoding) is kept. A replacement that names another file
     (the file was renamed) is applied only with ``renames``: a table that maps old names to
     new ones, or a record of what a file was called then, must keep the old name. Running
-    it again on its result changes nothing.
+    it again on its result changes nothing. With ``qualify``, a bare or partial file name
+    that resolved to one file (``model.py:2290`` -> ``ptycho_torch/model.py:2290``) is
+    written with its path from the root.
 
     :raises PathRefused: ``doc_path`` is outside ``root``.
     :raises OSError: the document cannot be read.
@@ -129,6 +132,8 @@ def fix_document(
     for check in report.checks:
         if not renames and renames_path(check):
             check = replace(check, replacement=None)
+        if qualify and check.qualified is not None:
+            check = replace(check, replacement=check.qualified)
         by_span.setdefault(check.span, []).append(check)
     per_line: dict[int, list[tuple[str, list[CitationCheck]]]] = {}
     for k, (span_text, line, _context) in enumerate(spans):
