@@ -31,9 +31,7 @@ def report(root: Path) -> dict[str, list[tuple[str, str | None, str]]]:
             index=CodeIndex(root),
             repo=g,
         )
-    return {
-        c.ref.text: [(f.kind.value, f.code, f.message) for f in c.findings] for c in rep.checks
-    }
+    return {c.ref.text: [(f.kind.value, f.code, f.message) for f in c.findings] for c in rep.checks}
 
 
 def test_only_one_candidate_is_long_enough(tmp_path: Path) -> None:
