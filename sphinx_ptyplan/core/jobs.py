@@ -136,7 +136,7 @@ def check_document(
             repo = host.repo()
         except Exception:
             repo = None  # check_citations says once why drift could not run
-    return check_citations(
+    report = check_citations(
         host.root,
         doc_path,
         spans,
@@ -146,6 +146,10 @@ def check_document(
         story=lambda paths: story_text(host, paths),
         former_tops=lambda: former_tops(host),
     )
+    missing = missing_object_findings(host)
+    if missing and report.git_problem is None:  # stories were read around a missing object
+        report = replace(report, git_problem=missing[0])
+    return report
 
 
 def at_request_if_missing(f: Finding) -> Finding:

@@ -90,3 +90,23 @@ def test_touchpoints_say_when_history_could_not_be_read() -> None:
     assert "could not be read (the clone lacks v1)" in touch.summary
     assert "0 changed" not in touch.summary
     assert touch.rows[0][3].text == "?"
+
+
+def test_stories_are_read_around_a_missing_object(tmp_path: Path) -> None:
+    """`git log -M` stops at the missing blob; the history is then read without rename
+    detection (exact renames paired by blob id) and the object is named once."""
+    root, _first = damaged_repo(tmp_path / "repo")
+    with GitRepo.open(root) as g:
+        stories = g.path_stories(["pkg/b.py", "data/run.npz"])
+        assert g.missing_objects
+    assert stories["pkg/b.py"].describe().startswith("renamed to pkg/c.py in ")
+    assert stories["data/run.npz"].describe().startswith("deleted in ")
+    (root / "plan.md").write_text("# Plan\n\nThe loader is `pkg/b.py:3`.\n")
+    out = tmp_path / "check.json"
+    code = cli_main(["check", "--root", str(root), "--format", "json", "-o", str(out), "plan.md"])
+    assert code == 1
+    found = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    stale = [f for f in found if f["kind"] == "stale"]
+    assert len(stale) == 1 and "renamed to pkg/c.py" in stale[0]["message"]
+    git = [f for f in found if f["kind"] == "git"]
+    assert len(git) == 1 and git[0]["code"] == "missing-object"

@@ -1060,19 +1060,29 @@ class GitRepo:
         if head is None:
             return events
         specs = [self.prefix.rstrip("/")] if self.prefix else []
-        out = self._run(
-            "log",
-            "-M",
-            "--name-status",
-            "-z",
-            "--diff-filter=DR",
-            "--no-show-signature",
-            "--no-color",
-            "--format=\x1e%H\x1f%h\x1f%cs\x1f%s",
-            head,
-            "--",
-            *specs,
-        )
+        try:
+            out = self._run(
+                "log",
+                "-M",
+                "--name-status",
+                "-z",
+                "--diff-filter=DR",
+                "--no-show-signature",
+                "--no-color",
+                "--format=\x1e%H\x1f%h\x1f%cs\x1f%s",
+                head,
+                "--",
+                *specs,
+            )
+        except GitError as exc:
+            if exc.code != "missing-objects":
+                raise
+            # rename detection needs a blob that is missing: read the history without it
+            # (trees only) and pair exact renames by blob id; the object is named once
+            m = re.search(r"\b([0-9a-f]{40}|[0-9a-f]{64})\b", exc.message)
+            self.missing_objects.setdefault(m.group(1) if m else "?", "")
+            events.extend(self._history_without_renames(head, specs))
+            return events
         tokens = out.split(b"\x00")
         commit: CommitInfo | None = None
         idx = -1
@@ -1101,6 +1111,66 @@ class GitRepo:
                 i += 1
                 if old is not None:
                     events.append(_Event(idx, commit, "D", old, None))
+        return events
+
+    def _history_without_renames(self, head: str, specs: list[str]) -> list[_Event]:
+        """The deletions and renames of the history when rename detection cannot read a
+        blob: a file deleted and one added with the same blob id in one commit is a rename
+        (R100); every other deletion stays one."""
+        out = self._run(
+            "log",
+            "--no-renames",
+            "--raw",
+            "--no-abbrev",
+            "-z",
+            "--diff-filter=AD",
+            "--no-show-signature",
+            "--no-color",
+            "--format=\x1e%H\x1f%h\x1f%cs\x1f%s",
+            head,
+            "--",
+            *specs,
+        )
+        events: list[_Event] = []
+        commit: CommitInfo | None = None
+        idx = -1
+        added: dict[str, str] = {}  # blob id -> new path, in the current commit
+        deleted: list[tuple[str, str]] = []  # (old path, blob id)
+
+        def flush() -> None:
+            if commit is None:
+                return
+            for old, oid in deleted:
+                new = added.pop(oid, None) if oid else None
+                events.append(_Event(idx, commit, "R" if new else "D", old, new))
+            added.clear()
+            deleted.clear()
+
+        tokens = out.split(b"\x00")
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i].lstrip(b"\n")
+            i += 1
+            if tok.startswith(b"\x1e"):
+                flush()
+                fields = _dec(tok[1:]).split("\x1f", 3)
+                fields += [""] * (4 - len(fields))
+                commit = CommitInfo(fields[0], fields[1], fields[2], fields[3])
+                self._commits.setdefault(commit.sha, commit)
+                idx += 1
+                continue
+            if commit is None or not tok.startswith(b":") or i >= len(tokens):
+                continue
+            meta = _dec(tok[1:]).split(" ")
+            rel = self._rel(_dec(tokens[i]))
+            i += 1
+            if rel is None or len(meta) < 5:
+                continue
+            if meta[4].startswith("D"):
+                deleted.append((rel, meta[2]))
+            elif meta[4].startswith("A"):
+                added[meta[3]] = rel
+        flush()
         return events
 
     def former_top_folders(self) -> frozenset[str]:
