@@ -75,7 +75,7 @@ def run_check(repo: Path, docs: Sequence[str]) -> tuple[set[Key], list[dict[str,
     keys = {
         (f["path"], int(f["line"] or 0), f["kind"], f["message"])
         for f in data["findings"]
-        if f.get("path") in docs
+        if f.get("path") in docs and f["kind"] != "git"
     }
     return keys, data["findings"], seconds
 
@@ -109,7 +109,7 @@ def run_build(repo: Path, docs: Sequence[str], work: Path) -> tuple[set[Key], fl
     printed = 0
     for line in warnings.read_text(encoding="utf-8").splitlines():
         m = _WARNING_RE.match(line)
-        if m is None:
+        if m is None or m.group("kind") == "git":  # said once per run, not per citation
             continue
         printed += 1
         path = m.group("path")

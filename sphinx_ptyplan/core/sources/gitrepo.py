@@ -1393,8 +1393,9 @@ class GitRepo:
             # rename detection needs a blob that is missing: read the history without it
             # (trees only) and pair exact renames by blob id; the object is named once
             m = re.search(r"\b([0-9a-f]{40}|[0-9a-f]{64})\b", exc.message)
-            self.missing_objects.setdefault(m.group(1) if m else "?", "")
-            events.extend(self._history_without_renames(head, specs))
+            oid = m.group(1) if m else "?"
+            self.missing_objects.setdefault(oid, "")
+            events.extend(self._history_without_renames(head, specs, oid))
             return events
         tokens = out.split(b"\x00")
         commit: CommitInfo | None = None
@@ -1426,7 +1427,7 @@ class GitRepo:
                     events.append(_Event(idx, commit, "D", old, None))
         return events
 
-    def _history_without_renames(self, head: str, specs: list[str]) -> list[_Event]:
+    def _history_without_renames(self, head: str, specs: list[str], oid: str) -> list[_Event]:
         """The deletions and renames of the history when rename detection cannot read a
         blob: a file deleted and one added with the same blob id in one commit is a rename
         (R100); every other deletion stays one."""
@@ -1481,6 +1482,8 @@ class GitRepo:
             i += 1
             if rel is None or len(meta) < 5:
                 continue
+            if oid in (meta[2], meta[3]) and not self.missing_objects.get(oid):
+                self.missing_objects[oid] = rel  # name the file that holds it
             if meta[4].startswith("D"):
                 deleted.append((rel, meta[2]))
             elif meta[4].startswith("A"):
