@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sphinx_ptyplan.core.checks.barenames import by_history, narrow_bare_names, say_resolved
 from sphinx_ptyplan.core.checks.relocate import relocate
 from sphinx_ptyplan.core.models import Finding, FindingKind, Reference, RefKind, Resolution, Status
-from sphinx_ptyplan.core.paths import PathRefused, confine
+from sphinx_ptyplan.core.paths import PathRefused, confine, rel_posix
 from sphinx_ptyplan.core.sources.classify import SOURCE_SUFFIXES, is_external_path, references_in
 
 if TYPE_CHECKING:
@@ -149,6 +149,17 @@ class _Blame:
     boundary: set[str]
     maps: dict[tuple[str, str], LineMap]
     infos: dict[str, CommitInfo]
+
+
+def _blamed_path(root: Path, doc_path: str) -> str:
+    """The file whose history is the document's: a symlinked document (``docs/readme.md ->
+    ../README.md``) is followed to its target inside the root, as the docs build reads it."""
+    try:
+        real = confine(root, doc_path)  # resolves symlinks; refuses targets outside the root
+    except (PathRefused, OSError):
+        return doc_path
+    rel = rel_posix(Path(root).resolve(), real)
+    return rel or doc_path
 
 
 def _git_problem(doc_path: str, code: str, why: str) -> Finding:
@@ -474,7 +485,7 @@ def check_citations(
         else:
             wanted = [(refs[i].doc_line, p) for i, p in follow.items()]
             wanted += [(refs[i].doc_line, c) for i, fits in bare.items() for c in fits]
-            blame, problem = _run_blame(repo, doc_path, wanted)
+            blame, problem = _run_blame(repo, _blamed_path(root, doc_path), wanted)
     for i, fits in bare.items():  # several files of that name fit: ask history
         resolutions[i] = by_history(resolutions[i], fits, blame)
         if resolutions[i].status is Status.RESOLVED and resolutions[i].path:
