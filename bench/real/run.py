@@ -137,10 +137,9 @@ def run_fix(repo: Path, docs: Sequence[str]) -> tuple[list[tuple[str, int, str, 
         index = CodeIndex(repo, ignored=ws.ignored(""))
         for doc in docs:
             result = fix_document(repo, doc, index=index, repo=repo_obj)
-            for applied in result.applied:
-                m = re.match(r"^(.*):(\d+): `(.*)` -> `(.*)`$", applied)
-                if m:
-                    out.append((m.group(1), int(m.group(2)), m.group(3), m.group(4)))
+            for f in result.rewrites:  # the judge's finding behind each rewrite, as data
+                assert f.path is not None and f.line is not None and f.subject is not None
+                out.append((f.path, f.line, f.subject, f.replacement or ""))
     finally:
         ws.close()
     return out, time.perf_counter() - t0

@@ -69,7 +69,7 @@ def test_history_decides_between_candidates_that_fit_today(tmp_path: Path) -> No
     found = report(root)["model.py:30"]
     assert [(k, c) for k, c, _m in found] == [("drift", "moved")]
     message = found[0][2]
-    assert message.startswith("`model.py:30` (two/model.py, the only one of 2 files")
+    assert message.startswith("`model.py:30`: (taken as two/model.py, the only one of 2 files")
     assert "now `model.py:33`" in message
     out = tmp_path / "out.txt"
     assert cli_main(["fix", "--root", str(root), "--qualify", "--check", DOC, "-o", str(out)]) == 1

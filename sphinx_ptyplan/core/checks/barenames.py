@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from sphinx_ptyplan.core.models import Finding, FindingKind, RefKind, Resolution, Status
+from sphinx_ptyplan.core.models import Finding, RefKind, Resolution, Status
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.checks.resolve import CodeIndex
@@ -59,28 +59,21 @@ def narrowed(res: Resolution, path: str, why: str) -> Resolution:
         path=path,
         line=ref.start,
         end_line=end,
-        message=f"{path}, {why}",
+        reason=f"{path}, {why}",
         finding=None,
     )
 
 
 def still_ambiguous(res: Resolution, fits: Sequence[str], what: str) -> Resolution:
     """``res`` with its finding listing only the candidates that fit (``what`` says how)."""
-    ref = res.ref
     if not fits or len(fits) == len(res.candidates) or res.finding is None:
         return res
-    message = (
-        f"`{ref.text}` matches {len(res.candidates)} paths, {len(fits)} of them {what} "
+    detail = (
+        f"matches {len(res.candidates)} paths, {len(fits)} of them {what} "
         f"({', '.join(fits)}); write the path from the root"
     )
-    finding = Finding(
-        FindingKind.AMBIGUOUS,
-        message,
-        path=res.finding.path,
-        line=res.finding.line,
-        code=res.finding.code,
-    )
-    return replace(res, candidates=tuple(fits), message=message, finding=finding)
+    finding = replace(res.finding, detail=detail, candidates=tuple(fits))
+    return replace(res, candidates=tuple(fits), reason=detail, finding=finding)
 
 
 def choose_by_history(
@@ -143,9 +136,6 @@ def by_history(res: Resolution, fits: tuple[str, ...], blame: Any) -> Resolution
     return choose_by_history(res, fits, old_lines, since)
 
 
-def say_resolved(finding: Finding, text: str, how: str) -> Finding:
+def say_resolved(finding: Finding, how: str) -> Finding:
     """A finding about a bare file name, saying which file it was taken to be."""
-    head = f"`{text}`: "
-    if not finding.message.startswith(head):
-        return finding
-    return replace(finding, message=f"`{text}` ({how}): " + finding.message[len(head) :])
+    return replace(finding, detail=f"(taken as {how}) {finding.detail}")
