@@ -194,9 +194,11 @@ def measure(repo: Path, globs: Sequence[str], labels: Path | None) -> dict[str, 
     with tempfile.TemporaryDirectory(prefix="ptyplan-real-") as tmp:
         build_keys, build_s, printed = run_build(repo, docs, Path(tmp))
     rewrites, fix_s = run_fix(repo, docs)
-    by_kind: dict[str, int] = {}
-    for _p, _l, kind, msg in check_keys:
-        code = "moved" if kind == "drift" and ": moved: " in msg else kind
+    by_kind: dict[str, int] = {}  # kinds, with drift split into moved and the rest
+    for f in check_raw:
+        if f.get("path") not in docs or f["kind"] == "git":
+            continue
+        code = "moved" if f.get("code") == "moved" else f["kind"]
         by_kind[code] = by_kind.get(code, 0) + 1
     out: dict[str, Any] = {
         "repository": str(repo),
