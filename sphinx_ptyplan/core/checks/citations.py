@@ -330,9 +330,8 @@ def _drift_of(lm: LineMap, info: CommitInfo | None, a: int, b: int, lines: _Line
         return _Drift("unknown")  # deleted: the existence check reports it
     mapped = lm.map_range(a, b)
     if mapped is not None:
-        same = mapped[0] == a and lm.new_path == lm.path
-        if same:
-            return _Drift("same", lm.new_path, a, b)
+        if mapped[0] == a:  # the same lines (in a renamed file, maybe): nothing to relocate
+            return _Drift("same" if lm.new_path == lm.path else "moved", lm.new_path, a, b)
         start, code, why = relocate(lm, a, b, mapped, lines.all(lm.new_path))
         if code:
             return _Drift("unfixable", lm.new_path, mapped[0], mapped[1], detail=why, code=code)
