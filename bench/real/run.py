@@ -75,7 +75,7 @@ def run_check(repo: Path, docs: Sequence[str]) -> tuple[set[Key], list[dict[str,
     keys = {
         (f["path"], int(f["line"] or 0), f["kind"], f["message"])
         for f in data["findings"]
-        if f.get("path") in docs
+        if f.get("path") in docs and f["kind"] != "git"
     }
     return keys, data["findings"], seconds
 
@@ -109,7 +109,7 @@ def run_build(repo: Path, docs: Sequence[str], work: Path) -> tuple[set[Key], fl
     printed = 0
     for line in warnings.read_text(encoding="utf-8").splitlines():
         m = _WARNING_RE.match(line)
-        if m is None:
+        if m is None or m.group("kind") == "git":  # said once per run, not per citation
             continue
         printed += 1
         path = m.group("path")
@@ -194,9 +194,11 @@ def measure(repo: Path, globs: Sequence[str], labels: Path | None) -> dict[str, 
     with tempfile.TemporaryDirectory(prefix="ptyplan-real-") as tmp:
         build_keys, build_s, printed = run_build(repo, docs, Path(tmp))
     rewrites, fix_s = run_fix(repo, docs)
-    by_kind: dict[str, int] = {}
-    for _p, _l, kind, msg in check_keys:
-        code = "moved" if kind == "drift" and ": moved: " in msg else kind
+    by_kind: dict[str, int] = {}  # kinds, with drift split into moved and the rest
+    for f in check_raw:
+        if f.get("path") not in docs or f["kind"] == "git":
+            continue
+        code = "moved" if f.get("code") == "moved" else f["kind"]
         by_kind[code] = by_kind.get(code, 0) + 1
     out: dict[str, Any] = {
         "repository": str(repo),

@@ -272,7 +272,14 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
             problems.extend(unusable)
             continue
         try:
-            result = fix_document(ctx.root, doc_path, index=index, repo=repo)
+            result = fix_document(
+                ctx.root,
+                doc_path,
+                index=index,
+                repo=repo,
+                renames=args.renames,
+                qualify=args.qualify,
+            )
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise UsageError(f"cannot fix {doc_path}: {exc}") from None
         if result.changed:
@@ -309,6 +316,19 @@ def _fix_arguments(p: argparse.ArgumentParser) -> None:
         "--check",
         action="store_true",
         help="change nothing; exit 1 when a file would change (the diff is printed)",
+    )
+    p.add_argument(
+        "--renames",
+        action="store_true",
+        help="also rewrite citations of renamed files to the new name (off by default: a "
+        "table mapping old names to new ones, or a record of what a file was called, "
+        "must keep the old name)",
+    )
+    p.add_argument(
+        "--qualify",
+        action="store_true",
+        help="write a bare or partial file name that resolves to one file with its path "
+        "from the root (model.py:12 -> pkg/model.py:12)",
     )
     _check_arguments(p)
 

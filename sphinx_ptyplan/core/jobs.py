@@ -92,6 +92,24 @@ def git_finding(exc: GitError, what: str) -> Finding:
     return Finding(FindingKind.GIT, f"{what}: {exc.message}", code=exc.code)
 
 
+def missing_object_findings(host: Host) -> list[Finding]:
+    """One ``GIT`` finding per object a git read had to skip (a partial or damaged clone):
+    the rest of the history was read without it. Never opens git itself."""
+    repo = getattr(host, "_repo", None)
+    missing = getattr(repo, "missing_objects", None) or {}
+    return [
+        Finding(
+            FindingKind.GIT,
+            f"object {oid} is missing from this repository (a partial or damaged clone); "
+            f"the history was read without it, so a move from or to {path or 'that file'} "
+            "is not seen",
+            code=FindingCode.MISSING_OBJECT,
+            subject=path or oid,
+        )
+        for oid, path in sorted(missing.items())
+    ]
+
+
 def path_stories(host: Host, paths: Sequence[str]) -> dict[str, PathStory]:
     """``GitRepo.path_stories`` (one ``git log`` for all paths), or ``{}`` without git."""
     try:
@@ -135,7 +153,7 @@ def check_document(
             repo = host.repo()
         except GitError:
             repo = None  # check_citations says once why drift could not run
-    return check_citations(
+    report = check_citations(
         host.root,
         doc_path,
         spans,
@@ -147,6 +165,10 @@ def check_document(
         every_kind=every_kind,
         references=references,
     )
+    missing = missing_object_findings(host)
+    if missing and report.git_problem is None:  # stories were read around a missing object
+        report = replace(report, git_problem=missing[0])
+    return report
 
 
 def at_request_if_missing(f: Finding) -> Finding:
@@ -226,6 +248,7 @@ def inventory_job(
             job.new = host.repo().added_since(since, [tree])
         except GitError as exc:
             job.git_failed(git_finding(exc, f"inventory {option.format('since')} {since}"))
+        job.findings.extend(missing_object_findings(host))
     table = inventory_table(inv, new=job.new, highlight=highlight, columns=columns, since=since)
     if tree_format == "tree":
         table = replace(table, classes=(*table.classes, "ptyplan-tree"))
@@ -340,6 +363,7 @@ def delta_job(
                 job.git_failed(f)
             else:
                 job.findings.append(f)
+        job.findings.extend(missing_object_findings(host))
         if not (delta.findings and not delta.rows):
             tables = (*tables, delta_table(delta))
     job.tables = tables
@@ -404,6 +428,7 @@ def spec_hits_job(
         job.deps.add(Dep.tree(tree, tuple(config_exclude)))
     job.deps.add(Dep.rev("HEAD"))
     changed: frozenset[str] = frozenset()
+    unread: str | None = None  # why the changes since ``since`` could not be read
     repo = None
     if drift:
         try:
@@ -416,7 +441,10 @@ def spec_hits_job(
             changes = host.repo().changes(since, None, list(trees))
             changed = frozenset(c.path for c in changes if c.status != "D")
         except GitError as exc:
-            job.git_failed(git_finding(exc, f"spec-hits {option.format('since')} {since}"))
+            failed = git_finding(exc, f"spec-hits {option.format('since')} {since}")
+            unread = failed.message
+            job.git_failed(failed)
+        job.findings.extend(missing_object_findings(host))
     hits = spec_hits(
         host.root,
         spec,
@@ -431,7 +459,7 @@ def spec_hits_job(
     )
     job.hits = hits
     job.findings.extend(at_request_if_missing(f) for f in hits.findings)
-    job.tables = spechits_tables(hits, show=show, since=since)
+    job.tables = spechits_tables(hits, show=show, since=since, unread=unread)
     return job
 
 

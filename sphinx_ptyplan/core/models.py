@@ -134,6 +134,11 @@ class FindingCode(enum.StrEnum):
     # drift
     MOVED = "moved"
     CHANGED = "changed"
+    UNFIXABLE_BLANK = "unfixable-blank"
+    UNFIXABLE_BOUNDS = "unfixable-bounds"
+    UNFIXABLE_FRAGMENT = "unfixable-fragment"
+    UNFIXABLE_NOT_UNIQUE = "unfixable-not-unique"
+    UNFIXABLE_CONTEXT = "unfixable-context"
     # ambiguous
     AMBIGUOUS_PATH = "ambiguous-path"
     AMBIGUOUS_ATTR = "ambiguous-attr"
@@ -149,6 +154,7 @@ class FindingCode(enum.StrEnum):
     UNKNOWN_REVISION = "unknown-revision"
     SHALLOW = "shallow"
     MISSING_OBJECTS = "missing-objects"
+    MISSING_OBJECT = "missing-object"
     FAILED = "failed"
     # parse
     SYNTAX_ERROR = "syntax-error"
@@ -213,6 +219,26 @@ _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
         "The cited lines are unchanged but now elsewhere; the exact new citation is given.",
     ),
     FindingCode.CHANGED: ((_D,), "The cited lines were edited since the citing line was written."),
+    FindingCode.UNFIXABLE_BLANK: (
+        (_D,),
+        "The cited lines moved, but held only blanks or punctuation when cited: not fixed.",
+    ),
+    FindingCode.UNFIXABLE_BOUNDS: (
+        (_D,),
+        "The cited range moved, but began on a blank line when cited (bounds off): not fixed.",
+    ),
+    FindingCode.UNFIXABLE_FRAGMENT: (
+        (_D,),
+        "The cited line moved, but is a repeated piece of a statement (``x,``): not fixed.",
+    ),
+    FindingCode.UNFIXABLE_NOT_UNIQUE: (
+        (_D,),
+        "The cited lines moved, but they and their context occur more than once: not fixed.",
+    ),
+    FindingCode.UNFIXABLE_CONTEXT: (
+        (_D,),
+        "The cited lines moved, but none of the lines around them came along: not fixed.",
+    ),
     FindingCode.AMBIGUOUS_PATH: ((_A,), "A partial path matches several files or folders."),
     FindingCode.AMBIGUOUS_ATTR: ((_A,), "Several classes of that name have the attribute."),
     FindingCode.AMBIGUOUS_OWNER: (
@@ -234,6 +260,10 @@ _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
     FindingCode.UNKNOWN_REVISION: ((_G,), "A revision names no commit."),
     FindingCode.SHALLOW: ((_G,), "The clone is shallow and lacks the history needed."),
     FindingCode.MISSING_OBJECTS: ((_G,), "Objects git needs are missing from the repository."),
+    FindingCode.MISSING_OBJECT: (
+        (_G,),
+        "One object is missing (a partial clone); the history was read without it.",
+    ),
     FindingCode.FAILED: ((_G,), "Git failed in a way not classified above."),
     FindingCode.SYNTAX_ERROR: (
         (_P,),
@@ -584,6 +614,9 @@ class Reference:
     anchor: str | None = None
     context: str = "code"
     span: str = ""
+    #: an element of a line list as written (``30`` of ``path:5,30``): ``text`` then reads
+    #: ``path:30`` and a rewrite replaces only ``written``
+    written: str | None = None
 
 
 class Status(enum.Enum):

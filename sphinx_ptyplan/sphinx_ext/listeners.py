@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
-from sphinx_ptyplan.core.models import RefKind
+from sphinx_ptyplan.core.models import FindingCode, RefKind
 from sphinx_ptyplan.core.outputs.redline import Redline
 from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
 from sphinx_ptyplan.sphinx_ext.domain import Cite, domain_of
@@ -99,7 +99,7 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
         for node in doctree.findall(nodes.literal)
         if not _skip_literal(node) and is_literal_citation(node.astext())
     ]
-    if not literals and not roles:
+    if not literals and not roles and not _has_file_links(doctree):
         return
     cfg = get_config(app.config)
     root = root_path(cfg)
@@ -126,6 +126,18 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
             cites.append(Cite(None, docname, file, line, text, context))
     cites.extend(c for queue in pending.values() for c in queue)  # roles the parse missed
     domain.data["cites"][docname] = cites
+
+
+def _has_file_links(doctree: nodes.document) -> bool:
+    """True when the page links somewhere that is neither a URL nor an anchor (a relative
+    link to a file is checked like a citation)."""
+    from sphinx import addnodes
+
+    for node in doctree.findall(lambda n: isinstance(n, (nodes.reference, addnodes.pending_xref))):
+        target = str(node.get("refuri") or node.get("reftarget") or "")
+        if target and not target.startswith("#") and ":" not in target.split("/", 1)[0]:
+            return True
+    return False
 
 
 def _by_target(pending: dict[tuple[str, str], list[Cite]], file: str, target: str) -> list[Cite]:
@@ -237,8 +249,11 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
             f = located.finding
             # One reference, one verdict: a plan line judged for a delta directive and by the
             # literal check of the plan's own page (or from two pages) is the same finding,
-            # reported once. Drift that git cannot check is said once per build (``once``).
+            # reported once. Drift that git cannot check is said once per build (``once``),
+            # and so is each missing object, however many tables met it.
             key: Hashable = located.once or (f, repr(located.location))
+            if f.code is FindingCode.MISSING_OBJECT:
+                key = ("missing-object", f.subject)
             if key in seen:
                 continue
             seen.add(key)

@@ -36,8 +36,8 @@ def build_ledger_repo(path: Path) -> Repo:
     return repo
 
 
-def fix(root: Path, doc: str, repo: GitRepo | None) -> FixResult:
-    return fix_document(root, doc, index=CodeIndex(root), repo=repo)
+def fix(root: Path, doc: str, repo: GitRepo | None, *, renames: bool = True) -> FixResult:
+    return fix_document(root, doc, index=CodeIndex(root), repo=repo, renames=renames)
 
 
 def code(prefix: str, n: int) -> str:
@@ -102,6 +102,23 @@ def test_fix_ledger_round_trip(tmp_path: Path) -> None:
     )
     renamed = [c for c in report.checks if "new_name.py" in c.ref.text]
     assert len(renamed) >= 7 and all(not c.findings for c in renamed)
+
+
+def test_fix_leaves_renamed_paths_alone_unless_asked(tmp_path: Path) -> None:
+    """Issue 14 req 4: by default only moved lines are rewritten; a citation of a renamed
+    file keeps its old name (a mapping table, a record of what a file was called)."""
+    root = tmp_path / "r"
+    build_ledger_repo(root)
+    with GitRepo.open(root) as g:
+        default = fix(root, LEDGER, g, renames=False)
+        asked = fix(root, LEDGER, g, renames=True)
+    olds = {a.split("`")[1] for a in default.applied}
+    news = {a.split("`")[3] for a in default.applied}
+    assert default.applied and not any("old_name" in o or "loader.py" in o for o in olds)
+    assert not any("new_name" in n or "io_loader" in n for n in news)
+    renamed = [a for a in asked.applied if "new_name.py" in a or "io_loader.py" in a]
+    assert len(renamed) >= 7
+    assert set(default.applied) < set(asked.applied)
 
 
 def test_fix_without_git_changes_nothing(tmp_path: Path) -> None:

@@ -223,3 +223,23 @@ def test_every_corpus_document_has_the_same_findings_in_build_and_check(
     found = build_findings(app, root)
     assert found == check_findings(root, docs, tmp_path)
     assert found  # every corpus has something to report
+
+
+def test_a_page_whose_only_citations_are_links_is_checked(tmp_path: Path) -> None:
+    """Relative links to files are citations for `ptyplan check`; the build read them only
+    on pages that also had a code literal (found on a real repository's docs)."""
+    repo = Repo(tmp_path / "repo")
+    repo.write("pkg/__init__.py", "")
+    repo.write("docs/conf.py", 'extensions = ["myst_parser", "sphinx_ptyplan"]\n')
+    repo.write("docs/index.md", "# Index\n\n```{toctree}\nlinks\n```\n")
+    repo.write(
+        "docs/links.md",
+        "# Links\n\nThe design is in\n[the crystal page](../pkg/crystal.md) and\n"
+        "[the site](https://example.org/x.md).\n",
+    )
+    repo.commit("docs")
+    root = repo.path.resolve()
+    app, _warnings = build(root / "docs", "html", outdir=tmp_path / "out")
+    found = build_findings(app, root)
+    assert {(f[0], f[1], f[2]) for f in found} == {("docs/links.md", 4, "stale")}
+    assert found == check_findings(root, ["docs/links.md"], tmp_path)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sphinx_ptyplan.core.checks.barenames import by_history, narrow_bare_names, say_resolved
+from sphinx_ptyplan.core.checks.relocate import relocate
 from sphinx_ptyplan.core.models import (
     Finding,
     FindingCode,
@@ -54,6 +56,9 @@ class CitationCheck:
     findings: tuple[Finding, ...] = ()
     replacement: str | None = None
     span: int = -1  # index of the inline span (in the ``spans`` given) that holds ``ref``
+    #: for a bare or partial file name resolved to one file: the citation with the path
+    #: from the root (and the new lines when they moved), for ``fix --qualify``
+    qualified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -237,7 +242,11 @@ def _short(text: str | None) -> str:
 
 def _rewrite(ref: Reference, new_path: str | None, a: int, b: int) -> str | None:
     """``ref.text`` with its path replaced by ``new_path`` (when given) and its lines by a-b,
-    keeping everything else as written (``:L10-L12``, ``#L10``, a range of one line)."""
+    keeping everything else as written (``:L10-L12``, ``#L10``, a range of one line).
+    An element of a line list (``30`` of ``path:5,30``) is rewritten alone, in its own form;
+    it cannot take a new path (None)."""
+    if ref.written is not None:
+        return _rewrite_element(ref.written, new_path, ref.path, a, b)
     written = ref.path or ""
     i = ref.text.find(written) if written else -1
     if i < 0:
@@ -255,12 +264,31 @@ def _rewrite(ref: Reference, new_path: str | None, a: int, b: int) -> str | None
     return ref.text[:i] + (new_path or written) + nums + rest[m.end() :]
 
 
+def _rewrite_element(
+    written: str, new_path: str | None, path: str | None, a: int, b: int
+) -> str | None:
+    if new_path is not None and new_path != path:
+        return None
+    m = re.match(r"^(L?)(\d+)(?:([-–]L?)(\d+))?$", written)
+    if m is None:
+        return None
+    if m.group(4) is None:
+        return f"{m.group(1)}{a}" if a == b else None
+    return f"{m.group(1)}{a}{m.group(3)}{b}"
+
+
 class _Lines:
     """Working-tree lines of cited files, read at most once each."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._cache: dict[str, list[str] | None] = {}
+
+    def all(self, path: str) -> list[str] | None:
+        """Every line of ``path`` now (without ``\\r``), or None when it cannot be read."""
+        self.get(path, 1)
+        lines = self._cache.get(path)
+        return None if lines is None else [ln.rstrip("\r") for ln in lines]
 
     def get(self, path: str, n: int) -> str | None:
         if path not in self._cache:
@@ -286,11 +314,12 @@ def _new_line_of(lm: LineMap, n: int) -> int | None:
 
 @dataclass(frozen=True)
 class _Drift:
-    kind: str  # "same" | "moved" | "changed" | "unknown"
+    kind: str  # "same" | "moved" | "changed" | "unknown" | "unfixable"
     new_path: str | None = None
     start: int = 0
     end: int = 0
     detail: str = ""
+    code: str = ""  # why a move cannot be fixed (kind "unfixable")
 
 
 def _drift_of(lm: LineMap, info: CommitInfo | None, a: int, b: int, lines: _Lines) -> _Drift:
@@ -301,8 +330,12 @@ def _drift_of(lm: LineMap, info: CommitInfo | None, a: int, b: int, lines: _Line
         return _Drift("unknown")  # deleted: the existence check reports it
     mapped = lm.map_range(a, b)
     if mapped is not None:
-        same = mapped[0] == a and lm.new_path == lm.path
-        return _Drift("same" if same else "moved", lm.new_path, mapped[0], mapped[1])
+        if mapped[0] == a:  # the same lines (in a renamed file, maybe): nothing to relocate
+            return _Drift("same" if lm.new_path == lm.path else "moved", lm.new_path, a, b)
+        start, code, why = relocate(lm, a, b, mapped, lines.all(lm.new_path))
+        if code:
+            return _Drift("unfixable", lm.new_path, mapped[0], mapped[1], detail=why, code=code)
+        return _Drift("moved", lm.new_path, start, start + (b - a))
     since = f"{info.short} ({info.date})" if info is not None else lm.commit[:7]
     changed = [n for n in range(a, b + 1) if lm.map(n) is None]
     if not changed:
@@ -441,9 +474,10 @@ def check_citations(
     )
     if story is None and repo is not None:
         story = repo.path_stories
-    resolutions = resolve_all(
-        refs, index, story=story, former=tops - _top_folders(index), problems=problems
+    resolutions = list(
+        resolve_all(refs, index, story=story, former=tops - _top_folders(index), problems=problems)
     )
+    bare = narrow_bare_names(resolutions, index, drift and repo is not None)
 
     # the citations whose cited lines git can follow: (index in refs, cited path)
     follow: dict[int, str] = {}
@@ -464,7 +498,7 @@ def check_citations(
                 follow[i] = path
     blame: _Blame | None = None
     problem: Finding | None = None
-    if drift and follow:
+    if drift and (follow or bare):
         if repo is None:
             problem = _git_problem(
                 doc_path,
@@ -472,11 +506,13 @@ def check_citations(
                 f"no git repository for {root} (git is missing or the root is not in a work tree)",
             )
         else:
-            blame, problem = _run_blame(
-                repo,
-                _blamed_path(root, doc_path),
-                [(refs[i].doc_line, p) for i, p in follow.items()],
-            )
+            wanted = [(refs[i].doc_line, p) for i, p in follow.items()]
+            wanted += [(refs[i].doc_line, c) for i, fits in bare.items() for c in fits]
+            blame, problem = _run_blame(repo, _blamed_path(root, doc_path), wanted)
+    for i, fits in bare.items():  # several files of that name fit: ask history
+        resolutions[i] = by_history(resolutions[i], fits, blame)
+        if resolutions[i].status is Status.RESOLVED and resolutions[i].path:
+            follow[i] = str(resolutions[i].path)
 
     lines = _Lines(root)
     checks: list[CitationCheck] = []
@@ -486,7 +522,12 @@ def check_citations(
         if ref.context == "role" and res.status is Status.EXTERNAL:
             findings = [_role_problem(doc_path, ref.doc_line, ref.text, res.reason)]
         replacement: str | None = None
-        if res.status is Status.STALE and res.finding is not None and i not in follow:
+        if (
+            res.status is Status.STALE
+            and res.finding is not None
+            and i not in follow
+            and ref.written is None  # a line-list element cannot take a new path alone
+        ):
             replacement = _verified(res.finding.replacement, ref, index)
             if replacement != res.finding.replacement:  # only a replacement that resolves
                 findings = [replace(res.finding, replacement=replacement)]
@@ -539,6 +580,21 @@ def check_citations(
                         subject=ref.text,
                     )
                 )
+            elif moved.kind == "unfixable":
+                where = f"{moved.new_path}:{moved.start}" + (
+                    f"-{moved.end}" if moved.end != moved.start else ""
+                )
+                findings.append(
+                    Finding(
+                        FindingKind.DRIFT,
+                        f"moved (git follows the lines to {where}) but cannot be fixed: "
+                        f"{moved.detail}; check the citation by hand",
+                        path=doc_path,
+                        line=ref.doc_line,
+                        code=FindingCode(moved.code),
+                        subject=ref.text,
+                    )
+                )
         elif moved is not None and res.finding is not None and moved.new_path is not None:
             # a renamed file: the exact replacement when the cited lines came along unchanged
             if moved.kind in ("moved", "same"):
@@ -552,7 +608,22 @@ def check_citations(
                         replacement=None,
                     )
                 ]
-        checks.append(CitationCheck(ref, res, tuple(findings), replacement, kept[i][0]))
+        qualified = None
+        if (
+            res.status is Status.RESOLVED
+            and res.path
+            and ref.kind is RefKind.CITATION
+            and ref.path != res.path
+            and ref.written is None
+            and ref.start is not None
+        ):
+            chosen = moved if moved is not None and moved.kind == "moved" else None
+            a = chosen.start if chosen else ref.start
+            b = chosen.end if chosen else (ref.end if ref.end is not None else ref.start)
+            qualified = _rewrite(ref, res.path, a, b)
+            if res.reason and ref.path and "/" not in ref.path:  # how it was chosen
+                findings = [say_resolved(f, res.reason) for f in findings]
+        checks.append(CitationCheck(ref, res, tuple(findings), replacement, kept[i][0], qualified))
     return CitationReport(tuple(checks), problem, unchecked_roles)
 
 

@@ -7,7 +7,7 @@ import difflib
 import os
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,7 +86,8 @@ def _rewrite_span(span: str, checks: list[CitationCheck]) -> tuple[str, list[Cit
     done: list[CitationCheck] = []
     cursor = 0
     for check in checks:
-        pos = span.find(check.ref.text, cursor)
+        written = check.ref.written or check.ref.text  # a line-list element: as written
+        pos = span.find(written, cursor)
         if pos < 0:
             continue
         out.append(span[cursor:pos])
@@ -94,18 +95,42 @@ def _rewrite_span(span: str, checks: list[CitationCheck]) -> tuple[str, list[Cit
             out.append(check.replacement)
             done.append(check)
         else:
-            out.append(check.ref.text)
-        cursor = pos + len(check.ref.text)
+            out.append(written)
+        cursor = pos + len(written)
     out.append(span[cursor:])
     return "".join(out), done
 
 
-def fix_document(root: Path, doc_path: str, *, index: CodeIndex, repo: GitRepo | None) -> FixResult:
+def renames_path(check: CitationCheck) -> bool:
+    """True when the check's replacement names another file than the one written (a
+    renamed file): ``fix`` rewrites those only when asked (``renames=True``)."""
+    if check.replacement is None or check.ref.written is not None:
+        return False
+    from sphinx_ptyplan.core.sources.classify import classify
+
+    new = classify(check.replacement)
+    return bool(new) and (new[0].path or "").rstrip("/") != (check.ref.path or "").rstrip("/")
+
+
+def fix_document(
+    root: Path,
+    doc_path: str,
+    *,
+    index: CodeIndex,
+    repo: GitRepo | None,
+    renames: bool = False,
+    qualify: bool = False,
+) -> FixResult:
     """Compute the rewrite of one Markdown/reST document (chosen by suffix).
 
-    Only citations whose target moved unchanged are rewritten (``CitationCheck.replacement``),
-    each inside its own code span on its own line; every other byte (line endings, BOM,
-    encoding) is kept. Running it again on its result changes nothing.
+    Only citations whose cited lines moved unchanged are rewritten
+    (``CitationCheck.replacement``), each inside its own code span on its own line; every
+    other byte (line endings, BOM, encoding) is kept. A replacement that names another file
+    (the file was renamed) is applied only with ``renames``: a table that maps old names to
+    new ones, or a record of what a file was called then, must keep the old name. Running
+    it again on its result changes nothing. With ``qualify``, a bare or partial file name
+    that resolved to one file (``model.py:2290`` -> ``ptycho_torch/model.py:2290``) is
+    written with its path from the root.
 
     :raises PathRefused: ``doc_path`` is outside ``root``.
     :raises OSError: the document cannot be read.
@@ -124,6 +149,10 @@ def fix_document(root: Path, doc_path: str, *, index: CodeIndex, repo: GitRepo |
     # Give each span its own checks (each check knows the index of its span).
     by_span: dict[int, list[CitationCheck]] = {}
     for check in report.checks:
+        if not renames and renames_path(check):
+            check = replace(check, replacement=None)
+        if qualify and check.qualified is not None:
+            check = replace(check, replacement=check.qualified)
         by_span.setdefault(check.span, []).append(check)
     per_line: dict[int, list[tuple[str, list[CitationCheck]]]] = {}
     for k, (span_text, line, _context) in enumerate(spans):
@@ -149,7 +178,8 @@ def fix_document(root: Path, doc_path: str, *, index: CodeIndex, repo: GitRepo |
             out.append(new_span)
             cursor = pos + len(span_text)
             for c in done:
-                applied.append(f"{doc_path}:{line}: `{c.ref.text}` -> `{c.replacement}`")
+                written = c.ref.written or c.ref.text
+                applied.append(f"{doc_path}:{line}: `{written}` -> `{c.replacement}`")
                 rewrites.extend(f for f in c.findings[:1] if f.replacement == c.replacement)
         out.append(old[cursor:])
         lines[line - 1] = "".join(out)

@@ -335,9 +335,12 @@ _PROBLEMS = ("stale", "ambiguous")
 
 
 def spechits_tables(
-    hits: SpecHits, *, show: str = "all", since: str | None = None
+    hits: SpecHits, *, show: str = "all", since: str | None = None, unread: str | None = None
 ) -> tuple[Table, ...]:
-    """The spec's references with their resolution, the schema checks, the touchpoints."""
+    """The spec's references with their resolution, the schema checks, the touchpoints.
+
+    ``unread`` says why the changes since ``since`` could not be read: the touchpoints
+    then say so (``?``) instead of showing nothing changed."""
     counts: dict[str, int] = {}
     rows = []
     for res in hits.rows:
@@ -410,16 +413,22 @@ def spechits_tables(
             Cell(t.module_path, code=True, path=t.module_path),
             Cell(", ".join(sorted({str(r.ref.doc_line) for r in t.refs}, key=int))),
             Cell(str(len(t.refs))),
-            Cell("changed" if t.changed_since else "", status="new" if t.changed_since else None),
+            Cell("?" if unread else "changed" if t.changed_since else "",
+                 status="new" if t.changed_since else None),
         )
         for t in hits.touchpoints
-    )
+    )  # fmt: skip
     changed = sum(1 for t in hits.touchpoints if t.changed_since)
+    if since and unread:  # never "0 changed" when the history could not be read
+        since_text = f"; what changed since {since} could not be read ({unread})"
+    elif since:
+        since_text = f"; {changed} changed since {since}"
+    else:
+        since_text = ""
     tables.append(
         Table(
             title="Spec touchpoints",
-            summary=f"{len(touch_rows)} modules referenced by the spec"
-            + (f"; {changed} changed since {since}" if since else ""),
+            summary=f"{len(touch_rows)} modules referenced by the spec" + since_text,
             columns=(
                 "module",
                 "spec lines",

@@ -120,6 +120,7 @@ class ClassifiedRef:
     start: int | None = None
     end: int | None = None
     name: str | None = None
+    written: str | None = None  # a line-list element as written (``30`` of ``a.py:5,30``)
 
     @property
     def external(self) -> bool:
@@ -329,11 +330,37 @@ def classify(text: str) -> list[ClassifiedRef]:
     if _is_shell(text):
         return []
     out: list[ClassifiedRef] = []
+    prev: ClassifiedRef | None = None
     for item in _split_items(text):
         ref = _classify_item(item)
+        if ref is None and prev is not None and prev.kind is RefKind.CITATION:
+            ref = _line_element(item, prev)
         if ref is not None:
             out.append(ref)
+        prev = ref
     return out
+
+
+_LINES_ONLY_RE = re.compile(r"^(?P<l>L?)(?P<start>\d+)(?:[-–]L?(?P<end>\d+))?$")
+
+
+def _line_element(item: str, prev: ClassifiedRef) -> ClassifiedRef | None:
+    """``30`` or ``30-32`` after ``path:5`` in ``path:5,30``: a citation of the same file,
+    checked (and rewritten) on its own; ``text`` names the file, ``written`` keeps the form."""
+    written = item.strip()
+    m = _LINES_ONLY_RE.match(written)
+    if m is None or prev.path is None:
+        return None
+    start = int(m.group("start"))
+    end = int(m.group("end")) if m.group("end") is not None else start
+    return ClassifiedRef(
+        text=f"{prev.path}:{written}",
+        kind=RefKind.CITATION,
+        path=prev.path,
+        start=start,
+        end=end,
+        written=written,
+    )
 
 
 def is_citation_candidate(text: str) -> bool:
@@ -367,6 +394,7 @@ def references_in(
             anchor=section.anchor if section else None,
             context=context,
             span=text,
+            written=c.written,
         )
         for c in classify(text)
     ]

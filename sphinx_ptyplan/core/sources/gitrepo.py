@@ -834,6 +834,8 @@ class GitRepo:
         self._line_maps: dict[tuple[str, str, str | None, str], LineMap] = {}
         self._hexlen = 40
         self._ignore_files: tuple[str, ...] = ()
+        #: objects a read skipped because they are missing (oid -> path holding it, or "")
+        self.missing_objects: dict[str, str] = {}
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -1086,7 +1088,15 @@ class GitRepo:
         specs = self._pathspecs(paths)
         if specs is None:
             return []
-        changes = self._diff_changes(base_sha, head_sha, specs)
+        try:
+            changes = self._diff_changes(base_sha, head_sha, specs)
+        except GitError as exc:
+            if exc.code != "missing-objects":
+                raise
+            # an object the rename detection needs is missing: the same diff without
+            # rename detection reads no blob; the missing object is named once
+            self._note_missing(exc, base_sha, head_sha, specs)
+            return self._diff_changes(base_sha, head_sha, specs, renames=False)
         wanted = [self._rel(s) or "" for s in specs]
         statuses = {c.status for c in changes}
         if not specs or "" in wanted or not statuses & {"A", "D"}:
@@ -1094,7 +1104,15 @@ class GitRepo:
         origins = self._moved_elsewhere(base_sha, head_sha, wanted, statuses)
         if not origins:
             return changes
-        wider = self._diff_changes(base_sha, head_sha, [*specs, *origins])
+        try:
+            wider = self._diff_changes(base_sha, head_sha, [*specs, *origins])
+        except GitError as exc:
+            if exc.code != "missing-objects":
+                raise
+            # a blob of another folder is missing (a partial clone): moves from there go
+            # unseen, every change under ``paths`` is still reported
+            self._note_missing(exc, base_sha, head_sha, [*specs, *origins])
+            return changes
         former = _former_names(wider, wanted)
         return [
             c
@@ -1132,8 +1150,34 @@ class GitRepo:
             return scope or ["."]
         return [self._full(f) for f in folders]
 
-    def _diff_changes(self, base_sha: str, head_sha: str | None, specs: list[str]) -> list[Change]:
-        args = ["--raw", "-z", "-M", "--no-abbrev", *_DIFF_OPTS, base_sha]
+    def _note_missing(
+        self, exc: GitError, base_sha: str, head_sha: str | None, specs: list[str]
+    ) -> None:
+        """Remember the object a read could not find, and the path that holds it (one
+        cheap ``--no-renames`` diff, which reads trees only), for one warning naming it."""
+        m = re.search(r"\b([0-9a-f]{40}|[0-9a-f]{64})\b", exc.message)
+        oid = m.group(1) if m else ""
+        path = ""
+        if oid:
+            args = ["--raw", "-z", "--no-renames", "--no-abbrev", *_DIFF_OPTS, base_sha]
+            if head_sha:
+                args.append(head_sha)
+            try:
+                out = self._run("diff", *args, "--", *specs)
+            except GitError:
+                out = b""
+            tokens = out.split(b"\x00")
+            for k, meta in enumerate(tokens[:-1]):
+                if meta.startswith(b":") and oid.encode() in meta:
+                    path = self._rel(_dec(tokens[k + 1])) or _dec(tokens[k + 1])
+                    break
+        self.missing_objects.setdefault(oid or "?", path)
+
+    def _diff_changes(
+        self, base_sha: str, head_sha: str | None, specs: list[str], *, renames: bool = True
+    ) -> list[Change]:
+        args = ["--raw", "-z", "-M" if renames else "--no-renames", "--no-abbrev"]
+        args += [*_DIFF_OPTS, base_sha]
         if head_sha:
             args.append(head_sha)
         out = self._run("diff", *args, "--", *specs)
@@ -1305,21 +1349,32 @@ class GitRepo:
         if head is None:
             return events
         specs = [self.prefix.rstrip("/")] if self.prefix else []
-        out = self._run(
-            "log",
-            "-M",
-            "--name-status",
-            "-z",
-            "--diff-filter=DR",
-            "--no-show-signature",
-            "--no-mailmap",
-            "--encoding=UTF-8",
-            *_DIFF_OPTS,
-            "--format=\x1e%H\x1f%h\x1f%cs\x1f%s",
-            head,
-            "--",
-            *specs,
-        )
+        try:
+            out = self._run(
+                "log",
+                "-M",
+                "--name-status",
+                "-z",
+                "--diff-filter=DR",
+                "--no-show-signature",
+                "--no-mailmap",
+                "--encoding=UTF-8",
+                *_DIFF_OPTS,
+                "--format=\x1e%H\x1f%h\x1f%cs\x1f%s",
+                head,
+                "--",
+                *specs,
+            )
+        except GitError as exc:
+            if exc.code != "missing-objects":
+                raise
+            # rename detection needs a blob that is missing: read the history without it
+            # (trees only) and pair exact renames by blob id; the object is named once
+            m = re.search(r"\b([0-9a-f]{40}|[0-9a-f]{64})\b", exc.message)
+            oid = m.group(1) if m else "?"
+            self.missing_objects.setdefault(oid, "")
+            events.extend(self._history_without_renames(head, specs, oid))
+            return events
         tokens = out.split(b"\x00")
         commit: CommitInfo | None = None
         idx = -1
@@ -1348,6 +1403,70 @@ class GitRepo:
                 i += 1
                 if old is not None:
                     events.append(_Event(idx, commit, "D", old, None))
+        return events
+
+    def _history_without_renames(self, head: str, specs: list[str], oid: str) -> list[_Event]:
+        """The deletions and renames of the history when rename detection cannot read a
+        blob: a file deleted and one added with the same blob id in one commit is a rename
+        (R100); every other deletion stays one."""
+        out = self._run(
+            "log",
+            "--no-renames",
+            "--raw",
+            "--no-abbrev",
+            "-z",
+            "--diff-filter=AD",
+            "--no-show-signature",
+            "--no-mailmap",
+            "--encoding=UTF-8",
+            *_DIFF_OPTS,
+            "--format=\x1e%H\x1f%h\x1f%cs\x1f%s",
+            head,
+            "--",
+            *specs,
+        )
+        events: list[_Event] = []
+        commit: CommitInfo | None = None
+        idx = -1
+        added: dict[str, str] = {}  # blob id -> new path, in the current commit
+        deleted: list[tuple[str, str]] = []  # (old path, blob id)
+
+        def flush() -> None:
+            if commit is None:
+                return
+            for old, oid in deleted:
+                new = added.pop(oid, None) if oid else None
+                events.append(_Event(idx, commit, "R" if new else "D", old, new))
+            added.clear()
+            deleted.clear()
+
+        tokens = out.split(b"\x00")
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i].lstrip(b"\n")
+            i += 1
+            if tok.startswith(b"\x1e"):
+                flush()
+                fields = _dec(tok[1:]).split("\x1f", 3)
+                fields += [""] * (4 - len(fields))
+                commit = CommitInfo(fields[0], fields[1], fields[2], fields[3])
+                self._commits.setdefault(commit.sha, commit)
+                idx += 1
+                continue
+            if commit is None or not tok.startswith(b":") or i >= len(tokens):
+                continue
+            meta = _dec(tok[1:]).split(" ")
+            rel = self._rel(_dec(tokens[i]))
+            i += 1
+            if rel is None or len(meta) < 5:
+                continue
+            if oid in (meta[2], meta[3]) and not self.missing_objects.get(oid):
+                self.missing_objects[oid] = rel  # name the file that holds it
+            if meta[4].startswith("D"):
+                deleted.append((rel, meta[2]))
+            elif meta[4].startswith("A"):
+                added[meta[3]] = rel
+        flush()
         return events
 
     def former_top_folders(self) -> frozenset[str]:
