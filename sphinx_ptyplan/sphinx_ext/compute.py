@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.jobs import Job
@@ -129,6 +129,10 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
     from sphinx_ptyplan.sphinx_ext.engine import Located, Outcome
 
     outcomes: dict[str, Outcome] = {"": Outcome()}
+    # plain literals, keyed by (source file, line, text): the resolved (path, line) to link
+    # to, and the findings to mark on the page
+    literals: dict[str, dict[tuple[str, int, str], Any]] = {"targets": {}, "marks": {}}
+    outcomes[""].extra = literals
     by_source: dict[str, list[Cite]] = {}
     for cite in cites:
         by_source.setdefault(cite.source, []).append(cite)
@@ -162,8 +166,17 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
                 out.deps.add(("file", ref.path.rstrip("/")))
             else:
                 out.deps.add(("tree", "", ()))  # a bare name: any new file may match
-            if key and res.status is Status.RESOLVED and res.path:
-                out.extra = (res.path, res.line if ref.kind is not RefKind.PATH else None)
+            target = None
+            if res.status is Status.RESOLVED and res.path:
+                target = (res.path, res.line if ref.kind is not RefKind.PATH else None)
+            if key:
+                if target is not None:
+                    out.extra = target
+            else:  # a plain literal: remember its target and findings for the page
+                where = (source, ref.doc_line, ref.span)
+                literals["targets"].setdefault(where, []).append(target)
+                if check.findings:
+                    literals["marks"].setdefault(where, []).extend(check.findings)
             for f in check.findings:
                 out.findings.append(Located(f, _at(docname, file_of, f.line or ref.doc_line)))
         for k, f in report.unchecked_roles:

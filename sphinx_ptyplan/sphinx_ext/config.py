@@ -58,12 +58,16 @@ class PtyplanConfig:
             (bool,),
         ),
     )
-    source_url: str | None = field(
+    source_url: str | bool | None = field(
         default=None,
         metadata=_meta(
-            "URL template for links to code, with ``{path}``, ``{line}`` and ``{revision}``, e.g. "
-            "``https://github.com/ORG/REPO/blob/{revision}/{path}#L{line}``.",
-            (str, type(None)),
+            "Links to code. ``None`` (the default): when the root is in a git work tree whose "
+            "remote is on GitHub, GitLab, Bitbucket or Gitea/Forgejo/Codeberg, cited files link "
+            "to their lines at the built commit (files with uncommitted changes link to the "
+            "branch, and say so). A URL template with ``{path}``, ``{line}`` and ``{revision}`` "
+            "(``https://github.com/ORG/REPO/blob/{revision}/{path}#L{line}``) overrides that; "
+            "``False`` turns links off.",
+            (str, bool, type(None)),
             "html",
         ),
     )
@@ -98,6 +102,16 @@ class PtyplanConfig:
         metadata=_meta(
             "Files larger than this are listed but not parsed (a ``ptyplan.parse`` warning).",
             (int,),
+        ),
+    )
+    mark_problems: bool = field(
+        default=True,
+        metadata=_meta(
+            "Mark every citation with a finding where it stands on the page: in HTML a "
+            "badge whose tooltip is the finding and its fix, in LaTeX and text a numbered "
+            "marker and a note at the end of the page. Correct citations are never marked.",
+            (bool,),
+            "html",
         ),
     )
     jobs: int = field(
@@ -163,7 +177,12 @@ def get_config(config: Config) -> PtyplanConfig:
         items = getattr(cfg, name)
         if not all(isinstance(x, str) for x in items):
             raise ConfigError(f"ptyplan_{name} must be a list of strings, not {items!r}")
-    if cfg.source_url is not None and "{path}" not in cfg.source_url:
+    if cfg.source_url is True:
+        raise ConfigError(
+            "ptyplan_source_url must be a URL template, None (links from the git remote) or "
+            "False (no links), not True"
+        )
+    if isinstance(cfg.source_url, str) and "{path}" not in cfg.source_url:
         raise ConfigError(
             f"ptyplan_source_url must contain '{{path}}' (and usually '{{line}}'), "
             f"not {cfg.source_url!r}"

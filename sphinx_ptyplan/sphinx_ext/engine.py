@@ -72,6 +72,8 @@ class Session(Workspace):
         self._index: dict[tuple[str, ...], Any] = {}
         self._fp: dict[DepKey, Any] = {}
         self.doc_paths: dict[str, str] = {}  # root-relative document path -> docname
+        self.outputs: tuple[str, ...] = ()  # root-relative build output folders
+        self._links: Any = None
 
     # -- resources ---------------------------------------------------------
     @property
@@ -97,8 +99,23 @@ class Session(Workspace):
                 cache=self.cache,
                 ignored=self.ignored(""),
                 external=self.cfg.external,
+                # did-you-mean never offers the docs' own pages or build output
+                avoid=(*self.outputs, *self.doc_paths),
             )
         return self._index[code_roots]
+
+    def links(self) -> Any:
+        """The build's :class:`~sphinx_ptyplan.core.links.SourceLinks` for this root (git is
+        asked once, when the first page is written). ``ptyplan_source_url`` describes
+        ``ptyplan_root``; a named root links through its own git remote."""
+        if self._links is None:
+            from sphinx_ptyplan.core.links import SourceLinks
+
+            setting = self.cfg.source_url
+            if self.name and setting is not False:
+                setting = None
+            self._links = SourceLinks(setting, self)
+        return self._links
 
     def rel_source(self, source: str) -> str | None:
         """Root-relative POSIX path of a document file, None when outside the root."""

@@ -78,7 +78,7 @@ def test_builders_render_the_inventory(tmp_path: Path, builder: str) -> None:
 def test_summary_and_rows(tmp_path: Path) -> None:
     app, _ = build(_project(tmp_path), "text")
     text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
-    assert "2 packages, 2 modules, 1 notebooks" in text
+    assert "2 packages, 2 modules, 1 notebook" in text
     assert "Exploring it" in text  # notebook title, informational only
     rows = [line for line in text.splitlines() if "high-impact" in line and "api" in line]
     assert rows, text  # api/ highlighted
