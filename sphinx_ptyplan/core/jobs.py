@@ -26,6 +26,7 @@ from .tables import Table
 if TYPE_CHECKING:
     from .citations import CitationReport
     from .compare import Coverage, RevisionDelta
+    from .redline import Redline
     from .scan import ParseCache
     from .spechits import SpecHits
 
@@ -84,6 +85,7 @@ class Job:
     coverage: Coverage | None = None
     delta: RevisionDelta | None = None
     hits: SpecHits | None = None
+    redline: Redline | None = None
 
     def git_failed(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -282,11 +284,15 @@ def delta_job(
     max_file_bytes: int = 5_000_000,
     plan_doc: str | None = None,
     option: str = DIRECTIVE_OPTION,
+    redline: bool = False,
+    drafted_by: str = "",
 ) -> Job:
     """``ptyplan-delta`` / ``ptyplan delta``: plan coverage, stale plan references and,
     with ``base`` (a revision or an inventory snapshot ``*.json``), the revision delta.
 
     ``plan_doc`` is the docname of the plan when it is a page of the docs (section links).
+    With ``redline``, :attr:`Job.redline` is the plan redrafted as the audit says
+    (``core/redline.py``; ``drafted_by`` names the command or directive in its header).
     """
     from .compare import coverage, revision_delta
     from .references import load_document
@@ -343,7 +349,44 @@ def delta_job(
         if not (delta.findings and not delta.rows):
             tables = (*tables, delta_table(delta))
     job.tables = tables
+    if redline and cov is not None:
+        job.redline = _redline(host, job, doc, tree, base, head, drafted_by)
     return job
+
+
+def _redline(
+    host: Host,
+    job: Job,
+    doc: Any,
+    tree: str,
+    base: str | None,
+    head: str | None,
+    by: str,
+) -> Redline | None:
+    """The redline of the delta job's plan (its text read again: the parse keeps none)."""
+    from .paths import PathRefused, confine
+    from .redline import Drafted, compose_redline
+
+    assert job.coverage is not None
+    try:
+        text = confine(host.root, doc.path).read_bytes().decode("utf-8")
+    except (PathRefused, OSError, UnicodeDecodeError):
+        return None  # load_document could read it a moment ago; nothing to draft now
+    head_sha = None
+    try:
+        head_sha = host.repo().resolve("HEAD")
+    except Exception:
+        head_sha = None  # no git: the header names the working tree only
+    delta = job.delta
+    drafted = Drafted(
+        tree=tree,
+        head_sha=head_sha,
+        base=base,
+        base_sha=delta.base_sha if delta is not None else None,
+        head=head,
+        by=by,
+    )
+    return compose_redline(text, doc, job.coverage, delta=delta, drafted=drafted)
 
 
 def spec_hits_job(
@@ -388,6 +431,28 @@ def spec_hits_job(
     job.findings.extend(at_request_if_missing(f) for f in hits.findings)
     job.tables = spechits_tables(hits, show=show, since=since)
     return job
+
+
+def latest_redline(host: Host, folder: str) -> tuple[str | None, Finding | None]:
+    """The root-relative path of the newest ``plan_redline.md`` in the report folders under
+    ``folder`` (newest first), or why there is none (a ``CONFIG`` finding)."""
+    from .paths import PathRefused
+    from .redline import REDLINE_FILE
+    from .reportdir import list_reports
+
+    try:
+        entries = list_reports(host.root, folder)
+    except PathRefused as exc:
+        return None, Finding(FindingKind.CONFIG, f"redline: {folder}: {exc}", code="outside-root")
+    for entry in entries:
+        if REDLINE_FILE in entry.artefacts:
+            return f"{entry.path}/{REDLINE_FILE}", None
+    return None, Finding(
+        FindingKind.CONFIG,
+        f"redline: no report folder under {folder}/ holds a {REDLINE_FILE} "
+        "(write one with `ptyplan report ... --redline`)",
+        code="missing-path",
+    )
 
 
 def reports_job(

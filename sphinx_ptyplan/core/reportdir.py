@@ -56,6 +56,7 @@ ARTEFACTS = (
     "module_inventory.md",
     "delta_log.md",
     "spec_hits.md",
+    "plan_redline.md",
     "inventory.json",
 )
 
@@ -300,6 +301,8 @@ def compose_report(
             + ("\n## Findings\n\n" + spec_findings if spec_findings else "")
         )
 
+    if delta.redline is not None:
+        files["plan_redline.md"] = delta.redline.text
     files["summary.md"] = _summary(req, produced, inventory, delta, spec)
 
     assert inventory.inventory is not None

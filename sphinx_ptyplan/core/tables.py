@@ -340,7 +340,7 @@ def delta_table(delta: RevisionDelta) -> Table:
         path = f"{r.old_path} → {r.path}" if r.old_path and r.old_path != r.path else r.path
         if r.similarity is not None and r.status == "renamed":
             path += f" ({r.similarity}% similar)"
-        api = "; ".join(c.detail for c in r.api)
+        api = "; ".join(c.summary for c in r.api)
         in_plan = "" if r.in_plan is None else ("yes" if r.in_plan else "no")
         rows.append(
             (

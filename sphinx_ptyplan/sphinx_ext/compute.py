@@ -54,6 +54,7 @@ def run_delta(session: Session, request: Request, out: Outcome) -> None:
     tree, plan = request.opt("tree"), request.opt("plan")
     if tree is None or plan is None:
         return
+    redline = request.opt("redline")
     job = delta_job(
         session,
         tree,
@@ -63,8 +64,28 @@ def run_delta(session: Session, request: Request, out: Outcome) -> None:
         config_exclude=session.cfg.exclude,
         max_file_bytes=session.cfg.max_file_bytes,
         plan_doc=session.doc_paths.get(plan),
+        redline=redline == "draft",
+        drafted_by=f"ptyplan-delta on {request.docname}",
     )
     _store(session, request, out, job)
+    if redline == "draft":
+        out.extra = job.redline
+    elif redline:
+        out.extra = _latest_redline(session, request, out, redline)
+
+
+def _latest_redline(session: Session, request: Request, out: Outcome, folder: str) -> Any:
+    """``:redline: FOLDER``: the newest report folder under FOLDER that holds a redline."""
+    from sphinx_ptyplan.core.jobs import latest_redline
+    from sphinx_ptyplan.sphinx_ext.engine import Located
+
+    link, finding = latest_redline(session, folder)
+    out.deps.add(("tree", folder, ()))
+    if finding is not None:
+        out.findings.append(Located(finding, (request.docname, request.lineno)))
+    if link is None:
+        return None
+    return (link, session.doc_paths.get(link))
 
 
 def run_spec_hits(session: Session, request: Request, out: Outcome) -> None:

@@ -250,9 +250,15 @@ class DeltaDirective(_PtyplanDirective):
         "plan": directives.unchanged,
         "base": directives.unchanged,
         "head": directives.unchanged,
+        "redline": directives.unchanged,
     }
 
     def validate(self) -> dict[str, Any]:
+        redline = None
+        if "redline" in self.options:
+            # empty or ``draft``: the draft computed now; a folder: link to the newest
+            # report's plan_redline.md in it
+            redline = str(self.options.get("redline") or "").strip().strip("/") or "draft"
         tree = self.text_option("tree")
         if tree is None and self.arguments and self.arguments[0].strip():
             tree = self.arguments[0].strip()
@@ -273,7 +279,13 @@ class DeltaDirective(_PtyplanDirective):
         base = self.text_option("base")
         if base is not None and not base.endswith(".json"):
             base = self.revision_option("base")
-        return {"tree": tree, "plan": plan, "base": base, "head": self.revision_option("head")}
+        return {
+            "tree": tree,
+            "plan": plan,
+            "base": base,
+            "head": self.revision_option("head"),
+            "redline": redline,
+        }
 
 
 class SpecHitsDirective(_PtyplanDirective):

@@ -10,11 +10,19 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 
 from sphinx_ptyplan.core.models import RefKind
+from sphinx_ptyplan.core.redline import Redline
 from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
 from sphinx_ptyplan.sphinx_ext.domain import Cite, domain_of
 from sphinx_ptyplan.sphinx_ext.engine import Session
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder, ptyplan_ref
-from sphinx_ptyplan.sphinx_ext.render import Linker, Marker, add_notes, render_tables
+from sphinx_ptyplan.sphinx_ext.render import (
+    Linker,
+    Marker,
+    add_notes,
+    render_redline,
+    render_redline_link,
+    render_tables,
+)
 from sphinx_ptyplan.sphinx_ext.warnings import warn_finding
 
 if TYPE_CHECKING:
@@ -237,12 +245,16 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
     if literals:
         _link_and_mark_literals(app, doctree, literals, linker, marker)
     for node in list(doctree.findall(ptyplan_placeholder)):
-        tables, _extra = results.get(node["request_id"], ((), None))
+        tables, extra = results.get(node["request_id"], ((), None))
         root = node.get("root")
         node_linker = (
             Linker(app.builder, docname, session_of(app, root).links()) if root else linker
         )
         new = render_tables(tables, node_linker)
+        if isinstance(extra, Redline):
+            new.append(render_redline(extra))
+        elif node["directive"] == "delta" and isinstance(extra, tuple):
+            new.append(render_redline_link(extra[0], extra[1], node_linker))
         if not new:
             new = [
                 nodes.paragraph(

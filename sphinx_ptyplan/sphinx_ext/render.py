@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from docutils import nodes
+from sphinx.errors import NoUri
 from sphinx.util.nodes import make_refnode
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.redline import Redline
 from sphinx_ptyplan.core.report import source_link
 from sphinx_ptyplan.core.tables import Cell, Table, code_spans
 
@@ -22,7 +24,16 @@ if TYPE_CHECKING:
 
     from sphinx_ptyplan.core.links import SourceLinks
 
-__all__ = ["LEGEND", "Linker", "Marker", "fix_text", "render_tables", "source_link"]
+__all__ = [
+    "LEGEND",
+    "Linker",
+    "Marker",
+    "fix_text",
+    "render_redline",
+    "render_redline_link",
+    "render_tables",
+    "source_link",
+]
 
 #: Shaded statuses and what they mean (the legend under a table shows those it uses).
 LEGEND: dict[str, str] = {
@@ -81,7 +92,10 @@ class Linker:
 
     def wrap(self, cell: Cell, child: nodes.Node) -> nodes.Node:
         if cell.doc is not None and self.builder is not None:
-            return make_refnode(self.builder, self.fromdocname, cell.doc, cell.anchor, child)
+            try:
+                return make_refnode(self.builder, self.fromdocname, cell.doc, cell.anchor, child)
+            except NoUri:  # a page this builder does not write (latex: outside its toctree)
+                return child
         if cell.path is not None:
             ref = self.code_link(cell.path, cell.line)
             if ref is not None:
@@ -315,3 +329,30 @@ def add_notes(doctree: nodes.document, marker: Marker) -> None:
         return
     sections = [c for c in doctree.children if isinstance(c, nodes.section)]
     (sections[-1] if sections else doctree).append(box)
+
+def render_redline(redline: Redline) -> nodes.container:
+    """The plan's redline under the coverage tables: a title, what it changes, and the
+    draft as a literal block in the plan's own markup, its changed lines highlighted."""
+    box = nodes.container(classes=["ptyplan", "ptyplan-redline"])
+    title = f"Redline draft of {redline.plan}"
+    box += nodes.rubric(title, title)
+    summary = (
+        f"{redline.summary}. What the revised plan would say (Phase B1); the plan itself "
+        "is unchanged. Highlighted lines are the draft's own."
+    )
+    box += nodes.paragraph(summary, summary, classes=["ptyplan-summary"])
+    block = nodes.literal_block(redline.text, redline.text, classes=["ptyplan-redline-text"])
+    block["language"] = "rst" if redline.fmt == "rst" else "markdown"
+    block["highlight_args"] = {"hl_lines": list(redline.changed_lines)}
+    box += block
+    return box
+
+
+def render_redline_link(path: str, docname: str | None, linker: Linker) -> nodes.container:
+    """``:redline: FOLDER``: a link to the newest report's ``plan_redline.md``."""
+    box = nodes.container(classes=["ptyplan", "ptyplan-redline"])
+    para = nodes.paragraph(classes=["ptyplan-summary"])
+    para += nodes.Text("Redline draft of the plan, from the newest report: ")
+    para += linker.wrap(Cell(path, code=True, path=path, doc=docname), nodes.literal(path, path))
+    box += para
+    return box
