@@ -307,7 +307,9 @@ def coverage_tables(cov: Coverage, *, plan_doc: str | None = None) -> tuple[Tabl
         (
             Cell(str(s.ref.doc_line)),
             Cell(s.ref.text, code=True, status="stale"),
-            Cell(s.story or "not found in the tree, and git knows no rename or deletion"),
+            Cell(
+                s.story or "not found in the tree, and git knows no rename or deletion", rich=True
+            ),
             Cell(s.replacement or "", code=bool(s.replacement)),
         )
         for s in cov.stale
@@ -389,7 +391,9 @@ def spechits_tables(
             label = "candidates" if status == "ambiguous" else "did you mean"
             target = Cell(f"{label}: {', '.join(res.candidates)}")
         else:
-            target = Cell(res.message if status != "external" else "outside the tree")
+            # the reference is in its own column: the message without its leading `ref`:
+            message = res.message.removeprefix(f"`{res.ref.text}`: ")
+            target = Cell(message if status != "external" else "outside the tree", rich=True)
         rows.append(
             (
                 Cell(str(res.ref.doc_line)),

@@ -302,6 +302,8 @@ def _link_and_mark_literals(
         text = node.astext()
         key = (*_source_line(node, env), text)
         found = marks.get(key, ())
+        if found or key in targets:  # a checked citation: a long path may wrap after "/"
+            linker.breakable(node, text)
         if marker is not None and found:
             marker.mark(node, text, found)
             continue

@@ -79,6 +79,13 @@ class Linker:
     def code(self, text: str) -> nodes.literal:
         """A literal; in HTML a long path gets a break opportunity after each ``/``."""
         node = nodes.literal(text, "")
+        self.breakable(node, text)
+        return node
+
+    def breakable(self, node: nodes.literal, text: str) -> None:
+        """Set ``node``'s children to ``text``, with ``<wbr>`` after each ``/`` of a long
+        path in HTML (copying the path still copies it unchanged)."""
+        node.children = []
         if self.html and len(text) >= _BREAK_AT and "/" in text.rstrip("/"):
             pieces = text.split("/")
             for i, piece in enumerate(pieces):
@@ -88,7 +95,6 @@ class Linker:
                     node += nodes.raw("", "<wbr>", format="html")
         else:
             node += nodes.Text(text)
-        return node
 
     def wrap(self, cell: Cell, child: nodes.Node) -> nodes.Node:
         if cell.doc is not None and self.builder is not None:

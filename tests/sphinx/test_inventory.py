@@ -70,6 +70,8 @@ def test_builders_render_the_inventory(tmp_path: Path, builder: str) -> None:
         for p in out.iterdir()
         if p.suffix in {".html", ".tex", ".txt"}
     ).replace("\\_", "_")
+    # HTML: a long path may break after "/" (issue 17); the text is the same
+    text = text.replace('</span><wbr><span class="pre">', "")
     assert "code/pkg/api/base_api.py" in text
     assert "ModelConfig (dataclass: N, gridsize)" in text
     assert "After the table." in text

@@ -109,7 +109,8 @@ def test_tables_scroll_in_their_own_box_with_a_legend_and_breakable_paths(tmp_pa
         "docs/index.md",
         PAGE.replace(
             "```{ptyplan-inventory} pkg\n", ("```{ptyplan-inventory} pkg\n:highlight: a/\n")
-        ),
+        )
+        + "Gone: `pkg/a_rather_long_folder_name/gone.py`.\n",
     )
     app, _ = build(repo.path / "docs")
     page = html(app)
@@ -121,6 +122,11 @@ def test_tables_scroll_in_their_own_box_with_a_legend_and_breakable_paths(tmp_pa
         '<span class="pre">another_long_module_name.py' in page
     )
     assert 'class="ptyplan-legend"' in page and "high impact" in page
+    # a checked citation in running text wraps the same way (a long stale one here)
+    assert (
+        'pkg/</span><wbr><span class="pre">a_rather_long_folder_name/</span><wbr>'
+        '<span class="pre">gone.py' in page
+    )
     # short paths are left alone
     assert 'pkg/</span><wbr><span class="pre">alpha.py' not in page
 
