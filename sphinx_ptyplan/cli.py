@@ -106,6 +106,7 @@ class Settings:
     external: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     max_file_bytes: int = 5_000_000
+    mark_problems: bool = True  # pages only; accepted so one [tool.ptyplan] serves both
     jobs: int = 0
 
 
@@ -125,7 +126,7 @@ def _check(key: str, value: Any) -> Any:
         if not isinstance(value, str) or not value:
             raise bad("a non-empty string")
         return value
-    if key in ("check_literals", "drift"):
+    if key in ("check_literals", "drift", "mark_problems"):
         if not isinstance(value, bool):
             raise bad("true or false")
         return value

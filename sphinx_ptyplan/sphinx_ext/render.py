@@ -18,6 +18,7 @@ from sphinx_ptyplan.core.models import Finding, FindingKind
 from sphinx_ptyplan.core.redline import Redline
 from sphinx_ptyplan.core.report import source_link
 from sphinx_ptyplan.core.tables import Cell, Table, code_spans
+from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_wbr
 
 if TYPE_CHECKING:
     from sphinx.builders import Builder
@@ -92,7 +93,7 @@ class Linker:
                 last = i == len(pieces) - 1
                 node += nodes.Text(piece if last else piece + "/")
                 if not last and pieces[i + 1]:
-                    node += nodes.raw("", "<wbr>", format="html")
+                    node += ptyplan_wbr()
         else:
             node += nodes.Text(text)
 

@@ -113,7 +113,7 @@ def test_tables_scroll_in_their_own_box_with_a_legend_and_breakable_paths(tmp_pa
         + "Gone: `pkg/a_rather_long_folder_name/gone.py`.\n",
     )
     app, _ = build(repo.path / "docs")
-    page = html(app)
+    page = html(app, raw=True)
     summary = page.index('class="ptyplan-summary"')
     box = page.index('<div class="ptyplan-scroll docutils container">')
     assert summary < box < page.index("<table", box)  # the summary line stays above
