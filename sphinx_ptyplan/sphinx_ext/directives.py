@@ -9,7 +9,7 @@ from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
-from sphinx_ptyplan.core.tables import INVENTORY_COLUMNS, split_list
+from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
 from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
 from sphinx_ptyplan.sphinx_ext.domain import Request, domain_of
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder
@@ -140,7 +140,7 @@ class _PtyplanDirective(SphinxDirective):
         value = self.text_option(name)
         if value is None:
             return None
-        from sphinx_ptyplan.core.gitrepo import GitError, validate_revision
+        from sphinx_ptyplan.core.sources.gitrepo import GitError, validate_revision
 
         try:
             return validate_revision(value)
@@ -323,7 +323,7 @@ class ReportsDirective(_PtyplanDirective):
     }
 
     def validate(self) -> dict[str, Any]:
-        from sphinx_ptyplan.core.reportdir import ReportError, check_initiative, reports_dir
+        from sphinx_ptyplan.core.outputs.reportdir import ReportError, check_initiative, reports_dir
 
         initiative = self.text_option("initiative")
         if initiative is not None:

@@ -15,15 +15,15 @@ from sphinx.errors import NoUri
 from sphinx.util.nodes import make_refnode
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
-from sphinx_ptyplan.core.redline import Redline
-from sphinx_ptyplan.core.report import source_link
-from sphinx_ptyplan.core.tables import Cell, Table, code_spans
+from sphinx_ptyplan.core.outputs.redline import Redline
+from sphinx_ptyplan.core.outputs.report import source_link
+from sphinx_ptyplan.core.outputs.tables import Cell, Table, code_spans
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_wbr
 
 if TYPE_CHECKING:
     from sphinx.builders import Builder
 
-    from sphinx_ptyplan.core.links import SourceLinks
+    from sphinx_ptyplan.core.outputs.links import SourceLinks
 
 __all__ = [
     "LEGEND",

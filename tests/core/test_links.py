@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_ptyplan.core.links import SourceLinks, remote_templates
+from sphinx_ptyplan.core.outputs.links import SourceLinks, remote_templates
 from sphinx_ptyplan.core.workspace import Workspace
 from tests.gitutil import Repo
 

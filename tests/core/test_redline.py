@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from sphinx_ptyplan.core.jobs import delta_job
-from sphinx_ptyplan.core.redline import Redline, undo_redline
-from sphinx_ptyplan.core.references import parse_document
+from sphinx_ptyplan.core.outputs.redline import Redline, undo_redline
+from sphinx_ptyplan.core.sources.documents import parse_document
 from sphinx_ptyplan.core.workspace import Workspace
 from tests.gitutil import Repo
 

@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from .models import EntryKind, ModuleEntry, Symbol, SymbolKind
+from sphinx_ptyplan.core.models import EntryKind, ModuleEntry, Symbol, SymbolKind
 
 if TYPE_CHECKING:
-    from .compare import Coverage, CoverageRow, DeltaRow, RevisionDelta, StaleRef
-    from .references import ParsedDocument, Section
+    from sphinx_ptyplan.core.compare import Coverage, CoverageRow, DeltaRow, RevisionDelta, StaleRef
+    from sphinx_ptyplan.core.sources.docmodel import ParsedDocument, Section
 
 __all__ = [
     "REDLINE_FILE",
@@ -302,7 +302,7 @@ class _Plan:
 
     def md_blocks(self) -> list[tuple[int, int]]:
         if self._md_blocks is None:
-            from .references import _markdown
+            from sphinx_ptyplan.core.sources.mdparse import _markdown
 
             blocks: list[tuple[int, int]] = []
             for tok in _markdown().parse(self.body):
@@ -471,7 +471,7 @@ def _module_line(entry: ModuleEntry, marks: _Marks, added: dict[str, str]) -> st
 
 
 def _covered(row: CoverageRow) -> bool:
-    from .compare import MISSING
+    from sphinx_ptyplan.core.compare import MISSING
 
     return row.status != MISSING and bool(row.sections)
 
@@ -521,7 +521,7 @@ def _home(
 def _proposals(
     cov: Coverage, plan: _Plan, marks: _Marks, added: dict[str, str]
 ) -> list[_Insertion]:
-    from .compare import MISSING
+    from sphinx_ptyplan.core.compare import MISSING
 
     tree = cov.tree.strip("/")
     # The tree's own row is what the whole plan is about: never proposed.
@@ -656,7 +656,7 @@ def _api_notes(
 ) -> list[_Insertion]:
     if delta is None:
         return []
-    from .compare import MISSING
+    from sphinx_ptyplan.core.compare import MISSING
 
     since = marks.code(delta.base) + (f" ({delta.base_sha[:7]})" if delta.base_sha else "")
     upto = f" to {marks.code(delta.head)}" if delta.head else ""

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .models import Param, Symbol
+from sphinx_ptyplan.core.models import Param, Symbol
 
 __all__ = ["CodeSpan", "WrittenParam", "WrittenSignature", "compare_signature", "parse_code_span"]
 
@@ -357,7 +357,7 @@ def compare_signature(
 
 def signature_of(sym: Symbol) -> str:
     """The code's signature as one line, for messages (``name(a, b=1) -> T``)."""
-    from .apidiff import format_params
+    from sphinx_ptyplan.core.checks.apidiff import format_params
 
     target = sym
     if sym.kind.value == "class":

@@ -1,0 +1,443 @@
+"""The subcommands: inventory, check, fix, delta, spec-hits and report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sphinx_ptyplan.cli.context import Command, Context, Result, register
+from sphinx_ptyplan.cli.settings import UsageError
+from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
+
+if TYPE_CHECKING:
+    from sphinx_ptyplan.core.results import Job
+
+
+def _revision(value: str) -> str:
+    """A revision option, validated before it can reach git (``-x`` is refused)."""
+    from sphinx_ptyplan.core.sources.gitrepo import GitError, validate_revision
+
+    try:
+        return validate_revision(value)
+    except GitError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _depth(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, not {value!r}")
+    return number
+
+
+def _globs(value: str) -> tuple[str, ...]:
+    return split_list(value)
+
+
+def _kinds(value: str) -> frozenset[str]:
+    kinds = frozenset(k.removeprefix("ptyplan.") for k in split_list(value))
+    known = {k.value for k in FindingKind}
+    unknown = sorted(kinds - known)
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown finding kind {unknown[0]!r} (known: {', '.join(sorted(known))})"
+        )
+    return kinds
+
+
+def _columns(value: str) -> tuple[str, ...]:
+    cols = split_list(value)
+    for c in cols:
+        if c not in INVENTORY_COLUMNS:
+            raise argparse.ArgumentTypeError(
+                f"unknown column {c!r} (known: {', '.join(INVENTORY_COLUMNS)})"
+            )
+    return cols
+
+
+# --------------------------------------------------------------------------- inventory
+
+
+def _row_arguments(p: argparse.ArgumentParser) -> None:
+    """Inventory row options shared by ``inventory`` and ``report``."""
+    p.add_argument(
+        "--highlight",
+        metavar="GLOBS",
+        type=_globs,
+        default=(),
+        help="comma-separated globs marking high-impact rows (e.g. 'api/,reassembly_*')",
+    )
+    p.add_argument(
+        "--notebooks",
+        choices=("informational", "exclude"),
+        default="informational",
+        help="list notebooks (path and first heading) or leave them out",
+    )
+    p.add_argument(
+        "--assets",
+        metavar="GLOBS",
+        type=_globs,
+        default=(),
+        help="also list other files matching these globs",
+    )
+
+
+def _inventory_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("tree", metavar="TREE", help="folder (or file) to inventory")
+    p.add_argument(
+        "--since",
+        metavar="REV",
+        type=_revision,
+        help="mark rows added since this git revision (a 'new' column)",
+    )
+    _row_arguments(p)
+    p.add_argument("--maxdepth", metavar="N", type=_depth, help="list rows at most N folders deep")
+    p.add_argument(
+        "--include", metavar="GLOBS", type=_globs, default=(), help="only list matching paths"
+    )
+    p.add_argument(
+        "--exclude",
+        metavar="GLOBS",
+        type=_globs,
+        default=(),
+        help="leave out matching paths (on top of [tool.ptyplan] exclude and the defaults)",
+    )
+    p.add_argument(
+        "--columns",
+        metavar="COLS",
+        type=_columns,
+        default=(),
+        help=f"columns to show, of: {', '.join(INVENTORY_COLUMNS)}",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="write the inventory snapshot (JSON, usable later as a delta base) instead",
+    )
+
+
+def _job_result(kind: str, job: Job, meta: dict[str, Any], text: str | None = None) -> Result:
+    """A job as a command result; a git failure on a named revision is exit code 2."""
+    if job.git_error is not None:
+        from sphinx_ptyplan.core.sources.gitrepo import GitError
+
+        raise GitError(job.git_error.code, job.git_error.message)
+    return Result(kind, job.tables, tuple(job.findings), text=text, meta=meta)
+
+
+def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan inventory TREE``: the same table as the ``ptyplan-inventory`` directive."""
+    from sphinx_ptyplan.core.jobs import CLI_OPTION, inventory_job
+    from sphinx_ptyplan.core.sources.snapshot import inventory_to_dict
+
+    tree = ctx.path(args.tree, "tree")
+    job = inventory_job(
+        ctx,
+        tree,
+        since=args.since,
+        highlight=args.highlight,
+        notebooks=args.notebooks,
+        assets=args.assets,
+        maxdepth=args.maxdepth,
+        include=args.include,
+        exclude=args.exclude,
+        columns=args.columns,
+        config_exclude=ctx.settings.exclude,
+        max_file_bytes=ctx.settings.max_file_bytes,
+        option=CLI_OPTION,
+    )
+    text = None
+    if args.json and job.inventory is not None:
+        text = json.dumps(inventory_to_dict(job.inventory), indent=2, ensure_ascii=False) + "\n"
+    return _job_result("inventory", job, {"tree": tree, "since": args.since}, text)
+
+
+register(
+    Command(
+        "inventory",
+        "module inventory of a tree (packages, modules, notebooks, symbols)",
+        _inventory_arguments,
+        run_inventory,
+        description="Print the module inventory of TREE, the table of the ptyplan-inventory "
+        "directive. Options mean the same as the directive's.",
+    )
+)
+
+
+_DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
+
+
+def _documents(ctx: Context, paths: Sequence[str]) -> list[str]:
+    """Root-relative Markdown/reST documents named by PATHS (folders are searched)."""
+    from sphinx_ptyplan.core.outputs.reportdir import is_report_folder
+    from sphinx_ptyplan.core.outputs.tables import matches_any
+    from sphinx_ptyplan.core.paths import confine
+    from sphinx_ptyplan.core.sources.walk import DEFAULT_EXCLUDES
+
+    found: list[str] = []
+    for value in paths:
+        rel = ctx.path(value, "document")
+        target = confine(ctx.root, rel) if rel else ctx.root
+        if target.is_file():
+            found.append(rel)
+            continue
+        if not target.is_dir():  # a FIFO, socket or device: reading it could block
+            raise UsageError(f"document {value!r} is not a regular file or folder")
+        for dirpath, dirnames, filenames in os.walk(target):
+            # Report folders (reports/<timestamp>/) are evidence of a past state: they are
+            # checked only when named explicitly.
+            in_reports = os.path.basename(dirpath) == "reports"
+            dirnames[:] = sorted(
+                d
+                for d in dirnames
+                if not matches_any(d, DEFAULT_EXCLUDES) and not (in_reports and is_report_folder(d))
+            )
+            base = Path(dirpath)
+            for name in sorted(filenames):
+                if name.endswith(_DOC_SUFFIXES[:3]):
+                    found.append((base / name).relative_to(ctx.root).as_posix())
+    return list(dict.fromkeys(found))
+
+
+def _repo_or_none(ctx: Context) -> Any:
+    try:
+        return ctx.repo()
+    except Exception:
+        return None  # check_citations / fix_document say why drift could not run
+
+
+def run_check(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan check PATHS``: the docs build's citation and drift checks on documents."""
+    from sphinx_ptyplan.core.jobs import check_document
+    from sphinx_ptyplan.core.sources.docspans import document_spans
+
+    findings: list[Finding] = []
+    git_problem: Finding | None = None
+    docs = _documents(ctx, args.paths)
+    for doc_path in docs:
+        # the same spans at the same lines as the docs build: included files followed
+        doc = document_spans(ctx.root, doc_path)
+        findings.extend(doc.problems)
+        for path, spans in doc.items():
+            report = check_document(ctx, path, spans, drift=ctx.settings.drift)
+            findings.extend(report.findings)
+            git_problem = git_problem or report.git_problem
+    if git_problem is not None:
+        findings.append(git_problem)  # once per run, as in the docs build
+    return Result("check", (), tuple(findings), meta={"documents": docs})
+
+
+def _check_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="Markdown/reST documents, or folders to search for them",
+    )
+
+
+def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan fix [--check] PATHS``: rewrite citations whose lines moved unchanged."""
+    from sphinx_ptyplan.core.checks.fix import fix_document, write_fix
+    from sphinx_ptyplan.core.sources.documents import load_document
+
+    index = ctx.index(())
+    repo = _repo_or_none(ctx)
+    diffs: list[str] = []
+    changed: list[str] = []
+    problems: list[Finding] = []
+    for doc_path in _documents(ctx, args.paths):
+        unusable = load_document(ctx.root, doc_path).problems  # binary, not UTF-8, ...
+        if unusable:  # the same finding `check` reports; the file is left alone
+            problems.extend(unusable)
+            continue
+        try:
+            result = fix_document(ctx.root, doc_path, index=index, repo=repo)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise UsageError(f"cannot fix {doc_path}: {exc}") from None
+        if result.changed:
+            changed.append(doc_path)
+            diffs.append(result.diff)
+            if not args.check:
+                write_fix(ctx.root, result)
+    findings: tuple[Finding, ...] = tuple(problems)
+    if args.check and changed:
+        findings += tuple(
+            Finding(
+                FindingKind.DRIFT,
+                f"{p}: citations would be rewritten by `ptyplan fix`",
+                path=p,
+                code="fixable",
+            )
+            for p in changed
+        )
+    return Result("fix", (), findings, text="".join(diffs), meta={"changed": changed})
+
+
+def _fix_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 when a file would change (the diff is printed)",
+    )
+    _check_arguments(p)
+
+
+register(
+    Command(
+        "check",
+        "check every citation and reference in documents (exit 1 on findings)",
+        _check_arguments,
+        run_check,
+        description="Run the checks of the docs build (existence, line ranges, symbols, "
+        "drift through git) on the inline code of Markdown and reST documents.",
+    )
+)
+register(
+    Command(
+        "fix",
+        "rewrite drifted citations whose cited lines moved unchanged",
+        _fix_arguments,
+        run_fix,
+        description="Rewrite, in place and atomically, only citations whose lines moved "
+        "unchanged (the exact replacements of ptyplan.drift 'moved' findings); print a "
+        "unified diff. Everything else in the file stays byte-identical.",
+    )
+)
+
+
+# --------------------------------------------------------------------------- delta
+
+
+def _base(value: str) -> str:
+    """``--base``: an inventory snapshot (``*.json``) or a revision (validated)."""
+    return value if value.endswith(".json") else _revision(value)
+
+
+def _base_head_arguments(p: argparse.ArgumentParser, default: str) -> None:
+    """``--base`` and ``--head``, shared by ``delta`` and ``report``."""
+    p.add_argument(
+        "--base",
+        metavar="REV|FILE.json",
+        type=_base,
+        help="a git revision, or an inventory snapshot written by 'ptyplan inventory --json'; "
+        + default,
+    )
+    p.add_argument("--head", metavar="REV", type=_revision, help="default: the working tree")
+
+
+def _delta_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tree", metavar="PATH", required=True, help="the tree to compare")
+    p.add_argument(
+        "--plan", metavar="PATH", required=True, help="the plan (Markdown or reST document)"
+    )
+    _base_head_arguments(p, "without it only the coverage is shown")
+
+
+def _snapshot_option(ctx: Context, base: str | None) -> str | None:
+    if base is not None and base.endswith(".json"):
+        return ctx.path(base, "--base snapshot")
+    return base
+
+
+def run_delta(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan delta``: the tables of the ``ptyplan-delta`` directive."""
+    from sphinx_ptyplan.core.jobs import CLI_OPTION, delta_job
+
+    tree = ctx.path(args.tree, "tree")
+    plan = ctx.path(args.plan, "plan")
+    base = _snapshot_option(ctx, args.base)
+    job = delta_job(
+        ctx,
+        tree,
+        plan,
+        base=base,
+        head=args.head,
+        config_exclude=ctx.settings.exclude,
+        max_file_bytes=ctx.settings.max_file_bytes,
+        option=CLI_OPTION,
+    )
+    meta = {"tree": tree, "plan": plan, "base": base, "head": args.head}
+    return _job_result("delta", job, meta)
+
+
+register(
+    Command(
+        "delta",
+        "plan coverage of a tree, stale plan references, revision delta",
+        _delta_arguments,
+        run_delta,
+        description="Compare TREE with the scope of PLAN (covered / covered by package / "
+        "missing, stale plan references with their git story) and, with --base, list the "
+        "modules added, removed, renamed and modified since then, with their API changes: the "
+        "tables of the ptyplan-delta directive. A git error on --base/--head exits 2.",
+    )
+)
+
+
+# --------------------------------------------------------------------------- spec-hits
+
+
+def _spec_hits_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", metavar="SPEC", help="the spec (Markdown or reST document)")
+    p.add_argument(
+        "--tree",
+        metavar="PATHS",
+        type=_globs,
+        default=(),
+        help="comma-separated code roots the spec describes (default: every package)",
+    )
+    p.add_argument(
+        "--show",
+        choices=("all", "problems"),
+        default="all",
+        help="all rows, or only stale and ambiguous ones",
+    )
+    p.add_argument(
+        "--since", metavar="REV", type=_revision, help="mark touchpoints changed since REV"
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="also report dataclass fields the spec does not list",
+    )
+
+
+def run_spec_hits(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan spec-hits SPEC``: the tables of the ``ptyplan-spec-hits`` directive."""
+    from sphinx_ptyplan.core.jobs import CLI_OPTION, spec_hits_job
+
+    spec = ctx.path(args.spec, "spec")
+    trees = tuple(ctx.path(t, "tree") for t in args.tree)
+    job = spec_hits_job(
+        ctx,
+        spec,
+        trees=trees,
+        show=args.show,
+        since=args.since,
+        strict=args.strict,
+        config_exclude=ctx.settings.exclude,
+        option=CLI_OPTION,
+    )
+    return _job_result("spec-hits", job, {"spec": spec, "trees": list(trees), "since": args.since})
+
+
+register(
+    Command(
+        "spec-hits",
+        "resolve a spec's code references against the tree",
+        _spec_hits_arguments,
+        run_spec_hits,
+        description="Resolve every code reference of SPEC (paths, file:line citations, "
+        "dotted names, dataclass field lists) against the code: the tables of the "
+        "ptyplan-spec-hits directive. A git error on --since exits 2.",
+    )
+)
