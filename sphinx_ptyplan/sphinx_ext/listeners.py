@@ -351,12 +351,21 @@ def _link_and_mark_literals(
     targets, marks = literals.get("targets", {}), literals.get("marks", {})
     if not targets and not marks:
         return
+    # The checks know each citation's exact line (from the core's parse of the file); a
+    # literal node knows only its paragraph's. So the citations of one file with one text
+    # are matched to the literal nodes of that file and text in page order.
+    queues: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
+    for key in sorted({*targets, *marks}, key=lambda k: (k[0], k[1])):
+        queues.setdefault((_resolved(key[0]), key[2]), []).append(key)
     env = app.env
     for node in list(doctree.findall(nodes.literal)):
         if _skip_literal(node) or isinstance(node.parent, nodes.reference):
             continue
         text = node.astext()
-        key = (*_source_line(node, env), text)
+        queue = queues.get((_resolved(_source_line(node, env)[0]), text))
+        if not queue:
+            continue
+        key = queue.pop(0)
         found = marks.get(key, ())
         if found or key in targets:  # a checked citation: a long path may wrap after "/"
             linker.breakable(node, text)
@@ -370,6 +379,13 @@ def _link_and_mark_literals(
         if ref is not None:
             node.replace_self(ref)
             ref += node
+
+
+def _resolved(path: str) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):
+        return path
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
