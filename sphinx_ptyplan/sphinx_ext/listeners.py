@@ -44,14 +44,13 @@ def session_of(app: Sphinx, name: str | None = None) -> Session:
     key = name or ""
     if key not in sessions:
         cfg = get_config(app.config)
-        session = Session(root_path(cfg, key), cfg, Path(app.doctreedir), name=key)
-        outputs = []
-        for folder in (app.outdir, app.doctreedir):
-            rel = session.rel_source(str(folder))
-            if rel:
-                outputs.append(rel)
-        session.outputs = tuple(outputs)
-        sessions[key] = session
+        sessions[key] = Session(
+            root_path(cfg, key),
+            cfg,
+            Path(app.doctreedir),
+            name=key,
+            outputs=(Path(app.outdir), Path(app.doctreedir)),
+        )
     return sessions[key]
 
 

@@ -15,6 +15,7 @@ from sphinx.errors import NoUri
 from sphinx.util.nodes import make_refnode
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.oneline import visible
 from sphinx_ptyplan.core.outputs.redline import Redline
 from sphinx_ptyplan.core.outputs.report import source_link
 from sphinx_ptyplan.core.outputs.tables import Cell, Table, code_spans
@@ -124,10 +125,11 @@ def _cell_nodes(cell: Cell, linker: Linker) -> list[nodes.Node]:
     inner: nodes.Node
     if cell.rich and not cell.code:
         inner = nodes.inline()
-        for text, is_code in code_spans(cell.text):
+        for text, is_code in code_spans(visible(cell.text)):
             inner += linker.code(text) if is_code else nodes.Text(text)
     else:
-        inner = linker.code(cell.text) if cell.code else nodes.Text(cell.text)
+        text = visible(cell.text)
+        inner = linker.code(text) if cell.code else nodes.Text(text)
     if cell.status and isinstance(inner, nodes.literal):
         inner["classes"].append(f"ptyplan-{cell.status}")
     wrapped = linker.wrap(cell, inner)
