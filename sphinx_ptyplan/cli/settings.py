@@ -46,6 +46,7 @@ class Settings:
     exclude: tuple[str, ...] = ()
     max_file_bytes: int = 5_000_000
     mark_problems: bool = True  # pages only; accepted so one [tool.ptyplan] serves both
+    watch: tuple[str, ...] = ()  # `ptyplan serve` only; the same
     jobs: int = 0
 
 
@@ -69,7 +70,7 @@ def _check(key: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise bad("true or false")
         return value
-    if key in ("external", "exclude"):
+    if key in ("external", "exclude", "watch"):
         if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
             raise bad("a list of strings")
         return tuple(value)

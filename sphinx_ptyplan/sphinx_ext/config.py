@@ -114,6 +114,16 @@ class PtyplanConfig:
             "html",
         ),
     )
+    watch: list[str] = field(
+        default_factory=list,
+        metadata=_meta(
+            "Extra files or folders (relative to conf.py) that ``ptyplan serve`` watches, "
+            "for inputs the build reads that no directive names (for example the snapshots "
+            "that ``conf.py`` replays into a repository). The build itself ignores it.",
+            (list, tuple),
+            "",
+        ),
+    )
     jobs: int = field(
         default=0,
         metadata=_meta(
@@ -173,7 +183,7 @@ def get_config(config: Config) -> PtyplanConfig:
         raise ConfigError(f"ptyplan_max_file_bytes must be positive, not {cfg.max_file_bytes!r}")
     if cfg.jobs < 0:
         raise ConfigError(f"ptyplan_jobs must be 0 (automatic) or more, not {cfg.jobs!r}")
-    for name in ("external", "exclude"):
+    for name in ("external", "exclude", "watch"):
         items = getattr(cfg, name)
         if not all(isinstance(x, str) for x in items):
             raise ConfigError(f"ptyplan_{name} must be a list of strings, not {items!r}")
