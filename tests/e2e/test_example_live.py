@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import test_serve_browser
 from tests.e2e.test_serve_browser import (
     Server,
     _free_port,
@@ -21,11 +22,11 @@ from tests.e2e.test_serve_browser import (
     _reloaded,
     _rows,
     _websocket_open,
-    browser,  # noqa: F401 - the fixture
     wait_for,
 )
 
 pytestmark = pytest.mark.browser
+browser = test_serve_browser.browser  # the headless Chromium fixture
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
