@@ -122,8 +122,9 @@ def run_build(repo: Path, docs: Sequence[str], work: Path) -> tuple[set[Key], fl
 def run_fix(repo: Path, docs: Sequence[str]) -> tuple[list[tuple[str, int, str, str]], float]:
     """What ``ptyplan fix`` would rewrite: ``(doc, line, old, new)`` (nothing is written)."""
     sys.path.insert(0, str(SOURCE))
-    from sphinx_ptyplan.core.checks.fix import fix_document
-    from sphinx_ptyplan.core.checks.resolve import CodeIndex
+    from sphinx_ptyplan.core.fix import fix_document
+    from sphinx_ptyplan.core.resolve import CodeIndex
+
     from sphinx_ptyplan.core.workspace import Workspace
 
     t0 = time.perf_counter()
@@ -188,7 +189,7 @@ def measure(repo: Path, globs: Sequence[str], labels: Path | None) -> dict[str, 
     if not docs:
         raise SystemExit(f"no documents match {list(globs)} under {repo}")
     sys.path.insert(0, str(SOURCE))
-    from sphinx_ptyplan.core.sources.documents import load_document
+    from sphinx_ptyplan.core.references import load_document
 
     citations = sum(len(load_document(repo, d).references) for d in docs)
     check_keys, check_raw, check_s = run_check(repo, docs)

@@ -43,7 +43,8 @@ def _document(ctx: Context, result: Result) -> str:
         return json_text(log)
     if fmt == "github":
         return findings_github(result.findings, ctx.root, workspace=_workspace())
-    source_url = ctx.settings.source_url
+    url = ctx.settings.source_url
+    source_url = url if isinstance(url, str) else None  # False: no links; None: none known
     revision = ctx.source_revision() if source_url else "HEAD"
     return to_markdown(result.tables, source_url=source_url, revision=revision)
 
