@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
@@ -12,9 +13,23 @@ from sphinx_ptyplan.core.sources.mdparse import _parse_markdown
 from sphinx_ptyplan.core.sources.rstparse import _parse_rst
 
 __all__ = [
+    "git_lines",
     "load_document",
     "parse_document",
 ]
+
+# Characters a parser would take as a line break although git does not (git counts "\n"
+# only): markdown-it takes a lone CR; docutils (str.splitlines) also VT, FF, FS, GS, RS,
+# NEL, LINE and PARAGRAPH SEPARATOR.
+_MD_BREAKS = re.compile(r"\r(?!\n)")
+_RST_BREAKS = re.compile("\r(?!\n)|[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def git_lines(text: str, fmt: str) -> str:
+    """``text`` with every character the ``fmt`` parser would split a line at, but git would
+    not, replaced by a space (same length), so line N of the parse is line N of git blame."""
+    pattern = _RST_BREAKS if fmt == "rst" else _MD_BREAKS
+    return pattern.sub(" ", text) if pattern.search(text) else text
 
 
 def parse_document(text: str, doc_path: str, fmt: str) -> ParsedDocument:
@@ -24,6 +39,7 @@ def parse_document(text: str, doc_path: str, fmt: str) -> ParsedDocument:
     never scanned. Never raises: a parser failure becomes a ``PARSE`` problem.
     """
     col = _Collector(doc_path)
+    text = git_lines(text, fmt)
     try:
         if fmt == "rst":
             _parse_rst(text, col)
