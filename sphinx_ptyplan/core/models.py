@@ -292,6 +292,7 @@ class RefKind(enum.Enum):
     PATH_SYMBOL = "path-symbol"  # path.py:validate_paths or path.py:Class.method
     DOTTED = "dotted"  # ptycho_torch.config_params.DataConfig (optionally with "()")
     ATTR = "attr"  # ModelConfig.n_filters_scale (class name + attribute, no module)
+    NAME = "name"  # RawData, update_legacy_dict(), KEY_MAPPINGS (a bare name, no module)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +304,9 @@ class Reference:
     dotted name or the symbol after ``path:``. ``doc_path``/``doc_line`` locate it in the
     document (1-based line); ``section`` is the nearest heading's title and ``anchor`` its
     slug. ``context`` is ``code``, ``link`` or ``role``. ``span`` is the whole code span it
-    came from (for rewriting).
+    came from (for rewriting). ``hints`` is the context a reader would use to tell which
+    of several definitions a bare name means, nearest first (``[(how, module or path)]``,
+    see ``names.context_hints``); only names and short module names carry them.
     """
 
     text: str
@@ -318,6 +321,7 @@ class Reference:
     anchor: str | None = None
     context: str = "code"
     span: str = ""
+    hints: tuple[tuple[str, str], ...] = ()
 
 
 class Status(enum.Enum):

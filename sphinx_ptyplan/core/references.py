@@ -133,8 +133,10 @@ class Span:
 
     text: str
     line: int
-    context: str  # "code" | "link" | "role"
+    context: str  # "code" | "link" | "role" | "text" (a path in plain text: context only)
     section: Section | None = None
+    block: int = 0  # first line of the innermost list item, paragraph or table row
+    items: tuple[int, ...] = ()  # first lines of the enclosing list items, innermost first
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,6 +396,36 @@ def classify(text: str) -> list[ClassifiedRef]:
     return out
 
 
+def code_names(text: str) -> list[ClassifiedRef]:
+    """The names a spec's code span holds when :func:`classify` finds none in it: a bare
+    name (``RawData``, ``update_legacy_dict()``, ``KEY_MAPPINGS``) or the names of a call,
+    subscript or signature (``update_legacy_dict(ptycho.params.cfg, config)`` gives
+    ``update_legacy_dict`` and ``ptycho.params.cfg``; plain words such as ``config`` are
+    prose). The first name's ``text`` is the whole span (its signature is checked)."""
+    from .names import is_bare_name
+    from .signatures import parse_code_span
+
+    t = text.strip()
+    if not t or len(t) > 600 or _is_shell(t):
+        return []
+    span = parse_code_span(t)
+    if span is None:
+        if is_bare_name(t):
+            return [ClassifiedRef(text=t, kind=RefKind.NAME, name=t.removesuffix("()"))]
+        return []
+    out: list[ClassifiedRef] = []
+    for i, name in enumerate(span.names):
+        shown = t if i == 0 else name
+        if "." in name:
+            # an attribute chain in an expression is a name, never a file (``params.cfg``)
+            parts = name.split(".")
+            kind = RefKind.ATTR if len(parts) == 2 and _CAPWORD_RE.match(parts[0]) else None
+            out.append(ClassifiedRef(text=shown, kind=kind or RefKind.DOTTED, name=name))
+        elif is_bare_name(name + "()" if i == 0 and span.kind != "subscript" else name):
+            out.append(ClassifiedRef(text=shown, kind=RefKind.NAME, name=name))
+    return out
+
+
 def is_citation_candidate(text: str) -> bool:
     """True when an inline literal's text holds at least one code reference worth resolving.
 
@@ -523,13 +555,18 @@ def _field_name(code: str, owner: str) -> str | None:
 class _Collector:
     """Accumulates sections, spans, references and field lists for one document."""
 
-    def __init__(self, doc_path: str) -> None:
+    def __init__(self, doc_path: str, names: bool = False) -> None:
         self.doc_path = doc_path
+        self.names = names
         self.sections: list[Section] = []
         self.spans: list[Span] = []
         self.refs: list[Reference] = []
         self.field_lists: list[FieldList] = []
         self.section: Section | None = None
+        self.block = 0
+        self.items: tuple[int, ...] = ()
+        self.prefer: tuple[str, ...] = ()
+        self._ctx: tuple[int, Any] | None = None
 
     def heading(self, title: str, line: int, level: int) -> None:
         sec = Section(title=title, anchor=slugify(title), line=line, level=level)
@@ -537,12 +574,34 @@ class _Collector:
         self.section = sec
 
     def span(self, text: str, line: int, context: str) -> None:
-        self.spans.append(Span(text=text, line=line, context=context, section=self.section))
-        self.refs.extend(
-            references_in(
-                text, doc_path=self.doc_path, doc_line=line, context=context, section=self.section
-            )
+        self.spans.append(Span(text, line, context, self.section, self.block or line, self.items))
+        refs = references_in(
+            text, doc_path=self.doc_path, doc_line=line, context=context, section=self.section
         )
+        if not refs and self.names and context != "link":
+            refs = [
+                Reference(
+                    text=c.text,
+                    kind=c.kind,
+                    doc_path=self.doc_path,
+                    doc_line=line,
+                    name=c.name,
+                    section=self.section.title if self.section else None,
+                    anchor=self.section.anchor if self.section else None,
+                    context=context,
+                    span=text,
+                )
+                for c in code_names(text)
+            ]
+        self.refs.extend(refs)
+
+    def plain_paths(self, plain: str, line: int) -> None:
+        """Files named in plain text (``ModelConfig (ptycho/config/config.py)``): context
+        for the names next to them, never references themselves."""
+        if self.names:
+            for m in _PYPATH_IN_TEXT_RE.finditer(plain):
+                sp = Span(m.group(1), line, "text", self.section, self.block or line, self.items)
+                self.spans.append(sp)
 
     def link(self, href: str, line: int) -> None:
         target = _link_target(href, self.doc_path)
@@ -570,6 +629,10 @@ class _Collector:
                 fields.append((f, fline))
         if not fields:
             return
+        hints: tuple[tuple[str, str], ...] = ()
+        if self.names and "." not in name:
+            at = Span(name, line, "code", self.section, line, ())
+            hints = tuple(self.context().hints(at, name))
         ref = Reference(
             text=name,
             kind=RefKind.DOTTED,
@@ -580,15 +643,45 @@ class _Collector:
             section=self.section.title if self.section else None,
             anchor=self.section.anchor if self.section else None,
             span=name,
+            hints=hints,
         )
         self.field_lists.append(FieldList(owner=ref, line=line, fields=tuple(fields)))
+
+    def _with_hints(self) -> list[Reference]:
+        """Names, and dotted names that may start with a short module name, get the context
+        hints of their span (see ``names.context_hints``)."""
+        if not self.names:
+            return self.refs
+        from dataclasses import replace
+
+        by_place: dict[tuple[int, str], Span] = {}
+        for sp in self.spans:
+            by_place.setdefault((sp.line, sp.text), sp)
+        ctx = self.context()
+        out = []
+        for r in self.refs:
+            if r.kind is RefKind.NAME or (r.kind is RefKind.DOTTED and r.name):
+                at = by_place.get((r.doc_line, r.span))
+                if at is not None:
+                    name = (r.name or "").split(".")[0] if r.kind is RefKind.DOTTED else r.name
+                    r = replace(r, hints=tuple(ctx.hints(at, name or "")))
+            out.append(r)
+        return out
+
+    def context(self) -> Any:
+        """The document's context index (rebuilt when spans were added since)."""
+        from .names import DocContext
+
+        if self._ctx is None or self._ctx[0] != len(self.spans):
+            self._ctx = (len(self.spans), DocContext(self.spans, self.sections, self.prefer))
+        return self._ctx[1]
 
     def result(self, problems: tuple[Finding, ...] = ()) -> ParsedDocument:
         return ParsedDocument(
             path=self.doc_path,
             sections=tuple(self.sections),
-            spans=tuple(self.spans),
-            references=tuple(self.refs),
+            spans=tuple(s for s in self.spans if s.context != "text"),
+            references=tuple(self._with_hints()),
             field_lists=tuple(self.field_lists),
             problems=problems,
         )
@@ -597,6 +690,8 @@ class _Collector:
 # --------------------------------------------------------------------------------------
 # Markdown
 
+#: Inline markup around an owner or a field name (``- **`ModelConfig`**: ...``).
+_EMPHASIS = frozenset({"strong_open", "strong_close", "em_open", "em_close"})
 _MD_ROLE_RE = re.compile(r"\{([A-Za-z][\w:.+-]*)\}$")
 _md_parser: Any = None
 
@@ -655,6 +750,7 @@ def _parse_markdown(text: str, col: _Collector) -> None:
     # open lists: [owner (name, hint) and its line, field candidates]
     lists: list[list[Any]] = []
     table: list[Any] | None = None  # [owner, line, rows]
+    item_lines: list[int] = []  # first lines of the open list items
     in_tbody = False
     col_index = 0
     for i, tok in enumerate(tokens):
@@ -675,7 +771,10 @@ def _parse_markdown(text: str, col: _Collector) -> None:
                     col.field_list(owner[0], owner[1], fields)
         elif t == "list_item_open":
             items.append([None, None, False])
+            item_lines.append(tok.map[0] + 1 if tok.map else 0)
         elif t == "list_item_close":
+            if item_lines:
+                item_lines.pop()
             if items:
                 first = items.pop()[0]
                 if first and lists:
@@ -704,6 +803,9 @@ def _parse_markdown(text: str, col: _Collector) -> None:
         elif t == "inline":
             codes, plain, links, order = _md_inline_codes(tok)
             line0 = tok.map[0] + 1 if tok.map else 1
+            col.items = tuple(reversed(item_lines))
+            col.block = item_lines[-1] if item_lines and table is None else line0
+            col.plain_paths(plain, line0)
             # code spans and links in document order
             events = [(line, 0, n, code, role) for n, (code, line, role) in enumerate(codes)]
             events += [(line, 1, n, href, "") for n, (href, line) in enumerate(links)]
@@ -714,7 +816,11 @@ def _parse_markdown(text: str, col: _Collector) -> None:
                     col.span(text_, line, "code")
                 elif _is_code_role(role):
                     col.span(_role_target(text_), line, "role")
-            children = [c for c in (tok.children or ()) if c.type != "text" or c.content.strip()]
+            children = [
+                c
+                for c in (tok.children or ())
+                if (c.type != "text" or c.content.strip()) and c.type not in _EMPHASIS
+            ]
             lead = _leading_codes([(c.type == "code_inline", c.content) for c in children])
             first_code = lead[0] if lead else None
             if table is not None:
@@ -1079,13 +1185,15 @@ def _parse_rst(text: str, col: _Collector) -> None:
 # entry points
 
 
-def parse_document(text: str, doc_path: str, fmt: str) -> ParsedDocument:
+def parse_document(text: str, doc_path: str, fmt: str, *, names: bool = False) -> ParsedDocument:
     """Parse a Markdown (``fmt="md"``) or reST (``"rst"``) document into references.
 
     Fenced/indented code blocks, literal blocks and the content of unknown directives are
-    never scanned. Never raises: a parser failure becomes a ``PARSE`` problem.
+    never scanned. ``names``: also bare names and the names inside expressions and
+    signatures (:func:`code_names`; specs only). Never raises: a parser failure becomes a
+    ``PARSE`` problem.
     """
-    col = _Collector(doc_path)
+    col = _Collector(doc_path, names)
     try:
         if fmt == "rst":
             _parse_rst(text, col)
@@ -1109,7 +1217,9 @@ def parse_document(text: str, doc_path: str, fmt: str) -> ParsedDocument:
 _FORMATS = {".md": "md", ".markdown": "md", ".rst": "rst", ".txt": "rst", ".rest": "rst"}
 
 
-def load_document(root: Path, doc_path: str, *, max_bytes: int = 10_000_000) -> ParsedDocument:
+def load_document(
+    root: Path, doc_path: str, *, max_bytes: int = 10_000_000, names: bool = False
+) -> ParsedDocument:
     """Read ``doc_path`` (relative to ``root``, confined to it) and parse it. Never raises."""
 
     def problem(kind: FindingKind, code: str, message: str) -> ParsedDocument:
@@ -1147,4 +1257,4 @@ def load_document(root: Path, doc_path: str, *, max_bytes: int = 10_000_000) -> 
     if text.startswith("\ufeff"):
         text = text[1:]
     fmt = _FORMATS.get(Path(doc_path).suffix.lower(), "md")
-    return parse_document(text, doc_path, fmt)
+    return parse_document(text, doc_path, fmt, names=names)

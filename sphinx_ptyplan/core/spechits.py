@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import Finding, FindingKind, Reference, Resolution, Status, Symbol
+from .models import Finding, FindingKind, Reference, RefKind, Resolution, Status, Symbol
 from .paths import PathRefused, confine
 from .references import FieldList, load_document
 from .resolve import CodeIndex, StoryFn, resolve, resolve_all
@@ -71,7 +71,7 @@ def spec_hits(
     :param story: git stories for stale paths, asked once for all of them.
     Never raises; problems come back as findings.
     """
-    doc = load_document(root, spec)
+    doc = load_document(root, spec, names=True)
     findings: list[Finding] = [*doc.problems, *_tree_problems(root, trees)]
     if index is None:
         index = CodeIndex(root, code_roots=trees)
@@ -86,7 +86,11 @@ def spec_hits(
             )
         )
         refs = refs[:max_refs]
-    rows = resolve_all(refs, index, story=story)
+    rows = [
+        r
+        for r in resolve_all(refs, index, story=story)
+        if not (r.ref.kind is RefKind.NAME and r.status is Status.EXTERNAL)
+    ]  # a bare word that names nothing of the tree is prose: no row, no warning
     findings.extend(r.finding for r in rows if r.finding is not None)
     schema: list[SchemaCheck] = []
     for fl in doc.field_lists:
@@ -94,6 +98,12 @@ def spec_hits(
         if check is not None:
             schema.append(check)
         findings.extend(found)
+    owners = {(f.line, f.message.split("`")[1]) for f in findings if f.code == "ambiguous-owner"}
+    findings = [
+        f
+        for f in findings
+        if not (f.code == "ambiguous-name" and (f.line, f.message.split("`")[1]) in owners)
+    ]  # the field list's owner is the same mention: one warning
     findings.sort(key=lambda f: (f.line or 0, f.kind.value, f.message))
     return SpecHits(
         spec=spec,
@@ -168,6 +178,13 @@ def _owner_class(fl: FieldList, index: CodeIndex) -> tuple[list[tuple[str, Symbo
     if hint:
         h = posixpath.normpath(hint.strip("/"))
         found = [(p, c) for p, c in found if p == h or p.endswith("/" + h)]
+    if len(found) > 1 and fl.owner.hints:
+        from .names import Binding, Definition, bind
+
+        defs = [Definition(c.name, p, c.line, c.end_line, "class") for p, c in found]
+        got = bind(short, defs, fl.owner.hints, index)
+        if isinstance(got, Binding):
+            found = [(p, c) for p, c in found if p == got.definition.path]
     return found, name
 
 

@@ -338,8 +338,8 @@ def spechits_tables(
     for res in hits.rows:
         status = res.status.value
         counts[status] = counts.get(status, 0) + 1
-        if show == "problems" and status not in _PROBLEMS:
-            continue
+        if show == "problems" and status not in _PROBLEMS and res.finding is None:
+            continue  # a resolved row with a finding is a signature that no longer matches
         if res.path and status == "resolved":
             where = f"{res.path}:{res.line}" if res.line else res.path
             target = Cell(where, code=True, path=res.path, line=res.line)
@@ -348,6 +348,7 @@ def spechits_tables(
             target = Cell(f"{label}: {', '.join(res.candidates)}")
         else:
             target = Cell(res.message if status != "external" else "outside the tree")
+        how = res.message if status == "resolved" else ""  # binding, alias, signature
         rows.append(
             (
                 Cell(str(res.ref.doc_line)),
@@ -355,6 +356,7 @@ def spechits_tables(
                 Cell(res.target_kind or res.ref.kind.value),
                 Cell(status, status=status),
                 target,
+                Cell(how),
             )
         )
     order = ("resolved", "external", "ambiguous", "stale")
@@ -365,7 +367,7 @@ def spechits_tables(
         Table(
             title=f"Spec hits of {hits.spec}",
             summary=summary + (" (showing problems only)" if show == "problems" else ""),
-            columns=("spec line", "reference", "kind", "status", "resolves to"),
+            columns=("spec line", "reference", "kind", "status", "resolves to", "how"),
             rows=tuple(rows),
             classes=("ptyplan-spec-hits",),
             empty="no stale or ambiguous references" if show == "problems" else "no references",
