@@ -549,7 +549,9 @@ def _field_name(code: str, owner: str) -> str | None:
     for prefix in (owner + ".", short + "."):
         if t.startswith(prefix):
             t = t[len(prefix) :]
-    return t if _IDENT_RE.match(t) else None
+    if t in ("True", "False", "None") or not _IDENT_RE.match(t):
+        return None  # a literal value in the cell, never a field
+    return t
 
 
 class _Collector:
