@@ -10,11 +10,17 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 
 from sphinx_ptyplan.core.models import RefKind
+from sphinx_ptyplan.core.outputs.redline import Redline
 from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
 from sphinx_ptyplan.sphinx_ext.domain import Cite, domain_of
 from sphinx_ptyplan.sphinx_ext.engine import Session
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder, ptyplan_ref
-from sphinx_ptyplan.sphinx_ext.render import Linker, render_tables
+from sphinx_ptyplan.sphinx_ext.render import (
+    Linker,
+    render_redline,
+    render_redline_link,
+    render_tables,
+)
 from sphinx_ptyplan.sphinx_ext.warnings import warn_finding
 
 if TYPE_CHECKING:
@@ -89,7 +95,7 @@ _CITATION_KINDS = frozenset({RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL
 def is_literal_citation(text: str) -> bool:
     """Plain literals are checked only when they cite a file (path, path:line, path:symbol);
     dotted names in running text are too often prose about other libraries."""
-    from sphinx_ptyplan.core.references import classify
+    from sphinx_ptyplan.core.sources.classify import classify
 
     return any(c.kind in _CITATION_KINDS and not c.external for c in classify(text))
 
@@ -221,10 +227,14 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
     session = session_of(app)
     linker = Linker(app.builder, docname, session.cfg.source_url, session.source_revision())
     for node in list(doctree.findall(ptyplan_placeholder)):
-        tables, _extra = results.get(node["request_id"], ((), None))
+        tables, extra = results.get(node["request_id"], ((), None))
         # ptyplan_source_url describes ptyplan_root; other named roots link to no code.
         node_linker = Linker(app.builder, docname, None, "") if node.get("root") else linker
         new = render_tables(tables, node_linker)
+        if isinstance(extra, Redline):
+            new.append(render_redline(extra))
+        elif node["directive"] == "delta" and isinstance(extra, tuple):
+            new.append(render_redline_link(extra[0], extra[1], node_linker))
         if not new:
             new = [
                 nodes.paragraph(

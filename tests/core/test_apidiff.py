@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sphinx_ptyplan.core.apidiff import (
+from sphinx_ptyplan.core.checks.apidiff import (
     CHANGE_KINDS,
     ApiChange,
     api_diff,
@@ -10,7 +10,7 @@ from sphinx_ptyplan.core.apidiff import (
     format_symbol,
 )
 from sphinx_ptyplan.core.models import ModuleInfo, Param, ParseProblem, Symbol, SymbolKind
-from sphinx_ptyplan.core.scan import parse_module
+from sphinx_ptyplan.core.sources.extract import parse_module
 
 
 def func(name: str, *params: Param, returns: str | None = None, **kw: object) -> Symbol:

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from sphinx_ptyplan.core.compare import Coverage, coverage, revision_delta
-from sphinx_ptyplan.core.gitrepo import GitError, GitRepo
 from sphinx_ptyplan.core.models import (
     EntryKind,
     FindingKind,
@@ -22,9 +21,12 @@ from sphinx_ptyplan.core.models import (
     Symbol,
     SymbolKind,
 )
-from sphinx_ptyplan.core.references import load_document
-from sphinx_ptyplan.core.scan import ParseCache, inventory_from_dict, inventory_to_dict, scan_tree
-from sphinx_ptyplan.core.tables import delta_table
+from sphinx_ptyplan.core.outputs.tables import delta_table
+from sphinx_ptyplan.core.sources.documents import load_document
+from sphinx_ptyplan.core.sources.gitrepo import GitError, GitRepo
+from sphinx_ptyplan.core.sources.parsecache import ParseCache
+from sphinx_ptyplan.core.sources.scan import scan_tree
+from sphinx_ptyplan.core.sources.snapshot import inventory_from_dict, inventory_to_dict
 from tests.gitutil import Repo, git
 
 PLAN = "plans/ptychodus_pytorch_integration_plan.md"

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_ptyplan.core.names import Binding, NameIndex, bind, is_bare_name
-from sphinx_ptyplan.core.resolve import CodeIndex
+from sphinx_ptyplan.core.checks.names import Binding, NameIndex, bind
+from sphinx_ptyplan.core.checks.resolve import CodeIndex
+from sphinx_ptyplan.core.sources.codespans import is_bare_name
 
 FILES = {
     "ptycho/__init__.py": "",
@@ -106,24 +107,29 @@ def test_binding_nearest_hint_first(tree: tuple[CodeIndex, NameIndex]) -> None:
 
     def bound(*hints: tuple[str, str]) -> str:
         got = bind("ModelConfig", defs, list(hints), index)
-        return f"{got.definition.where} ({got.how})" if isinstance(got, Binding) else str(got)
+        return f"{got.definition.where} {got.how}" if isinstance(got, Binding) else str(got)
 
     # a file named next to it, as written (a suffix of the tree path)
     assert (
-        bound(("section intro", "config/config.py")) == "ptycho/config/config.py:4 (section intro)"
+        bound(("section intro", "config/config.py"))
+        == "ptycho/config/config.py:4 `config/config.py` (section intro)"
     )
     # a qualified mention
     q = ("qualified mention", "ptycho_torch.config_params.ModelConfig")
     assert bound(q, ("heading", "config/config.py")) == (
-        "ptycho_torch/config_params.py:1 (qualified mention)"
+        "ptycho_torch/config_params.py:1 "
+        "`ptycho_torch.config_params.ModelConfig` (qualified mention)"
     )
     # a module that imports the name decides through its import
     assert bound(("same item", "ptycho_torch.config_bridge")) == (
-        "ptycho_torch/config_params.py:1 (same item)"
+        "ptycho_torch/config_params.py:1 `ptycho_torch.config_bridge` (same item)"
     )
     # a package folder
-    assert bound(("page", "ptycho")) == "ptycho/config/config.py:4 (page)"
-    assert bound(("heading", "ptycho_torch/")) == "ptycho_torch/config_params.py:1 (heading)"
+    assert bound(("page", "ptycho")) == "ptycho/config/config.py:4 `ptycho` (page)"
+    assert (
+        bound(("heading", "ptycho_torch/"))
+        == "ptycho_torch/config_params.py:1 `ptycho_torch/` (heading)"
+    )
     # hints that say nothing are skipped; none left: undecided
     assert bound(("same item", "ptycho/params.py"), ("heading", "docs/x.md")) == "None"
     # a module outside the tree in the same item: the name is that module's

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sphinx_ptyplan.core.scan import parse_module
-from sphinx_ptyplan.core.signatures import compare_signature, parse_code_span, signature_of
+from sphinx_ptyplan.core.checks.signatures import compare_signature, parse_code_span, signature_of
+from sphinx_ptyplan.core.sources.extract import parse_module
 
 CODE = b"""
 from typing import Any, Dict, Optional

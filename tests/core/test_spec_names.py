@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from sphinx_ptyplan.core.checks.spechits import SpecHits, spec_hits
 from sphinx_ptyplan.core.models import RefKind, Status
-from sphinx_ptyplan.core.spechits import SpecHits, spec_hits
 
 TREE = {
     "ptycho/__init__.py": "",
@@ -192,7 +192,7 @@ def test_paths_are_judged_alike_whatever_the_suffix(hits: SpecHits) -> None:
 
 
 def test_only_specs_see_bare_names(tmp_path: Path) -> None:
-    from sphinx_ptyplan.core.references import parse_document
+    from sphinx_ptyplan.core.sources.documents import parse_document
 
     plan = parse_document("Use `RawData` and `update_legacy_dict()`.\n", "plan.md", "md")
     assert plan.references == ()

@@ -1,4 +1,5 @@
 """Deleted later."""
+
 GONE_002 = 2
 GONE_003 = 3
 GONE_004 = 4

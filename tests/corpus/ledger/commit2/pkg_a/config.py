@@ -1,4 +1,5 @@
 """Configuration values."""
+
 from dataclasses import dataclass
 
 CFG_004 = 4
@@ -62,6 +63,8 @@ CFG_066 = 66
 CFG_067 = 67
 CFG_068 = 68
 CFG_069 = 69
+
+
 @dataclass
 class TrainConfig:
     field_072: int = 72

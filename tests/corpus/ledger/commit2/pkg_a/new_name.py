@@ -1,4 +1,5 @@
 """Renamed unchanged."""
+
 OLD_002 = 2
 OLD_003 = 3
 OLD_004 = 4

@@ -1,4 +1,5 @@
 """Second model module (same file name as pkg_a/model.py)."""
+
 B_MODEL_002 = 2
 B_MODEL_003 = 3
 B_MODEL_004 = 4

@@ -1,4 +1,5 @@
 """Training entry point."""
+
 RUN_002 = 2
 RUN_003 = 3
 RUN_004 = 4

@@ -10,9 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .models import Finding, FindingKind, Reference, Resolution, Status, Symbol, SymbolKind
-from .names import Binding, Definition, NameIndex, bind, is_bare_name
-from .signatures import compare_signature, parse_code_span, signature_of
+from sphinx_ptyplan.core.checks.names import Binding, Definition, NameIndex, bind
+from sphinx_ptyplan.core.checks.signatures import compare_signature, signature_of
+from sphinx_ptyplan.core.models import (
+    Finding,
+    FindingKind,
+    Reference,
+    RefKind,
+    Resolution,
+    Status,
+    Symbol,
+    SymbolKind,
+)
+from sphinx_ptyplan.core.sources.codespans import is_bare_name, parse_code_span
 
 __all__ = ["check_signature", "resolve_name", "short_module", "symbol_at"]
 
@@ -91,8 +101,6 @@ def _join(a: str, b: str) -> str:
 
 def _with_name(ref: Reference, name: str) -> Reference:
     from dataclasses import replace
-
-    from .models import RefKind
 
     return replace(ref, kind=RefKind.DOTTED, name=name)
 

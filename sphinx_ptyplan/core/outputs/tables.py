@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from sphinx_ptyplan.core.models import EntryKind, Inventory, ModuleEntry, Symbol, SymbolKind
 
 if TYPE_CHECKING:
+    from sphinx_ptyplan.core.checks.spechits import SpecHits
     from sphinx_ptyplan.core.compare import Coverage, RevisionDelta
-    from sphinx_ptyplan.core.spechits import SpecHits
 
 __all__ = [
     "INVENTORY_COLUMNS",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .models import ModuleInfo, Param, Symbol, SymbolKind
+from sphinx_ptyplan.core.models import ModuleInfo, Param, Symbol, SymbolKind
 
 __all__ = ["CHANGE_KINDS", "ApiChange", "api_diff", "format_params", "format_symbol"]
 

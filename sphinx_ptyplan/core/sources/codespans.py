@@ -1,25 +1,22 @@
-"""Code spans that are signatures or expressions: parsed with ``ast``, compared with the code.
+"""Code spans that are signatures, expressions or bare names, parsed (never evaluated).
 
 A spec writes ``update_legacy_dict(cfg: dict, dataclass_obj: Any)`` (a signature),
 ``to_training_config(model, data, ..., overrides=None) -> TFTrainingConfig`` (a signature
 with a gap), ``update_legacy_dict(ptycho.params.cfg, config)`` (a call) or
 ``params.cfg['gridsize']`` (a subscript). :func:`parse_code_span` tells them apart and
-returns the names they contain; :func:`compare_signature` compares a written signature with
-the parsed definition. Text is only ``ast.parse``d, never compiled or evaluated.
+returns the names they contain (``checks.signatures`` compares a written signature with the
+code); :func:`is_bare_name` says which single words a spec may mean as code. Text is only
+``ast.parse``d, never compiled or evaluated.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .models import Param, Symbol
+__all__ = ["CodeSpan", "WrittenParam", "WrittenSignature", "is_bare_name", "parse_code_span"]
 
-__all__ = ["CodeSpan", "WrittenParam", "WrittenSignature", "compare_signature", "parse_code_span"]
-
-_NAME_RE = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
 _HEAD_RE = re.compile(r"^\s*(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\(")
 _MAX_TEXT = 600
 
@@ -242,139 +239,30 @@ def parse_code_span(text: str) -> CodeSpan | None:
     return None
 
 
-# ------------------------------------------------------------------------------- compare
-
-_LOOSE = {
-    "Dict": "dict",
-    "List": "list",
-    "Tuple": "tuple",
-    "Set": "set",
-    "FrozenSet": "frozenset",
-    "Type": "type",
-    "Mapping": "dict",
-    "MutableMapping": "dict",
-    "Sequence": "list",
-}
+_CAMEL_RE = re.compile(r"^_?[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9_]*$")
+_UPPER_RE = re.compile(r"^_?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$")
+_SNAKE_RE = re.compile(r"^_?[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_WORD_RE = re.compile(r"^_?[a-z][a-z0-9]*$")
 
 
-def _loose_type(text: str | None) -> str | None:
-    """The base name of an annotation, loosely: ``Dict[str, Any]`` -> ``dict``,
-    ``Optional[pathlib.Path]`` -> ``Path``, ``'TrainingConfig'`` -> ``TrainingConfig``."""
-    if text is None:
-        return None
-    t = text.strip().strip("'\"").strip()
-    m = re.match(r"^(?:typing\.)?Optional\[(.*)\]$", t)
-    if m:
-        t = m.group(1)
-    t = re.sub(r"\s*\|\s*None$", "", t)
-    t = re.sub(r"^None\s*\|\s*", "", t)
-    base = t.split("[", 1)[0].strip().rsplit(".", 1)[-1]
-    return _LOOSE.get(base, base)
+def is_bare_name(text: str) -> str | None:
+    """The kind of a bare identifier a spec may mean as code, or ``None`` for a word.
 
-
-def _code_params(sym: Symbol, written: Sequence[WrittenParam]) -> list[Param]:
-    params = list(sym.params)
-    if (
-        params
-        and params[0].name in ("self", "cls")
-        and not (written and written[0].name == params[0].name)
-    ):
-        params = params[1:]
-    return params
-
-
-def compare_signature(
-    written: WrittenSignature,
-    sym: Symbol,
-    *,
-    same_type: Callable[[str, str], bool] | None = None,
-) -> list[str]:
-    """Differences between a written signature and the definition ``sym`` (a function,
-    method or class: a class is compared through its ``__init__`` or dataclass fields).
-
-    Compared: parameter names, their order, defaults present/absent and the return annotation
-    when the spec writes one. Parameter annotations are not compared (specs write them
-    loosely). ``same_type(written, code)`` may accept more return annotations as equal
-    (import aliases); the default compares base names loosely. ``[]`` when they agree.
+    ``class`` for CamelCase (``RawData``; ``Simulator``), ``constant`` for UPPER names of at
+    least three characters (``KEY_MAPPINGS``; never ``N`` or ``K``), ``function`` for
+    snake_case (``update_legacy_dict``) or any lower-case name written with ``()``
+    (``train()``). Plain lower-case words (``model``, ``cfg``) are prose: ``None``.
     """
-    code = _code_params(sym, written.params)
-    if sym.kind.value == "class":
-        init = sym.member("__init__")
-        if init is not None:
-            code = _code_params(init, written.params)
-        elif sym.is_dataclass:
-            code = [Param(f.name, "arg", f.annotation, f.default) for f in sym.fields]
-        else:
-            return []
-    by_name = {p.name: p for p in code}
-    has_varkw = any(p.kind == "varkw" for p in code)
-    has_vararg = any(p.kind == "vararg" for p in code)
-    problems: list[str] = []
-    w_named = [p for p in written.params if p.kind not in ("vararg", "varkw")]
-    for p in w_named:
-        if p.name not in by_name and not has_varkw:
-            problems.append(f"no parameter `{p.name}`")
-    positional_cap = sum(1 for p in code if p.kind in ("posonly", "arg"))
-    w_positional = sum(1 for p in w_named if p.kind in ("posonly", "arg"))
-    if w_positional > positional_cap and not has_vararg and not problems:
-        problems.append(
-            f"{w_positional} positional parameters written, the code takes {positional_cap}"
-        )
-    if written.sketch:
-        return problems
-    shared = [p.name for p in w_named if p.name in by_name]
-    code_order = [p.name for p in code if p.name in set(shared)]
-    if shared != code_order:
-        problems.append(
-            f"order ({', '.join(shared)}) differs from the code ({', '.join(code_order)})"
-        )
-    for p in w_named:
-        c = by_name.get(p.name)
-        if c is None:
-            continue
-        if p.default is not None and c.default is None:
-            problems.append(f"`{p.name}` has no default in the code")
-        elif p.default is None and c.default is not None:
-            problems.append(f"`{p.name}` has a default ({c.default}) in the code")
-    if not written.gap:
-        written_names = {p.name for p in written.params}
-        for c in code:
-            if c.kind in ("vararg", "varkw") or c.name in written_names:
-                continue
-            problems.append(f"parameter `{c.name}` of the code is not written")
-    if written.returns is not None:
-        code_ret = sym.returns if sym.kind.value != "class" else None
-        if sym.kind.value != "class":
-            w_t, c_t = _loose_type(written.returns), _loose_type(code_ret)
-            if c_t is None:
-                pass  # the code does not say: nothing to contradict
-            elif w_t != c_t and not (
-                same_type is not None and same_type(written.returns, code_ret or "")
-            ):
-                problems.append(f"returns `{written.returns}`, the code `{code_ret}`")
-    return problems
-
-
-def signature_of(sym: Symbol) -> str:
-    """The code's signature as one line, for messages (``name(a, b=1) -> T``)."""
-    from .apidiff import format_params
-
-    target = sym
-    if sym.kind.value == "class":
-        init = sym.member("__init__")
-        if init is not None:
-            target = init
-        elif sym.is_dataclass:
-            fields = ", ".join(
-                f.name + (f"={f.default}" if f.default is not None else "") for f in sym.fields
-            )
-            return f"{sym.name}({fields})"
-    params = [p for p in target.params]
-    if target is not sym or (params and params[0].name in ("self", "cls")):
-        params = params[1:] if params and params[0].name in ("self", "cls") else params
-    ret = f" -> {target.returns}" if target.returns and target is sym else ""
-    return f"{sym.name}({format_params(params)}){ret}"
-
-
-def is_dotted_name(text: str) -> bool:
-    return bool(_NAME_RE.match(text))
+    t = text.strip()
+    call = t.endswith("()")
+    if call:
+        t = t[:-2]
+    if not t.isidentifier():
+        return None
+    if _UPPER_RE.match(t):
+        return "constant" if len(t.strip("_")) >= 3 else None
+    if _CAMEL_RE.match(t):
+        return "class"
+    if _SNAKE_RE.match(t) or (call and _WORD_RE.match(t)):
+        return "function"
+    return None

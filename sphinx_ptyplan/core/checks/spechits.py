@@ -8,10 +8,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import Finding, FindingKind, Reference, RefKind, Resolution, Status, Symbol
-from .paths import PathRefused, confine
-from .references import FieldList, load_document
-from .resolve import CodeIndex, StoryFn, resolve, resolve_all
+from sphinx_ptyplan.core.checks.resolve import CodeIndex, StoryFn, resolve, resolve_all
+from sphinx_ptyplan.core.models import (
+    Finding,
+    FindingKind,
+    Reference,
+    RefKind,
+    Resolution,
+    Status,
+    Symbol,
+)
+from sphinx_ptyplan.core.paths import PathRefused, confine
+from sphinx_ptyplan.core.sources.docmodel import FieldList
+from sphinx_ptyplan.core.sources.documents import load_document
 
 __all__ = ["SchemaCheck", "SpecHits", "Touchpoint", "spec_hits"]
 
@@ -179,7 +188,7 @@ def _owner_class(fl: FieldList, index: CodeIndex) -> tuple[list[tuple[str, Symbo
         h = posixpath.normpath(hint.strip("/"))
         found = [(p, c) for p, c in found if p == h or p.endswith("/" + h)]
     if len(found) > 1 and fl.owner.hints:
-        from .names import Binding, Definition, bind
+        from sphinx_ptyplan.core.checks.names import Binding, Definition, bind
 
         defs = [Definition(c.name, p, c.line, c.end_line, "class") for p, c in found]
         got = bind(short, defs, fl.owner.hints, index)
