@@ -56,14 +56,12 @@ def test_fix_rewrites_only_moved_citations_and_round_trips(
     changed = [
         (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
     ]
-    assert changed == [
-        (
-            b"  the port's `ModelConfig` block is `ptycho_torch/config_params.py:20-30` and "
-            b"differs from the",
-            b"  the port's `ModelConfig` block is `ptycho_torch/config_params.py:24-34` and "
-            b"differs from the",
-        )
-    ]
+    assert changed == [(
+        b"  the port's `ModelConfig` block is `ptycho_torch/config_params.py:20-30` and "
+        b"differs from the",
+        b"  the port's `ModelConfig` block is `ptycho_torch/config_params.py:24-34` and "
+        b"differs from the",
+    )]
     capsys.readouterr()
     assert main(["fix", "--check", "docs/fix_plan.md"]) == 0  # twice: nothing left
     assert main(["fix", "docs/fix_plan.md"]) == 0

@@ -408,6 +408,14 @@ def _spec_hits_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also report dataclass fields the spec does not list",
     )
+    p.add_argument(
+        "--prefer",
+        metavar="MODULES",
+        type=_globs,
+        default=(),
+        help="modules or folders that decide which of several definitions a bare name "
+        "means, for the whole spec (like the directive's :prefer: / :module:)",
+    )
 
 
 def run_spec_hits(ctx: Context, args: argparse.Namespace) -> Result:
@@ -423,6 +431,7 @@ def run_spec_hits(ctx: Context, args: argparse.Namespace) -> Result:
         show=args.show,
         since=args.since,
         strict=args.strict,
+        prefer=tuple(args.prefer),
         config_exclude=ctx.settings.exclude,
         option=CLI_OPTION,
     )

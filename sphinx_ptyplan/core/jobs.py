@@ -371,10 +371,14 @@ def spec_hits_job(
     show: str = "all",
     since: str | None = None,
     strict: bool = False,
+    prefer: Sequence[str] = (),
     config_exclude: Sequence[str] = (),
     option: str = DIRECTIVE_OPTION,
 ) -> Job:
-    """``ptyplan-spec-hits`` / ``ptyplan spec-hits``: a spec's code references, resolved."""
+    """``ptyplan-spec-hits`` / ``ptyplan spec-hits``: a spec's code references, resolved.
+
+    ``prefer``: modules or folders that decide, for the whole page, which of several
+    definitions a bare name means (``:module:``/``:prefer:``, ``--prefer``)."""
     from sphinx_ptyplan.core.checks.spechits import spec_hits
     from sphinx_ptyplan.core.outputs.tables import spechits_tables
 
@@ -400,6 +404,7 @@ def spec_hits_job(
         changed=changed,
         strict=strict,
         story=lambda paths: story_text(host, paths),
+        prefer=tuple(prefer),
     )
     job.hits = hits
     job.findings.extend(at_request_if_missing(f) for f in hits.findings)

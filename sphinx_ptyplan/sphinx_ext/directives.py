@@ -298,12 +298,15 @@ class SpecHitsDirective(_PtyplanDirective):
         "show": directives.unchanged,
         "since": directives.unchanged,
         "strict": directives.flag,
+        "prefer": directives.unchanged,
+        "module": directives.unchanged,
     }
 
     def validate(self) -> dict[str, Any]:
         return {
             "spec": self.path_argument("spec"),
             "trees": self.list_option("tree"),
+            "prefer": (*self.list_option("module"), *self.list_option("prefer")),
             "show": self.choice_option("show", ("all", "problems"), "all"),
             "since": self.revision_option("since"),
             "strict": "strict" in self.options,

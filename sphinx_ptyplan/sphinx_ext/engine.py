@@ -312,6 +312,7 @@ def run_spec_hits(session: Session, request: Request, out: Outcome) -> None:
         show=request.opt("show", "all"),
         since=request.opt("since"),
         strict=request.opt("strict", False),
+        prefer=request.opt("prefer", ()),
         config_exclude=session.cfg.exclude,
     )
     _store(session, request, out, job)

@@ -112,12 +112,8 @@ def test_plan_is_a_docs_page_sections_link_and_warnings_land_on_the_page(tmp_pat
     repo = _history(tmp_path, "plan.md", PLAN_MD)
     src = repo.path / "docs"
     make_project(src, {"index.md": "# Index\n\n```{toctree}\nplan\n```\n"})
-    (src / "plan.md").write_text(
-        PLAN_MD
-        + "\n"
-        + _delta_page("", base=None).replace("# Delta\n", "## Delta\n").replace(":plan: \n", ""),
-        encoding="utf-8",
-    )
+    (src / "plan.md").write_text(PLAN_MD + "\n" + _delta_page("", base=None).replace(
+        "# Delta\n", "## Delta\n").replace(":plan: \n", ""), encoding="utf-8")
     app, warnings = build(src, "html")
     found = ptyplan_warnings(warnings)
     assert found and all(re.search(r"plan\.md:\d+: WARNING", w) for w in found), found

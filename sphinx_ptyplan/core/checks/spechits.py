@@ -70,6 +70,7 @@ def spec_hits(
     strict: bool = False,
     story: StoryFn | None = None,
     max_refs: int = 20_000,
+    prefer: Sequence[str] = (),
 ) -> SpecHits:
     """Resolve every code reference of ``spec`` (root-relative) and check its field lists.
 
@@ -78,9 +79,11 @@ def spec_hits(
     :param changed: root-relative paths of modules changed since ``:since:`` (from git).
     :param strict: also report class fields the spec does not list.
     :param story: git stories for stale paths, asked once for all of them.
+    :param prefer: page-level context for bare names (modules or folders), after what the
+        spec's own front matter says.
     Never raises; problems come back as findings.
     """
-    doc = load_document(root, spec, names=True)
+    doc = load_document(root, spec, names=True, prefer=prefer)
     findings: list[Finding] = [*doc.problems, *_tree_problems(root, trees)]
     if index is None:
         index = CodeIndex(root, code_roots=trees)

@@ -1,5 +1,4 @@
 """Model constants."""
-
 MODEL_002 = 2
 MODEL_003 = 3
 MODEL_004 = 4

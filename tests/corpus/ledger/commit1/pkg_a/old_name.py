@@ -1,5 +1,4 @@
 """Renamed unchanged."""
-
 OLD_002 = 2
 OLD_003 = 3
 OLD_004 = 4

@@ -1,5 +1,4 @@
 """Deleted later."""
-
 GONE_002 = 2
 GONE_003 = 3
 GONE_004 = 4

@@ -1,5 +1,4 @@
 """Loader, renamed and edited later."""
-
 LOADER_002 = 2
 LOADER_003 = 3
 LOADER_004 = 4

@@ -1,5 +1,4 @@
 """Second model module (same file name as pkg_a/model.py)."""
-
 B_MODEL_002 = 2
 B_MODEL_003 = 3
 B_MODEL_004 = 4

@@ -1,5 +1,4 @@
 """Utilities."""
-
 UTIL_002 = 2
 UTIL_003 = 3
 UTIL_004 = 4
@@ -43,8 +42,6 @@ UTIL_041 = 41
 UTIL_042 = 42
 UTIL_043 = 43
 UTIL_044 = 44
-
-
 def clean_paths(paths: list[str]) -> list[str]:
     """Strip every path."""
     out = [p.strip() for p in paths]

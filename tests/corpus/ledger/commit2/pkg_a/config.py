@@ -1,5 +1,4 @@
 """Configuration values."""
-
 from dataclasses import dataclass
 
 CFG_004 = 4
@@ -63,8 +62,6 @@ CFG_066 = 66
 CFG_067 = 67
 CFG_068 = 68
 CFG_069 = 69
-
-
 @dataclass
 class TrainConfig:
     field_072: int = 72

@@ -1,5 +1,4 @@
 """Loader, renamed and edited later."""
-
 IO_HEADER_1 = 1
 IO_HEADER_2 = 2
 LOADER_002 = 2

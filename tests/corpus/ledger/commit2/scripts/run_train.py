@@ -1,5 +1,4 @@
 """Training entry point."""
-
 RUN_002 = 2
 RUN_003 = 3
 RUN_004 = 4
