@@ -106,9 +106,13 @@ class NameIndex:
             self._texts = texts
         if name not in self._deep_by_name:
             key = name.encode()
+            # only files where the name is bound (``NAME =``, ``NAME:``, ``as NAME``) parse
+            alias = rb"\bas\s+" + key + rb"\b"
+            assign = rb"|\b" + key + rb"\s*[:=][^=]" if _UPPER_RE.match(name) else b""
+            bound = re.compile(alias + assign)
             found: list[Definition] = []
             for rel, data in self._texts.items():
-                if key not in data:
+                if key not in data or not bound.search(data):
                     continue
                 if rel not in self._parsed:
                     self._parsed[rel] = _deep_definitions(self.index, rel, data)
@@ -154,30 +158,30 @@ def _unique(defs: Iterable[Definition]) -> list[Definition]:
 
 
 def _deep_definitions(index: CodeIndex, rel: str, data: bytes) -> list[Definition]:
+    """UPPER-case locals (with their function) and ``as`` aliases of one file, one walk."""
     try:
         tree = ast.parse(data)
     except (SyntaxError, ValueError, RecursionError):
         return []
     mod = index.dotted_of(rel)
     out: list[Definition] = []
-    for node in tree.body:
+    stack: list[tuple[ast.AST, str | None]] = [(tree, None)]
+    while stack:
+        node, fn = stack.pop()
         if isinstance(node, ast.Import | ast.ImportFrom):
             out.extend(_aliases(node, rel, mod, index))
-    for fn in ast.walk(tree):
-        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
-        for sub in ast.walk(fn):
-            targets: list[ast.expr] = []
-            if isinstance(sub, ast.Assign):
-                targets = list(sub.targets)
-            elif isinstance(sub, ast.AnnAssign):
-                targets = [sub.target]
-            elif isinstance(sub, ast.Import | ast.ImportFrom):
-                out.extend(_aliases(sub, rel, mod, index))
-            for t in targets:
-                if isinstance(t, ast.Name) and _UPPER_RE.match(t.id) and len(t.id) >= 3:
-                    end = getattr(sub, "end_lineno", None) or t.lineno
-                    out.append(Definition(t.id, rel, t.lineno, end, "local", mod, fn.name))
+        targets: list[ast.expr] = []
+        if fn is not None and isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif fn is not None and isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        for t in targets:
+            if isinstance(t, ast.Name) and _UPPER_RE.match(t.id) and len(t.id) >= 3:
+                end = getattr(node, "end_lineno", None) or t.lineno
+                out.append(Definition(t.id, rel, t.lineno, end, "local", mod, fn))
+        inner = node.name if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else fn
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
     return out
 
 
