@@ -217,18 +217,19 @@ def _repo_or_none(ctx: Context) -> Any:
 def run_check(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan check PATHS``: the docs build's citation and drift checks on documents."""
     from sphinx_ptyplan.core.jobs import check_document
-    from sphinx_ptyplan.core.sources.documents import load_document
+    from sphinx_ptyplan.core.sources.docspans import document_spans
 
     findings: list[Finding] = []
     git_problem: Finding | None = None
     docs = _documents(ctx, args.paths)
     for doc_path in docs:
-        doc = load_document(ctx.root, doc_path)
+        # the same spans at the same lines as the docs build: included files followed
+        doc = document_spans(ctx.root, doc_path)
         findings.extend(doc.problems)
-        spans = [(sp.text, sp.line, sp.context) for sp in doc.spans]
-        report = check_document(ctx, doc_path, spans, drift=ctx.settings.drift)
-        findings.extend(report.findings)
-        git_problem = git_problem or report.git_problem
+        for path, spans in doc.items():
+            report = check_document(ctx, path, spans, drift=ctx.settings.drift)
+            findings.extend(report.findings)
+            git_problem = git_problem or report.git_problem
     if git_problem is not None:
         findings.append(git_problem)  # once per run, as in the docs build
     return Result("check", (), tuple(findings), meta={"documents": docs})
@@ -447,132 +448,5 @@ register(
         description="Resolve every code reference of SPEC (paths, file:line citations, "
         "dotted names, dataclass field lists) against the code: the tables of the "
         "ptyplan-spec-hits directive. A git error on --since exits 2.",
-    )
-)
-
-
-# --------------------------------------------------------------------------- report
-
-
-def _report_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--initiative",
-        metavar="NAME",
-        required=True,
-        help="initiative name (e.g. INTEGRATE-PYTORCH-000): the report goes to "
-        "plans/active/NAME/reports/<UTC timestamp>/",
-    )
-    p.add_argument("--tree", metavar="PATH", required=True, help="the tree to inventory")
-    p.add_argument("--plan", metavar="PATH", required=True, help="the plan to compare with")
-    p.add_argument("--spec", metavar="PATH", help="a spec whose code references to resolve")
-    p.add_argument(
-        "--spec-tree",
-        metavar="PATHS",
-        type=_globs,
-        default=(),
-        help="code roots of the spec, like spec-hits --tree (default: every package)",
-    )
-    p.add_argument(
-        "--since",
-        metavar="REV",
-        type=_revision,
-        help="mark modules new since REV; also the default --base",
-    )
-    _base_head_arguments(p, "default: --since")
-    _row_arguments(p)
-    p.add_argument(
-        "--out",
-        metavar="FOLDER",
-        help="write the report to FOLDER instead (it must not exist)",
-    )
-    p.add_argument(
-        "--timestamp",
-        metavar="TS",
-        help="the report's UTC timestamp, like 2025-10-17T030000Z (default: now)",
-    )
-
-
-def run_report(ctx: Context, args: argparse.Namespace) -> Result:
-    """``ptyplan report``: a timestamped evidence folder (inventory, delta log, spec hits,
-    summary, snapshot), written atomically and never over an existing one."""
-    from sphinx_ptyplan.core.jobs import CLI_OPTION, delta_job, inventory_job, spec_hits_job
-    from sphinx_ptyplan.core.outputs import reportdir
-
-    try:
-        initiative = reportdir.check_initiative(args.initiative)
-        stamp = (
-            reportdir.check_timestamp(args.timestamp) if args.timestamp else reportdir.timestamp()
-        )
-    except reportdir.ReportError as exc:
-        raise UsageError(str(exc)) from None
-    if args.out:
-        folder = Path(os.path.abspath(args.out))
-    else:
-        folder = ctx.root / reportdir.reports_dir(initiative) / stamp
-    if os.path.lexists(folder):
-        raise UsageError(f"report folder {folder} already exists; nothing written")
-    tree = ctx.path(args.tree, "tree")
-    plan = ctx.path(args.plan, "plan")
-    spec = ctx.path(args.spec, "spec") if args.spec else None
-    spec_trees = tuple(ctx.path(t, "tree") for t in args.spec_tree)
-    base = _snapshot_option(ctx, args.base or args.since)
-    common: dict[str, Any] = {"config_exclude": ctx.settings.exclude, "option": CLI_OPTION}
-    size: dict[str, Any] = {"max_file_bytes": ctx.settings.max_file_bytes}
-    inv_job = inventory_job(
-        ctx,
-        tree,
-        since=args.since,
-        highlight=args.highlight,
-        notebooks=args.notebooks,
-        assets=args.assets,
-        **common,
-        **size,
-    )
-    d_job = delta_job(ctx, tree, plan, base=base, head=args.head, **common, **size)
-    s_job = spec_hits_job(ctx, spec, trees=spec_trees, since=args.since, **common) if spec else None
-    for job in (inv_job, d_job, s_job):
-        if job is not None:
-            _job_result("report", job, {})  # a git error on a named revision: exit 2
-    options = (
-        ("highlight", ",".join(args.highlight)),
-        ("notebooks", args.notebooks if args.notebooks != "informational" else ""),
-        ("assets", ",".join(args.assets)),
-    )
-    request = reportdir.ReportRequest(
-        initiative,
-        stamp,
-        tuple(ctx.argv),
-        tree,
-        plan,
-        spec,
-        spec_trees,
-        args.since,
-        base,
-        args.head,
-        options,
-    )
-    files = reportdir.compose_report(request, inventory=inv_job, delta=d_job, spec=s_job)
-    try:
-        reportdir.write_report(folder, files)
-    except reportdir.ReportError as exc:
-        raise UsageError(str(exc)) from None
-    counts = reportdir.summary_counts(files["summary.md"])
-    meta = {"folder": folder.as_posix(), "files": list(files), "counts": counts}
-    text = None if ctx.format == "json" else f"{folder}\n"
-    return Result("report", (), (), text=text, meta=meta)
-
-
-register(
-    Command(
-        "report",
-        "write a timestamped evidence folder (inventory, delta log, spec hits, summary)",
-        _report_arguments,
-        run_report,
-        description="Write plans/active/INITIATIVE/reports/<UTC timestamp>/ with "
-        "module_inventory.md, delta_log.md, spec_hits.md (with --spec), summary.md (headline "
-        "counts, new modules, stale plan references, changed-but-unplanned modules) and "
-        "inventory.json (a snapshot usable as --base / :base: later); print its path. The "
-        "folder is written atomically and never over an existing one (exit 2). Findings are "
-        "recorded in the report, not reported: exit 0 once the folder is written.",
     )
 )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from sphinx_ptyplan import __version__
+from sphinx_ptyplan.cli import report as _report  # noqa: F401 - registers ``report``
 from sphinx_ptyplan.cli.commands import _kinds
 from sphinx_ptyplan.cli.context import COMMANDS, Context, _context
 from sphinx_ptyplan.cli.output import _document, _stderr_findings, _write_stdout, write_atomic

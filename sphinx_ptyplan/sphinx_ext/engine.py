@@ -375,9 +375,9 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
         # the page's line, or for an included plan the plan file's own line
         file_of = None if own_page or not inside else str(session.root / doc_path)
         drift = bool(session.cfg.drift and inside)
-        spans = [(c.text, c.line, "role" if c.id else "code") for c in group]
+        spans = [(c.text, c.line, c.context) for c in group]
         report = check_document(session, doc_path, spans, drift=drift)
-        owner = {(c.line, c.text, "role" if c.id else "code"): c.id or "" for c in group}
+        owner = {(c.line, c.text, c.context): c.id or "" for c in group}
         if git_available(session):  # stories, former folders and drift read the history
             outcomes[""].deps.add(("rev", "HEAD"))
             if drift:  # blame of the document: its own edits matter

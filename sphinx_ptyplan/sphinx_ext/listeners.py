@@ -74,19 +74,75 @@ def on_get_outdated(
 
 
 def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
-    """Record every inline literal that looks like a code citation (read time, per page)."""
+    """Record the page's citations with their exact lines (read time, per page).
+
+    The spans come from the same parse as ``ptyplan check`` (core ``document_spans`` of the
+    page's source file, included files followed), so both report the same citations at the
+    same lines; a ``ptyref`` role keeps its id and takes the line of its span there. Pages
+    in other formats (or outside the root) fall back to the doctree's nodes.
+    """
     if not app.config.ptyplan_check_literals:
         return
     env = app.env
     domain = domain_of(env)
-    for node in doctree.findall(nodes.literal):
-        if _skip_literal(node):
-            continue
-        text = node.astext()
-        if not is_literal_citation(text):
-            continue
-        source, line = _source_line(node, env)
-        domain.add_cite(Cite(None, env.docname, source, line, text))
+    docname = env.docname
+    roles = [c for c in domain.data["cites"].get(docname, ()) if c.id]
+    literals = [
+        node
+        for node in doctree.findall(nodes.literal)
+        if not _skip_literal(node) and is_literal_citation(node.astext())
+    ]
+    if not literals and not roles:
+        return
+    cfg = get_config(app.config)
+    root = root_path(cfg)
+    source = Path(env.doc2path(docname))
+    spans = _core_spans(root, source, Path(env.srcdir))
+    if spans is None:  # not Markdown/reST, or outside the root: the doctree's lines
+        for node in literals:
+            where, line = _source_line(node, env)
+            domain.add_cite(Cite(None, docname, where, line, node.astext()))
+        return
+    pending = {}  # (file, role text) -> role cites in page order, matched to role spans
+    for cite in roles:
+        pending.setdefault((str(Path(cite.source).resolve()), cite.text.strip()), []).append(cite)
+    cites: list[Cite] = []
+    for rel, items in spans.items():
+        file = str((root / rel).resolve())
+        for text, line, context in items:
+            if context == "role":
+                queue = pending.get((file, text), []) or _by_target(pending, file, text)
+                if queue:
+                    cite = queue.pop(0)
+                    cites.append(Cite(cite.id, docname, file, line, text, "role"))
+                continue  # a role that did not become a node (skipped by Sphinx)
+            cites.append(Cite(None, docname, file, line, text, context))
+    cites.extend(c for queue in pending.values() for c in queue)  # roles the parse missed
+    domain.data["cites"][docname] = tuple(cites)
+
+
+def _by_target(pending: dict[tuple[str, str], list[Cite]], file: str, target: str) -> list[Cite]:
+    """Role cites of ``file`` whose written text (``Title <target>``, ``~a.b``) has ``target``."""
+    from sphinx_ptyplan.core.sources.classify import _role_target
+
+    for (f, text), queue in pending.items():
+        if f == file and queue and _role_target(text) == target:
+            return queue
+    return []
+
+
+def _core_spans(root: Path, source: Path, srcdir: Path) -> Any:
+    """The core's spans of a page (``DocumentSpans``), or None when the core cannot say."""
+    from sphinx_ptyplan.core.sources.docspans import document_spans
+
+    if source.suffix.lower() not in (".md", ".markdown", ".rst", ".rest", ".txt"):
+        return None
+    try:
+        rel = source.resolve().relative_to(root).as_posix()
+        src = srcdir.resolve().relative_to(root).as_posix()
+    except (ValueError, OSError):
+        return None
+    return document_spans(root, rel, srcdir="" if src == "." else src)
 
 
 _CITATION_KINDS = frozenset({RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL})

@@ -91,17 +91,20 @@ class _Collector:
         self.refs: list[Reference] = []
         self.field_lists: list[FieldList] = []
         self.section: Section | None = None
+        self.offset = 0  # lines before the text being parsed (a directive's body)
         self.block = 0
         self.items: tuple[int, ...] = ()
         self.prefer: tuple[str, ...] = ()
         self._ctx: tuple[int, Any] | None = None
 
     def heading(self, title: str, line: int, level: int) -> None:
+        line += self.offset
         sec = Section(title=title, anchor=slugify(title), line=line, level=level)
         self.sections.append(sec)
         self.section = sec
 
     def span(self, text: str, line: int, context: str) -> None:
+        line += self.offset
         self.spans.append(Span(text, line, context, self.section, self.block or line, self.items))
         refs = references_in(
             text, doc_path=self.doc_path, doc_line=line, context=context, section=self.section
@@ -127,11 +130,13 @@ class _Collector:
         """Files named in plain text (``ModelConfig (ptycho/config/config.py)``): context
         for the names next to them, never references themselves."""
         if self.names:
+            line += self.offset
             for m in _PYPATH_IN_TEXT_RE.finditer(plain):
                 sp = Span(m.group(1), line, "text", self.section, self.block or line, self.items)
                 self.spans.append(sp)
 
     def link(self, href: str, line: int) -> None:
+        line += self.offset
         target = _link_target(href, self.doc_path)
         if target is None:
             return
@@ -150,16 +155,17 @@ class _Collector:
         self, owner: tuple[str, str | None], line: int, items: list[tuple[str, int]]
     ) -> None:
         name, hint = owner
+        line += self.offset
         fields = []
         for code, fline in items:
             f = _field_name(code, name)
             if f is not None:
-                fields.append((f, fline))
+                fields.append((f, fline + self.offset))
         if not fields:
             return
         hints: tuple[tuple[str, str], ...] = ()
         if self.names and "." not in name:
-            at = Span(name, line, "code", self.section, line, ())
+            at = Span(name, line, "code", self.section, line - self.offset, ())  # raw block
             hints = tuple(self.context().hints(at, name))
         ref = Reference(
             text=name,

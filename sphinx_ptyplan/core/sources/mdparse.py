@@ -11,16 +11,60 @@ from sphinx_ptyplan.core.sources.collect import _Collector, _leading_codes, _own
 #: Inline markup around an owner or a field name (``- **`ModelConfig`**: ...``).
 _EMPHASIS = frozenset({"strong_open", "strong_close", "em_open", "em_close"})
 _MD_ROLE_RE = re.compile(r"\{([A-Za-z][\w:.+-]*)\}$")
+#: a link to a URL (``https:``, ``mailto:``, ...): code spans in its text are not checked
+_EXTERNAL_URL_RE = re.compile(r"^[A-Za-z][\w+.-]*:")
 _md_parser: Any = None
 
 
 def _markdown() -> Any:
+    """CommonMark with the block syntax MyST reads: tables, footnotes, definition lists and
+    ``:::`` fences (enabled whether or not a project turns the MyST extensions on: a span's
+    line is the same either way)."""
     global _md_parser
     if _md_parser is None:
         from markdown_it import MarkdownIt
+        from mdit_py_plugins.colon_fence import colon_fence_plugin
+        from mdit_py_plugins.deflist import deflist_plugin
+        from mdit_py_plugins.footnote import footnote_plugin
 
-        _md_parser = MarkdownIt("commonmark").enable("table")
+        _md_parser = (
+            MarkdownIt("commonmark")
+            .enable("table")
+            .use(footnote_plugin)
+            .use(deflist_plugin)
+            .use(colon_fence_plugin)
+        )
     return _md_parser
+
+
+#: MyST directives whose content is Markdown read by Sphinx: their spans are checked
+_MD_BODY_DIRECTIVES = frozenset(
+    {
+        "note", "warning", "tip", "hint", "important", "caution", "attention", "danger",
+        "error", "seealso", "admonition", "topic", "sidebar", "versionadded",
+        "versionchanged", "deprecated", "versionremoved", "epigraph", "pull-quote",
+        "highlights", "compound", "container", "div", "only", "dropdown", "card",
+        "tab-item", "tab-set", "grid", "grid-item", "grid-item-card",
+    }
+)  # fmt: skip
+_MD_FENCE_NAME_RE = re.compile(r"^\{([\w:.-]+)\}")
+
+
+def _directive_body(tok: Any) -> tuple[str, str, int] | None:
+    """``(directive name, body text, 1-based line of the body's first line)`` of a MyST
+    directive fence, options (``:name: value`` lines or a ``---`` block) left out."""
+    m = _MD_FENCE_NAME_RE.match(tok.info.strip())
+    if m is None or not tok.map:
+        return None
+    lines = tok.content.split("\n")
+    skip = 0
+    if lines and lines[0].strip() == "---":
+        end = next((k for k in range(1, len(lines)) if lines[k].strip() == "---"), None)
+        skip = end + 1 if end is not None else 0
+    else:
+        while skip < len(lines) and re.match(r"^:[\w-]+:", lines[skip].strip()):
+            skip += 1
+    return m.group(1).lower(), "\n".join(lines[skip:]), tok.map[0] + 2 + skip
 
 
 def _order(event: tuple[int, int, int, str, str | None], order: list[tuple[int, int]]) -> int:
@@ -39,6 +83,7 @@ def _md_inline_codes(
     plain: list[str] = []
     links: list[tuple[str, int]] = []
     order: list[tuple[int, int]] = []  # (0 code | 1 link, index) in child order
+    external = 0  # depth of open links to URLs: their code spans name what the URL names
     for child in tok.children or ():
         if child.type in ("softbreak", "hardbreak"):
             breaks += 1
@@ -46,6 +91,8 @@ def _md_inline_codes(
         elif child.type == "text":
             prev_text = child.content
             plain.append(child.content)
+        elif child.type == "code_inline" and external:
+            prev_text = ""
         elif child.type == "code_inline":
             rm = _MD_ROLE_RE.search(prev_text)
             order.append((0, len(out)))
@@ -57,6 +104,10 @@ def _md_inline_codes(
                 if isinstance(href, str):
                     order.append((1, len(links)))
                     links.append((href, base + breaks))
+                    if _EXTERNAL_URL_RE.match(href.strip()) or external:
+                        external += 1
+            elif child.type == "link_close" and external:
+                external -= 1
             prev_text = ""
     return out, "".join(plain), links, order
 
@@ -73,7 +124,22 @@ def _parse_markdown(text: str, col: _Collector) -> None:
     col_index = 0
     for i, tok in enumerate(tokens):
         t = tok.type
-        if t == "heading_open":
+        if t in ("fence", "colon_fence"):
+            body = _directive_body(tok)
+            if body is not None and body[0] in _MD_BODY_DIRECTIVES | {"eval-rst", "eval_rst"}:
+                name, content, first = body
+                saved = col.offset
+                col.offset = saved + first - 1
+                try:
+                    if name in ("eval-rst", "eval_rst"):
+                        from sphinx_ptyplan.core.sources.rstparse import _parse_rst
+
+                        _parse_rst(content, col)
+                    else:
+                        _parse_markdown(content, col)
+                finally:
+                    col.offset = saved
+        elif t == "heading_open":
             inline = tokens[i + 1] if i + 1 < len(tokens) else None
             title = inline.content if inline is not None and inline.type == "inline" else ""
             plain_title = re.sub(r"`([^`]*)`", r"\1", title).strip()

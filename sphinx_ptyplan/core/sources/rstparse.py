@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -257,6 +258,8 @@ class _RstWalker:
             if isinstance(el, (nodes.literal_block, nodes.doctest_block, nodes.title)):
                 continue
             for node, line in self.inline_lines(el):
+                if isinstance(node, nodes.literal) and _in_url_link(node):
+                    continue  # the link text of a URL names what the URL names
                 if isinstance(node, nodes.reference):
                     uri = node.get("refuri")
                     if isinstance(uri, str):
@@ -341,6 +344,18 @@ class _RstWalker:
                     rows.append((first, line))
         if rows:
             self.col.field_list(owner, oline, rows)
+
+
+_EXTERNAL_URL_RE = re.compile(r"^[A-Za-z][\w+.-]*:")
+
+
+def _in_url_link(node: Any) -> bool:
+    from docutils import nodes
+
+    return any(
+        isinstance(a, nodes.reference) and _EXTERNAL_URL_RE.match(str(a.get("refuri", "")))
+        for a in _ancestors(node)
+    )
 
 
 def _ancestors(node: Any) -> Iterator[Any]:
