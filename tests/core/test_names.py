@@ -115,15 +115,18 @@ def test_binding_nearest_hint_first(tree: tuple[CodeIndex, NameIndex]) -> None:
         == "ptycho/config/config.py:4 `config/config.py` (section intro)"
     )
     # a qualified mention
-    q = ("qualified mention", "ptycho_torch.config_params.ModelConfig")
+    q = ("qualified mention at line 2", "ptycho_torch.config_params.ModelConfig")
     assert bound(q, ("heading", "config/config.py")) == (
         "ptycho_torch/config_params.py:1 "
-        "`ptycho_torch.config_params.ModelConfig` (qualified mention)"
+        "`ptycho_torch.config_params.ModelConfig` (qualified mention at line 2)"
     )
     # a module that imports the name decides through its import
-    assert bound(("same item", "ptycho_torch.config_bridge")) == (
-        "ptycho_torch/config_params.py:1 `ptycho_torch.config_bridge` (same item)"
+    assert bound(("named in the same item (line 3)", "ptycho_torch.config_bridge")) == (
+        "ptycho_torch/config_params.py:1 "
+        "`ptycho_torch.config_bridge` (named in the same item (line 3))"
     )
+    # ... but a heading or the page decides only by what the module defines
+    assert bound(("page setting", "ptycho_torch.config_bridge")) == "None"
     # a package folder
     assert bound(("page", "ptycho")) == "ptycho/config/config.py:4 `ptycho` (page)"
     assert (
@@ -131,8 +134,14 @@ def test_binding_nearest_hint_first(tree: tuple[CodeIndex, NameIndex]) -> None:
         == "ptycho_torch/config_params.py:1 `ptycho_torch/` (heading)"
     )
     # hints that say nothing are skipped; none left: undecided
-    assert bound(("same item", "ptycho/params.py"), ("heading", "docs/x.md")) == "None"
-    # a module outside the tree in the same item: the name is that module's
-    assert bound(("same item", "ptychodus.model.reconstructor")) == "outside"
+    assert (
+        bound(("named in the same item (line 3)", "ptycho/params.py"), ("heading", "docs/x.md"))
+        == "None"
+    )
+    # a module outside the tree in the same item claims the functions next to it ...
+    outside = ("named in the same item (line 3)", "ptychodus.model.reconstructor")
+    assert bind("train", names.lookup("train", "function"), [outside], index) == "outside"
+    # ... not a class the tree defines
+    assert bound(outside) == "None"
     # ... but a far outside mention does not silence it
     assert bound(("heading", "ptychodus.model.reconstructor")) == "None"

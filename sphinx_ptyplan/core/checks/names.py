@@ -231,7 +231,7 @@ class Binding:
 
 
 def _decides(
-    hint: str, defs: Sequence[Definition], index: CodeIndex, name: str
+    hint: str, defs: Sequence[Definition], index: CodeIndex, name: str, imports: bool = True
 ) -> list[Definition] | None:
     """The candidates a hint (a dotted module/qualified name, or a path) points at;
     ``None`` when the hint says nothing about them; ``[]`` when it names something outside
@@ -244,7 +244,7 @@ def _decides(
         hit = [d for d in defs if d.path == p or d.path.endswith("/" + p)]
         if not hit:
             hit = [d for d in defs if d.path.startswith(p + "/") or ("/" + p + "/") in d.path]
-        if not hit and p.endswith((".py", ".pyi")):
+        if not hit and imports and p.endswith((".py", ".pyi")):
             hit = _via_imports(index, [c for c in index.suffix_matches(p)], name, defs)
         return hit or None
     parts = h.split(".")
@@ -264,7 +264,7 @@ def _decides(
             hit = [d for d in defs if d.path.startswith(prefix + "/")]
             return hit or None
         hit = [d for d in defs if d.path == rel]
-        if not hit:
+        if not hit and imports:
             hit = _via_imports(index, [rel], name, defs)
         if not hit and mkind == "package":
             prefix = rel.rsplit("/", 1)[0]
@@ -300,16 +300,24 @@ def bind(
     index: CodeIndex,
 ) -> Binding | None | str:
     """Choose among several ``defs`` of ``name`` with ``hints`` ``[(how, text)]``, nearest
-    first. Returns a :class:`Binding`; ``"outside"`` when a qualified mention or a module of
-    the same list item names a module outside the tree first (``train()`` next to
-    ``ptychodus.model.ptychopinn.reconstructor`` is that module's, not one of ours); ``None``
-    when no hint decides."""
+    first. Returns a :class:`Binding`; ``"outside"`` when a qualified mention names it in a
+    module outside the tree, or such a module is named in the same list item as a function
+    (``train()`` next to ``ptychodus.model.ptychopinn.reconstructor`` is that module's, not
+    one of ours); ``None`` when no hint decides."""
     for how, text in hints:
-        hit = _decides(text, defs, index, name)
+        # a module named close by decides through what it imports too (``config_bridge``
+        # imports the PyTorch ``ModelConfig``); a heading or the page only by what it defines
+        near = how.startswith(("qualified", "named in the same", "named in the enclosing"))
+        hit = _decides(text, defs, index, name, imports=near)
         if hit is None:
             continue
         if not hit:
-            if how.startswith(("same item", "qualified")):
+            # a qualified mention outside the tree is that name; a module outside the tree
+            # in the same item claims the functions next to it (``train()``), not classes
+            # the tree defines (``ModelConfig`` built from ptychodus' settings is ours)
+            if how.startswith("qualified") or (
+                how.startswith("named in the same item") and name[:1].islower()
+            ):
                 return "outside"
             continue
         uniq = _unique(hit)
