@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sphinx_ptyplan.cli.context import Command, Context, Result, register
 from sphinx_ptyplan.cli.settings import UsageError
 from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.oneline import json_text
 from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
     )
     text = None
     if args.json and job.inventory is not None:
-        text = json.dumps(inventory_to_dict(job.inventory), indent=2, ensure_ascii=False) + "\n"
+        text = json_text(inventory_to_dict(job.inventory))
     return _job_result("inventory", job, {"tree": tree, "since": args.since}, text)
 
 
@@ -246,7 +246,7 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan fix [--check] PATHS``: rewrite citations whose lines moved unchanged."""
-    from sphinx_ptyplan.core.checks.fix import fix_document, write_fix
+    from sphinx_ptyplan.core.checks.fix import DocumentChanged, fix_document, write_fix
     from sphinx_ptyplan.core.sources.documents import load_document
 
     index = ctx.index(())
@@ -254,6 +254,7 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     diffs: list[str] = []
     changed: list[str] = []
     problems: list[Finding] = []
+    refused: list[str] = []
     for doc_path in _documents(ctx, args.paths):
         unusable = load_document(ctx.root, doc_path).problems  # binary, not UTF-8, ...
         if unusable:  # the same finding `check` reports; the file is left alone
@@ -266,8 +267,13 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
         if result.changed:
             changed.append(doc_path)
             diffs.append(result.diff)
-            if not args.check:
-                write_fix(ctx.root, result)
+        if not args.check:
+            try:
+                write_fix(ctx.root, result)  # also removes temp files of a killed run
+            except DocumentChanged as exc:
+                refused.append(str(exc))
+    if refused:
+        raise UsageError("; ".join(refused))
     findings: tuple[Finding, ...] = tuple(problems)
     if args.check and changed:
         findings += tuple(

@@ -67,10 +67,17 @@ class Session(Workspace):
     """Per-build state for the core: cache, git, index, fingerprints."""
 
     def __init__(
-        self, root: Path, cfg: PtyplanConfig, cache_dir: Path | None, name: str = ""
+        self,
+        root: Path,
+        cfg: PtyplanConfig,
+        cache_dir: Path | None,
+        name: str = "",
+        *,
+        outputs: tuple[Path, ...] = (),
     ) -> None:
         super().__init__(root, jobs=cfg.jobs, source_revision=cfg.source_revision)
         self.name = name
+        self._outputs = self._inside_root(outputs)
         self.cfg = cfg
         cache_name = f"ptyplan-parse-cache-{name}.pickle" if name else CACHE_FILE
         self.cache_file = cache_dir / cache_name if cache_dir is not None else None
@@ -106,6 +113,51 @@ class Session(Workspace):
             )
         return self._index[code_roots]
 
+    def _inside_root(self, outputs: tuple[Path, ...]) -> tuple[str, ...]:
+        rels: list[str] = []
+        root = Path(self.root).resolve()
+        for out in outputs:
+            try:
+                rel = Path(out).resolve().relative_to(root).as_posix()
+            except (ValueError, OSError):
+                continue
+            if rel and rel != ".":
+                rels.append(rel)
+        return tuple(rels)
+
+    def ignored(self, tree: str) -> Any:
+        """What a walk of ``tree`` leaves out (scans, the code index, fingerprints): what git
+        ignores, and Sphinx's own output and doctree folders (a build writes them, so they
+        must not make the next one re-read a page)."""
+        git_ignored = super().ignored(tree)
+        outs = self._outputs
+        if not outs:
+            return git_ignored
+
+        def skip(rel: str) -> bool:
+            bare = rel.rstrip("/")
+            if any(bare == o or bare.startswith(o + "/") for o in outs):
+                return True
+            return git_ignored is not None and git_ignored(rel)
+
+        return skip
+
+    def _ignore_rules(self, tree: str) -> tuple[Any, ...]:
+        """Stat of the files whose rules decide what is ignored in ``tree`` (outside it:
+        the .gitignore files inside are part of the tree's own fingerprint)."""
+        try:
+            files = self.repo().ignore_files(tree)
+        except Exception:  # no git: nothing is ignored, nothing to watch
+            return ()
+        out: list[Any] = []
+        for f in files:
+            try:
+                st = os.stat(f)
+                out.append((f, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+            except OSError:
+                out.append((f, None))
+        return tuple(out)
+
     def rel_source(self, source: str) -> str | None:
         """Root-relative POSIX path of a document file, None when outside the root."""
         try:
@@ -129,7 +181,16 @@ class Session(Workspace):
         if kind == "tree":
             from sphinx_ptyplan.core.sources.scan import fingerprint_tree
 
-            value = fingerprint_tree(self.root, str(key[1]), exclude=tuple(key[2]))  # type: ignore[arg-type]
+            tree = str(key[1])
+            value = (
+                fingerprint_tree(
+                    self.root,
+                    tree,
+                    exclude=tuple(key[2]),  # type: ignore[arg-type]
+                    ignored=self.ignored(tree),
+                ),
+                self._ignore_rules(tree),
+            )
         elif kind == "file":
             try:
                 st = os.stat(self.root / str(key[1]))

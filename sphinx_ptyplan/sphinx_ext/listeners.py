@@ -41,7 +41,13 @@ def session_of(app: Sphinx, name: str | None = None) -> Session:
     key = name or ""
     if key not in sessions:
         cfg = get_config(app.config)
-        sessions[key] = Session(root_path(cfg, key), cfg, Path(app.doctreedir), name=key)
+        sessions[key] = Session(
+            root_path(cfg, key),
+            cfg,
+            Path(app.doctreedir),
+            name=key,
+            outputs=(Path(app.outdir), Path(app.doctreedir)),
+        )
     return sessions[key]
 
 

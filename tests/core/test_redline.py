@@ -225,3 +225,17 @@ def test_crlf_plan_keeps_its_line_endings(tmp_path: Path) -> None:
 def test_redline_is_deterministic(history: tuple[Repo, str, str]) -> None:
     repo, _b, _h = history
     assert _redline(repo, "plans/plan.md").text == _redline(repo, "plans/plan.md").text
+
+
+def test_long_symbol_lists_are_cut_and_counted(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.write("proj/__init__.py", "")
+    repo.write("proj/core.py", "def run():\n    pass\n")
+    repo.write("proj/many.py", "".join(f"def f{i}():\n    pass\n\n\n" for i in range(11)))
+    repo.write("plan.md", "# Plan\n\n## Core\n- `proj/core.py`\n")
+    repo.commit("one")
+    r = _redline(repo, "plan.md", base=None)
+    line = _line(r, "proj/many.py")
+    assert line == (
+        "> - `proj/many.py` — " + ", ".join(f"`f{i}()`" for i in range(8)) + ", … (3 more)"
+    )

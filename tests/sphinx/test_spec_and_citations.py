@@ -225,6 +225,24 @@ def test_literals_under_a_top_folder_renamed_away(tmp_path: Path) -> None:
     assert "After." in html(app)
 
 
+def test_source_links_of_odd_file_names_are_percent_encoded(tmp_path: Path) -> None:
+    url = "https://github.com/ORG/REPO/blob/{revision}/{path}#L{line}"
+    names = ["odd #1.py", "pct%41.py", "Run #3 (50% done)?.py"]
+    page = "# Odd\n\n```{ptyplan-inventory} code\n```\n"
+    src = make_project(
+        tmp_path / "src",
+        {"index.md": page},
+        f'ptyplan_root = "."\nptyplan_drift = False\nptyplan_source_url = {url!r}\n'
+        "ptyplan_source_revision = 'main'\n",
+    )
+    write(src, {f"code/{n}": "def f():\n    pass\n" for n in names})
+    app, _ = build(src, "html")
+    page_html = html(app)
+    base = "https://github.com/ORG/REPO/blob/main/code/"
+    for encoded in ("odd%20%231.py", "pct%2541.py", "Run%20%233%20%2850%25%20done%29%3F.py"):
+        assert f'href="{base}{encoded}"' in page_html, encoded
+
+
 # -- issue 15: bare names, context, page module, signatures in a real build -------------
 
 NAMES_SPEC = """# API
