@@ -125,7 +125,7 @@ def test_binding_nearest_hint_first(tree: tuple[CodeIndex, NameIndex]) -> None:
         "ptycho_torch/config_params.py:1 "
         "`ptycho_torch.config_bridge` (named in the same item (line 3))"
     )
-    # ... but a heading or the page decides only by what the module defines
+    # ... but the page setting decides only by what the module defines
     assert bound(("page setting", "ptycho_torch.config_bridge")) == "None"
     # a package folder
     assert bound(("page", "ptycho")) == "ptycho/config/config.py:4 `ptycho` (page)"

@@ -305,9 +305,9 @@ def bind(
     (``train()`` next to ``ptychodus.model.ptychopinn.reconstructor`` is that module's, not
     one of ours); ``None`` when no hint decides."""
     for how, text in hints:
-        # a module named close by decides through what it imports too (``config_bridge``
-        # imports the PyTorch ``ModelConfig``); a heading or the page only by what it defines
-        near = how.startswith(("qualified", "named in the same", "named in the enclosing"))
+        # a module named in the text decides through what it imports too (``config_bridge``
+        # imports the PyTorch ``ModelConfig``); the page setting only by what it defines
+        near = not how.startswith("page")
         hit = _decides(text, defs, index, name, imports=near)
         if hit is None:
             continue
