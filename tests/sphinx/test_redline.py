@@ -98,3 +98,18 @@ def test_redline_folder_without_a_redline_warns_at_the_directive(tmp_path: Path)
     found = [w for w in ptyplan_warnings(warnings) if "index.md:3" in w]
     assert len(found) == 1 and "[ptyplan.config]" in found[0] and "plan_redline.md" in found[0]
     assert "Plan coverage" in html(app)
+
+
+def test_rest_and_myst_pages_render_the_same_draft(tmp_path: Path) -> None:
+    repo = _history(tmp_path, "plan.md", PLAN_MD)
+    rst_page = (
+        "Delta\n=====\n\n.. ptyplan-delta::\n   :tree: ptycho_torch\n   :plan: docs/plan.md\n"
+        "   :base: base\n   :redline:\n"
+    )
+    index = _page("docs/plan.md") + "\n```{toctree}\nother\n```\n"
+    src = make_project(repo.path / "docs", {"index.md": index, "other.rst": rst_page})
+    app, warnings = build(src, "html")
+    myst, rest = _pre_text(html(app)), _pre_text(html(app, "other"))
+    assert myst.splitlines()[1:] == rest.splitlines()[1:]  # line 1 names the page
+    assert "on index" in myst.splitlines()[0] and "on other" in rest.splitlines()[0]
+    assert "[ptyplan.config]" not in warnings
