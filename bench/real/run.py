@@ -124,6 +124,7 @@ def run_fix(repo: Path, docs: Sequence[str]) -> tuple[list[tuple[str, int, str, 
     sys.path.insert(0, str(SOURCE))
     from sphinx_ptyplan.core.fix import fix_document
     from sphinx_ptyplan.core.resolve import CodeIndex
+
     from sphinx_ptyplan.core.workspace import Workspace
 
     t0 = time.perf_counter()

@@ -4,42 +4,52 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sphinx_ptyplan.cli.context import Command, Context, Result, register
 from sphinx_ptyplan.cli.settings import UsageError
 from sphinx_ptyplan.core.models import Finding, FindingKind
 from sphinx_ptyplan.core.oneline import json_text
 from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
+from sphinx_ptyplan.core.requests import (
+    NOTEBOOKS,
+    SHOW,
+    DeltaRequest,
+    InventoryRequest,
+    OptionError,
+    SpecHitsRequest,
+    parse_columns,
+    parse_count,
+    parse_globs,
+    parse_revision,
+)
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.results import Job
+    from sphinx_ptyplan.core.sources.gitrepo import GitRepo
 
 
-def _revision(value: str) -> str:
-    """A revision option, validated before it can reach git (``-x`` is refused)."""
-    from sphinx_ptyplan.core.sources.gitrepo import GitError, validate_revision
+def _typed(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse ``type=`` from the option's one parser (shared with the directives)."""
 
-    try:
-        return validate_revision(value)
-    except GitError as exc:
-        raise argparse.ArgumentTypeError(exc.message) from None
+    def convert(value: str) -> T:
+        try:
+            return parse(value)
+        except OptionError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
-
-def _depth(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, not {value!r}")
-    return number
+    convert.__name__ = parse.__name__.removeprefix("parse_")
+    return convert
 
 
-def _globs(value: str) -> tuple[str, ...]:
-    return split_list(value)
+_revision = _typed(parse_revision)
+_depth = _typed(parse_count)
+_globs = _typed(parse_globs)
+_columns = _typed(parse_columns)
 
 
 def _kinds(value: str) -> frozenset[str]:
@@ -51,16 +61,6 @@ def _kinds(value: str) -> frozenset[str]:
             f"unknown finding kind {unknown[0]!r} (known: {', '.join(sorted(known))})"
         )
     return kinds
-
-
-def _columns(value: str) -> tuple[str, ...]:
-    cols = split_list(value)
-    for c in cols:
-        if c not in INVENTORY_COLUMNS:
-            raise argparse.ArgumentTypeError(
-                f"unknown column {c!r} (known: {', '.join(INVENTORY_COLUMNS)})"
-            )
-    return cols
 
 
 # --------------------------------------------------------------------------- inventory
@@ -77,7 +77,7 @@ def _row_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--notebooks",
-        choices=("informational", "exclude"),
+        choices=NOTEBOOKS,
         default="informational",
         help="list notebooks (path and first heading) or leave them out",
     )
@@ -139,8 +139,7 @@ def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
     from sphinx_ptyplan.core.sources.snapshot import inventory_to_dict
 
     tree = ctx.path(args.tree, "tree")
-    job = inventory_job(
-        ctx,
+    request = InventoryRequest(
         tree,
         since=args.since,
         highlight=args.highlight,
@@ -150,6 +149,10 @@ def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
         include=args.include,
         exclude=args.exclude,
         columns=args.columns,
+    )
+    job = inventory_job(
+        ctx,
+        request,
         config_exclude=ctx.settings.exclude,
         max_file_bytes=ctx.settings.max_file_bytes,
         option=CLI_OPTION,
@@ -207,10 +210,12 @@ def _documents(ctx: Context, paths: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _repo_or_none(ctx: Context) -> Any:
+def _repo_or_none(ctx: Context) -> GitRepo | None:
+    from sphinx_ptyplan.core.sources.gitrepo import GitError
+
     try:
         return ctx.repo()
-    except Exception:
+    except GitError:
         return None  # check_citations / fix_document say why drift could not run
 
 
@@ -363,10 +368,7 @@ def run_delta(ctx: Context, args: argparse.Namespace) -> Result:
     base = _snapshot_option(ctx, args.base)
     job = delta_job(
         ctx,
-        tree,
-        plan,
-        base=base,
-        head=args.head,
+        DeltaRequest(tree, plan, base=base, head=args.head),
         config_exclude=ctx.settings.exclude,
         max_file_bytes=ctx.settings.max_file_bytes,
         option=CLI_OPTION,
@@ -403,7 +405,7 @@ def _spec_hits_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--show",
-        choices=("all", "problems"),
+        choices=SHOW,
         default="all",
         help="all rows, or only stale and ambiguous ones",
     )
@@ -431,14 +433,17 @@ def run_spec_hits(ctx: Context, args: argparse.Namespace) -> Result:
 
     spec = ctx.path(args.spec, "spec")
     trees = tuple(ctx.path(t, "tree") for t in args.tree)
-    job = spec_hits_job(
-        ctx,
+    request = SpecHitsRequest(
         spec,
         trees=trees,
         show=args.show,
         since=args.since,
         strict=args.strict,
         prefer=tuple(args.prefer),
+    )
+    job = spec_hits_job(
+        ctx,
+        request,
         config_exclude=ctx.settings.exclude,
         option=CLI_OPTION,
     )

@@ -19,6 +19,7 @@ from sphinx_ptyplan.cli.commands import (
 )
 from sphinx_ptyplan.cli.context import Command, Context, Result, register
 from sphinx_ptyplan.cli.settings import UsageError
+from sphinx_ptyplan.core.requests import DeltaRequest, InventoryRequest, SpecHitsRequest
 
 __all__ = ["run_report"]
 
@@ -106,29 +107,23 @@ def run_report(ctx: Context, args: argparse.Namespace) -> Result:
     base = _snapshot_option(ctx, args.base or args.since)
     common: dict[str, Any] = {"config_exclude": ctx.settings.exclude, "option": CLI_OPTION}
     size: dict[str, Any] = {"max_file_bytes": ctx.settings.max_file_bytes}
-    inv_job = inventory_job(
-        ctx,
+    inventory = InventoryRequest(
         tree,
         since=args.since,
         highlight=args.highlight,
         notebooks=args.notebooks,
         assets=args.assets,
-        **common,
-        **size,
     )
+    inv_job = inventory_job(ctx, inventory, **common, **size)
     ledger = _ledger_target(ctx, args, folder)
-    d_job = delta_job(
-        ctx,
-        tree,
-        plan,
-        base=base,
-        head=args.head,
-        redline=args.redline,
-        drafted_by="ptyplan " + shlex.join(ctx.argv),
-        **common,
-        **size,
+    delta = DeltaRequest(
+        tree, plan, base=base, head=args.head, redline="draft" if args.redline else None
     )
-    s_job = spec_hits_job(ctx, spec, trees=spec_trees, since=args.since, **common) if spec else None
+    d_job = delta_job(ctx, delta, drafted_by="ptyplan " + shlex.join(ctx.argv), **common, **size)
+    s_job = None
+    if spec:
+        s_request = SpecHitsRequest(spec, trees=spec_trees, since=args.since)
+        s_job = spec_hits_job(ctx, s_request, **common)
     for job in (inv_job, d_job, s_job):
         if job is not None:
             _job_result("report", job, {})  # a git error on a named revision: exit 2

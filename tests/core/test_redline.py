@@ -10,15 +10,14 @@ import pytest
 
 from sphinx_ptyplan.core.jobs import delta_job
 from sphinx_ptyplan.core.outputs.redline import Redline, undo_redline
+from sphinx_ptyplan.core.requests import DeltaRequest
 from sphinx_ptyplan.core.sources.documents import parse_document
 from sphinx_ptyplan.core.workspace import Workspace
 from tests.gitutil import Repo
 
 
 class Host(Workspace):
-    """The least a job needs: the root and its git repository (no parse cache)."""
-
-    cache = None
+    """A workspace whose code index must not be needed."""
 
     def index(self, code_roots: tuple[str, ...] = ()) -> Any:
         raise AssertionError("the delta job needs no code index")
@@ -107,7 +106,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, str, str]:
 def _redline(repo: Repo, plan: str, base: str | None = "base") -> Redline:
     host = Host(repo.path)
     try:
-        job = delta_job(host, "proj", plan, base=base, redline=True, drafted_by="ptyplan test")
+        request = DeltaRequest("proj", plan, base=base, redline="draft")
+        job = delta_job(host, request, drafted_by="ptyplan test")
     finally:
         host.close()
     assert job.redline is not None

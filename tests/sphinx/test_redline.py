@@ -33,6 +33,7 @@ def test_redline_renders_under_the_tables_in_html_text_and_latex(
     tmp_path: Path, plan_name: str, plan_text: str
 ) -> None:
     from sphinx_ptyplan.core.jobs import delta_job
+    from sphinx_ptyplan.core.requests import DeltaRequest
     from tests.core.test_redline import Host
 
     repo = _history(tmp_path, plan_name, plan_text)
@@ -56,14 +57,8 @@ def test_redline_renders_under_the_tables_in_html_text_and_latex(
     assert 'class="hll"' in page  # the draft's own lines are highlighted
     # the same draft as the core composes for the CLI (only "drafted by" differs)
     host = Host(repo.path)
-    job = delta_job(
-        host,
-        "ptycho_torch",
-        f"docs/{plan_name}",
-        base="base",
-        redline=True,
-        drafted_by="ptyplan-delta on index",
-    )
+    request = DeltaRequest("ptycho_torch", f"docs/{plan_name}", base="base", redline="draft")
+    job = delta_job(host, request, drafted_by="ptyplan-delta on index")
     host.close()
     assert job.redline is not None and text == job.redline.text
     for builder in ("text", "latex"):
