@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 import posixpath
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sphinx_ptyplan.core.checks.resolve import CodeIndex, StoryFn, resolve, resolve_all
@@ -71,6 +71,7 @@ def spec_hits(
     story: StoryFn | None = None,
     max_refs: int = 20_000,
     prefer: Sequence[str] = (),
+    history: HistoryFn | None = None,
 ) -> SpecHits:
     """Resolve every code reference of ``spec`` (root-relative) and check its field lists.
 
@@ -81,6 +82,9 @@ def spec_hits(
     :param story: git stories for stale paths, asked once for all of them.
     :param prefer: page-level context for bare names (modules or folders), after what the
         spec's own front matter says.
+    :param history: ``history([(line, name)]) -> {(line, name): (sha, path, line)}``: where
+        a bare name that names nothing now was defined when its spec line was written
+        (git blame of the line, then the tree of that commit); such a name is stale.
     Never raises; problems come back as findings.
     """
     doc = load_document(root, spec, names=True, prefer=prefer)
@@ -98,10 +102,11 @@ def spec_hits(
             )
         )
         refs = refs[:max_refs]
+    resolved = resolve_all(refs, index, story=story)
+    if history is not None:
+        resolved = _with_history(resolved, history, spec)
     rows = [
-        r
-        for r in resolve_all(refs, index, story=story)
-        if not (r.ref.kind is RefKind.NAME and r.status is Status.EXTERNAL)
+        r for r in resolved if not (r.ref.kind is RefKind.NAME and r.status is Status.EXTERNAL)
     ]  # a bare word that names nothing of the tree is prose: no row, no warning
     findings.extend(r.finding for r in rows if r.finding is not None)
     schema: list[SchemaCheck] = []
@@ -124,6 +129,42 @@ def spec_hits(
         touchpoints=_touchpoints(rows, index, trees, changed),
         findings=tuple(findings),
     )
+
+
+#: ``history([(spec line, name)]) -> {(line, name): (commit, path, line)}``.
+HistoryFn = Callable[[list[tuple[int, str]]], Mapping[tuple[int, str], tuple[str, str, int]]]
+
+
+def _with_history(rows: list[Resolution], history: HistoryFn, spec: str) -> list[Resolution]:
+    """A bare name with no definition now that was code when its line was written is
+    stale, with its story; asked once for all such names."""
+    asked = [
+        (r.ref.doc_line, (r.ref.name or r.ref.text).removesuffix("()"))
+        for r in rows
+        if r.ref.kind is RefKind.NAME
+        and r.status is Status.EXTERNAL
+        and r.message.endswith("no definition in the tree; not checked")
+    ]
+    if not asked:
+        return rows
+    told = history(asked)
+    if not told:
+        return rows
+    out = []
+    for r in rows:
+        key = (r.ref.doc_line, (r.ref.name or r.ref.text).removesuffix("()"))
+        was = told.get(key) if r.ref.kind is RefKind.NAME else None
+        if was is None or r.status is not Status.EXTERNAL:
+            out.append(r)
+            continue
+        sha, path, line = was
+        msg = (
+            f"`{r.ref.text}`: defined in {path}:{line} when this line was written "
+            f"({sha[:7]}), and nowhere in the tree now; update or remove the reference"
+        )
+        finding = Finding(FindingKind.STALE, msg, path=spec, line=r.ref.doc_line, code="stale-name")
+        out.append(replace(r, status=Status.STALE, message=msg, finding=finding))
+    return out
 
 
 def _tree_problems(root: Path, trees: Sequence[str]) -> list[Finding]:
