@@ -239,3 +239,21 @@ def test_long_symbol_lists_are_cut_and_counted(tmp_path: Path) -> None:
     assert line == (
         "> - `proj/many.py` — " + ", ".join(f"`f{i}()`" for i in range(8)) + ", … (3 more)"
     )
+
+
+def test_a_stale_link_target_is_listed_after_its_block(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.write("proj/__init__.py", "")
+    repo.write("proj/old.py", "def f():\n    pass\n")
+    repo.write("plan.md", "# Plan\n\n## Core\nSee [the module](proj/old.py) for details.\n")
+    repo.commit("one")
+    repo.move("proj/old.py", "proj/new.py")
+    repo.commit("two")
+    r = _redline(repo, "plan.md", base=None)
+    lines = r.text.splitlines()
+    at = lines.index("See [the module](proj/old.py) for details.")  # links are not rewritten
+    assert lines[at + 2] == (
+        "> **Proposed:** stale references of line 4 that cannot be marked in place:"
+    )
+    assert lines[at + 4] == "> - `proj/old.py`: now `proj/new.py`"
+    assert [e.kind for e in r.edits] == ["renamed"]

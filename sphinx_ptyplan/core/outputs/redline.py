@@ -803,7 +803,11 @@ def compose_redline(
                     plan.block_end(line),
                     1,
                     _group_kind(unplaced),
-                    marks.block(f"Proposed (stale references of line {line})", body),
+                    marks.block(
+                        "Proposed",
+                        [f"stale references of line {line} that cannot be marked in place:", ""]
+                        + body,
+                    ),
                     tuple(s.ref.text for s in unplaced),
                 )
             )
