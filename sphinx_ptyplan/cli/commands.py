@@ -133,14 +133,10 @@ def _job_result(kind: str, job: Job, meta: dict[str, Any], text: str | None = No
     return Result(kind, job.tables, tuple(job.findings), text=text, meta=meta)
 
 
-def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
-    """``ptyplan inventory TREE``: the same table as the ``ptyplan-inventory`` directive."""
-    from sphinx_ptyplan.core.jobs import CLI_OPTION, inventory_job
-    from sphinx_ptyplan.core.sources.snapshot import inventory_to_dict
-
-    tree = ctx.path(args.tree, "tree")
-    request = InventoryRequest(
-        tree,
+def inventory_request(ctx: Context, args: argparse.Namespace) -> InventoryRequest:
+    """The request ``ptyplan-inventory`` builds from the same options."""
+    return InventoryRequest(
+        ctx.path(args.tree, "tree"),
         since=args.since,
         highlight=args.highlight,
         notebooks=args.notebooks,
@@ -150,6 +146,15 @@ def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
         exclude=args.exclude,
         columns=args.columns,
     )
+
+
+def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan inventory TREE``: the same table as the ``ptyplan-inventory`` directive."""
+    from sphinx_ptyplan.core.jobs import CLI_OPTION, inventory_job
+    from sphinx_ptyplan.core.sources.snapshot import inventory_to_dict
+
+    request = inventory_request(ctx, args)
+    tree = request.tree
     job = inventory_job(
         ctx,
         request,
@@ -359,16 +364,22 @@ def _snapshot_option(ctx: Context, base: str | None) -> str | None:
     return base
 
 
+def delta_request(ctx: Context, args: argparse.Namespace) -> DeltaRequest:
+    """The request ``ptyplan-delta`` builds from the same options."""
+    tree = ctx.path(args.tree, "tree")
+    plan = ctx.path(args.plan, "plan")
+    return DeltaRequest(tree, plan, base=_snapshot_option(ctx, args.base), head=args.head)
+
+
 def run_delta(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan delta``: the tables of the ``ptyplan-delta`` directive."""
     from sphinx_ptyplan.core.jobs import CLI_OPTION, delta_job
 
-    tree = ctx.path(args.tree, "tree")
-    plan = ctx.path(args.plan, "plan")
-    base = _snapshot_option(ctx, args.base)
+    request = delta_request(ctx, args)
+    tree, plan, base = request.tree, request.plan, request.base
     job = delta_job(
         ctx,
-        DeltaRequest(tree, plan, base=base, head=args.head),
+        request,
         config_exclude=ctx.settings.exclude,
         max_file_bytes=ctx.settings.max_file_bytes,
         option=CLI_OPTION,
@@ -427,13 +438,11 @@ def _spec_hits_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def run_spec_hits(ctx: Context, args: argparse.Namespace) -> Result:
-    """``ptyplan spec-hits SPEC``: the tables of the ``ptyplan-spec-hits`` directive."""
-    from sphinx_ptyplan.core.jobs import CLI_OPTION, spec_hits_job
-
+def spec_hits_request(ctx: Context, args: argparse.Namespace) -> SpecHitsRequest:
+    """The request ``ptyplan-spec-hits`` builds from the same options."""
     spec = ctx.path(args.spec, "spec")
     trees = tuple(ctx.path(t, "tree") for t in args.tree)
-    request = SpecHitsRequest(
+    return SpecHitsRequest(
         spec,
         trees=trees,
         show=args.show,
@@ -441,6 +450,14 @@ def run_spec_hits(ctx: Context, args: argparse.Namespace) -> Result:
         strict=args.strict,
         prefer=tuple(args.prefer),
     )
+
+
+def run_spec_hits(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan spec-hits SPEC``: the tables of the ``ptyplan-spec-hits`` directive."""
+    from sphinx_ptyplan.core.jobs import CLI_OPTION, spec_hits_job
+
+    request = spec_hits_request(ctx, args)
+    spec, trees = request.spec, request.trees
     job = spec_hits_job(
         ctx,
         request,

@@ -124,7 +124,7 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
                 continue  # a role that did not become a node (skipped by Sphinx)
             cites.append(Cite(None, docname, file, line, text, context))
     cites.extend(c for queue in pending.values() for c in queue)  # roles the parse missed
-    domain.data["cites"][docname] = tuple(cites)
+    domain.data["cites"][docname] = cites
 
 
 def _by_target(pending: dict[tuple[str, str], list[Cite]], file: str, target: str) -> list[Cite]:
@@ -322,7 +322,30 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     setattr(app, _ATTR, None)
 
 
+def count_lines_as_git(app: Sphinx, docname: str, source: list[str]) -> None:
+    """``source-read``/``include-read``: a lone CR (MyST), or NEL, U+2028 and the other
+    breaks docutils splits at (reST), become spaces, so node lines are git's lines (drift
+    is blamed and reported at the line git knows)."""
+    from sphinx_ptyplan.core.sources.documents import git_lines
+
+    path = str(app.env.doc2path(docname, False)) if docname in app.env.found_docs else docname
+    fmt = "md" if path.endswith((".md", ".markdown")) else "rst"
+    source[0] = git_lines(source[0], fmt)
+
+
+def _count_included_lines_as_git(
+    app: Sphinx, relative_path: Path, parent_docname: str, content: list[str]
+) -> None:
+    from sphinx_ptyplan.core.sources.documents import git_lines
+
+    fmt = "md" if str(relative_path).endswith((".md", ".markdown")) else "rst"
+    content[0] = git_lines(content[0], fmt)
+
+
 def setup_listeners(app: Sphinx) -> None:
+    app.connect("source-read", count_lines_as_git)
+    if "include-read" in app.events.events:
+        app.connect("include-read", _count_included_lines_as_git)
     app.connect("env-before-read-docs", on_before_read)
     app.connect("env-get-outdated", on_get_outdated)
     app.connect("doctree-read", collect_literals)

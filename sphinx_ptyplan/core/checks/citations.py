@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sphinx_ptyplan.core.models import Finding, FindingKind, Reference, RefKind, Resolution, Status
-from sphinx_ptyplan.core.paths import PathRefused, confine
+from sphinx_ptyplan.core.paths import PathRefused, confine, rel_posix
 from sphinx_ptyplan.core.sources.classify import SOURCE_SUFFIXES, is_external_path, references_in
 
 if TYPE_CHECKING:
@@ -144,6 +144,17 @@ class _Blame:
     boundary: set[str]
     maps: dict[tuple[str, str], LineMap]
     infos: dict[str, CommitInfo]
+
+
+def _blamed_path(root: Path, doc_path: str) -> str:
+    """The file whose history is the document's: a symlinked document (``docs/readme.md ->
+    ../README.md``) is followed to its target inside the root, as the docs build reads it."""
+    try:
+        real = confine(root, doc_path)  # resolves symlinks; refuses targets outside the root
+    except (PathRefused, OSError):
+        return doc_path
+    rel = rel_posix(Path(root).resolve(), real)
+    return rel or doc_path
 
 
 def _git_problem(doc_path: str, code: str, why: str) -> Finding:
@@ -433,7 +444,9 @@ def check_citations(
             )
         else:
             blame, problem = _run_blame(
-                repo, doc_path, [(refs[i].doc_line, p) for i, p in follow.items()]
+                repo,
+                _blamed_path(root, doc_path),
+                [(refs[i].doc_line, p) for i, p in follow.items()],
             )
 
     lines = _Lines(root)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -106,6 +107,7 @@ class CodeIndex:
         self._files: set[str] = set()
         self._dirs: set[str] = set()
         self._by_name: dict[str, list[str]] = {}
+        self._nfc: dict[str, str] = {}  # NFC form -> path on disk, where they differ
         self._top: set[str] = set()
         self._packages: dict[str, str] | None = None
         self._classes: dict[str, list[tuple[str, Symbol]]] | None = None
@@ -133,6 +135,20 @@ class CodeIndex:
         listing.walk()
         self._files, self._dirs, self._top = listing.files, listing.dirs, listing.top
         self._by_name = listing.by_name
+        # names compared in Unicode NFC (a name written or stored decomposed is the same name)
+        odd = [k for k in listing.by_name if not k.isascii()]
+        if odd:
+            by_name = dict(listing.by_name)
+            for k in odd:
+                nk = unicodedata.normalize("NFC", k)
+                if nk != k:
+                    by_name[nk] = [*by_name.get(nk, []), *listing.by_name[k]]
+            self._by_name = by_name
+        self._nfc = {
+            n: p
+            for p in (*self._files, *self._dirs)
+            if not p.isascii() and (n := unicodedata.normalize("NFC", p)) != p
+        }
 
     @property
     def top_level(self) -> frozenset[str]:
@@ -163,13 +179,23 @@ class CodeIndex:
 
     def suffix_matches(self, partial: str) -> list[str]:
         """Indexed files (or folders, for ``partial`` ending in ``/``) whose path ends with
-        ``partial`` at a component boundary."""
+        ``partial`` at a component boundary (names compared in Unicode NFC)."""
         self._walk()
         want_dir = partial.endswith("/")
-        p = partial.strip("/")
+        p = unicodedata.normalize("NFC", partial.strip("/"))
         base = p.rsplit("/", 1)[-1]
         cands = self._by_name.get(base + "/" if want_dir else base, [])
-        return sorted(c for c in cands if c == p or c.endswith("/" + p))
+        nfc = {c: unicodedata.normalize("NFC", c) for c in cands}
+        return sorted(c for c in cands if nfc[c] == p or nfc[c].endswith("/" + p))
+
+    def disk_path(self, rel: str) -> str | None:
+        """The path on disk of ``rel`` when they differ only in Unicode normalisation (a
+        citation written in NFD for a file named in NFC, or the reverse); else None."""
+        self._walk()
+        want = unicodedata.normalize("NFC", rel)
+        if want in self._files or want in self._dirs:
+            return want if want != rel else None
+        return self._nfc.get(want)
 
     def close_paths(self, rel: str) -> list[str]:
         """Did-you-mean for a missing path: similar names in its deepest existing folder and
@@ -429,6 +455,10 @@ def _locate(
     if not rel:
         return "external", None, (), "not a path in the tree"
     kind = index.kind_of(rel)
+    if kind == "none":  # written in another Unicode form than the file's name (NFC/NFD)?
+        disk = index.disk_path(rel)
+        if disk is not None:
+            rel, kind = disk, index.kind_of(disk)
     if kind == "refused":
         return "external", None, (), "outside the root; not checked"
     if kind in ("file", "dir"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,9 +14,23 @@ from sphinx_ptyplan.core.sources.mdparse import _parse_markdown
 from sphinx_ptyplan.core.sources.rstparse import _parse_rst
 
 __all__ = [
+    "git_lines",
     "load_document",
     "parse_document",
 ]
+
+# Characters a parser would take as a line break although git does not (git counts "\n"
+# only): markdown-it takes a lone CR; docutils (str.splitlines) also VT, FF, FS, GS, RS,
+# NEL, LINE and PARAGRAPH SEPARATOR.
+_MD_BREAKS = re.compile(r"\r(?!\n)")
+_RST_BREAKS = re.compile("\r(?!\n)|[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def git_lines(text: str, fmt: str) -> str:
+    """``text`` with every character the ``fmt`` parser would split a line at, but git would
+    not, replaced by a space (same length), so line N of the parse is line N of git blame."""
+    pattern = _RST_BREAKS if fmt == "rst" else _MD_BREAKS
+    return pattern.sub(" ", text) if pattern.search(text) else text
 
 
 def parse_document(
@@ -29,6 +44,7 @@ def parse_document(
     a ``PARSE`` problem.
     """
     col = _Collector(doc_path, names)
+    text = git_lines(text, fmt)
     if names:
         text, front = _front_matter(text)
         col.prefer = (*front, *prefer)
