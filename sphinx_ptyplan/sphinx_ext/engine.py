@@ -44,6 +44,8 @@ class Located:
 
     finding: Finding
     location: tuple[str, int] | str
+    #: findings with the same ``once`` key are reported once per build (drift git problems)
+    once: tuple[str, ...] | None = None
 
     def sort_key(self) -> tuple[str, int, str, str]:
         loc = self.location
@@ -262,9 +264,10 @@ def _run_request(session: Session, request: Request, out: Outcome) -> None:
             max_file_bytes=cfg.max_file_bytes,
             plan_doc=session.doc_paths.get(spec.plan),
             drafted_by=f"ptyplan-delta on {request.docname}",
+            drift=cfg.drift,
         )
     elif isinstance(spec, SpecHitsRequest):
-        job = spec_hits_job(session, spec, config_exclude=cfg.exclude)
+        job = spec_hits_job(session, spec, config_exclude=cfg.exclude, drift=cfg.drift)
     elif isinstance(spec, ReportsRequest):
         prefix = spec.folder + "/"
         docs = {p: d for p, d in session.doc_paths.items() if p.startswith(prefix)}
@@ -330,7 +333,10 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
             if drift:  # blame of the document: its own edits matter
                 outcomes[""].deps.add(Dep.file(doc_path))
         if report.git_problem is not None:
-            outcomes[""].findings.append(Located(report.git_problem, (docname, group[0].line)))
+            problem = report.git_problem
+            outcomes[""].findings.append(
+                Located(problem, (docname, group[0].line), once=("drift", problem.code.value))
+            )
         for check in report.checks:
             ref, res = check.ref, check.resolution
             key = owner.get((ref.doc_line, ref.span, ref.context), "")

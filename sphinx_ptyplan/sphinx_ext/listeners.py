@@ -4,6 +4,7 @@ every finding is reported on every build (so ``-W`` agrees between clean and inc
 from __future__ import annotations
 
 import pickle
+from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -226,37 +227,23 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
         for name in {k.root for k in deps}:
             domain.data["fingerprints"].update(session_of(app, name).fingerprints(deps))
     # Every build reports every page's findings, read this time or not (Sphinx issue 725).
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[Hashable] = set()
     for docname in sorted(domain.data["findings"]):
         if docname not in env.all_docs:
             continue
         for located in domain.data["findings"][docname]:
             if located.finding.kind.value in suppressed.get(docname, ()):
                 continue
-            key = (
-                located.finding.kind.value,
-                _subject(located.finding.message),
-                repr(located.location),
-            )
-            if located.finding.kind.value == "git" and "line citations" in located.finding.message:
-                # drift that git cannot check is said once per build, not once per page
-                key = ("git", "drift", located.finding.code)
+            f = located.finding
+            # One reference, one verdict: a plan line judged for a delta directive and by the
+            # literal check of the plan's own page (or from two pages) is the same finding,
+            # reported once. Drift that git cannot check is said once per build (``once``).
+            key: Hashable = located.once or (f, repr(located.location))
             if key in seen:
-                # One reference, one warning: a plan line seen by a delta directive and by the
-                # literal check of the plan's own page (or from two pages) is reported once.
                 continue
             seen.add(key)
             warn_finding(located.finding, located.location)
     return []
-
-
-def _subject(message: str) -> str:
-    """What a finding is about: its leading backticked reference, else the whole message."""
-    if message.startswith("`"):
-        end = message.find("`", 1)
-        if end > 0:
-            return message[: end + 1]
-    return message
 
 
 def _page_suppressions(env: BuildEnvironment) -> dict[str, frozenset[str]]:

@@ -104,7 +104,7 @@ def row(hits: SpecHits, line: int, text: str) -> tuple[str, str | None, int | No
     found = [r for r in hits.rows if r.ref.doc_line == line and r.ref.text == text]
     assert len(found) == 1, (line, text, [(r.ref.doc_line, r.ref.text) for r in hits.rows])
     r = found[0]
-    return r.status.value, r.path, r.line, r.message
+    return r.status.value, r.path, r.line, r.reason
 
 
 def findings(hits: SpecHits) -> list[tuple[int | None, str]]:

@@ -66,7 +66,7 @@ def test_corpus_findings_and_strict() -> None:
     assert len(hits.rows) == 130  # 121 + 9 bare names (words naming nothing: no row)
     assert sum(r.status is Status.RESOLVED for r in hits.rows) == 102
     names = {
-        (r.ref.doc_line, r.ref.text): (r.path, r.line, r.message)
+        (r.ref.doc_line, r.ref.text): (r.path, r.line, r.reason)
         for r in hits.rows
         if r.ref.kind.value == "name"
     }

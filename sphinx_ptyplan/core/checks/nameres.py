@@ -14,6 +14,7 @@ from sphinx_ptyplan.core.checks.names import Binding, Definition, NameIndex, bin
 from sphinx_ptyplan.core.checks.signatures import compare_signature, signature_of
 from sphinx_ptyplan.core.models import (
     Finding,
+    FindingCode,
     FindingKind,
     Reference,
     RefKind,
@@ -33,24 +34,26 @@ DottedFn = Callable[[Reference], Resolution]
 def _res(
     ref: Reference,
     status: Status,
-    message: str = "",
+    reason: str = "",
     *,
     target_kind: str = "",
     path: str | None = None,
     line: int | None = None,
     end_line: int | None = None,
     candidates: tuple[str, ...] = (),
-    code: str = "",
+    code: FindingCode | None = None,
     binding: str = "",
 ) -> Resolution:
     finding = None
     if status in (Status.STALE, Status.AMBIGUOUS):
+        assert code is not None
         finding = Finding(
             FindingKind.STALE if status is Status.STALE else FindingKind.AMBIGUOUS,
-            message,
+            reason,
             path=ref.doc_path,
             line=ref.doc_line or None,
             code=code,
+            subject=ref.text,
         )
     return Resolution(
         ref=ref,
@@ -60,7 +63,7 @@ def _res(
         line=line,
         end_line=end_line,
         candidates=candidates,
-        message=message if not binding else (f"{message}; " if message else "") + binding,
+        reason=reason if not binding else (f"{reason}; " if reason else "") + binding,
         finding=finding,
     )
 
@@ -119,10 +122,10 @@ def resolve_name(
     bare = raw[:-2] if raw.endswith("()") else raw
     kind = is_bare_name(raw)
     if kind is None:
-        return _res(ref, Status.EXTERNAL, f"`{raw}`: not a name")
+        return _res(ref, Status.EXTERNAL, "not a name")
     defs = names.lookup(bare, kind)
     if not defs:
-        return _res(ref, Status.EXTERNAL, f"`{raw}`: no definition in the tree; not checked")
+        return _res(ref, Status.EXTERNAL, "no definition in the tree")
     targets = {d.target for d in defs if d.kind == "alias"}
     if all(d.kind == "alias" for d in defs) and len(targets) == 1:
         return _defined(ref, defs[0], "", dotted)
@@ -132,16 +135,16 @@ def resolve_name(
     if isinstance(got, Binding):
         return _defined(ref, got.definition, f"bound by {got.how}", dotted)
     if got == "outside":
-        return _res(ref, Status.EXTERNAL, f"`{raw}`: a name of a module outside the tree")
+        return _res(ref, Status.EXTERNAL, "a name of a module outside the tree")
     cands = tuple(f"{d.module or d.path}.{d.name} ({d.where})" for d in defs)
     return _res(
         ref,
         Status.AMBIGUOUS,
-        f"`{raw}`: {len(defs)} definitions ({'; '.join(cands)}) and nothing in the section "
+        f"{len(defs)} definitions ({'; '.join(cands)}) and nothing in the section "
         "says which; qualify it once in the section, name its file next to it, or set the "
         "page's module",
         candidates=cands,
-        code="ambiguous-name",
+        code=FindingCode.AMBIGUOUS_NAME,
     )
 
 
@@ -153,13 +156,13 @@ def short_module(ref: Reference, names: NameIndex, dotted: DottedFn, index: Any)
     top, _, rest = name.partition(".")
     mods = names.modules(top)
     if not mods:
-        return _res(ref, Status.EXTERNAL, f"`{name}`: `{top}` is not a package of the tree")
+        return _res(ref, Status.EXTERNAL, f"`{top}` is not a package of the tree")
     how = ""
     if len(mods) > 1:
         defs = [Definition(top, m[1], 1, 1, "module", m[0]) for m in mods]
         got = bind(top, defs, ref.hints, index)
         if not isinstance(got, Binding):
-            return _res(ref, Status.EXTERNAL, f"`{name}`: {len(mods)} modules named `{top}`")
+            return _res(ref, Status.EXTERNAL, f"{len(mods)} modules named `{top}`")
         mods = [(got.definition.module or "", got.definition.path)]
         how = f"bound by {got.how}"
     full = f"{mods[0][0]}.{rest}" if rest else mods[0][0]
@@ -167,7 +170,7 @@ def short_module(ref: Reference, names: NameIndex, dotted: DottedFn, index: Any)
     note = _join(f"short module name of `{full}`", how)
     if res.status is not Status.RESOLVED:
         # ``config.backend``: a variable named like a module, not that module's name
-        return _res(ref, Status.EXTERNAL, f"`{name}`: not a name of `{full}`; not checked")
+        return _res(ref, Status.EXTERNAL, f"not a name of `{full}`")
     return _res(
         ref,
         Status.RESOLVED,
@@ -218,5 +221,5 @@ def check_signature(res: Resolution, index: Any) -> Finding | None:
         f"({res.path}:{res.line}): {'; '.join(problems)}",
         path=ref.doc_path,
         line=ref.doc_line or None,
-        code="signature-mismatch",
+        code=FindingCode.SIGNATURE_MISMATCH,
     )

@@ -9,14 +9,16 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sphinx_ptyplan.core.checks.nameres import check_signature, resolve_name, short_module
 from sphinx_ptyplan.core.checks.names import NameIndex
 from sphinx_ptyplan.core.models import (
     Finding,
+    FindingCode,
     FindingKind,
     ModuleInfo,
+    PathStory,
     Reference,
     RefKind,
     Resolution,
@@ -33,14 +35,12 @@ if TYPE_CHECKING:
 
 __all__ = ["CodeIndex", "StoryFn", "resolve", "resolve_all", "story_keys"]
 
-#: ``story(paths) -> {path: story}``; a story is the text of ``PathStory.describe()``
-#: ("renamed to X in abc1234 (2025-10-02)") or an object with ``describe()`` and
-#: ``new_path``. Only paths with a story are in the result.
-StoryFn = Callable[[list[str]], Mapping[str, Any]]
+#: ``story(paths) -> {path: PathStory}`` (``GitRepo.path_stories``, one batched git call);
+#: paths git never saw may be missing or ``unknown``.
+StoryFn = Callable[[list[str]], Mapping[str, PathStory]]
 
 _MAX_FILE_BYTES = 5_000_000
 _DOTTED_NAME_RE = re.compile(r"^[A-Za-z_]\w*\.[A-Za-z_]\w*$")
-_RENAMED_RE = re.compile(r"(?:renamed|moved) (?:to|->) `?([^\s`,;()]+?)`?(?:\s|$|[,;)])")
 _PLAIN_BASES = frozenset(
     {
         "object",
@@ -372,24 +372,33 @@ class CodeIndex:
 def _res(
     ref: Reference,
     status: Status,
-    message: str,
+    reason: str = "",
     *,
     target_kind: str = "",
     path: str | None = None,
     line: int | None = None,
     end_line: int | None = None,
     candidates: Iterable[str] = (),
-    code: str = "",
+    code: FindingCode | None = None,
+    subject: str | None = None,
+    story: PathStory | None = None,
     replacement: str | None = None,
+    owner: str | None = None,
 ) -> Resolution:
+    """A resolution; stale and ambiguous ones carry their finding, built from the data."""
+    cands = tuple(candidates)
     finding = None
     if status in (Status.STALE, Status.AMBIGUOUS):
+        assert code is not None
         finding = Finding(
             FindingKind.STALE if status is Status.STALE else FindingKind.AMBIGUOUS,
-            message,
+            reason,
             path=ref.doc_path,
             line=ref.doc_line or None,
             code=code,
+            subject=subject if subject is not None else ref.text,
+            candidates=cands if status is Status.STALE else (),
+            story=story,
             replacement=replacement,
         )
     return Resolution(
@@ -399,39 +408,34 @@ def _res(
         path=path,
         line=line,
         end_line=end_line,
-        candidates=tuple(candidates),
-        message=message,
+        candidates=cands,
+        reason=reason,
         finding=finding,
+        story=story,
+        owner=owner if owner is not None else path,
     )
 
 
-def _mean(cands: Sequence[str]) -> str:
-    return f" (did you mean {', '.join(f'`{c}`' for c in cands)}?)" if cands else ""
+def _ask_story(
+    story: StoryFn | None, keys: list[str], index: CodeIndex
+) -> tuple[str, PathStory, str | None] | None:
+    """(path asked, its story, new path) for the first key git knows.
 
-
-def _story_text(value: Any) -> tuple[str, str | None]:
-    """(story text, new path) from a story value (text or a ``PathStory``-like object)."""
-    if isinstance(value, str):
-        m = _RENAMED_RE.search(value + " ")
-        return value, m.group(1) if m else None
-    describe = getattr(value, "describe", None)
-    text = str(describe()) if callable(describe) else str(value)
-    new = getattr(value, "new_path", None)
-    if not isinstance(new, str):
-        m = _RENAMED_RE.search(text + " ")
-        new = m.group(1) if m else None
-    return text, new
-
-
-def _ask_story(story: StoryFn | None, keys: list[str]) -> tuple[str, str, str | None] | None:
-    """(path asked, story text, new path) for the first key with a story."""
+    A story ending in a deletion whose intermediate name still exists (a folder renamed,
+    then a file inside it deleted) is read as that rename."""
     if story is None or not keys:
         return None
     found = story(keys)  # the caller's story function answers {} when git cannot
     for k in keys:
-        if k in found:
-            text, new = _story_text(found[k])
-            return k, text, new
+        told = found.get(k)
+        if told is None or not told.told:
+            continue
+        if told.new_path is not None:
+            return k, told, _norm(told.new_path)
+        for v in reversed(told.via):
+            if index.kind_of(_norm(v)) in ("file", "dir"):
+                return k, PathStory(k, "renamed", _norm(v), told.commit), _norm(v)
+        return k, told, None
     return None
 
 
@@ -450,7 +454,7 @@ def _locate(
     under one of them is ``missing`` (stale), not an unknown partial path."""
     raw = ref.path or ""
     if is_external_path(raw):
-        return "external", None, (), "an absolute path outside the root; not checked"
+        return "external", None, (), "an absolute path outside the root"
     rel = _norm(raw)
     if not rel:
         return "external", None, (), "not a path in the tree"
@@ -460,11 +464,12 @@ def _locate(
         if disk is not None:
             rel, kind = disk, index.kind_of(disk)
     if kind == "refused":
-        return "external", None, (), "outside the root; not checked"
+        return "external", None, (), "outside the root"
     if kind in ("file", "dir"):
         return kind, rel, (), ""
     top = rel.split("/", 1)[0]
-    if "/" in rel and (top in index.top_level or top in former) and top not in index.external:
+    folder = "/" in rel or raw.rstrip().endswith("/")  # a path inside, or a folder itself
+    if folder and (top in index.top_level or top in former) and top not in index.external:
         return "missing", rel, tuple(index.close_paths(rel)), ""
     matches = index.suffix_matches(rel + ("/" if raw.endswith("/") else ""))
     if len(matches) == 1:
@@ -472,7 +477,7 @@ def _locate(
         return ("dir" if index.is_dir(m) else "file"), m, (), ""
     if len(matches) > 1:
         return "ambiguous", None, tuple(matches), ""
-    return "external", None, (), "not found in the tree; a partial path is not checked"
+    return "external", None, (), "not found in the tree (a partial path)"
 
 
 def _find_symbol(info: ModuleInfo, parts: Sequence[str]) -> Symbol | None:
@@ -544,18 +549,22 @@ def _replace_path(ref: Reference, new: str | None) -> str | None:
     return ref.text.replace(old, new.rstrip("/"), 1)
 
 
-def story_keys(ref: Reference, index: CodeIndex) -> list[str]:
-    """Root-relative paths whose git story explains a stale ``ref``."""
+def story_keys(ref: Reference, index: CodeIndex, former: frozenset[str] = frozenset()) -> list[str]:
+    """Root-relative paths whose git story explains a stale ``ref`` (``former``: top-level
+    folders the root had once, whose dotted names are asked about too)."""
     if ref.kind in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
         rel = _norm(ref.path or "")
         return [rel] if rel and not is_external_path(ref.path or "") else []
     if ref.kind is RefKind.DOTTED and ref.name:
-        parts = ref.name.split(".")
+        parts = _dotted_parts(ref)
         base = index.packages.get(parts[0])
+        lowest = 2
+        if base is None and parts[0] in former:
+            base, lowest = "", 1
         if base is None:
             return []
         keys = []
-        for k in range(len(parts), 1, -1):
+        for k in range(len(parts), lowest - 1, -1):
             rel = "/".join(parts[:k])
             rel = f"{base}/{rel}" if base else rel
             keys += [rel + ".py", rel + "/__init__.py"]
@@ -585,9 +594,9 @@ def resolve(
         return _resolve_attr(ref, index)
     if ref.kind is RefKind.NAME:
         return resolve_name(
-            ref, index.names, lambda r: _resolve_dotted(r, index, None), index=index
+            ref, index.names, lambda r: _resolve_dotted(r, index, None, former), index=index
         )
-    return _resolve_dotted(ref, index, story)
+    return _resolve_dotted(ref, index, story, former)
 
 
 def resolve_all(
@@ -596,23 +605,33 @@ def resolve_all(
     *,
     story: StoryFn | None = None,
     former: frozenset[str] = frozenset(),
+    problems: list[Finding] | None = None,
 ) -> list[Resolution]:
     """Resolve many references, asking ``story`` once for all stale ones (one git batch).
 
-    Written signatures are compared with what they resolve to (``signature-mismatch``), and
-    a name that context cannot decide is warned once per section, not once per mention."""
+    When git cannot tell the stories, the references stay stale without them and the
+    ``GIT`` finding is appended to ``problems`` (when given). Written signatures are
+    compared with what they resolve to (``signature-mismatch``), and a name that context
+    cannot decide is warned once per section, not once per mention."""
+    from sphinx_ptyplan.core.sources.gitrepo import GitError
+
     first = _once_per_section([_signed(resolve(r, index, former=former), index) for r in refs])
     if story is None:
         return first
     keys: list[str] = []
     for res in first:
         if res.status is Status.STALE:
-            keys.extend(story_keys(res.ref, index))
+            keys.extend(story_keys(res.ref, index, former))
     if not keys:
         return first
-    known = dict(story(sorted(set(keys))))
+    try:
+        known = dict(story(sorted(set(keys))))
+    except GitError as exc:
+        if problems is not None:
+            problems.append(Finding(FindingKind.GIT, exc.message, code=exc.code))
+        return first
 
-    def cached(paths: list[str]) -> dict[str, Any]:
+    def cached(paths: list[str]) -> dict[str, PathStory]:
         return {p: known[p] for p in paths if p in known}
 
     return [
@@ -627,7 +646,7 @@ def _signed(res: Resolution, index: CodeIndex) -> Resolution:
     found = check_signature(res, index)
     if found is None:
         return res
-    return replace(res, finding=found, message=found.message)
+    return replace(res, finding=found)
 
 
 def _once_per_section(rows: list[Resolution]) -> list[Resolution]:
@@ -650,24 +669,31 @@ def _stale(
     story: StoryFn | None,
     what: str,
     cands: Sequence[str],
-    code: str,
+    code: FindingCode,
     *,
     new_text: Callable[[str, str], str | None] | None = None,
+    subject: str | None = None,
+    owner: str | None = None,
+    former: frozenset[str] = frozenset(),
 ) -> Resolution:
-    told = _ask_story(story, story_keys(ref, index))
-    msg = f"`{ref.text}`: {what}{_mean(cands)}"
+    told = _ask_story(story, story_keys(ref, index, former), index)
     replacement = None
+    path_story = None
     if told is not None:
-        key, text, new = told
-        msg += f" (git: {text})"
+        key, path_story, new = told
         if new is not None:
             replacement = new_text(key, new) if new_text else _replace_path(ref, new)
-    msg += (
-        "; update or remove the reference"
-        if replacement is None
-        else (f"; replace it with `{replacement}`")
+    return _res(
+        ref,
+        Status.STALE,
+        what,
+        candidates=cands,
+        code=code,
+        subject=subject,
+        story=path_story,
+        replacement=replacement,
+        owner=owner,
     )
-    return _res(ref, Status.STALE, msg, candidates=cands, code=code, replacement=replacement)
 
 
 def _mention_of_a_non_code_file(ref: Reference) -> bool:
@@ -689,40 +715,38 @@ def _resolve_path(
     if is_artefact(raw) and outcome not in ("file", "dir", "missing"):
         # a data artefact named in passing (``recon.npz``) is not checked; one under an
         # existing top-level folder is a root-relative path like any other (``missing``)
-        return _res(
-            ref, Status.EXTERNAL, f"`{ref.text}`: data artefact not in the tree; not checked"
-        )
+        return _res(ref, Status.EXTERNAL, "data artefact not in the tree")
     if outcome == "external":
         if ref.kind is RefKind.PATH and _DOTTED_NAME_RE.match(raw):
             # ``params.cfg``: not a file of the tree, but maybe a short module's name
             named = short_module(
                 replace(ref, kind=RefKind.DOTTED, name=raw),
                 index.names,
-                lambda r: _resolve_dotted(r, index, None),
+                lambda r: _resolve_dotted(r, index, None, former),
                 index,
             )
             if named.status is Status.RESOLVED:
                 return replace(named, ref=ref)
-        return _res(ref, Status.EXTERNAL, f"`{ref.text}`: {note}")
+        return _res(ref, Status.EXTERNAL, note)
     if outcome == "ambiguous":
         if _mention_of_a_non_code_file(ref):
             return _res(
                 ref,
                 Status.EXTERNAL,
-                f"`{ref.text}` matches {len(cands)} paths; a file name mentioned in passing "
-                "is not checked",
+                f"matches {len(cands)} paths (a file name mentioned in passing)",
                 candidates=cands,
             )
         return _res(
             ref,
             Status.AMBIGUOUS,
-            f"`{ref.text}` matches {len(cands)} paths ({', '.join(cands)}); "
-            "write the path from the root",
+            f"matches {len(cands)} paths ({', '.join(cands)}); write the path from the root",
             candidates=cands,
-            code="ambiguous-path",
+            code=FindingCode.AMBIGUOUS_PATH,
         )
     if outcome == "missing":
-        return _stale(ref, index, story, f"{rel} does not exist", cands, "stale-path")
+        return _stale(
+            ref, index, story, f"{rel} does not exist", cands, FindingCode.STALE_PATH, owner=rel
+        )
     assert rel is not None
     if ref.kind is RefKind.PATH:
         if outcome == "dir":
@@ -733,19 +757,27 @@ def _resolve_path(
         kind = "module" if rel.endswith((".py", ".pyi")) else "path"
         return _res(ref, Status.RESOLVED, "", target_kind=kind, path=rel, line=1)
     if outcome == "dir":
-        return _stale(ref, index, story, f"{rel} is a folder, not a file", (), "stale-path")
+        return _stale(
+            ref,
+            index,
+            story,
+            f"{rel} is a folder, not a file",
+            (),
+            FindingCode.STALE_PATH,
+            owner=rel,
+        )
     if ref.kind is RefKind.CITATION:
         n = index.line_count(rel)
         start = ref.start or 0
         end = ref.end if ref.end is not None else start
         if n is None:
-            return _res(ref, Status.EXTERNAL, f"`{ref.text}`: {rel} is unreadable; not checked")
+            return _res(ref, Status.EXTERNAL, f"{rel} is unreadable")
         if start < 1 or end < start or end > n:
             cited = f"line {start}" if end == start else f"lines {start}-{end}"
             what = f"cites {cited} of {rel}, which has {n} lines"
             if end < start:
                 what = f"cites an empty range {start}-{end} of {rel}"
-            return _stale(ref, index, story, what, (), "stale-line")
+            return _stale(ref, index, story, what, (), FindingCode.STALE_LINE, owner=rel)
         return _res(
             ref, Status.RESOLVED, "", target_kind="citation", path=rel, line=start, end_line=end
         )
@@ -760,11 +792,14 @@ def _resolve_path(
             path=where,
             line=sym.line,
             end_line=sym.end_line,
+            owner=rel,
         )
     if outcome2 == "import":
-        return _res(ref, Status.RESOLVED, "", target_kind="import", path=where, line=line)
+        return _res(
+            ref, Status.RESOLVED, "", target_kind="import", path=where, line=line, owner=rel
+        )
     if outcome2 == "unchecked":
-        return _res(ref, Status.EXTERNAL, f"`{ref.text}`: not checked: {names[0]}")
+        return _res(ref, Status.EXTERNAL, names[0])
     close = difflib.get_close_matches(ref.name or "", names, n=3, cutoff=0.6)
     return _stale(
         ref,
@@ -772,20 +807,55 @@ def _resolve_path(
         story,
         f"{rel} defines no `{ref.name}`",
         [f"{rel}:{c}" for c in close],
-        "stale-symbol",
+        FindingCode.STALE_SYMBOL,
+        owner=rel,
     )
 
 
-def _resolve_dotted(ref: Reference, index: CodeIndex, story: StoryFn | None) -> Resolution:
+def _dotted_parts(ref: Reference) -> list[str]:
+    return (ref.name or ref.text).split(".")
+
+
+def _new_dotted(index: CodeIndex, parts: Sequence[str]) -> Callable[[str, str], str | None]:
+    """``(path asked, its new path) -> the dotted name rewritten`` for a renamed module."""
+
+    def new_dotted(key: str, new: str) -> str | None:
+        mod = index.dotted_of(new) or index.dotted_of(new.rstrip("/") + "/__init__.py")
+        base = index.packages.get(parts[0], "")
+        old = key[len(base) + 1 :] if base else key
+        old = old.removesuffix("/__init__.py").removesuffix(".py")
+        if mod is None or not old:
+            return None
+        return ".".join([mod, *parts[old.count("/") + 1 :]])
+
+    return new_dotted
+
+
+def _resolve_dotted(
+    ref: Reference, index: CodeIndex, story: StoryFn | None, former: frozenset[str]
+) -> Resolution:
     name = ref.name or ref.text
     parts = name.split(".")
     top = parts[0]
-    if top not in index.external and top not in index.packages and len(parts) > 1:
-        return short_module(ref, index.names, lambda r: _resolve_dotted(r, index, story), index)
-    if top in index.external or top not in index.packages:
-        return _res(
-            ref, Status.EXTERNAL, f"`{name}`: `{top}` is not a package of the tree; not checked"
+    if top not in index.external and top not in index.packages and top in former:
+        # a top-level package the root had once (renamed or deleted away)
+        return _stale(
+            ref,
+            index,
+            story,
+            f"no package `{top}` in the tree",
+            (),
+            FindingCode.STALE_NAME,
+            new_text=_new_dotted(index, parts),
+            owner=top,
+            former=former,
         )
+    if top not in index.external and top not in index.packages and len(parts) > 1:
+        return short_module(
+            ref, index.names, lambda r: _resolve_dotted(r, index, story, former), index
+        )
+    if top in index.external or top not in index.packages:
+        return _res(ref, Status.EXTERNAL, f"`{top}` is not a package of the tree")
     for k in range(len(parts), 0, -1):
         mp = index.module_path(parts[:k])
         if mp is None:
@@ -817,11 +887,14 @@ def _resolve_dotted(ref: Reference, index: CodeIndex, story: StoryFn | None) -> 
                 path=where,
                 line=sym.line,
                 end_line=sym.end_line,
+                owner=rel,
             )
         if outcome == "import":
-            return _res(ref, Status.RESOLVED, "", target_kind="import", path=where, line=line)
+            return _res(
+                ref, Status.RESOLVED, "", target_kind="import", path=where, line=line, owner=rel
+            )
         if outcome == "unchecked":
-            return _res(ref, Status.EXTERNAL, f"`{name}`: not checked: {names[0]}")
+            return _res(ref, Status.EXTERNAL, names[0])
         # missing: offer submodules as well as names defined in the module
         if mkind == "package" and len(rest) >= 1:
             pkg_dir = rel.rsplit("/", 1)[0]
@@ -837,26 +910,17 @@ def _resolve_dotted(ref: Reference, index: CodeIndex, story: StoryFn | None) -> 
             if mkind != "package"
             else f"package `{modname}` has no module or name `{'.'.join(rest)}`"
         )
-
-        def new_dotted(key: str, new: str, _parts: list[str] = parts) -> str | None:
-            mod = index.dotted_of(new)
-            base = index.packages.get(_parts[0], "")
-            old = key[len(base) + 1 :] if base else key
-            old = old.removesuffix("/__init__.py").removesuffix(".py")
-            if mod is None or not old:
-                return None
-            return ".".join([mod, *_parts[old.count("/") + 1 :]])
-
         return _stale(
             ref,
             index,
             story,
             what,
             [f"{modname}.{c}" for c in close],
-            "stale-name",
-            new_text=new_dotted,
+            FindingCode.STALE_NAME,
+            new_text=_new_dotted(index, parts),
+            owner=rel,
         )
-    return _res(ref, Status.EXTERNAL, f"`{name}`: not checked")  # pragma: no cover
+    return _res(ref, Status.EXTERNAL, "no module of it found")  # pragma: no cover
 
 
 def _resolve_attr(ref: Reference, index: CodeIndex) -> Resolution:
@@ -864,9 +928,7 @@ def _resolve_attr(ref: Reference, index: CodeIndex) -> Resolution:
     cls_name, _, attr = name.partition(".")
     classes = index.classes(cls_name)
     if not classes:
-        return _res(
-            ref, Status.EXTERNAL, f"`{name}`: no class `{cls_name}` in the tree; not checked"
-        )
+        return _res(ref, Status.EXTERNAL, f"no class `{cls_name}` in the tree")
     hits: list[tuple[str, Symbol, Symbol]] = []
     unsure = False
     for rel, cls in classes:
@@ -894,16 +956,17 @@ def _resolve_attr(ref: Reference, index: CodeIndex) -> Resolution:
         return _res(
             ref,
             Status.AMBIGUOUS,
-            f"`{name}`: {len(hits)} classes named `{cls_name}` have `{attr}`: "
+            f"{len(hits)} classes named `{cls_name}` have `{attr}`: "
             f"{'; '.join(cands)}; qualify it with the module path",
             candidates=cands,
-            code="ambiguous-attr",
+            code=FindingCode.AMBIGUOUS_ATTR,
+            subject=name,
         )
     if unsure:
         return _res(
             ref,
             Status.EXTERNAL,
-            f"`{name}`: `{attr}` may come from a base class outside the tree; not checked",
+            f"`{attr}` may come from a base class outside the tree",
         )
     names = sorted({m.name for _rel, cls in classes for m in cls.members})
     close = difflib.get_close_matches(attr, names, n=3, cutoff=0.6)
@@ -911,10 +974,10 @@ def _resolve_attr(ref: Reference, index: CodeIndex) -> Resolution:
     return _res(
         ref,
         Status.STALE,
-        f"`{name}`: class `{cls_name}` ({where}) has no attribute `{attr}`"
-        f"{_mean([f'{cls_name}.{c}' for c in close])}; update or remove the reference",
+        f"class `{cls_name}` ({where}) has no attribute `{attr}`",
         candidates=[f"{cls_name}.{c}" for c in close],
-        code="stale-attr",
+        code=FindingCode.STALE_ATTR,
+        subject=name,
     )
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.models import Finding, FindingCode, FindingKind
 from sphinx_ptyplan.core.paths import PathRefused, confine
 from sphinx_ptyplan.core.sources.collect import _Collector
 from sphinx_ptyplan.core.sources.docmodel import ParsedDocument
@@ -61,7 +61,7 @@ def parse_document(
                     FindingKind.PARSE,
                     f"could not parse {doc_path} as {fmt}: {type(exc).__name__}: {exc}",
                     path=doc_path,
-                    code="parse-error",
+                    code=FindingCode.PARSE_ERROR,
                 ),
             ),
         )
@@ -81,7 +81,7 @@ def load_document(
 ) -> ParsedDocument:
     """Read ``doc_path`` (relative to ``root``, confined to it) and parse it. Never raises."""
 
-    def problem(kind: FindingKind, code: str, message: str) -> ParsedDocument:
+    def problem(kind: FindingKind, code: FindingCode, message: str) -> ParsedDocument:
         return ParsedDocument(
             path=doc_path,
             problems=(Finding(kind, message, path=doc_path, code=code),),
@@ -90,29 +90,35 @@ def load_document(
     try:
         real = confine(root, doc_path)
     except PathRefused as exc:
-        return problem(FindingKind.CONFIG, "outside-root", str(exc))
+        return problem(FindingKind.CONFIG, FindingCode.OUTSIDE_ROOT, str(exc))
     if not real.is_file():
         what = "is not a regular file" if real.exists() else "not found"
         return problem(
-            FindingKind.CONFIG, "missing-path", f"document {doc_path!r} {what} under {root}"
+            FindingKind.CONFIG,
+            FindingCode.MISSING_PATH,
+            f"document {doc_path!r} {what} under {root}",
         )
     try:
         size = real.stat().st_size
         if size > max_bytes:
             return problem(
                 FindingKind.PARSE,
-                "too-large",
+                FindingCode.TOO_LARGE,
                 f"document {doc_path} is {size} bytes, more than the limit of {max_bytes}",
             )
         data = real.read_bytes()
     except OSError as exc:
-        return problem(FindingKind.IO, "unreadable", f"cannot read {doc_path}: {exc}")
+        return problem(FindingKind.IO, FindingCode.UNREADABLE, f"cannot read {doc_path}: {exc}")
     if b"\x00" in data:
-        return problem(FindingKind.PARSE, "binary", f"document {doc_path} is binary (NUL bytes)")
+        return problem(
+            FindingKind.PARSE, FindingCode.BINARY, f"document {doc_path} is binary (NUL bytes)"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return problem(FindingKind.PARSE, "not-utf8", f"document {doc_path} is not UTF-8: {exc}")
+        return problem(
+            FindingKind.PARSE, FindingCode.NOT_UTF8, f"document {doc_path} is not UTF-8: {exc}"
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
     fmt = _FORMATS.get(Path(doc_path).suffix.lower(), "md")
