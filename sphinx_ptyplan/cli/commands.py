@@ -455,13 +455,28 @@ def _spec_hits_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also report dataclass fields the spec does not list",
     )
+    p.add_argument(
+        "--prefer",
+        metavar="MODULES",
+        type=_globs,
+        default=(),
+        help="modules or folders that decide which of several definitions a bare name "
+        "means, for the whole spec (like the directive's :prefer: / :module:)",
+    )
 
 
 def spec_hits_request(ctx: Context, args: argparse.Namespace) -> SpecHitsRequest:
     """The request ``ptyplan-spec-hits`` builds from the same options."""
     spec = ctx.path(args.spec, "spec")
     trees = tuple(ctx.path(t, "tree") for t in args.tree)
-    return SpecHitsRequest(spec, trees=trees, show=args.show, since=args.since, strict=args.strict)
+    return SpecHitsRequest(
+        spec,
+        trees=trees,
+        show=args.show,
+        since=args.since,
+        strict=args.strict,
+        prefer=tuple(args.prefer),
+    )
 
 
 def run_spec_hits(ctx: Context, args: argparse.Namespace) -> Result:

@@ -118,6 +118,36 @@ def path_stories(host: Host, paths: Sequence[str]) -> dict[str, PathStory]:
         return {}
 
 
+#: At most this many commits are searched for the history of a spec's names.
+MAX_HISTORY_COMMITS = 40
+
+
+def name_history(
+    host: Host, doc: str, asked: Sequence[tuple[int, str]], trees: Sequence[str] = ()
+) -> dict[tuple[int, str], tuple[str, str, int]]:
+    """Where each ``(line, name)`` of ``doc`` was defined in the commit that wrote the line
+    (one blame of the document, one ``git grep`` per such commit, at most
+    :data:`MAX_HISTORY_COMMITS`); ``{}`` without git."""
+    try:
+        repo = host.repo()
+        shas = repo.blame(doc)
+        by_sha: dict[str, list[tuple[int, str]]] = {}
+        for line, name in asked:
+            sha = shas[line - 1] if 0 < line <= len(shas) else None
+            if sha:
+                by_sha.setdefault(sha, []).append((line, name))
+        out: dict[tuple[int, str], tuple[str, str, int]] = {}
+        for sha in sorted(by_sha)[:MAX_HISTORY_COMMITS]:
+            items = by_sha[sha]
+            found = repo.defined_at(sha, [n for _l, n in items], trees)
+            for line, name in items:
+                if name in found:
+                    out[(line, name)] = (sha, *found[name])
+        return out
+    except GitError:
+        return {}
+
+
 def former_tops(host: Host) -> frozenset[str]:
     """``GitRepo.former_top_folders`` (from the same cached log), or nothing without git."""
     try:
@@ -416,7 +446,10 @@ def spec_hits_job(
     drift: bool = True,
 ) -> Job:
     """``ptyplan-spec-hits`` / ``ptyplan spec-hits``: a spec's code references, judged as
-    ``ptyplan check`` judges them (stories, former folders, and ``drift`` when git is there)."""
+    ``ptyplan check`` judges them (stories, former folders, and ``drift`` when git is there).
+
+    ``prefer``: modules or folders that decide, for the whole page, which of several
+    definitions a bare name means (``:module:``/``:prefer:``, ``--prefer``)."""
     from sphinx_ptyplan.core.checks.spechits import spec_hits
     from sphinx_ptyplan.core.outputs.tables import spechits_tables
 
@@ -456,6 +489,8 @@ def spec_hits_job(
         repo=repo,
         drift=drift and repo is not None,
         former_tops=lambda: former_tops(host),
+        prefer=request.prefer,
+        history=lambda asked: name_history(host, spec, asked, trees),
     )
     job.hits = hits
     job.findings.extend(at_request_if_missing(f) for f in hits.findings)

@@ -143,9 +143,11 @@ class FindingCode(enum.StrEnum):
     AMBIGUOUS_PATH = "ambiguous-path"
     AMBIGUOUS_ATTR = "ambiguous-attr"
     AMBIGUOUS_OWNER = "ambiguous-owner"
+    AMBIGUOUS_NAME = "ambiguous-name"
     # schema
     SCHEMA_MISSING = "schema-missing"
     SCHEMA_UNDOCUMENTED = "schema-undocumented"
+    SIGNATURE_MISMATCH = "signature-mismatch"
     # git
     NO_GIT = "no-git"
     NOT_A_REPO = "not-a-repo"
@@ -211,7 +213,8 @@ _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
     ),
     FindingCode.STALE_NAME: (
         (_S,),
-        "A dotted name (``pkg.module.Class``) names no module or definition of the tree.",
+        "A dotted name (``pkg.module.Class``) names no module or definition of the tree; "
+        "or a spec's bare name that was defined when its line was written is gone.",
     ),
     FindingCode.STALE_ATTR: ((_S,), "A ``Class.attr`` reference: the class has no such attribute."),
     FindingCode.MOVED: (
@@ -245,7 +248,17 @@ _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
         (_A,),
         "A spec's field list belongs to a class name defined in several modules.",
     ),
+    FindingCode.AMBIGUOUS_NAME: (
+        (_A,),
+        "A spec's bare name (``ModelConfig``) is defined in several modules and nothing in "
+        "its section says which; warned once per section.",
+    ),
     FindingCode.SCHEMA_MISSING: ((_SC,), "A field the spec lists is not in the dataclass."),
+    FindingCode.SIGNATURE_MISMATCH: (
+        (_SC,),
+        "A signature written in a spec differs from the code's (names, order, defaults, "
+        "return annotation); both are in the message.",
+    ),
     FindingCode.SCHEMA_UNDOCUMENTED: (
         (_SC,),
         "With ``:strict:``, a dataclass field the spec does not list.",
@@ -588,6 +601,7 @@ class RefKind(enum.Enum):
     PATH_SYMBOL = "path-symbol"  # path.py:validate_paths or path.py:Class.method
     DOTTED = "dotted"  # ptycho_torch.config_params.DataConfig (optionally with "()")
     ATTR = "attr"  # ModelConfig.n_filters_scale (class name + attribute, no module)
+    NAME = "name"  # RawData, update_legacy_dict(), KEY_MAPPINGS (a bare name, no module)
 
 
 @dataclass(frozen=True, slots=True)
@@ -599,7 +613,9 @@ class Reference:
     dotted name or the symbol after ``path:``. ``doc_path``/``doc_line`` locate it in the
     document (1-based line); ``section`` is the nearest heading's title and ``anchor`` its
     slug. ``context`` is ``code``, ``link`` or ``role``. ``span`` is the whole code span it
-    came from (for rewriting).
+    came from (for rewriting). ``hints`` is the context a reader would use to tell which
+    of several definitions a bare name means, nearest first (``[(how, module or path)]``,
+    see ``names.context_hints``); only names and short module names carry them.
     """
 
     text: str
@@ -617,6 +633,7 @@ class Reference:
     #: an element of a line list as written (``30`` of ``path:5,30``): ``text`` then reads
     #: ``path:30`` and a rewrite replaces only ``written``
     written: str | None = None
+    hints: tuple[tuple[str, str], ...] = ()
 
 
 class Status(enum.Enum):

@@ -108,13 +108,17 @@ class DeltaRequest:
 
 @dataclass(frozen=True, slots=True)
 class SpecHitsRequest:
-    """``ptyplan-spec-hits SPEC`` / ``ptyplan spec-hits SPEC``."""
+    """``ptyplan-spec-hits SPEC`` / ``ptyplan spec-hits SPEC``.
+
+    ``prefer``: modules or folders that decide, for the whole page, which of several
+    definitions a bare name means (``:module:``/``:prefer:``, ``--prefer``)."""
 
     spec: str
     trees: tuple[str, ...] = ()
     show: str = "all"
     since: str | None = None
     strict: bool = False
+    prefer: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -314,6 +314,8 @@ class SpecHitsDirective(_PtyplanDirective):
         "show": directives.unchanged,
         "since": directives.unchanged,
         "strict": directives.flag,
+        "prefer": directives.unchanged,
+        "module": directives.unchanged,
     }
 
     def validate(self) -> SpecHitsRequest | None:
@@ -323,8 +325,14 @@ class SpecHitsDirective(_PtyplanDirective):
         since = self.revision_option("since")
         if spec is None:
             return None
+        prefer = (*self.list_option("module"), *self.list_option("prefer"))
         return SpecHitsRequest(
-            spec, trees=trees, show=show, since=since, strict="strict" in self.options
+            spec,
+            trees=trees,
+            show=show,
+            since=since,
+            strict="strict" in self.options,
+            prefer=prefer,
         )
 
 

@@ -55,8 +55,9 @@ class PtyplanDomain(Domain):
 
     name = "ptyplan"
     label = "ptyplan"
-    # 2: results pickled per page; 3: Cite.context; 4: typed requests, Dep; 5: lists per page
-    data_version = 5
+    # 2: results pickled per page; 3: Cite.context; 4: typed requests, Dep; 5: lists per page;
+    # 6: SpecHitsRequest.prefer, Reference.hints
+    data_version = 6
     initial_data: ClassVar[dict[str, Any]] = {  # Sphinx deep-copies it
         "requests": {},  # docname -> list[Request]
         "cites": {},  # docname -> list[Cite]

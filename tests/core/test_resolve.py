@@ -176,7 +176,14 @@ def test_paths_citations_and_symbols(tree: Path) -> None:
     assert status("pkg/core.py:Engine.walk")[0] == "stale"
     assert status("pkg/broken.py:f")[0] == "external"  # unparsable: not checked
     assert status("recon.npz") == ("resolved", "other/data/recon.npz", 1)
-    assert status("other/data/missing.npz")[0] == "external"  # artefacts never warn
+    # issue 15 req 5: a root-relative path under an existing top-level folder is judged
+    # the same whatever its suffix (never committed: broken, .md or .log or .npz alike)
+    assert status("other/data/missing.npz")[0] == "stale"
+    assert status("other/run.log")[0] == status("other/run.md")[0] == "stale"
+    assert status("docs/reports/smoke.log")[0] == status("docs/b.md")[0] == "stale"
+    # a bare artefact name, or one under a folder the root does not have, is not checked
+    assert status("missing.npz")[0] == "external"
+    assert status("outputs/run/missing.log")[0] == status("outputs/run/x.md")[0] == "external"
     assert status("/home/user/pkg/core.py")[0] == "external"
     assert status("../outside.py")[0] == "external"
     assert status("docs/a.md") == ("resolved", "docs/a.md", 1)
@@ -361,4 +368,5 @@ def test_ref_kinds_cover_every_branch() -> None:
         RefKind.PATH_SYMBOL,
         RefKind.DOTTED,
         RefKind.ATTR,
+        RefKind.NAME,
     } == set(RefKind)

@@ -63,8 +63,23 @@ def test_corpus_findings_and_strict() -> None:
     extra = [f for f in strict.findings if f.code == "schema-undocumented"]
     assert [(f.line, f.kind) for f in extra] == [(46, FindingKind.SCHEMA)]
     assert "`gaussian_smoothing_sigma`" in extra[0].message
-    assert len(hits.rows) == 121
-    assert sum(r.status is Status.RESOLVED for r in hits.rows) == 93
+    assert len(hits.rows) == 130  # 121 + 9 bare names (words naming nothing: no row)
+    assert sum(r.status is Status.RESOLVED for r in hits.rows) == 102
+    names = {
+        (r.ref.doc_line, r.ref.text): (r.path, r.line, r.reason)
+        for r in hits.rows
+        if r.ref.kind.value == "name"
+    }
+    # two-package names bound by context, and the table says how
+    assert names[(46, "ModelConfig")] == (
+        "ptycho/config/config.py",
+        11,
+        "bound by `ptycho/config/config.py` (named in the same item (line 46))",
+    )
+    assert names[(70, "InferenceConfig")][:2] == ("ptycho/config/config.py", 48)
+    assert "qualified mention at line 70" in names[(70, "InferenceConfig")][2]
+    assert names[(80, "ModelConfig")][:2] == ("ptycho_torch/config_params.py", 24)
+    assert names[(80, "DataConfig")] == ("ptycho_torch/config_params.py", 10, "")  # only one
 
 
 def test_touchpoints_and_changed_modules() -> None:

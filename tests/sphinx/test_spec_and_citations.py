@@ -259,3 +259,65 @@ def test_source_links_of_odd_file_names_are_percent_encoded(tmp_path: Path) -> N
     base = "https://github.com/ORG/REPO/blob/main/code/"
     for encoded in ("odd%20%231.py", "pct%2541.py", "Run%20%233%20%2850%25%20done%29%3F.py"):
         assert f'href="{base}{encoded}"' in page_html, encoded
+
+
+# -- issue 15: bare names, context, page module, signatures in a real build -------------
+
+NAMES_SPEC = """# API
+
+## Models
+
+`ModelConfig` is used by both backends; `build_model(config, extra)` builds one.
+
+## TensorFlow side (`ptycho/config/config.py`)
+
+- **`ModelConfig`**: the model.
+  - `N`: size.
+  - `n_filterz`: misspelt.
+"""
+
+
+def _names_project(tmp_path: Path, directive_opts: str = "", front: str = "") -> Path:
+    page = (
+        "# Spec hits\n\n```{ptyplan-spec-hits} specs/names.md\n:tree: ptycho_torch, ptycho\n"
+        f"{directive_opts}```\n"
+    )
+    src = make_project(
+        tmp_path / "src",
+        {"index.md": page},
+        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n',
+    )
+    write(src, {**CODE, "specs/names.md": front + NAMES_SPEC})
+    return src
+
+
+def test_bare_names_context_and_signatures_in_a_build(tmp_path: Path) -> None:
+    app, warnings = build(_names_project(tmp_path), "html")
+    found = ptyplan_warnings(warnings)
+    # section "Models" cannot say which ModelConfig: one ambiguous warning, at its line
+    amb = [w for w in found if "[ptyplan.ambiguous]" in w]
+    assert len(amb) == 1 and re.search(r"specs/names\.md:5: WARNING", amb[0]), found
+    # the written signature names a parameter the code does not have
+    sig = [w for w in found if "signature" in w or "build_model(config, extra)" in w]
+    assert len(sig) == 1 and "[ptyplan.schema]" in sig[0] and "no parameter `extra`" in sig[0]
+    assert "build_model(config)" in sig[0]  # the code's signature is in the message
+    # the bold-owner bullet under the TensorFlow heading is checked against ptycho's class
+    field = [w for w in found if "n_filterz" in w]
+    assert len(field) == 1 and "[ptyplan.schema]" in field[0]
+    assert "ptycho.config.config.ModelConfig" in field[0]
+    assert "did you mean `n_filters_scale`" in field[0]
+    page = html(app)
+    assert "named in the section" in page or "heading" in page  # the how column
+
+
+@pytest.mark.parametrize(
+    ("opts", "front"),
+    [(":module: ptycho\n", ""), ("", "---\nptyplan-module: ptycho\n---\n")],
+)
+def test_page_module_decides_bare_names(tmp_path: Path, opts: str, front: str) -> None:
+    app, warnings = build(_names_project(tmp_path, opts, front), "html")
+    found = ptyplan_warnings(warnings)
+    assert not [w for w in found if "[ptyplan.ambiguous]" in w], found
+    # front matter keeps the spec's line numbers
+    assert [w for w in found if "n_filterz" in w and re.search(r"names\.md:1[14]: ", w)]
+    assert "`ptycho` (page setting)" in html(app)

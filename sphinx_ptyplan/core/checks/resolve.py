@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import difflib
 import posixpath
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sphinx_ptyplan.core.checks.nameres import check_signature, resolve_name, short_module
+from sphinx_ptyplan.core.checks.names import NameIndex
 from sphinx_ptyplan.core.models import (
     Finding,
     FindingCode,
@@ -36,6 +40,7 @@ __all__ = ["CodeIndex", "StoryFn", "resolve", "resolve_all", "story_keys"]
 StoryFn = Callable[[list[str]], Mapping[str, PathStory]]
 
 _MAX_FILE_BYTES = 5_000_000
+_DOTTED_NAME_RE = re.compile(r"^[A-Za-z_]\w*\.[A-Za-z_]\w*$")
 _PLAIN_BASES = frozenset(
     {
         "object",
@@ -115,6 +120,14 @@ class CodeIndex:
         self._imports: dict[str, tuple[dict[str, tuple[str, int]], bool]] = {}
         self._kinds: dict[str, str] = {}
         self._kids: dict[str, list[str]] | None = None
+        self._names: NameIndex | None = None
+
+    @property
+    def names(self) -> NameIndex:
+        """Short names of the code roots (bare names, short module names), built lazily."""
+        if self._names is None:
+            self._names = NameIndex(self)
+        return self._names
 
     # ---------------------------------------------------------------- file system
 
@@ -609,6 +622,10 @@ def resolve(
         return _resolve_path(ref, index, story, former)
     if ref.kind is RefKind.ATTR:
         return _resolve_attr(ref, index)
+    if ref.kind is RefKind.NAME:
+        return resolve_name(
+            ref, index.names, lambda r: _resolve_dotted(r, index, None, former), index=index
+        )
     return _resolve_dotted(ref, index, story, former)
 
 
@@ -623,10 +640,12 @@ def resolve_all(
     """Resolve many references, asking ``story`` once for all stale ones (one git batch).
 
     When git cannot tell the stories, the references stay stale without them and the
-    ``GIT`` finding is appended to ``problems`` (when given)."""
+    ``GIT`` finding is appended to ``problems`` (when given). Written signatures are
+    compared with what they resolve to (``signature-mismatch``), and a name that context
+    cannot decide is warned once per section, not once per mention."""
     from sphinx_ptyplan.core.sources.gitrepo import GitError
 
-    first = [resolve(r, index, former=former) for r in refs]
+    first = _once_per_section([_signed(resolve(r, index, former=former), index) for r in refs])
     if story is None:
         return first
     keys: list[str] = []
@@ -649,6 +668,29 @@ def resolve_all(
         resolve(res.ref, index, story=cached, former=former) if res.status is Status.STALE else res
         for res in first
     ]
+
+
+def _signed(res: Resolution, index: CodeIndex) -> Resolution:
+    if res.status is not Status.RESOLVED or "(" not in res.ref.span:
+        return res
+    found = check_signature(res, index)
+    if found is None:
+        return res
+    return replace(res, finding=found)
+
+
+def _once_per_section(rows: list[Resolution]) -> list[Resolution]:
+    seen: set[tuple[str | None, str]] = set()
+    out = []
+    for res in rows:
+        f = res.finding
+        if f is not None and f.code == "ambiguous-name":
+            key = (res.ref.anchor, res.ref.name or res.ref.text)
+            if key in seen:
+                res = replace(res, finding=None)
+            seen.add(key)
+        out.append(res)
+    return out
 
 
 def _stale(
@@ -700,9 +742,21 @@ def _resolve_path(
 ) -> Resolution:
     raw = ref.path or ""
     outcome, rel, cands, note = _locate(ref, index, former)
-    if is_artefact(raw) and outcome not in ("file", "dir"):
+    if is_artefact(raw) and outcome not in ("file", "dir", "missing"):
+        # a data artefact named in passing (``recon.npz``) is not checked; one under an
+        # existing top-level folder is a root-relative path like any other (``missing``)
         return _res(ref, Status.EXTERNAL, "data artefact not in the tree")
     if outcome == "external":
+        if ref.kind is RefKind.PATH and _DOTTED_NAME_RE.match(raw):
+            # ``params.cfg``: not a file of the tree, but maybe a short module's name
+            named = short_module(
+                replace(ref, kind=RefKind.DOTTED, name=raw),
+                index.names,
+                lambda r: _resolve_dotted(r, index, None, former),
+                index,
+            )
+            if named.status is Status.RESOLVED:
+                return replace(named, ref=ref)
         return _res(ref, Status.EXTERNAL, note)
     if outcome == "ambiguous":
         if _mention_of_a_non_code_file(ref):
@@ -825,6 +879,10 @@ def _resolve_dotted(
             new_text=_new_dotted(index, parts),
             owner=top,
             former=former,
+        )
+    if top not in index.external and top not in index.packages and len(parts) > 1:
+        return short_module(
+            ref, index.names, lambda r: _resolve_dotted(r, index, story, former), index
         )
     if top in index.external or top not in index.packages:
         return _res(ref, Status.EXTERNAL, f"`{top}` is not a package of the tree")

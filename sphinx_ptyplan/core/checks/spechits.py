@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 import posixpath
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from sphinx_ptyplan.core.models import (
     FindingCode,
     FindingKind,
     Reference,
+    RefKind,
     Resolution,
     Status,
     Symbol,
@@ -78,6 +79,8 @@ def spec_hits(
     repo: GitRepo | None = None,
     drift: bool = False,
     former_tops: Callable[[], frozenset[str]] | None = None,
+    prefer: Sequence[str] = (),
+    history: HistoryFn | None = None,
 ) -> SpecHits:
     """Judge every code reference of ``spec`` (root-relative) and check its field lists.
 
@@ -91,9 +94,14 @@ def spec_hits(
     :param changed: root-relative paths of modules changed since ``:since:`` (from git).
     :param strict: also report class fields the spec does not list.
     :param story: git stories for stale paths, asked once for all of them.
+    :param prefer: page-level context for bare names (modules or folders), after what the
+        spec's own front matter says.
+    :param history: ``history([(line, name)]) -> {(line, name): (sha, path, line)}``: where
+        a bare name that names nothing now was defined when its spec line was written
+        (git blame of the line, then the tree of that commit); such a name is stale.
     Never raises; problems come back as findings.
     """
-    doc = load_document(root, spec)
+    doc = load_document(root, spec, names=True, prefer=prefer)
     findings: list[Finding] = [*doc.problems, *_tree_problems(root, trees)]
     if index is None:
         index = CodeIndex(root, code_roots=trees)
@@ -123,12 +131,25 @@ def spec_hits(
     )
     rows = [c.resolution for c in report.checks]
     findings.extend(report.findings)  # (why drift could not run is ptyplan check's to say)
+    if history is not None:
+        before = {id(r) for r in rows}
+        rows = _with_history(rows, history, spec)
+        findings.extend(r.finding for r in rows if id(r) not in before and r.finding)
+    rows = [
+        r for r in rows if not (r.ref.kind is RefKind.NAME and r.status is Status.EXTERNAL)
+    ]  # a bare word that names nothing of the tree is prose: no row, no warning
     schema: list[SchemaCheck] = []
     for fl in doc.field_lists:
         check, found = _schema_check(fl, index, spec, strict)
         if check is not None:
             schema.append(check)
         findings.extend(found)
+    owners = {(f.line, f.message.split("`")[1]) for f in findings if f.code == "ambiguous-owner"}
+    findings = [
+        f
+        for f in findings
+        if not (f.code == "ambiguous-name" and (f.line, f.message.split("`")[1]) in owners)
+    ]  # the field list's owner is the same mention: one warning
     findings.sort(key=lambda f: (f.line or 0, f.kind.value, f.message))
     return SpecHits(
         spec=spec,
@@ -137,6 +158,49 @@ def spec_hits(
         touchpoints=_touchpoints(rows, index, trees, changed),
         findings=tuple(findings),
     )
+
+
+#: ``history([(spec line, name)]) -> {(line, name): (commit, path, line)}``.
+HistoryFn = Callable[[list[tuple[int, str]]], Mapping[tuple[int, str], tuple[str, str, int]]]
+
+
+def _with_history(rows: list[Resolution], history: HistoryFn, spec: str) -> list[Resolution]:
+    """A bare name with no definition now that was code when its line was written is
+    stale, with its story; asked once for all such names."""
+    asked = [
+        (r.ref.doc_line, (r.ref.name or r.ref.text).removesuffix("()"))
+        for r in rows
+        if r.ref.kind is RefKind.NAME
+        and r.status is Status.EXTERNAL
+        and r.reason == "no definition in the tree"
+    ]
+    if not asked:
+        return rows
+    told = history(asked)
+    if not told:
+        return rows
+    out = []
+    for r in rows:
+        key = (r.ref.doc_line, (r.ref.name or r.ref.text).removesuffix("()"))
+        was = told.get(key) if r.ref.kind is RefKind.NAME else None
+        if was is None or r.status is not Status.EXTERNAL:
+            out.append(r)
+            continue
+        sha, path, line = was
+        detail = (
+            f"defined in {path}:{line} when this line was written ({sha[:7]}), "
+            "and nowhere in the tree now"
+        )
+        finding = Finding(
+            FindingKind.STALE,
+            detail,
+            path=spec,
+            line=r.ref.doc_line,
+            code=FindingCode.STALE_NAME,
+            subject=r.ref.text,
+        )
+        out.append(replace(r, status=Status.STALE, reason=detail, finding=finding))
+    return out
 
 
 def _tree_problems(root: Path, trees: Sequence[str]) -> list[Finding]:
@@ -207,6 +271,13 @@ def _owner_class(fl: FieldList, index: CodeIndex) -> tuple[list[tuple[str, Symbo
     if hint:
         h = posixpath.normpath(hint.strip("/"))
         found = [(p, c) for p, c in found if p == h or p.endswith("/" + h)]
+    if len(found) > 1 and fl.owner.hints:
+        from sphinx_ptyplan.core.checks.names import Binding, Definition, bind
+
+        defs = [Definition(c.name, p, c.line, c.end_line, "class") for p, c in found]
+        got = bind(short, defs, fl.owner.hints, index)
+        if isinstance(got, Binding):
+            found = [(p, c) for p, c in found if p == got.definition.path]
     return found, name
 
 

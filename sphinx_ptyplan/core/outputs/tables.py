@@ -389,8 +389,8 @@ def spechits_tables(
     for res in hits.rows:
         status = res.status.value
         counts[status] = counts.get(status, 0) + 1
-        if show == "problems" and status not in _PROBLEMS:
-            continue
+        if show == "problems" and status not in _PROBLEMS and res.finding is None:
+            continue  # a resolved row with a finding is a signature that no longer matches
         if res.path and status == "resolved":
             where = f"{res.path}:{res.line}" if res.line else res.path
             target = Cell(where, code=True, path=res.path, line=res.line)
@@ -401,6 +401,9 @@ def spechits_tables(
             # the reference is in its own column: the message without its leading `ref`:
             message = res.message.removeprefix(f"`{res.ref.text}`: ")
             target = Cell(message if status != "external" else "outside the tree", rich=True)
+        how = ""  # how a resolved row was bound (alias, local, context), or its signature problem
+        if status == "resolved":
+            how = res.finding.message if res.finding is not None else res.reason
         rows.append(
             (
                 Cell(str(res.ref.doc_line)),
@@ -408,6 +411,7 @@ def spechits_tables(
                 Cell(res.target_kind or res.ref.kind.value),
                 Cell(status, status=status),
                 target,
+                Cell(how),
             )
         )
     order = ("resolved", "external", "ambiguous", "stale")
@@ -418,7 +422,7 @@ def spechits_tables(
         Table(
             title=f"Spec hits of {hits.spec}",
             summary=summary + (" (showing problems only)" if show == "problems" else ""),
-            columns=("spec line", "reference", "kind", "status", "resolves to"),
+            columns=("spec line", "reference", "kind", "status", "resolves to", "how"),
             rows=tuple(rows),
             classes=("ptyplan-spec-hits",),
             empty="no stale or ambiguous references" if show == "problems" else "no references",

@@ -363,6 +363,35 @@ def _line_element(item: str, prev: ClassifiedRef) -> ClassifiedRef | None:
     )
 
 
+def code_names(text: str) -> list[ClassifiedRef]:
+    """The names a spec's code span holds when :func:`classify` finds none in it: a bare
+    name (``RawData``, ``update_legacy_dict()``, ``KEY_MAPPINGS``) or the names of a call,
+    subscript or signature (``update_legacy_dict(ptycho.params.cfg, config)`` gives
+    ``update_legacy_dict`` and ``ptycho.params.cfg``; plain words such as ``config`` are
+    prose). The first name's ``text`` is the whole span (its signature is checked)."""
+    from sphinx_ptyplan.core.sources.codespans import is_bare_name, parse_code_span
+
+    t = text.strip()
+    if not t or len(t) > 600 or _is_shell(t):
+        return []
+    span = parse_code_span(t)
+    if span is None:
+        if is_bare_name(t):
+            return [ClassifiedRef(text=t, kind=RefKind.NAME, name=t.removesuffix("()"))]
+        return []
+    out: list[ClassifiedRef] = []
+    for i, name in enumerate(span.names):
+        shown = t if i == 0 else name
+        if "." in name:
+            # an attribute chain in an expression is a name, never a file (``params.cfg``)
+            parts = name.split(".")
+            kind = RefKind.ATTR if len(parts) == 2 and _CAPWORD_RE.match(parts[0]) else None
+            out.append(ClassifiedRef(text=shown, kind=kind or RefKind.DOTTED, name=name))
+        elif is_bare_name(name + "()" if i == 0 and span.kind != "subscript" else name):
+            out.append(ClassifiedRef(text=shown, kind=RefKind.NAME, name=name))
+    return out
+
+
 def is_citation_candidate(text: str) -> bool:
     """True when an inline literal's text holds at least one code reference worth resolving.
 

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sphinx_ptyplan.core.models import Finding, Reference, RefKind
-from sphinx_ptyplan.core.sources.classify import _PY_SUFFIXES, _link_target, classify, references_in
+from sphinx_ptyplan.core.sources.classify import (
+    _PY_SUFFIXES,
+    _link_target,
+    classify,
+    code_names,
+    references_in,
+)
 from sphinx_ptyplan.core.sources.docmodel import FieldList, ParsedDocument, Section, Span
 
 __all__ = [
@@ -72,20 +79,27 @@ def _field_name(code: str, owner: str) -> str | None:
     for prefix in (owner + ".", short + "."):
         if t.startswith(prefix):
             t = t[len(prefix) :]
-    return t if _IDENT_RE.match(t) else None
+    if t in ("True", "False", "None") or not _IDENT_RE.match(t):
+        return None  # a literal value in the cell, never a field
+    return t
 
 
 class _Collector:
     """Accumulates sections, spans, references and field lists for one document."""
 
-    def __init__(self, doc_path: str) -> None:
+    def __init__(self, doc_path: str, names: bool = False) -> None:
         self.doc_path = doc_path
+        self.names = names
         self.sections: list[Section] = []
         self.spans: list[Span] = []
         self.refs: list[Reference] = []
         self.field_lists: list[FieldList] = []
         self.section: Section | None = None
         self.offset = 0  # lines before the text being parsed (a directive's body)
+        self.block = 0
+        self.items: tuple[int, ...] = ()
+        self.prefer: tuple[str, ...] = ()
+        self._ctx: tuple[int, Any] | None = None
 
     def heading(self, title: str, line: int, level: int) -> None:
         line += self.offset
@@ -95,12 +109,35 @@ class _Collector:
 
     def span(self, text: str, line: int, context: str) -> None:
         line += self.offset
-        self.spans.append(Span(text=text, line=line, context=context, section=self.section))
-        self.refs.extend(
-            references_in(
-                text, doc_path=self.doc_path, doc_line=line, context=context, section=self.section
-            )
+        self.spans.append(Span(text, line, context, self.section, self.block or line, self.items))
+        refs = references_in(
+            text, doc_path=self.doc_path, doc_line=line, context=context, section=self.section
         )
+        if not refs and self.names and context != "link":
+            refs = [
+                Reference(
+                    text=c.text,
+                    kind=c.kind,
+                    doc_path=self.doc_path,
+                    doc_line=line,
+                    name=c.name,
+                    section=self.section.title if self.section else None,
+                    anchor=self.section.anchor if self.section else None,
+                    context=context,
+                    span=text,
+                )
+                for c in code_names(text)
+            ]
+        self.refs.extend(refs)
+
+    def plain_paths(self, plain: str, line: int) -> None:
+        """Files named in plain text (``ModelConfig (ptycho/config/config.py)``): context
+        for the names next to them, never references themselves."""
+        if self.names:
+            line += self.offset
+            for m in _PYPATH_IN_TEXT_RE.finditer(plain):
+                sp = Span(m.group(1), line, "text", self.section, self.block or line, self.items)
+                self.spans.append(sp)
 
     def link(self, href: str, line: int) -> None:
         line += self.offset
@@ -130,6 +167,10 @@ class _Collector:
                 fields.append((f, fline + self.offset))
         if not fields:
             return
+        hints: tuple[tuple[str, str], ...] = ()
+        if self.names and "." not in name:
+            at = Span(name, line, "code", self.section, line - self.offset, ())  # raw block
+            hints = tuple(self.context().hints(at, name))
         ref = Reference(
             text=name,
             kind=RefKind.DOTTED,
@@ -140,15 +181,45 @@ class _Collector:
             section=self.section.title if self.section else None,
             anchor=self.section.anchor if self.section else None,
             span=name,
+            hints=hints,
         )
         self.field_lists.append(FieldList(owner=ref, line=line, fields=tuple(fields)))
+
+    def _with_hints(self) -> list[Reference]:
+        """Names, and dotted names that may start with a short module name, get the context
+        hints of their span (see ``names.context_hints``)."""
+        if not self.names:
+            return self.refs
+        from dataclasses import replace
+
+        by_place: dict[tuple[int, str], Span] = {}
+        for sp in self.spans:
+            by_place.setdefault((sp.line, sp.text), sp)
+        ctx = self.context()
+        out = []
+        for r in self.refs:
+            if r.kind is RefKind.NAME or (r.kind is RefKind.DOTTED and r.name):
+                at = by_place.get((r.doc_line, r.span))
+                if at is not None:
+                    name = (r.name or "").split(".")[0] if r.kind is RefKind.DOTTED else r.name
+                    r = replace(r, hints=tuple(ctx.hints(at, name or "")))
+            out.append(r)
+        return out
+
+    def context(self) -> Any:
+        """The document's context index (rebuilt when spans were added since)."""
+        from sphinx_ptyplan.core.sources.context import DocContext
+
+        if self._ctx is None or self._ctx[0] != len(self.spans):
+            self._ctx = (len(self.spans), DocContext(self.spans, self.sections, self.prefer))
+        return self._ctx[1]
 
     def result(self, problems: tuple[Finding, ...] = ()) -> ParsedDocument:
         return ParsedDocument(
             path=self.doc_path,
             sections=tuple(self.sections),
-            spans=tuple(self.spans),
-            references=tuple(self.refs),
+            spans=tuple(s for s in self.spans if s.context != "text"),
+            references=tuple(self._with_hints()),
             field_lists=tuple(self.field_lists),
             problems=problems,
         )

@@ -30,8 +30,10 @@ class Span:
 
     text: str
     line: int
-    context: str  # "code" | "link" | "role"
+    context: str  # "code" | "link" | "role" | "text" (a path in plain text: context only)
     section: Section | None = None
+    block: int = 0  # first line of the innermost list item, paragraph or table row
+    items: tuple[int, ...] = ()  # first lines of the enclosing list items, innermost first
 
 
 @dataclass(frozen=True, slots=True)

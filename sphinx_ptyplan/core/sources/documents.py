@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from sphinx_ptyplan.core.models import Finding, FindingCode, FindingKind
@@ -32,14 +33,21 @@ def git_lines(text: str, fmt: str) -> str:
     return pattern.sub(" ", text) if pattern.search(text) else text
 
 
-def parse_document(text: str, doc_path: str, fmt: str) -> ParsedDocument:
+def parse_document(
+    text: str, doc_path: str, fmt: str, *, names: bool = False, prefer: Sequence[str] = ()
+) -> ParsedDocument:
     """Parse a Markdown (``fmt="md"``) or reST (``"rst"``) document into references.
 
     Fenced/indented code blocks, literal blocks and the content of unknown directives are
-    never scanned. Never raises: a parser failure becomes a ``PARSE`` problem.
+    never scanned. ``names``: also bare names and the names inside expressions and
+    signatures (``classify.code_names``; specs only). Never raises: a parser failure becomes
+    a ``PARSE`` problem.
     """
-    col = _Collector(doc_path)
+    col = _Collector(doc_path, names)
     text = git_lines(text, fmt)
+    if names:
+        text, front = _front_matter(text)
+        col.prefer = (*front, *prefer)
     try:
         if fmt == "rst":
             _parse_rst(text, col)
@@ -63,7 +71,14 @@ def parse_document(text: str, doc_path: str, fmt: str) -> ParsedDocument:
 _FORMATS = {".md": "md", ".markdown": "md", ".rst": "rst", ".txt": "rst", ".rest": "rst"}
 
 
-def load_document(root: Path, doc_path: str, *, max_bytes: int = 10_000_000) -> ParsedDocument:
+def load_document(
+    root: Path,
+    doc_path: str,
+    *,
+    max_bytes: int = 10_000_000,
+    names: bool = False,
+    prefer: Sequence[str] = (),
+) -> ParsedDocument:
     """Read ``doc_path`` (relative to ``root``, confined to it) and parse it. Never raises."""
 
     def problem(kind: FindingKind, code: FindingCode, message: str) -> ParsedDocument:
@@ -107,4 +122,27 @@ def load_document(root: Path, doc_path: str, *, max_bytes: int = 10_000_000) -> 
     if text.startswith("\ufeff"):
         text = text[1:]
     fmt = _FORMATS.get(Path(doc_path).suffix.lower(), "md")
-    return parse_document(text, doc_path, fmt)
+    return parse_document(text, doc_path, fmt, names=names, prefer=prefer)
+
+
+#: Front-matter keys that set the module a spec's bare names belong to (in the spirit of
+#: Sphinx's ``currentmodule``).
+_MODULE_KEYS = ("ptyplan-module", "ptyplan-prefer", "module", "currentmodule")
+
+
+def _front_matter(text: str) -> tuple[str, tuple[str, ...]]:
+    """``(text with the front matter blanked, modules it names)``. Only a leading
+    ``---``/``---`` block of ``key: value`` lines counts; lines keep their numbers."""
+    if not text.startswith("---\n"):
+        return text, ()
+    end = text.find("\n---\n", 3)
+    if end < 0:
+        return text, ()
+    block = text[4:end]
+    found: list[str] = []
+    for line in block.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() in _MODULE_KEYS:
+            found += [v.strip().strip("'\"") for v in value.strip(" []").split(",") if v.strip()]
+    blank = "\n" * (block.count("\n") + 2)
+    return blank + "\n" + text[end + 5 :], tuple(found)

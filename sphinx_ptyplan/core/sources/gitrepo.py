@@ -1681,6 +1681,49 @@ class GitRepo:
                     result[final - 1] = None if sha == zero else sha
         return result
 
+    def defined_at(
+        self, commit: str, names: Sequence[str], paths: Sequence[str] = ()
+    ) -> dict[str, tuple[str, int]]:
+        """Where each of ``names`` was defined at ``commit`` (a top-level ``def``/``class``,
+        or a top-level assignment of an UPPER name) in the ``.py`` files under ``paths``:
+        ``{name: (root-relative path, line)}``, the first hit in path order. One
+        ``git grep`` for all names; names must be identifiers."""
+        wanted = sorted({n for n in names if n.isidentifier()})
+        if not wanted:
+            return {}
+        sha = self.resolve(commit)
+        alt = "|".join(re.escape(n) for n in wanted)
+        upper = "|".join(re.escape(n) for n in wanted if n.upper() == n)
+        pattern = (
+            rf"^(async[[:space:]]+)?(def|class)[[:space:]]+({alt})([^[:alnum:]_]|$)"
+        )
+        if upper:
+            pattern += rf"|^({upper})[[:space:]]*[:=]"
+        specs = [self._full(p.strip("/")) for p in paths if p.strip("/")]
+        if not specs and self.prefix:
+            specs = [self._full("")]
+        try:
+            out = self._run("grep", "-n", "-I", "-E", "-e", pattern, sha, "--", *specs)
+        except GitError as exc:
+            if exc.code == "failed":
+                return {}  # git grep exits 1 when nothing matches
+            raise
+        found: dict[str, tuple[str, int]] = {}
+        prefix = sha + ":"
+        for raw in out.decode("utf-8", "replace").splitlines():
+            if not raw.startswith(prefix):
+                continue
+            path, _, rest = raw[len(prefix) :].partition(":")
+            lineno, _, text = rest.partition(":")
+            rel = self._rel(path)
+            if rel is None or not rel.endswith(".py") or not lineno.isdigit():
+                continue
+            m = re.match(r"^(?:async\s+)?(?:def|class)\s+(\w+)|^(\w+)\s*[:=]", text)
+            name = (m.group(1) or m.group(2)) if m else None
+            if name in wanted and name not in found:
+                found[name] = (rel, int(lineno))
+        return found
+
     def line_map(self, commit: str, path: str) -> LineMap:
         """How the lines of ``path`` as of ``commit`` map into the working tree."""
         return self.line_maps(commit, [path])[path]

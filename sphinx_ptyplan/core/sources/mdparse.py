@@ -8,6 +8,8 @@ from typing import Any
 from sphinx_ptyplan.core.sources.classify import _is_code_role, _role_target
 from sphinx_ptyplan.core.sources.collect import _Collector, _leading_codes, _owner_from
 
+#: Inline markup around an owner or a field name (``- **`ModelConfig`**: ...``).
+_EMPHASIS = frozenset({"strong_open", "strong_close", "em_open", "em_close"})
 _MD_ROLE_RE = re.compile(r"\{([A-Za-z][\w:.+-]*)\}$")
 #: a link to a URL (``https:``, ``mailto:``, ...): code spans in its text are not checked
 _EXTERNAL_URL_RE = re.compile(r"^[A-Za-z][\w+.-]*:")
@@ -113,6 +115,7 @@ def _parse_markdown(text: str, col: _Collector) -> None:
     # open lists: [owner (name, hint) and its line, field candidates]
     lists: list[list[Any]] = []
     table: list[Any] | None = None  # [owner, line, rows]
+    item_lines: list[int] = []  # first lines of the open list items
     in_tbody = False
     col_index = 0
     for i, tok in enumerate(tokens):
@@ -148,7 +151,10 @@ def _parse_markdown(text: str, col: _Collector) -> None:
                     col.field_list(owner[0], owner[1], fields)
         elif t == "list_item_open":
             items.append([None, None, False])
+            item_lines.append(tok.map[0] + 1 if tok.map else 0)
         elif t == "list_item_close":
+            if item_lines:
+                item_lines.pop()
             if items:
                 first = items.pop()[0]
                 if first and lists:
@@ -177,6 +183,9 @@ def _parse_markdown(text: str, col: _Collector) -> None:
         elif t == "inline":
             codes, plain, links, order = _md_inline_codes(tok)
             line0 = tok.map[0] + 1 if tok.map else 1
+            col.items = tuple(reversed(item_lines))
+            col.block = item_lines[-1] if item_lines and table is None else line0
+            col.plain_paths(plain, line0)
             # code spans and links in document order (``order`` lists them so: linear)
             for is_link, n in order:
                 if is_link:
@@ -188,7 +197,11 @@ def _parse_markdown(text: str, col: _Collector) -> None:
                     col.span(text_, line, "code")
                 elif _is_code_role(role):
                     col.span(_role_target(text_), line, "role")
-            children = [c for c in (tok.children or ()) if c.type != "text" or c.content.strip()]
+            children = [
+                c
+                for c in (tok.children or ())
+                if (c.type != "text" or c.content.strip()) and c.type not in _EMPHASIS
+            ]
             lead = _leading_codes([(c.type == "code_inline", c.content) for c in children])
             first_code = lead[0] if lead else None
             if table is not None:

@@ -1,0 +1,225 @@
+"""Resolution of bare names, short module names and written signatures (issue 15).
+
+Called by the resolver for :class:`RefKind.NAME` references, for dotted names whose first
+part is not a package of the tree (``params.cfg``), and for references that carry a
+written signature. Never raises; never reads outside the root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sphinx_ptyplan.core.checks.names import Binding, Definition, NameIndex, bind
+from sphinx_ptyplan.core.checks.signatures import compare_signature, signature_of
+from sphinx_ptyplan.core.models import (
+    Finding,
+    FindingCode,
+    FindingKind,
+    Reference,
+    RefKind,
+    Resolution,
+    Status,
+    Symbol,
+    SymbolKind,
+)
+from sphinx_ptyplan.core.sources.codespans import is_bare_name, parse_code_span
+
+__all__ = ["check_signature", "resolve_name", "short_module", "symbol_at"]
+
+#: ``resolve_dotted(ref_with_name) -> Resolution``: the resolver's own dotted lookup.
+DottedFn = Callable[[Reference], Resolution]
+
+
+def _res(
+    ref: Reference,
+    status: Status,
+    reason: str = "",
+    *,
+    target_kind: str = "",
+    path: str | None = None,
+    line: int | None = None,
+    end_line: int | None = None,
+    candidates: tuple[str, ...] = (),
+    code: FindingCode | None = None,
+    binding: str = "",
+) -> Resolution:
+    finding = None
+    if status in (Status.STALE, Status.AMBIGUOUS):
+        assert code is not None
+        finding = Finding(
+            FindingKind.STALE if status is Status.STALE else FindingKind.AMBIGUOUS,
+            reason,
+            path=ref.doc_path,
+            line=ref.doc_line or None,
+            code=code,
+            subject=ref.text,
+        )
+    return Resolution(
+        ref=ref,
+        status=status,
+        target_kind=target_kind,
+        path=path,
+        line=line,
+        end_line=end_line,
+        candidates=candidates,
+        reason=reason if not binding else (f"{reason}; " if reason else "") + binding,
+        finding=finding,
+    )
+
+
+def _defined(ref: Reference, d: Definition, how: str, dotted: DottedFn) -> Resolution:
+    if d.kind == "alias" and d.target:
+        target = dotted(_with_name(ref, d.target))
+        note = f"import alias of `{d.target}` ({d.where})"
+        if target.status is Status.RESOLVED:
+            return _res(
+                ref,
+                Status.RESOLVED,
+                target_kind=target.target_kind,
+                path=target.path,
+                line=target.line,
+                end_line=target.end_line,
+                binding=_join(note, how),
+            )
+        return _res(
+            ref, Status.RESOLVED, target_kind="import", path=d.path, line=d.line, binding=note
+        )
+    if d.kind == "local":
+        how = _join(f"local variable of `{d.owner}`", how)
+    return _res(
+        ref,
+        Status.RESOLVED,
+        target_kind="constant" if d.kind == "local" else d.kind,
+        path=d.path,
+        line=d.line,
+        end_line=d.end_line,
+        binding=how,
+    )
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a}, {b}" if a and b else a or b
+
+
+def _with_name(ref: Reference, name: str) -> Reference:
+    from dataclasses import replace
+
+    return replace(ref, kind=RefKind.DOTTED, name=name)
+
+
+def resolve_name(
+    ref: Reference,
+    names: NameIndex,
+    dotted: DottedFn,
+    *,
+    index: Any,
+) -> Resolution:
+    """A bare name: one definition -> resolved; several -> bound by ``ref.hints``, else
+    ambiguous (the caller reports one finding per section and name); none -> external
+    (silent: prose is never warned about)."""
+    raw = (ref.name or ref.text).strip()
+    bare = raw[:-2] if raw.endswith("()") else raw
+    kind = is_bare_name(raw)
+    if kind is None:
+        return _res(ref, Status.EXTERNAL, "not a name")
+    defs = names.lookup(bare, kind)
+    if not defs:
+        return _res(ref, Status.EXTERNAL, "no definition in the tree")
+    targets = {d.target for d in defs if d.kind == "alias"}
+    if all(d.kind == "alias" for d in defs) and len(targets) == 1:
+        return _defined(ref, defs[0], "", dotted)
+    if len(defs) == 1:
+        return _defined(ref, defs[0], "", dotted)
+    got = bind(bare, defs, ref.hints, index)
+    if isinstance(got, Binding):
+        return _defined(ref, got.definition, f"bound by {got.how}", dotted)
+    if got == "outside":
+        return _res(ref, Status.EXTERNAL, "a name of a module outside the tree")
+    cands = tuple(f"{d.module or d.path}.{d.name} ({d.where})" for d in defs)
+    return _res(
+        ref,
+        Status.AMBIGUOUS,
+        f"{len(defs)} definitions ({'; '.join(cands)}) and nothing in the section "
+        "says which; qualify it once in the section, name its file next to it, or set the "
+        "page's module",
+        candidates=cands,
+        code=FindingCode.AMBIGUOUS_NAME,
+    )
+
+
+def short_module(ref: Reference, names: NameIndex, dotted: DottedFn, index: Any) -> Resolution:
+    """``params.cfg`` where ``params`` is no package of the tree but the short name of
+    exactly one module (``ptycho/params.py``): resolved as ``ptycho.params.cfg``, saying so.
+    Several modules of that name: bound by context, else ambiguous. None: external."""
+    name = ref.name or ref.text
+    top, _, rest = name.partition(".")
+    mods = names.modules(top)
+    if not mods:
+        return _res(ref, Status.EXTERNAL, f"`{top}` is not a package of the tree")
+    how = ""
+    if len(mods) > 1:
+        defs = [Definition(top, m[1], 1, 1, "module", m[0]) for m in mods]
+        got = bind(top, defs, ref.hints, index)
+        if not isinstance(got, Binding):
+            return _res(ref, Status.EXTERNAL, f"{len(mods)} modules named `{top}`")
+        mods = [(got.definition.module or "", got.definition.path)]
+        how = f"bound by {got.how}"
+    full = f"{mods[0][0]}.{rest}" if rest else mods[0][0]
+    res = dotted(_with_name(ref, full))
+    note = _join(f"short module name of `{full}`", how)
+    if res.status is not Status.RESOLVED:
+        # ``config.backend``: a variable named like a module, not that module's name
+        return _res(ref, Status.EXTERNAL, f"not a name of `{full}`")
+    return _res(
+        ref,
+        Status.RESOLVED,
+        target_kind=res.target_kind,
+        path=res.path,
+        line=res.line,
+        end_line=res.end_line,
+        binding=note,
+    )
+
+
+def symbol_at(index: Any, path: str, line: int | None) -> Symbol | None:
+    """The function, method or class defined at ``path:line`` (``None`` otherwise)."""
+    info = index.info(path) if path and path.endswith((".py", ".pyi")) else None
+    if info is None or line is None:
+        return None
+    for s in info.symbols:
+        if s.line == line:
+            return s  # type: ignore[no-any-return]
+        if s.kind is SymbolKind.CLASS and s.line <= line <= s.end_line:
+            for m in s.members:
+                if m.line == line:
+                    return m  # type: ignore[no-any-return]
+    return None
+
+
+def check_signature(res: Resolution, index: Any) -> Finding | None:
+    """``ptyplan.schema`` (``signature-mismatch``) when the reference's span is a written
+    signature that differs from the code it resolved to; both signatures in the message."""
+    ref = res.ref
+    if res.status is not Status.RESOLVED or not ref.span:
+        return None
+    span = parse_code_span(ref.span)
+    if span is None or span.signature is None:
+        return None
+    written = (ref.name or ref.text).strip().removesuffix("()")
+    if written != span.signature.name:
+        return None  # an argument of the span, not its function
+    sym = symbol_at(index, res.path or "", res.line)
+    if sym is None or sym.kind not in (SymbolKind.FUNCTION, SymbolKind.METHOD, SymbolKind.CLASS):
+        return None
+    problems = compare_signature(span.signature, sym)
+    if not problems:
+        return None
+    return Finding(
+        FindingKind.SCHEMA,
+        f"`{span.signature.text()}` does not match the code `{signature_of(sym)}` "
+        f"({res.path}:{res.line}): {'; '.join(problems)}",
+        path=ref.doc_path,
+        line=ref.doc_line or None,
+        code=FindingCode.SIGNATURE_MISMATCH,
+    )
