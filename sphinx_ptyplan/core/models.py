@@ -222,26 +222,11 @@ _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
         "The cited lines are unchanged but now elsewhere; the exact new citation is given.",
     ),
     FindingCode.CHANGED: ((_D,), "The cited lines were edited since the citing line was written."),
-    FindingCode.UNFIXABLE_BLANK: (
-        (_D,),
-        "The cited lines moved, but held only blanks or punctuation when cited: not fixed.",
-    ),
-    FindingCode.UNFIXABLE_BOUNDS: (
-        (_D,),
-        "The cited range moved, but began on a blank line when cited (bounds off): not fixed.",
-    ),
-    FindingCode.UNFIXABLE_FRAGMENT: (
-        (_D,),
-        "The cited line moved, but is a repeated piece of a statement (``x,``): not fixed.",
-    ),
-    FindingCode.UNFIXABLE_NOT_UNIQUE: (
-        (_D,),
-        "The cited lines moved, but they and their context occur more than once: not fixed.",
-    ),
-    FindingCode.UNFIXABLE_CONTEXT: (
-        (_D,),
-        "The cited lines moved, but none of the lines around them came along: not fixed.",
-    ),
+    FindingCode.UNFIXABLE_BLANK: ((_D,), "Moved, but blank or punctuation when cited: not fixed."),
+    FindingCode.UNFIXABLE_BOUNDS: ((_D,), "Moved, but the range began on a blank line: not fixed."),
+    FindingCode.UNFIXABLE_FRAGMENT: ((_D,), "Moved, but a repeated piece (``x,``): not fixed."),
+    FindingCode.UNFIXABLE_NOT_UNIQUE: ((_D,), "Moved, but text and context repeat: not fixed."),
+    FindingCode.UNFIXABLE_CONTEXT: ((_D,), "Moved, but no line around came along: not fixed."),
     FindingCode.AMBIGUOUS_PATH: ((_A,), "A partial path matches several files or folders."),
     FindingCode.AMBIGUOUS_ATTR: ((_A,), "Several classes of that name have the attribute."),
     FindingCode.AMBIGUOUS_OWNER: (
@@ -273,10 +258,7 @@ _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
     FindingCode.UNKNOWN_REVISION: ((_G,), "A revision names no commit."),
     FindingCode.SHALLOW: ((_G,), "The clone is shallow and lacks the history needed."),
     FindingCode.MISSING_OBJECTS: ((_G,), "Objects git needs are missing from the repository."),
-    FindingCode.MISSING_OBJECT: (
-        (_G,),
-        "One object is missing (a partial clone); the history was read without it.",
-    ),
+    FindingCode.MISSING_OBJECT: ((_G,), "One object is missing; history was read without it."),
     FindingCode.FAILED: ((_G,), "Git failed in a way not classified above."),
     FindingCode.SYNTAX_ERROR: (
         (_P,),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinx_ptyplan.core.checks.barenames import by_history, narrow_bare_names, say_resolved
-from sphinx_ptyplan.core.checks.relocate import relocate
+from sphinx_ptyplan.core.checks.relocate import _Lines, relocate
 from sphinx_ptyplan.core.models import (
     Finding,
     FindingCode,
@@ -275,32 +275,6 @@ def _rewrite_element(
     if m.group(4) is None:
         return f"{m.group(1)}{a}" if a == b else None
     return f"{m.group(1)}{a}{m.group(3)}{b}"
-
-
-class _Lines:
-    """Working-tree lines of cited files, read at most once each."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._cache: dict[str, list[str] | None] = {}
-
-    def all(self, path: str) -> list[str] | None:
-        """Every line of ``path`` now (without ``\\r``), or None when it cannot be read."""
-        self.get(path, 1)
-        lines = self._cache.get(path)
-        return None if lines is None else [ln.rstrip("\r") for ln in lines]
-
-    def get(self, path: str, n: int) -> str | None:
-        if path not in self._cache:
-            try:
-                data = confine(self.root, path).read_bytes()
-                self._cache[path] = data.decode("utf-8", "replace").split("\n")
-            except (OSError, PathRefused):
-                self._cache[path] = None
-        lines = self._cache[path]
-        if lines is None or not 1 <= n <= len(lines):
-            return None
-        return lines[n - 1].rstrip("\r")
 
 
 def _new_line_of(lm: LineMap, n: int) -> int | None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sphinx_ptyplan.core.paths import PathRefused, confine
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.sources.gitrepo import LineMap
@@ -119,3 +122,29 @@ def relocate(
             ),
         )
     return winners[0], "", ""
+
+
+class _Lines:
+    """Working-tree lines of cited files, read at most once each."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cache: dict[str, list[str] | None] = {}
+
+    def all(self, path: str) -> list[str] | None:
+        """Every line of ``path`` now (without ``\\r``), or None when it cannot be read."""
+        self.get(path, 1)
+        lines = self._cache.get(path)
+        return None if lines is None else [ln.rstrip("\r") for ln in lines]
+
+    def get(self, path: str, n: int) -> str | None:
+        if path not in self._cache:
+            try:
+                data = confine(self.root, path).read_bytes()
+                self._cache[path] = data.decode("utf-8", "replace").split("\n")
+            except (OSError, PathRefused):
+                self._cache[path] = None
+        lines = self._cache[path]
+        if lines is None or not 1 <= n <= len(lines):
+            return None
+        return lines[n - 1].rstrip("\r")
