@@ -13,6 +13,7 @@ ONE_JOB_EXCEPTIONS = {
     "sphinx_ptyplan.core.sources.gitrepo",  # the one git module
     "sphinx_ptyplan.core.checks.resolve",  # the one resolver
     "sphinx_ptyplan.core.outputs.redline",  # composing one plan redline
+    "sphinx_ptyplan.core.models",  # the shared frozen data models, nothing else
 }
 MAX_LINES = 650
 #: Still to split (none: compare.py became checks/coverage.py and checks/delta.py).
