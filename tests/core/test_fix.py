@@ -294,3 +294,33 @@ def test_next_fix_removes_the_temp_files_of_a_killed_run(
     assert not dead.exists()
     assert live.exists() and other.exists()
     assert "pkg/a.py:7" in (r.path / doc).read_text()
+
+
+@pytest.mark.parametrize("disk_form", ["NFC", "NFD"])
+def test_fix_rewrites_a_citation_written_in_nfd_as_its_nfc_twin(
+    tmp_path: Path, disk_form: str
+) -> None:
+    """Issue 18: a citation written decomposed (as some macOS tools write) is rewritten
+    like its composed twin; the path keeps the form it was written in, and the rest of the
+    text (decomposed prose included) stays byte for byte."""
+    import unicodedata
+
+    nfc, nfd = (unicodedata.normalize(f, "pkg/café.py") for f in ("NFC", "NFD"))
+    repo = Repo(tmp_path / "r")
+    body = "".join(f"def f{i}():\n    return {i}\n" for i in range(1, 11))
+    repo.write(unicodedata.normalize(disk_form, "pkg/café.py"), body)
+    doc = (
+        f"# Notes\n\n- composed `{nfc}:5` (é)\n- decomposed `{nfd}:5` (e\u0301)\n"
+        f"- a range `{nfd}:5-6` and `{nfd}#L7`\n"
+    )
+    repo.write("notes.md", doc)
+    repo.commit("code and notes")
+    repo.write(unicodedata.normalize(disk_form, "pkg/café.py"), "# one\n# two\n" + body)
+    repo.commit("two lines on top")
+    with GitRepo.open(repo.path) as g:
+        result = fix(repo.path, "notes.md", g)
+    assert result.new_bytes.decode("utf-8") == (
+        f"# Notes\n\n- composed `{nfc}:7` (é)\n- decomposed `{nfd}:7` (e\u0301)\n"
+        f"- a range `{nfd}:7-8` and `{nfd}#L9`\n"
+    )
+    assert len(result.applied) == 4 and result.applied[1].startswith(f"notes.md:4: `{nfd}:5`")
