@@ -17,19 +17,6 @@ from sphinx_ptyplan.cli.run import main
 from tests.gitutil import Repo, git_env
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DOCS = REPO_ROOT / "docs"
-
-
-@pytest.fixture()
-def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    sys.path.insert(0, str(DOCS))
-    try:
-        from example_repo import build_example_repo
-    finally:
-        sys.path.remove(str(DOCS))
-    repo = build_example_repo(tmp_path / "example")
-    monkeypatch.chdir(repo)
-    return repo
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "json", "sarif", "github"])

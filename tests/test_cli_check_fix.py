@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 from sphinx_ptyplan.cli.run import main
-
-DOCS = Path(__file__).resolve().parents[1] / "docs"
-
-
-@pytest.fixture()
-def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    sys.path.insert(0, str(DOCS))
-    try:
-        from example_repo import build_example_repo
-    finally:
-        sys.path.remove(str(DOCS))
-    repo = build_example_repo(tmp_path / "example")
-    monkeypatch.chdir(repo)
-    return repo
 
 
 def test_check_reports_the_ledger_findings_and_exits_1(

@@ -11,8 +11,6 @@ from the ``test`` extra. Needs Debian's ``chromium`` and ``chromium-driver``.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -87,34 +85,6 @@ def _project(tmp_path: Path) -> Repo:
     return repo
 
 
-@pytest.fixture(scope="module")
-def driver() -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    assert chromium and driver_path, "install Debian's chromium and chromium-driver (.ci/run)"
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--hide-scrollbars",
-    ):
-        options.add_argument(flag)
-    drv = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    drv.set_page_load_timeout(60)
-    try:
-        yield drv
-    finally:
-        drv.quit()
-
-
 def _fit_width(drv: object, width: int) -> None:
     """Size the window so the page's viewport (not the window) is ``width`` pixels wide."""
     drv.set_window_size(width, 1000)  # type: ignore[attr-defined]
@@ -145,7 +115,10 @@ return out;
 
 
 @pytest.mark.parametrize("theme", THEMES)
-def test_plan_page_fits_and_shows_its_problems(theme: str, tmp_path: Path, driver: object) -> None:
+def test_plan_page_fits_and_shows_its_problems(
+    theme: str, tmp_path: Path, browser: object
+) -> None:
+    driver = browser
     __import__(theme)  # the themes come with the test extra: a missing one fails
     repo = _project(tmp_path)
     app, warnings = build(
