@@ -78,6 +78,10 @@ HOSTILE_CONFIG = """
     program = {gpg}
 [color]
     ui = always
+[trace2]
+    eventTarget = {trace2}
+    normalTarget = {trace2}
+    perfTarget = {trace2}
 [pager]
     blame = {pager}
     diff = {pager}
@@ -107,6 +111,7 @@ def hostile(tmp_path: Path) -> tuple[Repo, Path, dict[str, str], str]:
         "gpg": _script(bin_ / "gpg", markers / "gpg", "exit 1"),
         "attributes": str(tmp_path / "global-attributes"),
         "ignore_revs": str(tmp_path / "ignore-revs"),
+        "trace2": str(markers / "trace2-config"),
     }
     (tmp_path / "global-attributes").write_text("* diff=strip filter=evil\n")
     (tmp_path / "ignore-revs").write_text(repo.git("rev-parse", "HEAD") + "\n")
@@ -259,3 +264,39 @@ def test_the_users_safe_directory_is_honoured(
         assert g.changes("HEAD~1", "HEAD")[0].path == "pkg/b.py"
     assert revision_fingerprints(repo.path, ["HEAD"])[0] is not None
     shutil.rmtree(repo.path)
+
+
+def test_importing_gitpython_runs_no_git_that_obeys_the_environment(
+    hostile: tuple[Repo, Path, dict[str, str], str], tmp_path: Path
+) -> None:
+    """GitPython runs ``git version`` when it is imported (``git.refresh``), outside any
+    GitRepo: the first GitRepo of a fresh process imports it in the neutral environment,
+    so an exported GIT_TRACE or the user's trace2 targets write nothing, and the process
+    environment is as it was afterwards."""
+    import json
+    import subprocess
+    import sys
+
+    repo, markers, env, _baseline = hostile
+    code = (
+        "import json, os, sys\n"
+        "from sphinx_ptyplan.core.sources.gitrepo import GitRepo\n"
+        "assert 'git' not in sys.modules\n"
+        "before = dict(os.environ)\n"
+        "with GitRepo.open(sys.argv[1]) as g:\n"
+        "    changes = g.changes('HEAD~1', 'HEAD')\n"
+        "print(json.dumps(['git' in sys.modules, dict(os.environ) == before, len(changes)]))\n"
+    )
+    full = {**os.environ, **env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(repo.path)],
+        env=full,
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == [True, True, 2]
+    assert sorted(p.name for p in markers.iterdir()) == []

@@ -68,6 +68,10 @@ _GIT_ENV = {
     "GIT_ATTR_NOSYSTEM": "1",
     "GIT_NO_REPLACE_OBJECTS": "1",
     "GIT_PAGER": "cat",
+    # trace2 targets set in the user's configuration write files (the environment wins)
+    "GIT_TRACE2": "0",
+    "GIT_TRACE2_EVENT": "0",
+    "GIT_TRACE2_PERF": "0",
     "PAGER": "cat",
     "LC_ALL": "C",
     "LANGUAGE": "C",
@@ -278,15 +282,37 @@ class LineMap:
 # --------------------------------------------------------------------------- helpers
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
 def _import_git() -> Any:
-    try:
-        import git as gitmod
-    except ImportError as exc:  # GitPython raises ImportError when it finds no git at import
-        raise GitError(
-            FindingCode.NO_GIT,
-            "no usable git executable: install git, put it on PATH or set "
-            f"GIT_PYTHON_GIT_EXECUTABLE ({str(exc).splitlines()[0] if str(exc) else exc!r})",
-        ) from exc
+    """GitPython, imported in the neutral environment: its import runs ``git version``
+    twice (``git.refresh``) with ``os.environ`` as it stands, where an exported
+    ``GIT_TRACE`` or a ``trace2.*`` target in the user's configuration would be obeyed.
+    The process environment is neutral (:func:`_neutral_env`) for the import only."""
+    import sys
+
+    loaded = sys.modules.get("git")
+    if loaded is not None and hasattr(loaded, "Git"):
+        return loaded
+    with _IMPORT_LOCK:
+        saved = dict(os.environ)
+        neutral = _neutral_env()
+        try:
+            for key in [k for k in os.environ if k not in neutral]:
+                del os.environ[key]
+            os.environ.update(neutral)
+            import git as gitmod
+        except ImportError as exc:  # GitPython raises ImportError when it finds no git
+            raise GitError(
+                FindingCode.NO_GIT,
+                "no usable git executable: install git, put it on PATH or set "
+                f"GIT_PYTHON_GIT_EXECUTABLE ({str(exc).splitlines()[0] if str(exc) else exc!r})",
+            ) from exc
+        finally:
+            for key in [k for k in os.environ if k not in saved]:
+                del os.environ[key]
+            os.environ.update(saved)
     return gitmod
 
 
