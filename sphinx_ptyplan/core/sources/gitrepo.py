@@ -304,6 +304,9 @@ def _import_git() -> Any:
             os.environ.update(neutral)
             import git as gitmod
         except ImportError as exc:  # GitPython raises ImportError when it finds no git
+            # its submodules stay loaded: a later import would get a package without them
+            for name in [m for m in sys.modules if m.startswith("git.")]:
+                del sys.modules[name]
             raise GitError(
                 FindingCode.NO_GIT,
                 "no usable git executable: install git, put it on PATH or set "
