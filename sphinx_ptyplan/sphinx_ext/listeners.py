@@ -263,7 +263,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
             if key in seen:
                 continue
             seen.add(key)
-            warn_finding(located.finding, located.location)
+            warn_finding(located.finding, located.location, env)
     return []
 
 

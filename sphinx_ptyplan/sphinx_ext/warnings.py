@@ -5,33 +5,66 @@ Sphinx >= 8 prints the ``[ptyplan.<subtype>]`` suffix itself (``show_warning_typ
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any
 
+from docutils import nodes
+from docutils.utils import get_source_line
 from sphinx.util import logging
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
 from sphinx_ptyplan.core.oneline import visible
 
+if TYPE_CHECKING:
+    from sphinx.environment import BuildEnvironment
+
 WARNING_TYPE = "ptyplan"
 logger = logging.getLogger("sphinx_ptyplan")
 
 
-def warn(kind: FindingKind, message: str, location: Any, *, once: bool = False) -> None:
+def warn(
+    kind: FindingKind,
+    message: str,
+    location: Any,
+    *,
+    once: bool = False,
+    env: BuildEnvironment | None = None,
+) -> None:
     # One warning, one line: a file name or git's multi-line output must not print a line
     # of its own (a forged warning) or carry terminal escapes.
     message = visible(message.strip())
-    if isinstance(location, str):
-        location = visible(location)
-    elif isinstance(location, tuple) and location and isinstance(location[0], str):
-        location = (visible(location[0]), *location[1:])
     logger.warning(
         message,
         type=WARNING_TYPE,
         subtype=kind.value,
-        location=location,
+        location=_visible_location(location, env),
         once=once,
     )
 
 
-def warn_finding(finding: Finding, location: Any) -> None:
-    warn(finding.kind, finding.message, location)
+def _visible_location(location: Any, env: BuildEnvironment | None) -> Any:
+    """``location`` as Sphinx would print it, with the path's control characters escaped.
+
+    A page location ``(docname, line)`` or a node is turned into its path here, where the
+    page's own file (and suffix) is known, because Sphinx would print the path raw; it is
+    left to Sphinx when the path needs no escape."""
+    if isinstance(location, str):
+        return visible(location)
+    path: str | None = None
+    line: int | None = None
+    if isinstance(location, nodes.Node):
+        source, line = get_source_line(location)
+        path = os.path.abspath(source) if source else None
+    elif isinstance(location, tuple) and location and isinstance(location[0], str):
+        if env is None:  # Sphinx maps the docname to its path: keep that from forging
+            return (visible(location[0]), *location[1:])
+        path, line = str(env.doc2path(location[0])), location[1]
+    if path is None or visible(path) == path:
+        return location
+    # "path:" is what Sphinx prints for a source without a line (a string without ":"
+    # would be read as a docname)
+    return f"{visible(path)}:{line}" if line else f"{visible(path)}:"
+
+
+def warn_finding(finding: Finding, location: Any, env: BuildEnvironment | None = None) -> None:
+    warn(finding.kind, finding.message, location, env=env)

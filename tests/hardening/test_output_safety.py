@@ -130,3 +130,70 @@ def test_a_file_name_cannot_forge_a_line_in_cli_output(
         assert _forged_lines(text) == [], text
         assert "\x1b" not in text and "\u2028" not in text
     assert "FORGED" in out.out + out.err
+
+
+# Sphinx never finds a page whose name holds "\n" (its file patterns do not match one);
+# a carriage return, U+2028 and an escape sequence break lines as well
+FORGED_PAGE = "ok\rFORGED.md:1: WARNING: forged line [ptyplan.stale]\u2028x\x1b[31m"
+
+
+def test_a_page_name_cannot_forge_a_warning_line(tmp_path: Path) -> None:
+    """Issue 18 req 5 for a warning located on a page (a docname, which Sphinx turns into
+    the page's path): a page whose file name holds line breaks and an escape sequence gets
+    its warnings on one line each, the path shown with visible escapes, in the log and the
+    ``-w`` file of a real build."""
+    import subprocess
+    import sys
+
+    from tests.gitutil import Repo
+
+    repo = Repo(tmp_path / "r")
+    repo.write("code/a.py", "".join(f"v{i} = {i}\n" for i in range(1, 11)))
+    page = (
+        "---\norphan: true\n---\n# Forged\n\nSee `code/a.py:3` and `code/gone.py:1`.\n\n"
+        "```{ptyplan-inventory}\n```\n"
+    )
+    conf = 'ptyplan_root = ".."\nexclude_patterns = ["_build"]\n'
+    docs = make_project(repo.path / "docs", {"index.md": "# I\n", f"{FORGED_PAGE}.md": page})
+    (docs / "conf.py").write_text(
+        'extensions = ["myst_parser", "sphinx_ptyplan"]\n' + conf, encoding="utf-8"
+    )
+    repo.commit("code and a page")
+    repo.write("code/a.py", "v0 = 0\n" + "".join(f"v{i} = {i}\n" for i in range(1, 11)))
+    repo.commit("one line on top")
+    shown = "ok\\rFORGED.md:1: WARNING: forged line [ptyplan.stale]\\u2028x\\x1b[31m.md"
+    _app, warnings = build(docs, "html")
+    mine = ptyplan_warnings(warnings)
+    assert len(mine) == 3, warnings  # drift, stale, the directive without its argument
+    for w in mine:
+        assert w.startswith(f"{docs}/{shown}:"), w
+    assert {w.split(f"{shown}:", 1)[1].split(":", 1)[0] for w in mine} == {"6", "8"}
+    assert _forged_lines(warnings) == [] and "\x1b" not in warnings
+    warnfile = tmp_path / "warnings.txt"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-E", "-q", "-b", "text", "-w", str(warnfile),
+         str(docs), str(tmp_path / "text")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for text in (proc.stderr, warnfile.read_text(encoding="utf-8")):
+        assert _forged_lines(text) == [] and "\x1b[31m" not in text, text
+        assert text.count(shown) == 3, text
+
+
+def test_a_node_location_is_escaped_with_its_real_path() -> None:
+    """A node whose source path holds control characters (Sphinx would print
+    ``source:line`` raw) becomes an escaped ``path:line``; a plain one is left to Sphinx."""
+    from docutils import nodes
+
+    from sphinx_ptyplan.sphinx_ext.warnings import _visible_location
+
+    node = nodes.paragraph()
+    node.source, node.line = "/d/ok\rFORGED.md:1: x\u2028.md", 4
+    assert _visible_location(node, None) == "/d/ok\\rFORGED.md:1: x\\u2028.md:4"
+    node.line = None
+    assert _visible_location(node, None) == "/d/ok\\rFORGED.md:1: x\\u2028.md:"
+    plain = nodes.paragraph()
+    plain.source, plain.line = "/d/page.md", 2
+    assert _visible_location(plain, None) is plain
