@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e import test_serve_browser
 from tests.e2e.test_serve_browser import (
     Server,
     _free_port,
@@ -26,7 +25,6 @@ from tests.e2e.test_serve_browser import (
 )
 
 pytestmark = pytest.mark.browser
-browser = test_serve_browser.browser  # the headless Chromium fixture
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
