@@ -20,6 +20,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.gitutil import Repo, git
 
@@ -36,7 +37,10 @@ class Row:
     a root-relative ``path:line`` (``path:`` when the finding has no line), ``conf.py``
     or ``stderr``. ``build(root)`` writes the row's inputs and returns its page snippet
     (Sphinx groups), its ``conf.py`` lines (``config``) or its argv (``cli``).
-    ``shows``: text that must appear in the page (or the error output).
+    ``shows``: text that must appear in the page (or the error output); ``hides``: text
+    that must not. Rows of the ``incremental`` group are built, edited (``edit(root)``) and
+    built again: the incremental build must equal a clean one, and the edit must change
+    what the page shows.
     """
 
     id: str
@@ -47,6 +51,12 @@ class Row:
     build: Callable[[Path], str | list[str]]
     shows: tuple[str, ...] = ()
     fmt: str = "md"  # page format of the snippet: md (MyST) or rst
+    #: text that must not appear in the page (or the output)
+    hides: tuple[str, ...] = ()
+    #: ``cli``: text that must appear on standard output
+    stdout: tuple[str, ...] = ()
+    #: ``incremental``: the edit made between the first build and the incremental one
+    edit: Callable[[Path], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -57,12 +67,23 @@ class Group:
     conf: str = ""
 
 
+_SOURCE_URL = "https://example.org/blob/{revision}/{path}#L{line}"
+
 GROUPS: dict[str, Group] = {
     "options": Group("Directive and role arguments and options", "ptyplan_drift = False\n"),
     "files": Group("Files of a scanned tree", "ptyplan_drift = False\n"),
     "documents": Group("Plans and specs", "ptyplan_drift = False\n"),
     "git": Group("Git repositories and revisions (a named root per repository)"),
     "nogit": Group("No git executable on PATH"),
+    "links": Group(
+        "Links to code (`ptyplan_source_url`)",
+        "ptyplan_drift = False\n"
+        f"ptyplan_source_url = {_SOURCE_URL!r}\nptyplan_source_revision = 'main'\n",
+    ),
+    "incremental": Group(
+        "Edits between two builds (the incremental build equals a clean one)",
+        "ptyplan_drift = False\n",
+    ),
     "config": Group("Configuration values (conf.py)"),
     "cli": Group("The command line (`ptyplan ...`)"),
 }
@@ -1576,7 +1597,135 @@ ROWS_18: tuple[Row, ...] = (
 )
 
 
-ROWS = ROWS + ROWS_18
+# --------------------------------------------------------------------------- issue 18: links
+# (a real build's HTML and the command line's Markdown on stdout)
+
+_ODD_NAMES = {  # file name -> its path segment in a link
+    "odd #1.py": "odd%20%231.py",
+    "pct%41.py": "pct%2541.py",
+    "Run #3 (50% done)?.ipynb": "Run%20%233%20%2850%25%20done%29%3F.ipynb",
+}
+_NOTEBOOK = json.dumps(
+    {
+        "cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Run three"]}],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+)
+
+
+def _odd_content(name: str) -> str:
+    return _NOTEBOOK if name.endswith(".ipynb") else "def f():\n    pass\n"
+
+
+def _odd_link_row(rid: str, name: str) -> Row:
+    return Row(
+        rid,
+        "links",
+        f"a file named `{name}` in an inventory: its link is percent-encoded per segment",
+        "",
+        "",
+        _inv(rid, {name: _odd_content(name)}),
+        shows=(f'href="https://example.org/blob/main/r/{rid}/{_ODD_NAMES[name]}"',),
+    )
+
+
+def _odd_names_cli(root: Path) -> list[str]:
+    for name in _ODD_NAMES:
+        (root / "code" / name).write_text(_odd_content(name))
+    (root / "links.toml").write_text(f"[tool.ptyplan]\nsource_url = {_SOURCE_URL!r}\n")
+    return ["--config", str(root / "links.toml"), "inventory", "code"]
+
+
+# --------------------------------------------------------------------------- issue 18: edits
+# (built, edited, built again: incremental == clean)
+
+
+def _ignore_edit(
+    rid: str, gitignore: str, untracked: str, edit: Callable[[Path], None]
+) -> tuple[Callable[[Path], str], Callable[[Path], None]]:
+    """A named root ``rid``: a repository with ``code/a.py`` committed, ``gitignore`` as
+    its committed ``.gitignore``, the module ``untracked`` never committed, and an
+    inventory of ``code``; ``edit(repository)`` is the row's edit."""
+
+    def make(path: Path) -> Repo:
+        repo = Repo(path)
+        repo.write("code/a.py", "def a():\n    pass\n")
+        repo.write(".gitignore", gitignore)
+        repo.commit("code")
+        repo.write(untracked, "def u():\n    pass\n")
+        return repo
+
+    def apply(root: Path) -> None:
+        edit(root.parent / "repos" / rid)
+
+    return _git_root(rid, make, ":maxdepth: 3\n"), apply
+
+
+def _append(rel: str, text: str) -> Callable[[Path], None]:
+    def edit(repo: Path) -> None:
+        with open(repo / rel, "a", encoding="utf-8") as fh:
+            fh.write(text)
+
+    return edit
+
+
+def _rewrite(rel: str, text: str) -> Callable[[Path], None]:
+    return lambda repo: (repo / rel).write_text(text, encoding="utf-8") and None
+
+
+def _edit_row(
+    rid: str, what: str, gitignore: str, untracked: str, edit: Callable[[Path], None], **kw: Any
+) -> Row:
+    build, apply = _ignore_edit(rid, gitignore, untracked, edit)
+    return Row(rid, "incremental", what, "", "", build, edit=apply, **kw)
+
+
+ROWS_18_RUNS: tuple[Row, ...] = (
+    _odd_link_row("link-space-hash", "odd #1.py"),
+    _odd_link_row("link-percent", "pct%41.py"),
+    _odd_link_row("link-notebook-query", "Run #3 (50% done)?.ipynb"),
+    Row(
+        "cli-links-encoded",
+        "cli",
+        "`ptyplan inventory` (Markdown with `source_url`) of `odd #1.py`, `pct%41.py` and "
+        "`Run #3 (50% done)?.ipynb`: links percent-encoded per segment",
+        "exit 0",
+        "stdout",
+        _odd_names_cli,
+        stdout=tuple(f"/code/{v})" for v in _ODD_NAMES.values()),  # at the commit's sha
+    ),
+    _edit_row(
+        "ignore-rule-added",
+        "an untracked module that a `.gitignore` edit makes ignored: gone from the "
+        "incremental inventory as from a clean one",
+        "scratch/\n",
+        "code/becomes_ignored.py",
+        _append(".gitignore", "code/becomes_ignored.py\n"),
+        hides=("becomes_ignored.py",),
+    ),
+    _edit_row(
+        "ignore-rule-removed",
+        "an ignored module whose `.gitignore` rule is removed: listed by the incremental "
+        "build as by a clean one",
+        "scratch/\ncode/no_longer_ignored.py\n",
+        "code/no_longer_ignored.py",
+        _rewrite(".gitignore", "scratch/\n"),
+        shows=("no_longer_ignored.py",),
+    ),
+    _edit_row(
+        "ignore-info-exclude",
+        "an untracked module that an edit of `.git/info/exclude` makes ignored",
+        "scratch/\n",
+        "code/excluded_later.py",
+        _append(".git/info/exclude", "code/excluded_later.py\n"),
+        hides=("excluded_later.py",),
+    ),
+)
+
+
+ROWS = ROWS + ROWS_18 + ROWS_18_RUNS
 
 
 def markdown_table(rows: tuple[Row, ...] = ROWS) -> str:
@@ -1589,7 +1738,8 @@ def markdown_table(rows: tuple[Row, ...] = ROWS) -> str:
         out.append("| --- | --- | --- | --- |")
         for r in members:
             if r.expect in ("", "ConfigError") or r.expect.startswith("exit"):
-                said = r.expect or "no warning: " + ", ".join(f"shows `{s}`" for s in r.shows)
+                shown = [f"shows `{s}`" for s in r.shows] + [f"never `{s}`" for s in r.hides]
+                said = r.expect or "no warning: " + ", ".join(shown)
                 if r.expect == "ConfigError":
                     said = "`ConfigError` (the build stops before reading)"
                 elif r.expect.startswith("exit"):
@@ -1598,6 +1748,7 @@ def markdown_table(rows: tuple[Row, ...] = ROWS) -> str:
                         "exit 1": "exit 1, the findings on stderr",
                         "exit 2": "exit 2, one line on stderr",
                     }[r.expect]
+                    said += "".join(f"; stdout has `{x}`" for x in r.stdout)
             else:
                 said = f"`ptyplan.{r.expect}`"
             where = r.where or "-"

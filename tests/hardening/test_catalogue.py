@@ -35,7 +35,7 @@ exclude_patterns = ["_build", "r", "links"]
 ptyplan_root = "."
 """
 
-SPHINX_GROUPS = ("options", "files", "documents", "git", "nogit")
+SPHINX_GROUPS = ("options", "files", "documents", "git", "nogit", "links")
 PAGES = {"md": "index.md", "rst": "rest.rst"}
 _WARNING = re.compile(r"^(?:(?P<loc>.*?): )?(?P<level>WARNING|ERROR|CRITICAL|SEVERE): ")
 
@@ -83,7 +83,8 @@ class _Locked:
         return self.scandir(path)
 
 
-def _run_group(name: str, base: Path, monkeypatch: pytest.MonkeyPatch) -> GroupBuild:
+def _write_group(name: str, base: Path) -> tuple[Path, dict[str, tuple[str, int]]]:
+    """The group's project: every row's snippet and files, its pages and conf.py."""
     src = base / "src"
     (src / "r").mkdir(parents=True)
     pages = {"md": ["# Catalogue\n\n"], "rst": [":orphan:\n\nCatalogue\n=========\n\n"]}
@@ -103,23 +104,39 @@ def _run_group(name: str, base: Path, monkeypatch: pytest.MonkeyPatch) -> GroupB
     (src / "conf.py").write_text(conf, encoding="utf-8")
     for fmt, parts in pages.items():
         (src / PAGES[fmt]).write_text("".join(parts), encoding="utf-8")
+    return src, lines
+
+
+def _build_group(
+    name: str,
+    src: Path,
+    lines: dict[str, tuple[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+    outdir: Path | None = None,
+) -> GroupBuild:
+    """Build the group's project (incrementally, when it was built into ``outdir`` before)."""
     with monkeypatch.context() as m:
         if name == "files":
             locked = _Locked()
             m.setattr(builtins, "open", locked.patched_open)
             m.setattr(os, "scandir", locked.patched_scandir)
         if name == "nogit":
-            empty = base / "empty-bin"
-            empty.mkdir()
+            empty = src.parent / "empty-bin"
+            empty.mkdir(exist_ok=True)
             m.setenv("PATH", str(empty))
             m.delenv("GIT_PYTHON_GIT_EXECUTABLE", raising=False)
-        app, text = build(src, "html")
+        app, text = build(src, "html", outdir=outdir)
     out = Path(app.outdir)
     html = "".join(
         (out / f"{Path(p).stem}.html").read_text(encoding="utf-8") for p in PAGES.values()
     )
     warnings = [w for w in text.splitlines() if _WARNING.match(w)]
     return GroupBuild(src, warnings, html, lines)
+
+
+def _run_group(name: str, base: Path, monkeypatch: pytest.MonkeyPatch) -> GroupBuild:
+    src, lines = _write_group(name, base)
+    return _build_group(name, src, lines, monkeypatch)
 
 
 @pytest.fixture(scope="session")
@@ -156,6 +173,8 @@ def test_sphinx_row(row: Row, group_builds: Any) -> None:
     assert f"Sentinel {row.id}." in g.html  # the rest of the page still renders
     for text in row.shows:
         assert text in g.html, text
+    for text in row.hides:
+        assert text not in g.html, text
 
 
 @pytest.mark.parametrize("name", SPHINX_GROUPS)
@@ -166,6 +185,55 @@ def test_every_warning_is_typed_and_belongs_to_a_row(name: str, group_builds: An
     assert stray == []
     assert len(g.warnings) == len(claimed)  # one warning per row, no duplicates
     assert not (g.src / "pwned").exists() and not Path("pwned").exists()
+
+
+# --------------------------------------------------------------------------- edits between builds
+
+INCREMENTAL_ROWS = [r for r in ROWS if r.group == "incremental"]
+
+
+@pytest.fixture(scope="session")
+def incremental_builds(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[GroupBuild, GroupBuild, GroupBuild]:
+    """The group built, every row's edit made, then built again incrementally (same output
+    folder) and from scratch (another one): (first, incremental, clean)."""
+    base = tmp_path_factory.mktemp("incremental")
+    with pytest.MonkeyPatch.context() as mp:
+        src, lines = _write_group("incremental", base)
+        first = _build_group("incremental", src, lines, mp)
+        for row in INCREMENTAL_ROWS:
+            assert row.edit is not None, row.id
+            row.edit(src)
+        again = _build_group("incremental", src, lines, mp)
+        clean = _build_group("incremental", src, lines, mp, outdir=base / "clean")
+    return first, again, clean
+
+
+@pytest.mark.parametrize("row", INCREMENTAL_ROWS, ids=_ids(INCREMENTAL_ROWS))
+def test_incremental_row(
+    row: Row, incremental_builds: tuple[GroupBuild, GroupBuild, GroupBuild]
+) -> None:
+    first, again, clean = incremental_builds
+    for g in (again, clean):
+        assert f"Sentinel {row.id}." in g.html
+        for text in row.shows:
+            assert text in g.html, text
+        for text in row.hides:
+            assert text not in g.html, text
+    # the edit changed what the page shows (else the row would prove nothing)
+    assert any(t in first.html for t in row.hides) or any(
+        t not in first.html for t in row.shows
+    ), row.id
+
+
+def test_the_incremental_build_equals_the_clean_one(
+    incremental_builds: tuple[GroupBuild, GroupBuild, GroupBuild],
+) -> None:
+    first, again, clean = incremental_builds
+    assert again.warnings == clean.warnings == []
+    assert first.warnings == []
+    assert again.html == clean.html
 
 
 # --------------------------------------------------------------------------- configuration
@@ -217,7 +285,8 @@ def test_cli_row(
         monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
         monkeypatch.delenv("GIT_PYTHON_GIT_EXECUTABLE", raising=False)
     code = main(argv)
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.err
     assert code == int(row.expect.split()[1]), err
     assert "Traceback" not in err and "internal error" not in err, err
     lines = err.strip().splitlines()
@@ -229,6 +298,8 @@ def test_cli_row(
         assert err == ""
     for text in row.shows:
         assert text in err
+    for text in row.stdout:
+        assert text in captured.out, captured.out
     assert not (root / "x").exists()
 
 
