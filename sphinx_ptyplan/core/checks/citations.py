@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +20,12 @@ from sphinx_ptyplan.core.models import (
     Status,
 )
 from sphinx_ptyplan.core.paths import PathRefused, confine, rel_posix
-from sphinx_ptyplan.core.sources.classify import SOURCE_SUFFIXES, is_external_path, references_in
+from sphinx_ptyplan.core.sources.classify import (
+    SOURCE_SUFFIXES,
+    is_external_path,
+    references_in,
+    written_path,
+)
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.checks.resolve import CodeIndex, StoryFn
@@ -248,7 +252,7 @@ def _rewrite(ref: Reference, new_path: str | None, a: int, b: int) -> str | None
     it cannot take a new path (None)."""
     if ref.written is not None:
         return _rewrite_element(ref.written, new_path, ref.path, a, b)
-    written, i = _written_path(ref.text, ref.path or "")
+    written, i = written_path(ref.text, ref.path or "")
     if i < 0:
         return None
     rest = ref.text[i + len(written) :]
@@ -262,21 +266,6 @@ def _rewrite(ref: Reference, new_path: str | None, a: int, b: int) -> str | None
     else:
         nums = f"{m.group(1)}{a}{m.group(3)}{b}"
     return ref.text[:i] + (new_path or written) + nums + rest[m.end() :]
-
-
-def _written_path(text: str, path: str) -> tuple[str, int]:
-    """``path`` (NFC, as classified) as it stands in ``text`` (as written, perhaps NFD) and
-    where; ``("", -1)`` when it is not there."""
-    i = text.find(path) if path else -1
-    if i >= 0 or not path:
-        return path, i
-    nfc = unicodedata.normalize("NFC", text)
-    j = nfc.find(path)
-    tail = nfc[j + len(path) :]
-    if j < 0 or not text.startswith(nfc[:j]) or not text.endswith(tail):
-        return "", -1
-    as_written = text[j : len(text) - len(tail)]
-    return (as_written, j) if unicodedata.normalize("NFC", as_written) == path else ("", -1)
 
 
 def _rewrite_element(

@@ -20,6 +20,7 @@ __all__ = [
     "is_citation_candidate",
     "is_external_path",
     "references_in",
+    "written_path",
 ]
 
 #: Suffixes of files that hold code or documentation: such names are references even
@@ -455,3 +456,18 @@ def _link_target(href: str, doc_path: str) -> str | None:
     if fm:
         return f"{joined}:{fm.group(1)}" + (f"-{fm.group(2)}" if fm.group(2) else "")
     return joined
+
+
+def written_path(text: str, path: str) -> tuple[str, int]:
+    """``path`` (a classified path, in NFC) as it stands in ``text`` (a reference as
+    written, perhaps in NFD) and where it starts; ``("", -1)`` when it is not there."""
+    i = text.find(path) if path else -1
+    if i >= 0 or not path:
+        return path, i
+    nfc = unicodedata.normalize("NFC", text)
+    j = nfc.find(path)
+    tail = nfc[j + len(path) :]
+    if j < 0 or not text.startswith(nfc[:j]) or not text.endswith(tail):
+        return "", -1
+    as_written = text[j : len(text) - len(tail)]
+    return (as_written, j) if unicodedata.normalize("NFC", as_written) == path else ("", -1)
