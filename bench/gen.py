@@ -291,7 +291,8 @@ def _camel(name: str) -> str:
 
 def corpus_module(path: str, version: int = 0) -> str:
     """A small module (~30 lines): docstring, a constant, a class with two methods, two
-    functions. ``version`` inserts lines at the top (lines move) or edits a body line."""
+    functions. ``version`` inserts lines at the top (lines move) or edits a body line.
+    A renamed file keeps the content of its first name (``path`` is that name)."""
     stem = path.rsplit("/", 1)[-1][:-3]
     cls = _camel(stem) or "Thing"
     head = [f'"""{stem}: generated for the ptyplan corpus benchmark."""', ""]
@@ -374,6 +375,7 @@ class _Corpus:
     def __init__(self, n_files: int, seed: int) -> None:
         self.rng = random.Random(seed)
         self.version: dict[str, int] = {}
+        self.first: dict[str, str] = {}  # path -> the name its content was written for
         self.stream: list[bytes] = []
         self.mark = 0
         names: set[str] = set()
@@ -387,6 +389,7 @@ class _Corpus:
             names.add(f"{top}/{sub}{'' if group == 0 else f'_{group}'}/{w1}_{w2}_{k}.py")
         for p in sorted(names):
             self.version[p] = 0
+            self.first[p] = p
         self.gone: dict[str, tuple[str, str | None]] = {}  # path -> (how, new path)
 
     def alive(self) -> list[str]:
@@ -452,14 +455,14 @@ def _doc(
         if r < 0.8:
             return f"`{p}:{14 + shift}-{15 + shift}`"
         sym = rng.choice(("run", "reset", "LIMIT"))
-        owner = _camel(p.rsplit("/", 1)[-1][:-3])
+        owner = _camel(c.first[p].rsplit("/", 1)[-1][:-3]) or "Thing"
         return f"`{p}:{owner}.{sym}`" if sym != "LIMIT" else f"`{p}:LIMIT`"
 
     extra: list[str] = []
-    for k in range(planned):
+    for _k in range(planned):
         top = rng.choice(_TOPS)
         extra.append(f"`{top}/providers/omp_rpc_{rng.randint(1, 9999)}.py`")
-    for k in range(typos):
+    for _k in range(typos):
         p = rng.choice(tree)
         folder, base = p.rsplit("/", 1)
         extra.append(f"`{folder}/{base.replace('_', '', 1)}`")
@@ -580,7 +583,7 @@ def corpus_repo(
         alive = c.alive()
         for p in rng.sample(alive, min(30, len(alive))):  # lines move or change
             c.version[p] += 1
-            ops.append(_m(p, corpus_module(p, c.version[p])))
+            ops.append(_m(p, corpus_module(c.first[p], c.version[p])))
         victims = rng.sample(alive, 10)
         for p in victims[:5]:
             ops.append(f"D {p}\n".encode())
@@ -592,6 +595,7 @@ def corpus_repo(
             ops.append(f"R {p} {new}\n".encode())
             c.gone[p] = ("renamed", new)
             c.version[new] = c.version.pop(p)
+            c.first[new] = c.first[p]
         while k_arch < n_archive and archive_days[k_arch] <= day:
             write_doc(
                 f"docs/archive/note-{k_arch:04d}.md", f"Archived note {k_arch}", day, ops,
@@ -607,7 +611,7 @@ def corpus_repo(
                 example=False,
             )  # fmt: skip
             k_plan += 1
-        for when, path, text in [a for a in appended if a[0] == day]:
+        for _when, path, text in [a for a in appended if a[0] == day]:
             line = f"- Status {_day_name(day)}: now also `{rng.choice(c.alive())}`.\n"
             ops.append(_m(path, text + line))
             totals["lines"] += 1

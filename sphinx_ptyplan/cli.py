@@ -107,6 +107,8 @@ class Settings:
     exclude: tuple[str, ...] = ()
     max_file_bytes: int = 5_000_000
     jobs: int = 0
+    status: dict[str, str] = field(default_factory=dict)
+    baseline: str | None = None
 
 
 def _check(key: str, value: Any) -> Any:
@@ -115,7 +117,14 @@ def _check(key: str, value: Any) -> Any:
     def bad(want: str) -> UsageError:
         return UsageError(f"[tool.ptyplan] {key} must be {want}, not {value!r}")
 
-    if key in ("root", "source_url"):
+    if key == "status":
+        from sphinx_ptyplan.core.status import validate_rules
+
+        try:
+            return validate_rules(value)
+        except ValueError as exc:
+            raise UsageError(f"[tool.ptyplan] status {exc}") from None
+    if key in ("root", "source_url", "baseline"):
         if not isinstance(value, str) or not value:
             raise bad("a non-empty string")
         if key == "source_url" and "{path}" not in value:
@@ -480,24 +489,117 @@ def _repo_or_none(ctx: Context) -> Any:
         return None  # check_citations / fix_document say why drift could not run
 
 
-def run_check(ctx: Context, args: argparse.Namespace) -> Result:
-    """``ptyplan check PATHS``: the docs build's citation and drift checks on documents."""
-    from sphinx_ptyplan.core.jobs import check_document
-    from sphinx_ptyplan.core.references import load_document
+def _check_keyed(ctx: Context, paths: Sequence[str]) -> tuple[list[Any], dict[str, Any]]:
+    """The checks of ``ptyplan check`` on the documents under PATHS, each finding with its
+    baseline key; and the run's facts (documents, statuses)."""
+    from sphinx_ptyplan.core.baseline import key_of, keyed_findings
+    from sphinx_ptyplan.core.jobs import check_document, prefetch_drift
+    from sphinx_ptyplan.core.references import read_document, spans_of_text
+    from sphinx_ptyplan.core.status import DocStatus, apply_pinned, status_of
 
-    findings: list[Finding] = []
+    keyed: list[Any] = []
     git_problem: Finding | None = None
-    docs = _documents(ctx, args.paths)
-    for doc_path in docs:
-        doc = load_document(ctx.root, doc_path)
-        findings.extend(doc.problems)
-        spans = [(sp.text, sp.line, sp.context) for sp in doc.spans]
-        report = check_document(ctx, doc_path, spans, drift=ctx.settings.drift)
-        findings.extend(report.findings)
+    docs = _documents(ctx, paths)
+    statuses: dict[str, int] = {s.value: 0 for s in DocStatus}
+    loaded: list[tuple[str, list[tuple[str, int, str]], DocStatus]] = []
+    for doc_path in docs:  # each document read and parsed once
+        text, problem = read_document(ctx.root, doc_path)
+        if text is None:
+            if problem is not None:
+                keyed.append((problem, key_of(problem, doc_path)))
+            continue
+        status, _why = status_of(doc_path, text, ctx.settings.status)
+        statuses[status.value] += 1
+        if status is not DocStatus.ARCHIVED:
+            loaded.append((doc_path, spans_of_text(text, doc_path), status))
+    repo = _repo_or_none(ctx)
+    live = [(d, sp) for d, sp, st in loaded if st is DocStatus.LIVE]
+    if repo is not None and loaded:
+        prefetch_drift(ctx, live if ctx.settings.drift else [], [d for d, _s, _t in loaded])
+    for doc_path, spans, status in loaded:
+        drift = ctx.settings.drift and status is DocStatus.LIVE
+        report = check_document(ctx, doc_path, spans, drift=drift)
+        if status is DocStatus.PINNED:
+            report = apply_pinned(report, repo, doc_path, ctx.index(()))
+        keyed.extend(keyed_findings(ctx.root, report, doc_path))
         git_problem = git_problem or report.git_problem
     if git_problem is not None:
-        findings.append(git_problem)  # once per run, as in the docs build
-    return Result("check", (), tuple(findings), meta={"documents": docs})
+        keyed.append((git_problem, key_of(git_problem)))  # once per run, as in the docs build
+    return keyed, {"documents": docs, "statuses": statuses}
+
+
+def _baseline_path(ctx: Context, given: str | None = None) -> Path:
+    from sphinx_ptyplan.core.baseline import BASELINE_FILE
+
+    value = given or ctx.settings.baseline or BASELINE_FILE
+    path = Path(value)
+    if not path.is_absolute():
+        base = Path.cwd() if given else ctx.root
+        path = base / path
+    return path
+
+
+def run_check(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan check PATHS``: the docs build's citation and drift checks on documents."""
+    from sphinx_ptyplan.core.baseline import Baseline
+
+    keyed, meta = _check_keyed(ctx, args.paths)
+    findings = [f for f, _k in keyed]
+    if ctx.settings.baseline:
+        path = _baseline_path(ctx)
+        try:
+            baseline = Baseline.load(path)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        got = baseline.filter(keyed)
+        findings = got.new
+        meta["baselined"] = got.baselined
+        meta["prunable"] = len(got.prunable)
+        note = f"ptyplan: {got.baselined} finding(s) baselined in {path.name}"
+        if got.prunable:
+            note += (
+                f"; {len(got.prunable)} baseline entr{'y' if len(got.prunable) == 1 else 'ies'}"
+                " match nothing any more (`ptyplan baseline --prune` drops them)"
+            )
+        print(note, file=sys.stderr)
+    return Result("check", (), tuple(findings), meta=meta)
+
+
+def run_baseline(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan baseline [--prune] PATHS``: write today's findings as the accepted ones."""
+    from sphinx_ptyplan.core.baseline import Baseline
+
+    keyed, meta = _check_keyed(ctx, args.paths)
+    path = _baseline_path(ctx, args.file)
+    if args.prune:
+        try:
+            old = Baseline.load(path)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        new = old.pruned(keyed)
+        what = f"pruned {len(old) - len(new)} entr{'y' if len(old) - len(new) == 1 else 'ies'}"
+    else:
+        new = Baseline.of(keyed)
+        what = f"{len(new)} finding(s) written"
+    write_atomic(path, new.dumps())
+    meta.update({"baseline": str(path), "entries": len(new)})
+    return Result("baseline", (), (), text=f"ptyplan baseline: {what} to {path}\n", meta=meta)
+
+
+def _baseline_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--prune",
+        action="store_true",
+        help="only drop the entries that match nothing any more (never adds one)",
+    )
+    p.add_argument(
+        "--file",
+        metavar="FILE",
+        default=None,
+        help="the baseline file (default: [tool.ptyplan] baseline, else "
+        "ROOT/ptyplan-baseline.json)",
+    )
+    _check_arguments(p)
 
 
 def _check_arguments(p: argparse.ArgumentParser) -> None:
@@ -564,6 +666,19 @@ register(
         run_check,
         description="Run the checks of the docs build (existence, line ranges, symbols, "
         "drift through git) on the inline code of Markdown and reST documents.",
+    )
+)
+register(
+    Command(
+        "baseline",
+        "write today's findings to the baseline file, so check reports only new ones",
+        _baseline_arguments,
+        run_baseline,
+        description="Run the checks of `ptyplan check` and write every finding to the "
+        "baseline file (stable order, keyed by document, reference and the cited content, "
+        "not by line). With [tool.ptyplan] baseline (or ptyplan_baseline) set, `ptyplan "
+        "check` and the docs build report only findings not in it. --prune drops entries "
+        "that match nothing any more.",
     )
 )
 register(

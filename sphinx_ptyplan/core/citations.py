@@ -311,9 +311,11 @@ def _drift_of(lm: LineMap, info: CommitInfo | None, a: int, b: int, lines: _Line
 # ------------------------------------------------------------------------- checking
 
 
-def _repo_story(repo: GitRepo) -> Callable[[list[str]], dict[str, Any]]:
+def _repo_story(repo: GitRepo, root: Path) -> Callable[[list[str]], dict[str, Any]]:
+    from .jobs import told_stories
+
     def story(paths: list[str]) -> dict[str, Any]:
-        return {p: s for p, s in repo.path_stories(paths).items() if s.status != "unknown"}
+        return told_stories(lambda: repo, root, paths)
 
     return story
 
@@ -402,7 +404,7 @@ def check_citations(
         if context == "role" and k not in with_refs
     )
     if story is None and repo is not None:
-        story = _repo_story(repo)
+        story = _repo_story(repo, root)
     resolutions = resolve_all(refs, index, story=story, former=tops - _top_folders(index))
 
     # the citations whose cited lines git can follow: (index in refs, cited path)

@@ -535,6 +535,11 @@ class GitRepo:
         self._events_head: str | None = None
         self._worktree_changes: dict[str, list[Change]] = {}
         self._line_maps: dict[tuple[str, str, str | None, str], LineMap] = {}
+        self._story_index: tuple[Any, ...] | None = None
+        self._blames: dict[tuple[str, bytes], list[str | None]] = {}
+        self._single: dict[str, str] = {}  # documents of one commit (doc_single_commits)
+        self._in_head: dict[tuple[str, str], bool] = {}
+        self._blob_memo: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
         self._hexlen = 40
 
     # ---------------------------------------------------------------- lifecycle
@@ -590,6 +595,8 @@ class GitRepo:
         HEAD; only the rename lookup of :meth:`line_map` remembers the working tree.
         """
         self._worktree_changes.clear()
+        self._single.clear()
+        self._blames.clear()
 
     def close(self) -> None:
         """Stop the persistent cat-file and GitPython's helper processes."""
@@ -953,6 +960,12 @@ class GitRepo:
         return result
 
     def _blob(self, sha: str, path: str) -> tuple[str | None, bytes | None]:
+        got = self._blob_memo.get((sha, path))
+        if got is None:
+            got = self._blob_memo[(sha, path)] = self._read_blob(sha, path)
+        return got
+
+    def _read_blob(self, sha: str, path: str) -> tuple[str | None, bytes | None]:
         clean = _clean_path(path)
         if not clean:
             return None, None
@@ -1073,16 +1086,115 @@ class GitRepo:
         return self.path_stories([path])[path]
 
     def path_stories(self, paths: Sequence[str]) -> dict[str, PathStory]:
-        """:meth:`path_story` for many paths from ONE ``git log`` over the root's history."""
+        """:meth:`path_story` for many paths from ONE ``git log`` over the root's history
+        (read once per HEAD; its indexes and every story told are kept for the run)."""
         events = self._history()
-        by_old: dict[str, list[_Event]] = {}
-        by_dir: dict[str, list[_Event]] = {}
-        for ev in events:
-            by_old.setdefault(ev.old, []).append(ev)
-            parts = ev.old.split("/")
-            for k in range(1, len(parts)):
-                by_dir.setdefault("/".join(parts[:k]) + "/", []).append(ev)
-        return {p: self._story(p, by_old, by_dir) for p in paths}
+        if self._story_index is None or self._story_index[0] is not events:
+            by_old: dict[str, list[_Event]] = {}
+            by_dir: dict[str, list[_Event]] = {}
+            for ev in events:
+                by_old.setdefault(ev.old, []).append(ev)
+                parts = ev.old.split("/")
+                for k in range(1, len(parts)):
+                    by_dir.setdefault("/".join(parts[:k]) + "/", []).append(ev)
+            self._story_index = (events, by_old, by_dir, {})
+        _ev, by_old, by_dir, told = self._story_index
+        out: dict[str, PathStory] = {}
+        for p in paths:
+            story = told.get(p)
+            if story is None:
+                story = told[p] = self._story(p, by_old, by_dir)
+            out[p] = story
+        return out
+
+    def object_at(self, rev: str, path: str) -> tuple[str | None, bytes | None]:
+        """``("blob", data)``, ``("tree", None)`` or ``(None, None)`` for ``path`` at ``rev``
+        (through the persistent cat-file; a missing object counts as absent)."""
+        clean = _clean_path(path)
+        if not clean:
+            return None, None
+        oid, kind, data = self._cat.request(f"{rev}:{self._full(clean)}")
+        if oid is None:
+            return None, None
+        return kind, data if kind == "blob" else None
+
+    def in_head(self, paths: Sequence[str]) -> frozenset[str]:
+        """The paths (files or folders) that exist in HEAD's tree, through the persistent
+        cat-file: a path missing from the working tree but in HEAD was deleted and not
+        committed yet, which is not "never in the history"."""
+        head = self.head()
+        if head is None:
+            return frozenset()
+        found = set()
+        for p in paths:
+            got = self._in_head.get((head, p))
+            if got is None:
+                clean = _clean_path(p)
+                got = clean is not None and (
+                    self._cat.request(f"{head}:{self._full(clean)}")[0] is not None
+                )
+                self._in_head[(head, p)] = got
+            if got:
+                found.add(p)
+        return frozenset(found)
+
+    def doc_single_commits(self, paths: Sequence[str]) -> dict[str, str]:
+        """For documents written in ONE commit and untouched since (also in the working
+        tree): path -> that commit. Every line of such a document was written by it, so
+        its blame needs no ``git blame``. One ``git log`` for all paths."""
+        head = self.head()
+        wanted = [c for c in (_clean_path(p) for p in paths) if c]
+        if head is None or not wanted:
+            return {}
+        out = self._run(
+            "log",
+            "-M",
+            "--name-status",
+            "-z",
+            "--no-show-signature",
+            "--no-color",
+            "--format=\x1e%H",
+            head,
+            "--",
+            *(self._full(p) for p in wanted),
+        )
+        touched: dict[str, list[tuple[str, str]]] = {}
+        sha = ""
+        tokens = out.split(b"\x00")
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i].lstrip(b"\n")
+            i += 1
+            if tok.startswith(b"\x1e"):
+                sha = _dec(tok[1:]).strip()
+                continue
+            if not tok or not sha:
+                continue
+            status = _dec(tok[:1])
+            if status in ("R", "C"):
+                names = [tokens[i], tokens[i + 1]] if i + 1 < len(tokens) else []
+                i += 2
+            else:
+                names = [tokens[i]] if i < len(tokens) else []
+                i += 1
+            for name in names:
+                rel = self._rel(_dec(name))
+                if rel is not None:
+                    touched.setdefault(rel, []).append((sha, status))
+        result: dict[str, str] = {}
+        for p in wanted:
+            history = touched.get(p, [])
+            if len(history) != 1 or history[0][1] != "A":
+                continue
+            commit = history[0][0]
+            _oid, data = self._blob(commit, p)
+            try:
+                now = confine(self.root, p).read_bytes()
+            except (OSError, PathRefused):
+                continue
+            if data is not None and data == now:
+                result[p] = commit
+        return result
 
     def _story(
         self, path: str, by_old: dict[str, list[_Event]], by_dir: dict[str, list[_Event]]
@@ -1167,8 +1279,19 @@ class GitRepo:
 
     # ---------------------------------------------------------------- blame and line maps
 
-    def blame(self, doc_path: str) -> list[str | None]:
-        """Per line of the working-tree file, the sha of the commit that wrote it (or None)."""
+    def prime_blames(self, paths: Sequence[str]) -> None:
+        """Learn, in one ``git log``, which documents need no ``git blame`` at all (written
+        in one commit, unchanged since): :meth:`blame` answers those from memory."""
+        todo = [p for p in paths if p not in self._single]
+        if todo:
+            self._single.update(self.doc_single_commits(todo))
+
+    def blame(self, doc_path: str, lines: Sequence[int] = ()) -> list[str | None]:
+        """Per line of the working-tree file, the sha of the commit that wrote it (or None).
+
+        ``lines``: only these lines are wanted (``git blame -L`` ranges); the others are
+        None. Results are kept per file content for the run.
+        """
         clean = _clean_path(doc_path)
         if not clean:
             return []
@@ -1177,8 +1300,26 @@ class GitRepo:
         except (OSError, PathRefused):
             data = b""
         nlines = _count_lines(data)
+        single = self._single.get(clean)
+        if single is not None:
+            return [single] * nlines
+        digest = hashlib.blake2b(data, digest_size=16).digest()
+        cached = self._blames.get((clean, digest))
+        if cached is not None:
+            return cached
+        ranges: list[str] = []
+        for n in sorted({n for n in lines if 1 <= n <= nlines}):
+            if ranges and ranges[-1].endswith(f",{n - 1}"):
+                ranges[-1] = ranges[-1].rsplit(",", 1)[0] + f",{n}"
+            else:
+                ranges.append(f"{n},{n}")
+        if lines and not ranges:
+            return [None] * nlines
+        spec = [a for r in ranges for a in ("-L", r)]
         try:
-            out = self._run("blame", "--porcelain", "--ignore-revs-file=", "--", self._full(clean))
+            out = self._run(
+                "blame", "--porcelain", "--ignore-revs-file=", *spec, "--", self._full(clean)
+            )
         except GitError as exc:
             if exc.code == "failed" and (
                 "no such path" in exc.message or "no such ref" in exc.message
@@ -1201,6 +1342,8 @@ class GitRepo:
                 final = int(parts[2])
                 if 1 <= final <= nlines:
                     result[final - 1] = None if sha == zero else sha
+        if not lines:
+            self._blames[(clean, digest)] = result
         return result
 
     def line_map(self, commit: str, path: str) -> LineMap:

@@ -15,6 +15,7 @@ on; the command line stops with exit code 2.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,6 +43,7 @@ __all__ = [
     "git_finding",
     "inventory_job",
     "path_stories",
+    "prefetch_drift",
     "reports_job",
     "spec_hits_job",
     "story_text",
@@ -107,8 +109,53 @@ def path_stories(host: Host, paths: Sequence[str]) -> dict[str, Any]:
 
 
 def story_text(host: Host, paths: Sequence[str]) -> dict[str, str]:
-    """Git's account of vanished paths (``renamed to X in abc1234 (date)``); ``{}`` without git."""
-    return {p: s.describe() for p, s in path_stories(host, paths).items() if s.status != "unknown"}
+    """Git's account of vanished paths (``renamed to X in abc1234 (date)``); ``{}`` without git.
+
+    A path git has no story for is :data:`~.resolve.NEVER` ("never in the history") when
+    it is neither in the working tree nor in HEAD (never said in a shallow clone, whose
+    history is cut); one deleted in the working tree but still in HEAD says so.
+    """
+    return told_stories(host.repo, host.root, paths)
+
+
+def told_stories(repo_of: Callable[[], Any], root: Path, paths: Sequence[str]) -> dict[str, str]:
+    """:func:`story_text` for a ``repo()`` callable (shared with ``check_citations``)."""
+    from .paths import PathRefused, confine
+    from .resolve import NEVER
+
+    try:
+        repo = repo_of()
+        stories = repo.path_stories(list(paths))
+    except Exception:
+        return {}
+    out: dict[str, str] = {}
+    unknown: list[str] = []
+    for p, story in stories.items():
+        if story.status != "unknown":
+            out[p] = story.describe()
+            continue
+        rel = p.rstrip("/")
+        try:
+            if rel.startswith(("/", "..")) or "\x00" in rel:
+                confine(root, rel)
+            if os.path.lexists(Path(root) / rel):
+                continue  # it is there: a line or a name in it is what is wrong
+        except (PathRefused, OSError):
+            continue
+        unknown.append(p)
+    if unknown:
+        try:
+            if repo.is_shallow:  # the history is cut: "never in it" cannot be said
+                return out
+            head = repo.in_head([p.rstrip("/") for p in unknown])
+        except Exception:
+            return out
+        for p in unknown:
+            if p.rstrip("/") in head:
+                out[p] = "deleted in the working tree, not committed yet"
+            else:
+                out[p] = NEVER
+    return out
 
 
 def former_tops(host: Host) -> frozenset[str]:
@@ -153,6 +200,52 @@ def check_document(
         story=lambda paths: story_text(host, paths),
         former_tops=lambda: former_tops(host),
     )
+
+
+def prefetch_drift(
+    host: Host,
+    live: Sequence[tuple[str, Sequence[tuple[str, int, str]]]],
+    docs: Sequence[str],
+) -> None:
+    """Batch the git work of many documents before they are checked one by one: ONE
+    ``git log`` tells which documents were written in a single commit (their blame needs
+    no ``git blame``); the documents of ``live`` with line citations are blamed, and the
+    line maps of every cited file are read with one ``git diff`` per blamed commit for
+    all documents together. The per-document checks then find it all in the GitRepo's
+    caches. Never raises: without git the checks say why drift was not run."""
+    from .gitrepo import GitError
+    from .models import RefKind
+    from .references import classify
+
+    try:
+        repo = host.repo()
+    except Exception:
+        return
+    try:
+        repo.prime_blames(list(docs))
+        if repo.is_shallow:
+            return  # the per-document check handles the boundary commits
+        per_commit: dict[str, set[str]] = {}
+        for doc, spans in live:
+            cited: dict[int, set[str]] = {}
+            for text, line, _context in spans:
+                if ":" not in text and "#L" not in text:
+                    continue
+                for c in classify(text):
+                    if c.kind is RefKind.CITATION and c.path and "/" in c.path and not c.external:
+                        clean = "/".join(p for p in c.path.strip("/").split("/") if p != ".")
+                        cited.setdefault(line, set()).add(clean)
+            if not cited:
+                continue
+            blame = repo.blame(doc)
+            for line, paths in cited.items():
+                sha = blame[line - 1] if 0 < line <= len(blame) else None
+                if sha is not None:
+                    per_commit.setdefault(sha, set()).update(paths)
+        for sha, paths in per_commit.items():
+            repo.line_maps(sha, sorted(paths))
+    except GitError:
+        return
 
 
 def at_request_if_missing(f: Finding) -> Finding:

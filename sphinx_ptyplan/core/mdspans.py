@@ -257,9 +257,7 @@ class _Inline:
                     content = content[1:-1]
                 line_start = text.rfind("\n", 0, pos) + 1
                 role = _ROLE_RE.search(text, line_start, pos)
-                out.append(
-                    (content, self._line(text, pos, first), role.group(1) if role else None)
-                )
+                out.append((content, self._line(text, pos, first), role.group(1) if role else None))
                 self._hide(text, n, got[0])
                 pos = got[1]
             elif ch == "<":
@@ -370,9 +368,9 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
                 raise _Unsure  # the quote ended: markdown-it closes the fence there
             if f_indent and stripped and _indent(body) < f_indent:
                 raise _Unsure  # a dedent may close the list item (and the fence)
-            if (
-                _indent(body) - f_indent <= 3 or _indent(body) <= 3
-            ) and stripped.startswith(marker[0] * len(marker)):
+            if (_indent(body) - f_indent <= 3 or _indent(body) <= 3) and stripped.startswith(
+                marker[0] * len(marker)
+            ):
                 rest = stripped.lstrip(marker[0])
                 if not rest.strip():
                     fence = None

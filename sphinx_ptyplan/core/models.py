@@ -59,6 +59,7 @@ class FindingKind(enum.Enum):
     """
 
     STALE = "stale"
+    MISSING = "missing"
     DRIFT = "drift"
     AMBIGUOUS = "ambiguous"
     SCHEMA = "schema"
@@ -80,6 +81,13 @@ _FINDING_DOCS: dict[FindingKind, str] = {
     FindingKind.STALE: (
         "A referenced path, module, symbol or line no longer exists in the tree "
         "(with the git story when there is one: renamed to X in <sha>, deleted in <sha>)."
+    ),
+    FindingKind.MISSING: (
+        "A referenced path (or the module of a dotted name) is not in the tree and never "
+        "was in its git history: a file a plan proposes to create, a typo, an artefact that "
+        "was never committed. Told apart from ``stale`` (it existed and is gone) so it can "
+        "be suppressed on its own; a close name is offered when one exists. Without git "
+        "the two cannot be told apart and both are ``stale``."
     ),
     FindingKind.DRIFT: (
         "A file:line citation still resolves, but the cited lines moved or changed "

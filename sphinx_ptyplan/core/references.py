@@ -28,8 +28,11 @@ __all__ = [
     "is_artefact",
     "is_citation_candidate",
     "is_external_path",
+    "ignored_lines",
     "load_document",
     "parse_document",
+    "read_document",
+    "spans_of_text",
     "references_in",
     "slugify",
 ]
@@ -523,8 +526,9 @@ def _field_name(code: str, owner: str) -> str | None:
 class _Collector:
     """Accumulates sections, spans, references and field lists for one document."""
 
-    def __init__(self, doc_path: str) -> None:
+    def __init__(self, doc_path: str, *, refs: bool = True) -> None:
         self.doc_path = doc_path
+        self.want_refs = refs
         self.sections: list[Section] = []
         self.spans: list[Span] = []
         self.refs: list[Reference] = []
@@ -538,11 +542,16 @@ class _Collector:
 
     def span(self, text: str, line: int, context: str) -> None:
         self.spans.append(Span(text=text, line=line, context=context, section=self.section))
-        self.refs.extend(
-            references_in(
-                text, doc_path=self.doc_path, doc_line=line, context=context, section=self.section
+        if self.want_refs:
+            self.refs.extend(
+                references_in(
+                    text,
+                    doc_path=self.doc_path,
+                    doc_line=line,
+                    context=context,
+                    section=self.section,
+                )
             )
-        )
 
     def link(self, href: str, line: int) -> None:
         target = _link_target(href, self.doc_path)
@@ -1109,14 +1118,14 @@ def parse_document(text: str, doc_path: str, fmt: str) -> ParsedDocument:
 _FORMATS = {".md": "md", ".markdown": "md", ".rst": "rst", ".txt": "rst", ".rest": "rst"}
 
 
-def load_document(root: Path, doc_path: str, *, max_bytes: int = 10_000_000) -> ParsedDocument:
-    """Read ``doc_path`` (relative to ``root``, confined to it) and parse it. Never raises."""
+def read_document(
+    root: Path, doc_path: str, *, max_bytes: int = 10_000_000
+) -> tuple[str | None, Finding | None]:
+    """The text of ``doc_path`` (relative to ``root``, confined to it), or the problem that
+    stops it from being read (missing, too large, binary, not UTF-8). Never raises."""
 
-    def problem(kind: FindingKind, code: str, message: str) -> ParsedDocument:
-        return ParsedDocument(
-            path=doc_path,
-            problems=(Finding(kind, message, path=doc_path, code=code),),
-        )
+    def problem(kind: FindingKind, code: str, message: str) -> tuple[None, Finding]:
+        return None, Finding(kind, message, path=doc_path, code=code)
 
     try:
         real = confine(root, doc_path)
@@ -1146,5 +1155,69 @@ def load_document(root: Path, doc_path: str, *, max_bytes: int = 10_000_000) -> 
         return problem(FindingKind.PARSE, "not-utf8", f"document {doc_path} is not UTF-8: {exc}")
     if text.startswith("\ufeff"):
         text = text[1:]
+    return text, None
+
+
+def load_document(root: Path, doc_path: str, *, max_bytes: int = 10_000_000) -> ParsedDocument:
+    """Read ``doc_path`` (relative to ``root``, confined to it) and parse it. Never raises."""
+    text, problem = read_document(root, doc_path, max_bytes=max_bytes)
+    if text is None:
+        return ParsedDocument(path=doc_path, problems=(problem,) if problem else ())
     fmt = _FORMATS.get(Path(doc_path).suffix.lower(), "md")
     return parse_document(text, doc_path, fmt)
+
+
+_IGNORE_RE = re.compile(r"ptyplan-ignore(-start|-end)?(?![\w-])")
+
+
+def ignored_lines(text: str) -> frozenset[int]:
+    """Lines of an explicit example region: from a line holding ``ptyplan-ignore-start``
+    to one holding ``ptyplan-ignore-end`` (both included; to the end when not closed), and
+    any line holding ``ptyplan-ignore`` itself (in a comment: ``<!-- ptyplan-ignore -->``,
+    ``.. ptyplan-ignore``, ``% ptyplan-ignore``). Placeholders and example paths written
+    there are never checked."""
+    if "ptyplan-ignore" not in text:
+        return frozenset()
+    out: set[int] = set()
+    start: int | None = None
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _IGNORE_RE.search(line)
+        if m is None:
+            if start is not None:
+                out.add(n)
+            continue
+        out.add(n)
+        if m.group(1) == "-start":
+            start = n
+        elif m.group(1) == "-end":
+            start = None
+    return frozenset(out)
+
+
+def spans_of_text(text: str, doc_path: str) -> list[tuple[str, int, str]]:
+    """``(text, line, context)`` of a document's inline code, code roles and file links,
+    outside example regions (:func:`ignored_lines`): what the citation checks read.
+
+    Markdown goes through the one-pass scanner (``core/mdspans``), falling back to the full
+    parse for the constructs it leaves to markdown-it; reST through docutils.
+    """
+    from .mdspans import md_spans
+
+    fmt = _FORMATS.get(Path(doc_path).suffix.lower(), "md")
+    events = md_spans(text) if fmt == "md" else None
+    out: list[tuple[str, int, str]] = []
+    if events is None:
+        parsed = parse_document(text, doc_path, fmt)
+        out = [(sp.text, sp.line, sp.context) for sp in parsed.spans]
+    else:
+        col = _Collector(doc_path, refs=False)
+        for code, line, role in events:
+            if role == "":
+                col.link(code, line)
+            elif role is None:
+                col.span(code, line, "code")
+            elif _is_code_role(role):
+                col.span(_role_target(code), line, "role")
+        out = [(sp.text, sp.line, sp.context) for sp in col.spans]
+    skip = ignored_lines(text)
+    return [sp for sp in out if sp[1] not in skip] if skip else out

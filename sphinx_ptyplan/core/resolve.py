@@ -29,7 +29,11 @@ from .references import is_artefact, is_external_path
 if TYPE_CHECKING:
     from .scan import ParseCache
 
-__all__ = ["CodeIndex", "StoryFn", "resolve", "resolve_all", "story_keys"]
+__all__ = ["NEVER", "CodeIndex", "StoryFn", "resolve", "resolve_all", "story_keys"]
+
+#: The story of a path git has never seen (a story function returns it for such paths):
+#: the reference is ``missing`` (never existed), not ``stale`` (gone).
+NEVER = "never in the history"
 
 #: ``story(paths) -> {path: story}``; a story is the text of ``PathStory.describe()``
 #: ("renamed to X in abc1234 (2025-10-02)") or an object with ``describe()`` and
@@ -37,6 +41,7 @@ __all__ = ["CodeIndex", "StoryFn", "resolve", "resolve_all", "story_keys"]
 StoryFn = Callable[[list[str]], Mapping[str, Any]]
 
 _MAX_FILE_BYTES = 5_000_000
+_MAX_SIMILAR = 200  # names of one folder compared for a did-you-mean
 _RENAMED_RE = re.compile(r"(?:renamed|moved) (?:to|->) `?([^\s`,;()]+?)`?(?:\s|$|[,;)])")
 _PLAIN_BASES = frozenset(
     {
@@ -102,6 +107,8 @@ class CodeIndex:
         self._walked = False
         self._files: set[str] = set()
         self._dirs: set[str] = set()
+        self._plain_files: set[str] = set()  # no symlink in the last step: kind_of trusts them
+        self._plain_dirs: set[str] = set()
         self._by_name: dict[str, list[str]] = {}
         self._top: set[str] = set()
         self._packages: dict[str, str] | None = None
@@ -111,6 +118,8 @@ class CodeIndex:
         self._imports: dict[str, tuple[dict[str, tuple[str, int]], bool]] = {}
         self._kinds: dict[str, str] = {}
         self._kids: dict[str, list[str]] | None = None
+        self._by_stem: dict[str, list[str]] | None = None
+        self._close: dict[str, list[str]] = {}
 
     # ---------------------------------------------------------------- file system
 
@@ -141,12 +150,17 @@ class CodeIndex:
                     continue
                 if not rel:
                     self._top.add(name)
+                plain = not e.is_symlink()
                 if is_dir:
                     self._dirs.add(child)
+                    if plain:
+                        self._plain_dirs.add(child)
                     self._by_name.setdefault(name + "/", []).append(child)
                     stack.append(child)
                 elif is_file:
                     self._files.add(child)
+                    if plain:
+                        self._plain_files.add(child)
                     self._by_name.setdefault(name, []).append(child)
 
     @property
@@ -159,6 +173,16 @@ class CodeIndex:
         """``file``, ``dir``, ``none`` or ``refused`` (escapes the root) for a root path;
         memoised, so each path is confined and stat'ed once per index."""
         got = self._kinds.get(rel)
+        if got is None and self._walked and rel and not rel.startswith(("/", "..")):
+            # the walk's own answer (symlinks and escaping paths still go through confine)
+            if rel in self._plain_files:
+                got = "file"
+            elif rel in self._plain_dirs:
+                got = "dir"
+            elif "\x00" not in rel and not os.path.lexists(self.root / rel):
+                got = "none"
+            if got is not None:
+                self._kinds[rel] = got
         if got is None:
             try:
                 real = confine(self.root, rel)
@@ -169,6 +193,13 @@ class CodeIndex:
                 got = "none"
             self._kinds[rel] = got
         return got
+
+    def _real(self, rel: str) -> Path:
+        """The file of ``rel``: straight from the walk when it holds no symlink, else
+        through ``confine`` (which refuses what escapes the root)."""
+        if rel in self._plain_files:
+            return self.root / rel
+        return confine(self.root, rel)
 
     def is_file(self, rel: str) -> bool:
         return self.kind_of(rel) == "file"
@@ -187,29 +218,51 @@ class CodeIndex:
         return sorted(c for c in cands if c == p or c.endswith("/" + p))
 
     def close_paths(self, rel: str) -> list[str]:
-        """Did-you-mean for a missing path: similar names in its deepest existing folder and
-        files of the same name elsewhere in the tree (moved files)."""
+        """Did-you-mean for a missing path, from indexes (never a scan of the tree): files
+        of the same name elsewhere (moved), of the same stem (``loader.py`` -> ``loader/``,
+        ``loader_v2.py``), then names similar to the missing part in its deepest existing
+        folder (a bounded ``difflib`` over that folder only). Memoised per path."""
+        got = self._close.get(rel)
+        if got is not None:
+            return got
         self._walk()
         parts = rel.strip("/").split("/")
         out: list[str] = []
         for moved in self._by_name.get(parts[-1], []) + self._by_name.get(parts[-1] + "/", []):
             if moved != rel.strip("/"):
                 out.append(moved)
+        if self._by_stem is None:
+            stems: dict[str, list[str]] = {}
+            for names in self._by_name.values():
+                for p in names:
+                    base = p.rsplit("/", 1)[-1]
+                    stem = base.split(".", 1)[0] if not base.startswith(".") else base
+                    stems.setdefault(stem, []).append(p)
+            self._by_stem = stems
+        base = parts[-1]
+        stem = base.split(".", 1)[0] if not base.startswith(".") else base
+        if stem:
+            out += [p for p in self._by_stem.get(stem, []) if p != rel.strip("/")][:3]
         i = len(parts) - 1
         while i > 0 and "/".join(parts[:i]) not in self._dirs:
             i -= 1
         parent = "/".join(parts[:i])
         prefix = parent + "/" if parent else ""
         siblings = self._children(parent)
+        if len(siblings) > _MAX_SIMILAR:  # bounded: names of about the same length first
+            want = len(parts[i])
+            siblings = sorted(siblings, key=lambda n: abs(len(n) - want))[:_MAX_SIMILAR]
         for name in difflib.get_close_matches(parts[i], siblings, n=3, cutoff=0.6):
             out.append(prefix + name)
-        return list(dict.fromkeys(out))[:5]
+        got = list(dict.fromkeys(out))[:5]
+        self._close[rel] = got
+        return got
 
     def line_count(self, rel: str) -> int | None:
         """Number of lines of a file of the root (``None`` when unreadable)."""
         if rel not in self._lines:
             try:
-                real = confine(self.root, rel)
+                real = self._real(rel)
                 if real.stat().st_size > 50 * self.max_bytes:
                     self._lines[rel] = None
                 else:
@@ -227,7 +280,7 @@ class CodeIndex:
         if rel not in self._infos:
             info: ModuleInfo | None = None
             try:
-                data = confine(self.root, rel).read_bytes()
+                data = self._real(rel).read_bytes()
                 _key, info = self.cache.get_or_parse(data, path=rel, max_bytes=self.max_bytes)
             except (PathRefused, OSError):
                 info = None
@@ -378,11 +431,13 @@ def _res(
     candidates: Iterable[str] = (),
     code: str = "",
     replacement: str | None = None,
+    missing: bool = False,
 ) -> Resolution:
     finding = None
     if status in (Status.STALE, Status.AMBIGUOUS):
+        kind = FindingKind.STALE if status is Status.STALE else FindingKind.AMBIGUOUS
         finding = Finding(
-            FindingKind.STALE if status is Status.STALE else FindingKind.AMBIGUOUS,
+            FindingKind.MISSING if missing else kind,
             message,
             path=ref.doc_path,
             line=ref.doc_line or None,
@@ -421,18 +476,23 @@ def _story_text(value: Any) -> tuple[str, str | None]:
 
 
 def _ask_story(story: StoryFn | None, keys: list[str]) -> tuple[str, str, str | None] | None:
-    """(path asked, story text, new path) for the first key with a story."""
+    """(path asked, story text, new path) for the first key with a story; ``("", NEVER,
+    None)`` when git answered for the keys and none of them was ever in the history."""
     if story is None or not keys:
         return None
     try:
         found = story(keys)
     except Exception:  # a story is a bonus: never let it break resolution
         return None
+    never = False
     for k in keys:
         if k in found:
+            if found[k] == NEVER:
+                never = True
+                continue
             text, new = _story_text(found[k])
             return k, text, new
-    return None
+    return ("", NEVER, None) if never else None
 
 
 def _norm(path: str) -> str:
@@ -441,7 +501,7 @@ def _norm(path: str) -> str:
 
 
 def _locate(
-    ref: Reference, index: CodeIndex, former: frozenset[str] = frozenset()
+    ref: Reference, index: CodeIndex, former: frozenset[str] = frozenset(), suggest: bool = True
 ) -> tuple[str, str | None, tuple[str, ...], str]:
     """Find ``ref.path``: ``(outcome, path, candidates, note)``; outcome is one of
     ``file``, ``dir``, ``missing`` (in-tree, stale), ``ambiguous``, ``external``.
@@ -461,7 +521,7 @@ def _locate(
         return kind, rel, (), ""
     top = rel.split("/", 1)[0]
     if "/" in rel and (top in index.top_level or top in former) and top not in index.external:
-        return "missing", rel, tuple(index.close_paths(rel)), ""
+        return "missing", rel, tuple(index.close_paths(rel)) if suggest else (), ""
     matches = index.suffix_matches(rel + ("/" if raw.endswith("/") else ""))
     if len(matches) == 1:
         m = matches[0]
@@ -568,6 +628,7 @@ def resolve(
     *,
     story: StoryFn | None = None,
     former: frozenset[str] = frozenset(),
+    suggest: bool = True,
 ) -> Resolution:
     """Resolve one reference against the index; never raises, never reads outside the root.
 
@@ -576,7 +637,7 @@ def resolve(
     """
     try:
         if ref.kind in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
-            return _resolve_path(ref, index, story, former)
+            return _resolve_path(ref, index, story, former, suggest)
         if ref.kind is RefKind.ATTR:
             return _resolve_attr(ref, index)
         return _resolve_dotted(ref, index, story)
@@ -592,19 +653,17 @@ def resolve_all(
     former: frozenset[str] = frozenset(),
 ) -> list[Resolution]:
     """Resolve many references, asking ``story`` once for all stale ones (one git batch)."""
-    first = [resolve(r, index, former=former) for r in refs]
     if story is None:
-        return first
+        return [resolve(r, index, former=former) for r in refs]
+    first = [resolve(r, index, former=former, suggest=False) for r in refs]
     keys: list[str] = []
     for res in first:
         if res.status is Status.STALE:
             keys.extend(story_keys(res.ref, index))
-    if not keys:
-        return first
     try:
-        known = dict(story(sorted(set(keys))))
+        known = dict(story(sorted(set(keys)))) if keys else {}
     except Exception:
-        return first
+        known = {}
 
     def cached(paths: list[str]) -> dict[str, Any]:
         return {p: known[p] for p in paths if p in known}
@@ -624,8 +683,18 @@ def _stale(
     code: str,
     *,
     new_text: Callable[[str, str], str | None] | None = None,
+    missing_code: str | None = None,
 ) -> Resolution:
     told = _ask_story(story, story_keys(ref, index))
+    if told is not None and told[1] == NEVER:
+        if missing_code is None:
+            told = None  # the path exists or existed (a line or symbol is wrong): stale
+        else:
+            msg = (
+                f"`{ref.text}`: {what} and never did (not in the git history: a planned "
+                f"file, a typo or an uncommitted artefact){_mean(cands)}"
+            )
+            return _res(ref, Status.STALE, msg, candidates=cands, code=missing_code, missing=True)
     msg = f"`{ref.text}`: {what}{_mean(cands)}"
     replacement = None
     if told is not None:
@@ -653,10 +722,14 @@ def _mention_of_a_non_code_file(ref: Reference) -> bool:
 
 
 def _resolve_path(
-    ref: Reference, index: CodeIndex, story: StoryFn | None, former: frozenset[str]
+    ref: Reference,
+    index: CodeIndex,
+    story: StoryFn | None,
+    former: frozenset[str],
+    suggest: bool = True,
 ) -> Resolution:
     raw = ref.path or ""
-    outcome, rel, cands, note = _locate(ref, index, former)
+    outcome, rel, cands, note = _locate(ref, index, former, suggest)
     if is_artefact(raw) and outcome not in ("file", "dir"):
         return _res(
             ref, Status.EXTERNAL, f"`{ref.text}`: data artefact not in the tree; not checked"
@@ -681,7 +754,15 @@ def _resolve_path(
             code="ambiguous-path",
         )
     if outcome == "missing":
-        return _stale(ref, index, story, f"{rel} does not exist", cands, "stale-path")
+        return _stale(
+            ref,
+            index,
+            story,
+            f"{rel} does not exist",
+            cands,
+            "stale-path",
+            missing_code="missing-path",
+        )
     assert rel is not None
     if ref.kind is RefKind.PATH:
         if outcome == "dir":
@@ -812,6 +893,7 @@ def _resolve_dotted(ref: Reference, index: CodeIndex, story: StoryFn | None) -> 
             [f"{modname}.{c}" for c in close],
             "stale-name",
             new_text=new_dotted,
+            missing_code="missing-name" if mkind == "package" else None,
         )
     return _res(ref, Status.EXTERNAL, f"`{name}`: not checked")  # pragma: no cover
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.jobs import Job
@@ -117,16 +117,20 @@ def _at(docname: str, file: str | None, line: int) -> tuple[str, int] | str:
     return (docname, line) if file is None else f"{file}:{line}"
 
 
-def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
+def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[str, Outcome]:
     """Check the citations of one page: ``ptyref`` roles and (by default) plain literals.
 
     The rules live in the core (``citations.check_citations``, shared with ``ptyplan
     check``). Returns one Outcome per role id (its ``extra`` is the resolved ``(path,
     line)`` used for the link) and one under ``""`` for the page's plain literals.
     """
+    from sphinx_ptyplan.core.baseline import key_of, keyed_findings
     from sphinx_ptyplan.core.jobs import check_document, git_available
     from sphinx_ptyplan.core.models import RefKind, Status
+    from sphinx_ptyplan.core.status import DocStatus, apply_pinned
     from sphinx_ptyplan.sphinx_ext.engine import Located, Outcome
+
+    pinned = status is DocStatus.PINNED
 
     outcomes: dict[str, Outcome] = {"": Outcome()}
     by_source: dict[str, list[Cite]] = {}
@@ -142,16 +146,29 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
         own_page = inside and session.doc_paths.get(doc_path) == docname
         # the page's line, or for an included plan the plan file's own line
         file_of = None if own_page or not inside else str(session.root / doc_path)
-        drift = bool(session.cfg.drift and inside)
+        drift = bool(session.cfg.drift and inside and not pinned)
         spans = [(c.text, c.line, "role" if c.id else "code") for c in group]
         report = check_document(session, doc_path, spans, drift=drift)
+        if pinned and inside:
+            try:
+                repo = session.repo()
+            except Exception:
+                repo = None
+            report = apply_pinned(report, repo, doc_path, session.index(()))
+        keys = {id(f): k for f, k in keyed_findings(session.root, report, doc_path)}
         owner = {(c.line, c.text, "role" if c.id else "code"): c.id or "" for c in group}
         if git_available(session):  # stories, former folders and drift read the history
             outcomes[""].deps.add(("rev", "HEAD"))
             if drift:  # blame of the document: its own edits matter
                 outcomes[""].deps.add(("file", doc_path))
         if report.git_problem is not None:
-            outcomes[""].findings.append(Located(report.git_problem, (docname, group[0].line)))
+            outcomes[""].findings.append(
+                Located(
+                    report.git_problem,
+                    (docname, group[0].line),
+                    key_of(report.git_problem, doc_path),
+                )
+            )
         for check in report.checks:
             ref, res = check.ref, check.resolution
             key = owner.get((ref.doc_line, ref.span, ref.context), "")
@@ -165,8 +182,9 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
             if key and res.status is Status.RESOLVED and res.path:
                 out.extra = (res.path, res.line if ref.kind is not RefKind.PATH else None)
             for f in check.findings:
-                out.findings.append(Located(f, _at(docname, file_of, f.line or ref.doc_line)))
+                where = _at(docname, file_of, f.line or ref.doc_line)
+                out.findings.append(Located(f, where, keys.get(id(f))))
         for k, f in report.unchecked_roles:
             where = _at(docname, file_of, f.line or group[k].line)
-            outcomes[group[k].id or ""].findings.append(Located(f, where))
+            outcomes[group[k].id or ""].findings.append(Located(f, where, keys.get(id(f))))
     return outcomes

@@ -109,6 +109,27 @@ class PtyplanConfig:
         ),
     )
 
+    status: dict[str, str] = field(
+        default_factory=dict,
+        metadata=_meta(
+            "Document status by path glob (root-relative, ``fnmatch``: ``*`` also crosses "
+            "``/``; the first match wins): ``live`` (checked against today's tree, the "
+            "default), ``pinned`` (a reference is reported only when it was already wrong at "
+            "the commit that wrote its line; no drift) or ``archived`` (not checked), e.g. "
+            '``{"docs/plans/20*": "pinned", "docs/archive/**": "archived"}``. A page\'s own '
+            "``ptyplan: pinned`` front matter (or ``:ptyplan: pinned`` field) wins.",
+            (dict,),
+        ),
+    )
+    baseline: str | None = field(
+        default=None,
+        metadata=_meta(
+            "A baseline file written by ``ptyplan baseline`` (relative to the root): findings "
+            "it holds are not reported (their number is), so ``-W`` fails only on new ones.",
+            (str, type(None)),
+        ),
+    )
+
 
 def register(app: Sphinx) -> None:
     for f in dataclasses.fields(PtyplanConfig):
@@ -155,6 +176,12 @@ def get_config(config: Config) -> PtyplanConfig:
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             want = " or ".join("None" if t is type(None) else t.__name__ for t in types)
             raise ConfigError(f"ptyplan_{f.name} must be {want}, not {value!r}")
+    from sphinx_ptyplan.core.status import validate_rules
+
+    try:
+        validate_rules(cfg.status)
+    except ValueError as exc:
+        raise ConfigError(f"ptyplan_status {exc}") from None
     if cfg.max_file_bytes <= 0:
         raise ConfigError(f"ptyplan_max_file_bytes must be positive, not {cfg.max_file_bytes!r}")
     if cfg.jobs < 0:

@@ -56,7 +56,7 @@ class PtyplanDomain(Domain):
 
     name = "ptyplan"
     label = "ptyplan"
-    data_version = 2  # 2: results are pickled per page
+    data_version = 3  # 2: results are pickled per page; 3: findings carry baseline keys
     initial_data: dict[str, Any] = {  # noqa: RUF012 (Sphinx deep-copies it)
         "requests": {},  # docname -> tuple[Request, ...]
         "cites": {},  # docname -> tuple[Cite, ...]

@@ -33,6 +33,7 @@ class Located:
 
     finding: Finding
     location: tuple[str, int] | str
+    key: tuple[str, str, str, str] | None = None  # its baseline key (core/baseline.py)
 
     def sort_key(self) -> tuple[str, int, str, str]:
         loc = self.location
@@ -182,11 +183,11 @@ class Session(Workspace):
         out.deps = {(self.name, *k) for k in out.deps}
         return out
 
-    def run_cites(self, cites: list[Cite]) -> dict[str, Outcome]:
+    def run_cites(self, cites: list[Cite], status: Any = None) -> dict[str, Outcome]:
         from sphinx_ptyplan.sphinx_ext import compute
 
         try:
-            outcomes = compute.run_cites(self, cites)
+            outcomes = compute.run_cites(self, cites, status)
         except Exception as exc:  # a bug must not take the build down
             first = cites[0]
             outcomes = {

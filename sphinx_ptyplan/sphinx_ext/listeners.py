@@ -73,6 +73,7 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
         return
     env = app.env
     domain = domain_of(env)
+    regions: dict[str, frozenset[int]] = {}
     for node in doctree.findall(nodes.literal):
         if _skip_literal(node):
             continue
@@ -80,7 +81,22 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
         if not is_literal_citation(text):
             continue
         source, line = _source_line(node, env)
+        if source not in regions:
+            regions[source] = _example_lines(source)
+        if line in regions[source]:
+            continue  # an explicit example region (ptyplan-ignore): never checked
         domain.add_cite(Cite(None, env.docname, source, line, text))
+
+
+def _example_lines(source: str) -> frozenset[int]:
+    """Lines of ``ptyplan-ignore`` regions of a source file (read once per page)."""
+    from sphinx_ptyplan.core.references import ignored_lines
+
+    try:
+        text = Path(source).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return frozenset()
+    return ignored_lines(text)
 
 
 _CITATION_KINDS = frozenset({RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL})
@@ -126,6 +142,8 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     session.doc_paths = _doc_paths(env, session.root)
     read = _read_docs(app) & env.all_docs.keys()
     suppressed = _page_suppressions(env)
+    statuses = _statuses(env, session)
+    _prefetch(session, domain, read, statuses)
     for docname in sorted(read):
         requests = domain.data["requests"].get(docname, ())
         cites = domain.data["cites"].get(docname, ())
@@ -145,8 +163,11 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
             results[request.id] = (outcome.tables, outcome.extra)
             findings.extend(outcome.findings)
             deps |= outcome.deps
-        if cites:
-            for cite_id, outcome in session.run_cites(list(cites)).items():
+        from sphinx_ptyplan.core.status import DocStatus
+
+        status = statuses.get(docname, DocStatus.LIVE)
+        if cites and status is not DocStatus.ARCHIVED:
+            for cite_id, outcome in session.run_cites(list(cites), status).items():
                 results[cite_id] = (outcome.tables, outcome.extra)
                 findings.extend(outcome.findings)
                 deps |= outcome.deps
@@ -159,6 +180,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
             domain.data["fingerprints"].update(session_of(app, name).fingerprints(deps))
     # Every build reports every page's findings, read this time or not (Sphinx issue 725).
     seen: set[tuple[str, str, str]] = set()
+    report: list[Any] = []
     for docname in sorted(domain.data["findings"]):
         if docname not in env.all_docs:
             continue
@@ -178,8 +200,88 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
                 # literal check of the plan's own page (or from two pages) is reported once.
                 continue
             seen.add(key)
-            warn_finding(located.finding, located.location)
+            report.append((located, docname))
+    _warn_all(session, report)
     return []
+
+
+def _warn_all(session: Session, report: list[Any]) -> None:
+    """Warn every finding, except those a configured baseline holds (their number is said)."""
+    from sphinx.util import logging
+
+    from sphinx_ptyplan.core.baseline import Baseline, key_of
+    from sphinx_ptyplan.core.models import FindingKind
+    from sphinx_ptyplan.sphinx_ext.warnings import warn
+
+    name = session.cfg.baseline
+    if not name:
+        for located, _doc in report:
+            warn_finding(located.finding, located.location)
+        return
+    path = Path(name) if Path(name).is_absolute() else session.root / name
+    try:
+        baseline = Baseline.load(path)
+    except ValueError as exc:
+        warn(FindingKind.CONFIG, f"ptyplan_baseline: {exc}; every finding is reported", f"{path}:")
+        for located, _doc in report:
+            warn_finding(located.finding, located.location)
+        return
+    keyed = [(loc, loc.key or key_of(loc.finding, doc)) for loc, doc in report]
+    got = baseline.filter([(loc.finding, k) for loc, k in keyed])
+    new = {id(f) for f in got.new}
+    for loc, _k in keyed:
+        if id(loc.finding) in new:
+            warn_finding(loc.finding, loc.location)
+    note = f"ptyplan: {got.baselined} finding(s) baselined in {path.name}"
+    if got.prunable:
+        note += (
+            f"; {len(got.prunable)} baseline entries match nothing any more "
+            "(`ptyplan baseline --prune` drops them)"
+        )
+    logging.getLogger(__name__).info(note)
+
+
+def _statuses(env: BuildEnvironment, session: Session) -> dict[str, Any]:
+    """The status of every page: its own ``ptyplan:`` metadata, else ``ptyplan_status``."""
+    from sphinx_ptyplan.core.status import status_of
+
+    out: dict[str, Any] = {}
+    rules = session.cfg.status
+    for docname in env.found_docs:
+        meta = env.metadata.get(docname, {})
+        declared = meta.get("ptyplan")
+        try:
+            rel = Path(env.doc2path(docname)).resolve().relative_to(session.root).as_posix()
+        except ValueError:
+            rel = docname
+        out[docname] = status_of(rel, None, rules, None if declared is None else str(declared))[0]
+    return out
+
+
+def _prefetch(session: Session, domain: Any, read: set[str], statuses: dict[str, Any]) -> None:
+    """The git work of all pages read in this build, batched before they are checked."""
+    from sphinx_ptyplan.core.jobs import prefetch_drift
+    from sphinx_ptyplan.core.status import DocStatus
+
+    live: list[tuple[str, list[tuple[str, int, str]]]] = []
+    docs: list[str] = []
+    for docname in sorted(read):
+        cites = domain.data["cites"].get(docname, ())
+        status = statuses.get(docname, DocStatus.LIVE)
+        if not cites or status is DocStatus.ARCHIVED:
+            continue
+        by_source: dict[str, list[tuple[str, int, str]]] = {}
+        for c in cites:
+            by_source.setdefault(c.source, []).append((c.text, c.line, "role" if c.id else "code"))
+        for source, spans in by_source.items():
+            rel = session.rel_source(source)
+            if rel is None:
+                continue
+            docs.append(rel)
+            if status is DocStatus.LIVE:
+                live.append((rel, spans))
+    if len(docs) > 1 and session.cfg.drift:
+        prefetch_drift(session, live, docs)
 
 
 def _subject(message: str) -> str:
