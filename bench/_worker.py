@@ -64,10 +64,11 @@ class _Text(bytes):
         _TEXTS["alive"] -= 1
 
 
-def _count_texts(scan: Any) -> dict[str, int]:
-    """Wrap ``scan._read`` so every file text it returns is counted: ``max_alive`` is the
-    largest number of file texts in memory at the same time (in this process)."""
-    real_read = scan._read
+def _count_texts(*modules: Any) -> dict[str, int]:
+    """Wrap ``_read`` (in each module that calls it) so every file text it returns is counted:
+    ``max_alive`` is the largest number of file texts in memory at the same time (in this
+    process)."""
+    real_read = modules[0]._read
 
     def read(path: str, max_bytes: int) -> bytes:
         data = _Text(real_read(path, max_bytes))
@@ -76,7 +77,8 @@ def _count_texts(scan: Any) -> dict[str, int]:
         _TEXTS["max_alive"] = max(_TEXTS["max_alive"], _TEXTS["alive"])
         return data
 
-    scan._read = read
+    for module in modules:
+        module._read = read
     return _TEXTS
 
 
@@ -90,10 +92,11 @@ def inventory(
 ) -> dict[str, Any]:
     """ptyplan's core inventory; with ``cache``: a parse cache loaded from that file (warm);
     ``count_texts``: also report how many file texts were held at once."""
-    from sphinx_ptyplan.core import scan
-    from sphinx_ptyplan.core.scan import ParseCache, scan_tree
+    from sphinx_ptyplan.core.sources import scan, walk
+    from sphinx_ptyplan.core.sources.parsecache import ParseCache
+    from sphinx_ptyplan.core.sources.scan import scan_tree
 
-    texts = _count_texts(scan) if count_texts else None
+    texts = _count_texts(walk, scan) if count_texts else None
     t0 = time.perf_counter()
     pc = ParseCache.load(Path(cache)) if cache and not save else ParseCache()
     inv = scan_tree(Path(root), tree, cache=pc, jobs=jobs)
@@ -136,7 +139,7 @@ def delta(repo: str, base: str, head: str) -> dict[str, Any]:
     import git  # noqa: F401
 
     from sphinx_ptyplan.core.compare import revision_delta
-    from sphinx_ptyplan.core.gitrepo import GitRepo  # noqa: F401  (import outside the timing)
+    from sphinx_ptyplan.core.sources.gitrepo import GitRepo  # noqa: F401  (import outside the timing)
 
     t0 = time.perf_counter()
     d = revision_delta(Path(repo), "pkg", base, head)
@@ -185,10 +188,10 @@ def git_floor(repo: str, base: str, head: str) -> dict[str, Any]:
 
 def citations(repo: str, doc: str) -> dict[str, Any]:
     """ptyplan's citation checks with drift (one blame, one diff per blame commit)."""
-    from sphinx_ptyplan.core.citations import check_citations
-    from sphinx_ptyplan.core.gitrepo import GitRepo
-    from sphinx_ptyplan.core.references import load_document
-    from sphinx_ptyplan.core.resolve import CodeIndex
+    from sphinx_ptyplan.core.checks.citations import check_citations
+    from sphinx_ptyplan.core.checks.resolve import CodeIndex
+    from sphinx_ptyplan.core.sources.documents import load_document
+    from sphinx_ptyplan.core.sources.gitrepo import GitRepo
 
     root = Path(repo)
     t0 = time.perf_counter()
@@ -216,15 +219,15 @@ def sphinx_build(src: str, out: str) -> dict[str, Any]:
 
     counter = {"parses": 0}
     try:
-        from sphinx_ptyplan.core import scan
+        from sphinx_ptyplan.core.sources import parsecache
 
-        real_put = scan.ParseCache.put
+        real_put = parsecache.ParseCache.put
 
         def put(self: Any, key: str, info: Any) -> None:
             counter["parses"] += 1
             real_put(self, key, info)
 
-        scan.ParseCache.put = put  # type: ignore[method-assign]
+        parsecache.ParseCache.put = put  # type: ignore[method-assign]
     except ImportError:
         pass
     t0 = time.perf_counter()

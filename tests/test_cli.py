@@ -13,11 +13,14 @@ import pytest
 from markdown_it import MarkdownIt
 
 from sphinx_ptyplan import __version__
-from sphinx_ptyplan.cli import COMMANDS, Settings, find_root, main
-from sphinx_ptyplan.core.gitrepo import GitRepo
-from sphinx_ptyplan.core.report import REPORT_SCHEMA, to_markdown
-from sphinx_ptyplan.core.scan import inventory_from_dict, scan_tree
-from sphinx_ptyplan.core.tables import Table, inventory_table
+from sphinx_ptyplan.cli.context import COMMANDS
+from sphinx_ptyplan.cli.run import main
+from sphinx_ptyplan.cli.settings import Settings, find_root
+from sphinx_ptyplan.core.outputs.report import REPORT_SCHEMA, to_markdown
+from sphinx_ptyplan.core.outputs.tables import Table, inventory_table
+from sphinx_ptyplan.core.sources.gitrepo import GitRepo
+from sphinx_ptyplan.core.sources.scan import scan_tree
+from sphinx_ptyplan.core.sources.snapshot import inventory_from_dict
 from tests.gitutil import Repo
 
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-2.1.0.json"

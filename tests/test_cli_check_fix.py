@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_ptyplan.cli import main
+from sphinx_ptyplan.cli.run import main
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

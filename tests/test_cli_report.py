@@ -14,9 +14,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from sphinx_ptyplan.core import reportdir
-from sphinx_ptyplan.core.report import REPORT_SCHEMA
-from sphinx_ptyplan.core.scan import inventory_from_dict
+from sphinx_ptyplan.core.outputs import reportdir
+from sphinx_ptyplan.core.outputs.report import REPORT_SCHEMA
+from sphinx_ptyplan.core.sources.snapshot import inventory_from_dict
 from tests.test_cli import SARIF_SCHEMA, md_cells, one_line_error, run
 from tests.test_example_repo import er
 

@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sphinx_ptyplan.cli import main
-from sphinx_ptyplan.core.baseline import Baseline
+from sphinx_ptyplan.core.checks.baseline import Baseline
+from sphinx_ptyplan.core.checks.status import DocStatus, declared_status, status_of
 from sphinx_ptyplan.core.models import Finding, FindingKind
-from sphinx_ptyplan.core.status import DocStatus, declared_status, status_of
 from tests.gitutil import Repo
 from tests.sphinx.util import build, ptyplan_warnings
 

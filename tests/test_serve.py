@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sphinx_ptyplan import serve
-from sphinx_ptyplan.cli import main as cli_main
+from sphinx_ptyplan.cli.run import main as cli_main
 from sphinx_ptyplan.serve import (
     IGNORE_REGEXES,
     ServeError,

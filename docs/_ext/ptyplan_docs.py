@@ -73,7 +73,7 @@ class CliHelp(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         import argparse
 
-        from sphinx_ptyplan.cli import build_parser
+        from sphinx_ptyplan.cli.run import build_parser
 
         parser = build_parser()
         out: list[nodes.Node] = []

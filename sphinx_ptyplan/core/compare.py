@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .apidiff import ApiChange, api_diff
-from .models import (
+from sphinx_ptyplan.core.checks.apidiff import ApiChange, api_diff
+from sphinx_ptyplan.core.models import (
     EntryKind,
     Finding,
     FindingKind,
@@ -21,11 +21,11 @@ from .models import (
     Reference,
     RefKind,
 )
-from .paths import PathRefused, confine
-from .references import is_artefact, is_external_path
+from sphinx_ptyplan.core.paths import PathRefused, confine
+from sphinx_ptyplan.core.sources.classify import is_artefact, is_external_path
 
 if TYPE_CHECKING:
-    from .scan import ParseCache
+    from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
 __all__ = [
     "ApiChange",
@@ -780,7 +780,7 @@ _ENTRY_KIND = {
 
 
 def _excluded(path: str) -> bool:
-    from .scan import DEFAULT_EXCLUDES
+    from sphinx_ptyplan.core.sources.walk import DEFAULT_EXCLUDES
 
     return any(
         fnmatch.fnmatchcase(part, pat) for part in path.split("/") for pat in DEFAULT_EXCLUDES
@@ -815,7 +815,7 @@ class _PlanIndex:
 
 
 def _parse(data: bytes, path: str, cache: ParseCache | None, max_bytes: int) -> ModuleInfo:
-    from .scan import parse_module
+    from sphinx_ptyplan.core.sources.extract import parse_module
 
     if cache is not None:
         return cache.get_or_parse(data, path=path, max_bytes=max_bytes)[1]
@@ -825,7 +825,7 @@ def _parse(data: bytes, path: str, cache: ParseCache | None, max_bytes: int) -> 
 def _parse_finding(path: str, info: ModuleInfo) -> Finding | None:
     if info.problem is None:
         return None
-    from .scan import problem_code
+    from sphinx_ptyplan.core.sources.extract import problem_code
 
     return Finding(
         FindingKind.PARSE,
@@ -872,7 +872,7 @@ def revision_delta(
         return _snapshot_delta(
             root, tree_n, base, head, snapshot, inventory, cache, in_plan, max_file_bytes
         )
-    from .gitrepo import GitError, GitRepo
+    from sphinx_ptyplan.core.sources.gitrepo import GitError, GitRepo
 
     state = _GitState(tree_n, base, head)
     try:
@@ -918,7 +918,7 @@ def _git_delta(
     in_plan: _PlanIndex,
     max_bytes: int,
 ) -> None:
-    from .gitrepo import GitError
+    from sphinx_ptyplan.core.sources.gitrepo import GitError
 
     state.base_sha = repo.resolve(state.base)
     if state.head is not None:
@@ -988,7 +988,7 @@ def _api_changes(
         new_blobs = repo.read_blobs(state.head_sha, news)
     else:
         new_blobs = {n: _read_worktree(root, n, max_bytes, state.findings) for n in news}
-    from .scan import cyclic_gc_paused
+    from sphinx_ptyplan.core.sources.walk import cyclic_gc_paused
 
     with cyclic_gc_paused():
         return _diff_pairs(state, pairs, old_blobs, new_blobs, cache, max_bytes)
@@ -1057,7 +1057,7 @@ def _snapshot_delta(
             f"snapshot {base} inventories {snapshot.tree or '.'!r}, not {tree or '.'!r}",
         )
     if inventory is None:
-        from .scan import scan_tree
+        from sphinx_ptyplan.core.sources.scan import scan_tree
 
         inventory = scan_tree(root, tree, cache=cache, max_file_bytes=max_bytes)
     old = {e.path: e for e in snapshot.entries if e.kind in _ENTRY_KIND}

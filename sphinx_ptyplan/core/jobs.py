@@ -16,26 +16,25 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .models import Finding, FindingKind, Inventory
-from .tables import Table
+from sphinx_ptyplan.core.models import Finding, FindingKind, Inventory
+from sphinx_ptyplan.core.outputs.tables import Table
+from sphinx_ptyplan.core.results import Job
 
 if TYPE_CHECKING:
-    from .citations import CitationReport
-    from .compare import Coverage, RevisionDelta
-    from .scan import ParseCache
-    from .spechits import SpecHits
+    from sphinx_ptyplan.core.checks.citations import CitationReport
+    from sphinx_ptyplan.core.compare import Coverage
+    from sphinx_ptyplan.core.outputs.redline import Redline
+    from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
 __all__ = [
     "CLI_OPTION",
     "DIRECTIVE_OPTION",
-    "DepKey",
     "Host",
-    "Job",
     "check_document",
     "delta_job",
     "former_tops",
@@ -48,8 +47,6 @@ __all__ = [
     "spec_hits_job",
     "story_text",
 ]
-
-DepKey = tuple[Hashable, ...]
 
 #: How option names are written in messages: ``:since:`` in documents, ``--since`` in a shell.
 DIRECTIVE_OPTION = ":{}:"
@@ -70,27 +67,6 @@ class Host(Protocol):
     def jobs(self) -> int: ...
 
     def index(self, code_roots: tuple[str, ...] = ()) -> Any: ...
-
-
-@dataclass
-class Job:
-    """What one job produced: tables, findings in report order, dependency keys, data."""
-
-    tables: tuple[Table, ...] = ()
-    findings: list[Finding] = field(default_factory=list)
-    deps: set[DepKey] = field(default_factory=set)
-    #: the first failure of git on a revision the user named (also in ``findings``)
-    git_error: Finding | None = None
-    inventory: Inventory | None = None
-    new: frozenset[str] | None = None
-    coverage: Coverage | None = None
-    delta: RevisionDelta | None = None
-    hits: SpecHits | None = None
-
-    def git_failed(self, finding: Finding) -> None:
-        self.findings.append(finding)
-        if self.git_error is None:
-            self.git_error = finding
 
 
 def git_finding(exc: Exception, what: str) -> Finding:
@@ -120,8 +96,8 @@ def story_text(host: Host, paths: Sequence[str]) -> dict[str, str]:
 
 def told_stories(repo_of: Callable[[], Any], root: Path, paths: Sequence[str]) -> dict[str, str]:
     """:func:`story_text` for a ``repo()`` callable (shared with ``check_citations``)."""
+    from .checks.resolve import NEVER
     from .paths import PathRefused, confine
-    from .resolve import NEVER
 
     try:
         repo = repo_of()
@@ -182,7 +158,7 @@ def check_document(
     same for ``ptyplan check`` and the docs build: stories of vanished paths and former
     top-level folders come from git whenever there is git; line drift only when ``drift``.
     """
-    from .citations import check_citations
+    from sphinx_ptyplan.core.checks.citations import check_citations
 
     repo = None
     if drift:
@@ -213,9 +189,9 @@ def prefetch_drift(
     line maps of every cited file are read with one ``git diff`` per blamed commit for
     all documents together. The per-document checks then find it all in the GitRepo's
     caches. Never raises: without git the checks say why drift was not run."""
-    from .gitrepo import GitError
     from .models import RefKind
-    from .references import classify
+    from .sources.classify import classify
+    from .sources.gitrepo import GitError
 
     try:
         repo = host.repo()
@@ -269,7 +245,7 @@ def scan(
     max_file_bytes: int = 5_000_000,
 ) -> Inventory:
     """Scan a tree for a job: note the dependency, keep the scan's findings."""
-    from .scan import scan_tree
+    from sphinx_ptyplan.core.sources.scan import scan_tree
 
     all_exclude = (*config_exclude, *exclude)
     job.deps.add(("tree", tree, tuple(all_exclude)))
@@ -309,7 +285,7 @@ def inventory_job(
     option: str = DIRECTIVE_OPTION,
 ) -> Job:
     """``ptyplan-inventory`` / ``ptyplan inventory``: the inventory table of a tree."""
-    from .tables import inventory_table
+    from sphinx_ptyplan.core.outputs.tables import inventory_table
 
     job = Job()
     inv = scan(
@@ -338,8 +314,8 @@ def inventory_job(
 
 
 def _load_snapshot(host: Host, base: str, job: Job, option: str) -> Inventory | None:
-    from .paths import PathRefused, confine
-    from .scan import inventory_from_dict
+    from sphinx_ptyplan.core.paths import PathRefused, confine
+    from sphinx_ptyplan.core.sources.snapshot import inventory_from_dict
 
     name = f"delta {option.format('base')}"
     try:
@@ -375,15 +351,19 @@ def delta_job(
     max_file_bytes: int = 5_000_000,
     plan_doc: str | None = None,
     option: str = DIRECTIVE_OPTION,
+    redline: bool = False,
+    drafted_by: str = "",
 ) -> Job:
     """``ptyplan-delta`` / ``ptyplan delta``: plan coverage, stale plan references and,
     with ``base`` (a revision or an inventory snapshot ``*.json``), the revision delta.
 
     ``plan_doc`` is the docname of the plan when it is a page of the docs (section links).
+    With ``redline``, :attr:`Job.redline` is the plan redrafted as the audit says
+    (``core/outputs/redline.py``; ``drafted_by`` names the command or directive in its header).
     """
-    from .compare import coverage, revision_delta
-    from .references import load_document
-    from .tables import coverage_tables, delta_table
+    from sphinx_ptyplan.core.compare import coverage, revision_delta
+    from sphinx_ptyplan.core.outputs.tables import coverage_tables, delta_table
+    from sphinx_ptyplan.core.sources.documents import load_document
 
     job = Job()
     inv = scan(host, job, tree, config_exclude=config_exclude, max_file_bytes=max_file_bytes)
@@ -436,7 +416,44 @@ def delta_job(
         if not (delta.findings and not delta.rows):
             tables = (*tables, delta_table(delta))
     job.tables = tables
+    if redline and cov is not None:
+        job.redline = _redline(host, job, doc, tree, base, head, drafted_by)
     return job
+
+
+def _redline(
+    host: Host,
+    job: Job,
+    doc: Any,
+    tree: str,
+    base: str | None,
+    head: str | None,
+    by: str,
+) -> Redline | None:
+    """The redline of the delta job's plan (its text read again: the parse keeps none)."""
+    from sphinx_ptyplan.core.outputs.redline import Drafted, compose_redline
+    from sphinx_ptyplan.core.paths import PathRefused, confine
+
+    assert job.coverage is not None
+    try:
+        text = confine(host.root, doc.path).read_bytes().decode("utf-8")
+    except (PathRefused, OSError, UnicodeDecodeError):
+        return None  # load_document could read it a moment ago; nothing to draft now
+    head_sha = None
+    try:
+        head_sha = host.repo().resolve("HEAD")
+    except Exception:
+        head_sha = None  # no git: the header names the working tree only
+    delta = job.delta
+    drafted = Drafted(
+        tree=tree,
+        head_sha=head_sha,
+        base=base,
+        base_sha=delta.base_sha if delta is not None else None,
+        head=head,
+        by=by,
+    )
+    return compose_redline(text, doc, job.coverage, delta=delta, drafted=drafted)
 
 
 def spec_hits_job(
@@ -451,8 +468,8 @@ def spec_hits_job(
     option: str = DIRECTIVE_OPTION,
 ) -> Job:
     """``ptyplan-spec-hits`` / ``ptyplan spec-hits``: a spec's code references, resolved."""
-    from .spechits import spec_hits
-    from .tables import spechits_tables
+    from sphinx_ptyplan.core.checks.spechits import spec_hits
+    from sphinx_ptyplan.core.outputs.tables import spechits_tables
 
     job = Job()
     trees = tuple(trees)
@@ -483,6 +500,28 @@ def spec_hits_job(
     return job
 
 
+def latest_redline(host: Host, folder: str) -> tuple[str | None, Finding | None]:
+    """The root-relative path of the newest ``plan_redline.md`` in the report folders under
+    ``folder`` (newest first), or why there is none (a ``CONFIG`` finding)."""
+    from sphinx_ptyplan.core.outputs.redline import REDLINE_FILE
+    from sphinx_ptyplan.core.outputs.reportdir import list_reports
+    from sphinx_ptyplan.core.paths import PathRefused
+
+    try:
+        entries = list_reports(host.root, folder)
+    except PathRefused as exc:
+        return None, Finding(FindingKind.CONFIG, f"redline: {folder}: {exc}", code="outside-root")
+    for entry in entries:
+        if REDLINE_FILE in entry.artefacts:
+            return f"{entry.path}/{REDLINE_FILE}", None
+    return None, Finding(
+        FindingKind.CONFIG,
+        f"redline: no report folder under {folder}/ holds a {REDLINE_FILE} "
+        "(write one with `ptyplan report ... --redline`)",
+        code="missing-path",
+    )
+
+
 def reports_job(
     host: Host,
     folder: str,
@@ -496,8 +535,8 @@ def reports_job(
     The whole folder is a dependency, so a new report folder makes the page outdated.
     ``docs`` maps root-relative paths of pages of the docs to their docnames (links).
     """
-    from .paths import PathRefused
-    from .reportdir import list_reports, reports_table
+    from sphinx_ptyplan.core.outputs.reportdir import list_reports, reports_table
+    from sphinx_ptyplan.core.paths import PathRefused
 
     job = Job()
     try:

@@ -11,7 +11,7 @@ __all__ = ["Workspace"]
 
 
 class Workspace:
-    """A root folder, at most one :class:`~sphinx_ptyplan.core.gitrepo.GitRepo` for it
+    """A root folder, at most one :class:`~sphinx_ptyplan.core.sources.gitrepo.GitRepo` for it
     (opened on first use; a failure is remembered and raised again), and the .gitignore
     predicates of the trees scanned in it."""
 
@@ -29,7 +29,7 @@ class Workspace:
 
         :raises GitError: when git cannot be used here (the same error on every call).
         """
-        from sphinx_ptyplan.core.gitrepo import GitRepo
+        from sphinx_ptyplan.core.sources.gitrepo import GitRepo
 
         if self._repo is None and self._repo_error is None:
             try:

@@ -176,7 +176,7 @@ def get_config(config: Config) -> PtyplanConfig:
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             want = " or ".join("None" if t is type(None) else t.__name__ for t in types)
             raise ConfigError(f"ptyplan_{f.name} must be {want}, not {value!r}")
-    from sphinx_ptyplan.core.status import validate_rules
+    from sphinx_ptyplan.core.checks.status import validate_rules
 
     try:
         validate_rules(cfg.status)

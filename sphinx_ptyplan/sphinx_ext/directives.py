@@ -9,7 +9,7 @@ from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
-from sphinx_ptyplan.core.tables import INVENTORY_COLUMNS, split_list
+from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
 from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
 from sphinx_ptyplan.sphinx_ext.domain import Request, domain_of
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder
@@ -140,7 +140,7 @@ class _PtyplanDirective(SphinxDirective):
         value = self.text_option(name)
         if value is None:
             return None
-        from sphinx_ptyplan.core.gitrepo import GitError, validate_revision
+        from sphinx_ptyplan.core.sources.gitrepo import GitError, validate_revision
 
         try:
             return validate_revision(value)
@@ -250,9 +250,15 @@ class DeltaDirective(_PtyplanDirective):
         "plan": directives.unchanged,
         "base": directives.unchanged,
         "head": directives.unchanged,
+        "redline": directives.unchanged,
     }
 
     def validate(self) -> dict[str, Any]:
+        redline = None
+        if "redline" in self.options:
+            # empty or ``draft``: the draft computed now; a folder: link to the newest
+            # report's plan_redline.md in it
+            redline = str(self.options.get("redline") or "").strip().strip("/") or "draft"
         tree = self.text_option("tree")
         if tree is None and self.arguments and self.arguments[0].strip():
             tree = self.arguments[0].strip()
@@ -273,7 +279,13 @@ class DeltaDirective(_PtyplanDirective):
         base = self.text_option("base")
         if base is not None and not base.endswith(".json"):
             base = self.revision_option("base")
-        return {"tree": tree, "plan": plan, "base": base, "head": self.revision_option("head")}
+        return {
+            "tree": tree,
+            "plan": plan,
+            "base": base,
+            "head": self.revision_option("head"),
+            "redline": redline,
+        }
 
 
 class SpecHitsDirective(_PtyplanDirective):
@@ -311,7 +323,7 @@ class ReportsDirective(_PtyplanDirective):
     }
 
     def validate(self) -> dict[str, Any]:
-        from sphinx_ptyplan.core.reportdir import ReportError, check_initiative, reports_dir
+        from sphinx_ptyplan.core.outputs.reportdir import ReportError, check_initiative, reports_dir
 
         initiative = self.text_option("initiative")
         if initiative is not None:

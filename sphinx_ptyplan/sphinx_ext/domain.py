@@ -42,13 +42,15 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Cite:
-    """A checked citation on a page: a ``ptyref`` role (``id`` set) or a plain inline literal."""
+    """A checked citation on a page: a ``ptyref`` role (``id`` set), a plain inline literal
+    (``context`` "code") or a relative link (``"link"``), at its exact file and line."""
 
     id: str | None
     docname: str
     source: str
     line: int
     text: str
+    context: str = "code"
 
 
 class PtyplanDomain(Domain):
@@ -56,7 +58,7 @@ class PtyplanDomain(Domain):
 
     name = "ptyplan"
     label = "ptyplan"
-    data_version = 3  # 2: results are pickled per page; 3: findings carry baseline keys
+    data_version = 4  # 2: results are pickled per page; 3: Cite.context; 4: baseline keys
     initial_data: dict[str, Any] = {  # noqa: RUF012 (Sphinx deep-copies it)
         "requests": {},  # docname -> tuple[Request, ...]
         "cites": {},  # docname -> tuple[Cite, ...]

@@ -10,11 +10,17 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 
 from sphinx_ptyplan.core.models import RefKind
+from sphinx_ptyplan.core.outputs.redline import Redline
 from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
 from sphinx_ptyplan.sphinx_ext.domain import Cite, domain_of
 from sphinx_ptyplan.sphinx_ext.engine import Session
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder, ptyplan_ref
-from sphinx_ptyplan.sphinx_ext.render import Linker, render_tables
+from sphinx_ptyplan.sphinx_ext.render import (
+    Linker,
+    render_redline,
+    render_redline_link,
+    render_tables,
+)
 from sphinx_ptyplan.sphinx_ext.warnings import warn_finding
 
 if TYPE_CHECKING:
@@ -68,29 +74,84 @@ def on_get_outdated(
 
 
 def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
-    """Record every inline literal that looks like a code citation (read time, per page)."""
+    """Record the page's citations with their exact lines (read time, per page).
+
+    The spans come from the same parse as ``ptyplan check`` (core ``document_spans`` of the
+    page's source file, included files followed), so both report the same citations at the
+    same lines; a ``ptyref`` role keeps its id and takes the line of its span there. Pages
+    in other formats (or outside the root) fall back to the doctree's nodes.
+    """
     if not app.config.ptyplan_check_literals:
         return
     env = app.env
     domain = domain_of(env)
-    regions: dict[str, frozenset[int]] = {}
-    for node in doctree.findall(nodes.literal):
-        if _skip_literal(node):
-            continue
-        text = node.astext()
-        if not is_literal_citation(text):
-            continue
-        source, line = _source_line(node, env)
-        if source not in regions:
-            regions[source] = _example_lines(source)
-        if line in regions[source]:
-            continue  # an explicit example region (ptyplan-ignore): never checked
-        domain.add_cite(Cite(None, env.docname, source, line, text))
+    docname = env.docname
+    roles = [c for c in domain.data["cites"].get(docname, ()) if c.id]
+    literals = [
+        node
+        for node in doctree.findall(nodes.literal)
+        if not _skip_literal(node) and is_literal_citation(node.astext())
+    ]
+    if not literals and not roles:
+        return
+    cfg = get_config(app.config)
+    root = root_path(cfg)
+    source = Path(env.doc2path(docname))
+    spans = _core_spans(root, source, Path(env.srcdir))
+    if spans is None:  # not Markdown/reST, or outside the root: the doctree's lines
+        regions: dict[str, frozenset[int]] = {}
+        for node in literals:
+            where, line = _source_line(node, env)
+            if where not in regions:
+                regions[where] = _example_lines(where)
+            if line not in regions[where]:  # an example region (ptyplan-ignore): unchecked
+                domain.add_cite(Cite(None, docname, where, line, node.astext()))
+        return
+    pending = {}  # (file, role text) -> role cites in page order, matched to role spans
+    for cite in roles:
+        pending.setdefault((str(Path(cite.source).resolve()), cite.text.strip()), []).append(cite)
+    cites: list[Cite] = []
+    for rel, items in spans.items():
+        file = str((root / rel).resolve())
+        for text, line, context in items:
+            if context == "role":
+                queue = pending.get((file, text), []) or _by_target(pending, file, text)
+                if queue:
+                    cite = queue.pop(0)
+                    cites.append(Cite(cite.id, docname, file, line, text, "role"))
+                continue  # a role that did not become a node (skipped by Sphinx)
+            cites.append(Cite(None, docname, file, line, text, context))
+    cites.extend(c for queue in pending.values() for c in queue)  # roles the parse missed
+    domain.data["cites"][docname] = tuple(cites)
+
+
+def _by_target(pending: dict[tuple[str, str], list[Cite]], file: str, target: str) -> list[Cite]:
+    """Role cites of ``file`` whose written text (``Title <target>``, ``~a.b``) has ``target``."""
+    from sphinx_ptyplan.core.sources.classify import _role_target
+
+    for (f, text), queue in pending.items():
+        if f == file and queue and _role_target(text) == target:
+            return queue
+    return []
+
+
+def _core_spans(root: Path, source: Path, srcdir: Path) -> Any:
+    """The core's spans of a page (``DocumentSpans``), or None when the core cannot say."""
+    from sphinx_ptyplan.core.sources.docspans import document_spans
+
+    if source.suffix.lower() not in (".md", ".markdown", ".rst", ".rest", ".txt"):
+        return None
+    try:
+        rel = source.resolve().relative_to(root).as_posix()
+        src = srcdir.resolve().relative_to(root).as_posix()
+    except (ValueError, OSError):
+        return None
+    return document_spans(root, rel, srcdir="" if src == "." else src)
 
 
 def _example_lines(source: str) -> frozenset[int]:
     """Lines of ``ptyplan-ignore`` regions of a source file (read once per page)."""
-    from sphinx_ptyplan.core.references import ignored_lines
+    from sphinx_ptyplan.core.sources.docspans import ignored_lines
 
     try:
         text = Path(source).read_text(encoding="utf-8", errors="replace")
@@ -105,7 +166,7 @@ _CITATION_KINDS = frozenset({RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL
 def is_literal_citation(text: str) -> bool:
     """Plain literals are checked only when they cite a file (path, path:line, path:symbol);
     dotted names in running text are too often prose about other libraries."""
-    from sphinx_ptyplan.core.references import classify
+    from sphinx_ptyplan.core.sources.classify import classify
 
     return any(c.kind in _CITATION_KINDS and not c.external for c in classify(text))
 
@@ -163,7 +224,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
             results[request.id] = (outcome.tables, outcome.extra)
             findings.extend(outcome.findings)
             deps |= outcome.deps
-        from sphinx_ptyplan.core.status import DocStatus
+        from sphinx_ptyplan.core.checks.status import DocStatus
 
         status = statuses.get(docname, DocStatus.LIVE)
         if cites and status is not DocStatus.ARCHIVED:
@@ -209,7 +270,7 @@ def _warn_all(session: Session, report: list[Any]) -> None:
     """Warn every finding, except those a configured baseline holds (their number is said)."""
     from sphinx.util import logging
 
-    from sphinx_ptyplan.core.baseline import Baseline, key_of
+    from sphinx_ptyplan.core.checks.baseline import Baseline, key_of
     from sphinx_ptyplan.core.models import FindingKind
     from sphinx_ptyplan.sphinx_ext.warnings import warn
 
@@ -243,7 +304,7 @@ def _warn_all(session: Session, report: list[Any]) -> None:
 
 def _statuses(env: BuildEnvironment, session: Session) -> dict[str, Any]:
     """The status of every page: its own ``ptyplan:`` metadata, else ``ptyplan_status``."""
-    from sphinx_ptyplan.core.status import status_of
+    from sphinx_ptyplan.core.checks.status import status_of
 
     out: dict[str, Any] = {}
     rules = session.cfg.status
@@ -260,8 +321,8 @@ def _statuses(env: BuildEnvironment, session: Session) -> dict[str, Any]:
 
 def _prefetch(session: Session, domain: Any, read: set[str], statuses: dict[str, Any]) -> None:
     """The git work of all pages read in this build, batched before they are checked."""
+    from sphinx_ptyplan.core.checks.status import DocStatus
     from sphinx_ptyplan.core.jobs import prefetch_drift
-    from sphinx_ptyplan.core.status import DocStatus
 
     live: list[tuple[str, list[tuple[str, int, str]]]] = []
     docs: list[str] = []
@@ -323,10 +384,14 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
     session = session_of(app)
     linker = Linker(app.builder, docname, session.cfg.source_url, session.source_revision())
     for node in list(doctree.findall(ptyplan_placeholder)):
-        tables, _extra = results.get(node["request_id"], ((), None))
+        tables, extra = results.get(node["request_id"], ((), None))
         # ptyplan_source_url describes ptyplan_root; other named roots link to no code.
         node_linker = Linker(app.builder, docname, None, "") if node.get("root") else linker
         new = render_tables(tables, node_linker)
+        if isinstance(extra, Redline):
+            new.append(render_redline(extra))
+        elif node["directive"] == "delta" and isinstance(extra, tuple):
+            new.append(render_redline_link(extra[0], extra[1], node_linker))
         if not new:
             new = [
                 nodes.paragraph(

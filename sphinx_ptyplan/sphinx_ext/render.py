@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from docutils import nodes
+from sphinx.errors import NoUri
 from sphinx.util.nodes import make_refnode
 
-from sphinx_ptyplan.core.report import source_link
-from sphinx_ptyplan.core.tables import Cell, Table
+from sphinx_ptyplan.core.outputs.redline import Redline
+from sphinx_ptyplan.core.outputs.report import source_link
+from sphinx_ptyplan.core.outputs.tables import Cell, Table
 
 if TYPE_CHECKING:
     from sphinx.builders import Builder
 
-__all__ = ["Linker", "render_tables", "source_link"]
+__all__ = ["Linker", "render_redline", "render_redline_link", "render_tables", "source_link"]
 
 
 class Linker:
@@ -32,7 +34,10 @@ class Linker:
 
     def wrap(self, cell: Cell, child: nodes.Node) -> nodes.Node:
         if cell.doc is not None and self.builder is not None:
-            return make_refnode(self.builder, self.fromdocname, cell.doc, cell.anchor, child)
+            try:
+                return make_refnode(self.builder, self.fromdocname, cell.doc, cell.anchor, child)
+            except NoUri:  # a page this builder does not write (latex: outside its toctree)
+                return child
         if cell.path is not None:
             url = self.code_url(cell.path, cell.line)
             if url:
@@ -131,3 +136,31 @@ def render_tables(tables: tuple[Table, ...], linker: Linker) -> list[nodes.Node]
             container += nodes.paragraph(table.empty, table.empty, classes=["ptyplan-empty"])
         out.append(container)
     return out
+
+
+def render_redline(redline: Redline) -> nodes.container:
+    """The plan's redline under the coverage tables: a title, what it changes, and the
+    draft as a literal block in the plan's own markup, its changed lines highlighted."""
+    box = nodes.container(classes=["ptyplan", "ptyplan-redline"])
+    title = f"Redline draft of {redline.plan}"
+    box += nodes.rubric(title, title)
+    summary = (
+        f"{redline.summary}. What the revised plan would say (Phase B1); the plan itself "
+        "is unchanged. Highlighted lines are the draft's own."
+    )
+    box += nodes.paragraph(summary, summary, classes=["ptyplan-summary"])
+    block = nodes.literal_block(redline.text, redline.text, classes=["ptyplan-redline-text"])
+    block["language"] = "rst" if redline.fmt == "rst" else "markdown"
+    block["highlight_args"] = {"hl_lines": list(redline.changed_lines)}
+    box += block
+    return box
+
+
+def render_redline_link(path: str, docname: str | None, linker: Linker) -> nodes.container:
+    """``:redline: FOLDER``: a link to the newest report's ``plan_redline.md``."""
+    box = nodes.container(classes=["ptyplan", "ptyplan-redline"])
+    para = nodes.paragraph(classes=["ptyplan-summary"])
+    para += nodes.Text("Redline draft of the plan, from the newest report: ")
+    para += linker.wrap(Cell(path, code=True, path=path, doc=docname), nodes.literal(path, path))
+    box += para
+    return box

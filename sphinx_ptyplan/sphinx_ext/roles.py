@@ -23,7 +23,7 @@ class PtyrefRole(SphinxRole):
         domain = domain_of(self.env)
         source, line = self.get_source_info()
         cite_id = domain.next_id(self.env.docname, "ref")
-        domain.add_cite(Cite(cite_id, self.env.docname, str(source), line or 0, self.text))
+        domain.add_cite(Cite(cite_id, self.env.docname, str(source), line or 0, self.text, "role"))
         node = ptyplan_ref(self.rawtext, self.text, cite_id=cite_id)
         self.set_source_info(node)
         return [node], []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sphinx_ptyplan.core.apidiff import (
+from sphinx_ptyplan.core.checks.apidiff import (
     CHANGE_KINDS,
     ApiChange,
     api_diff,
@@ -10,7 +10,7 @@ from sphinx_ptyplan.core.apidiff import (
     format_symbol,
 )
 from sphinx_ptyplan.core.models import ModuleInfo, Param, ParseProblem, Symbol, SymbolKind
-from sphinx_ptyplan.core.scan import parse_module
+from sphinx_ptyplan.core.sources.extract import parse_module
 
 
 def func(name: str, *params: Param, returns: str | None = None, **kw: object) -> Symbol:
@@ -325,3 +325,39 @@ def test_api_diff_of_real_parses() -> None:
         ("signature", "train", "annotation of `seed` none -> int"),
         ("signature", "train", "parameter `n_groups` added"),
     ]
+
+
+def test_every_change_kind_names_its_function_or_class() -> None:
+    """Issue 15 req 6: "`train_model`: parameter `trainer` added", never a bare "parameter
+    `trainer` added" (of which function?)."""
+    old = mod(
+        func("train_model", Param("data", "arg")),
+        func("gone"),
+        cls("Cfg", field("a", "int", "1"), field("b", "int"), dc=True, bases=("Base",)),
+        cls("Flip"),
+        cls("Plain"),
+    )
+    new = mod(
+        func("train_model", Param("data", "arg"), Param("trainer", "arg")),
+        func("fresh"),
+        cls("Cfg", field("a", "int", "2"), field("c", "str"), dc=True, bases=("Other",)),
+        func("Flip"),
+        cls("Plain", dc=True),
+    )
+    summaries = {(c.kind, c.summary) for c in api_diff(old, new)}
+    assert summaries == {
+        ("signature", "`train_model`: parameter `trainer` added"),
+        ("added", "function `fresh` added"),
+        ("removed", "function `gone` removed"),
+        ("bases", "`Cfg`: bases (Base) -> (Other)"),
+        ("field-changed", "`Cfg`: field `a`: int = 1 -> int = 2"),
+        ("field-added", "`Cfg`: field `c: str` added"),
+        ("field-removed", "`Cfg`: field `b` removed"),
+        ("kind-changed", "`Flip` changed from class to function"),
+        ("kind-changed", "`Plain`: now a dataclass"),
+    }
+    assert {k for k, _s in summaries} == set(CHANGE_KINDS)
+    method = api_diff(
+        mod(cls("T", meth("fit"))), mod(cls("T", meth("fit", Param("epochs", "arg", None, "1"))))
+    )
+    assert [c.summary for c in method] == ["`T.fit`: parameter `epochs` added"]

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_ptyplan.core.citations import CitationCheck, check_citations, citation_refs
-from sphinx_ptyplan.core.gitrepo import GitRepo
+from sphinx_ptyplan.core.checks.citations import CitationCheck, check_citations, citation_refs
+from sphinx_ptyplan.core.checks.resolve import CodeIndex
 from sphinx_ptyplan.core.models import FindingKind, RefKind
-from sphinx_ptyplan.core.references import load_document
-from sphinx_ptyplan.core.resolve import CodeIndex
+from sphinx_ptyplan.core.sources.documents import load_document
+from sphinx_ptyplan.core.sources.gitrepo import GitRepo
 from tests.gitutil import Repo, git
 
 CORPUS = Path(__file__).parent.parent / "corpus" / "ledger"

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from sphinx_ptyplan.core.compare import Coverage, coverage, revision_delta
-from sphinx_ptyplan.core.gitrepo import GitError, GitRepo
 from sphinx_ptyplan.core.models import (
     EntryKind,
     FindingKind,
@@ -22,8 +21,12 @@ from sphinx_ptyplan.core.models import (
     Symbol,
     SymbolKind,
 )
-from sphinx_ptyplan.core.references import load_document
-from sphinx_ptyplan.core.scan import ParseCache, inventory_from_dict, inventory_to_dict, scan_tree
+from sphinx_ptyplan.core.outputs.tables import delta_table
+from sphinx_ptyplan.core.sources.documents import load_document
+from sphinx_ptyplan.core.sources.gitrepo import GitError, GitRepo
+from sphinx_ptyplan.core.sources.parsecache import ParseCache
+from sphinx_ptyplan.core.sources.scan import scan_tree
+from sphinx_ptyplan.core.sources.snapshot import inventory_from_dict, inventory_to_dict
 from tests.gitutil import Repo, git
 
 PLAN = "plans/ptychodus_pytorch_integration_plan.md"
@@ -694,6 +697,11 @@ def test_delta_against_working_tree_with_cache(history: History) -> None:
     assert [r.path for r in delta.rows] == sorted(r.path for r in delta.rows)
     model = next(row for row in delta.rows if row.path == "ptycho_torch/model.py")
     assert [c.symbol for c in model.api] == ["PtychoPINN.forward"]
+    # the table names the function of every API change (issue 15 req 6)
+    table = delta_table(delta)
+    api_col = table.columns.index("API changes")
+    api_cells = {row[1].text: row[api_col].text for row in table.rows}
+    assert api_cells["ptycho_torch/model.py"] == "`PtychoPINN.forward`: parameter `scale` added"
     assert [name for name, _ in repo.calls] == ["changes", "read_blobs"]  # head: the files
     assert cache.misses == 3  # base and head model.py, head grids.py (same bytes as base)
     assert cache.hits == 1

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_ptyplan.core.citations import check_citations
-from sphinx_ptyplan.core.fix import FixResult, fix_document, write_fix
-from sphinx_ptyplan.core.gitrepo import GitRepo
+from sphinx_ptyplan.core.checks.citations import check_citations
+from sphinx_ptyplan.core.checks.fix import FixResult, fix_document, write_fix
+from sphinx_ptyplan.core.checks.resolve import CodeIndex
 from sphinx_ptyplan.core.models import FindingKind
-from sphinx_ptyplan.core.references import load_document
-from sphinx_ptyplan.core.resolve import CodeIndex
+from sphinx_ptyplan.core.sources.documents import load_document
+from sphinx_ptyplan.core.sources.gitrepo import GitRepo
 from tests.gitutil import Repo
 
 CORPUS = Path(__file__).parent.parent / "corpus" / "ledger"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_ptyplan.core.gitrepo import (
+from sphinx_ptyplan.core.sources.gitrepo import (
     Change,
     GitError,
     GitRepo,
@@ -738,7 +738,7 @@ def test_no_git_executable_at_import(hist: History, tmp_path: Path) -> None:
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     code = (
         "import sys\n"
-        "from sphinx_ptyplan.core.gitrepo import GitRepo, GitError\n"
+        "from sphinx_ptyplan.core.sources.gitrepo import GitRepo, GitError\n"
         "assert 'git' not in sys.modules\n"
         "try:\n"
         f"    GitRepo.open({str(hist.path)!r})\n"

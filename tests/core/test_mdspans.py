@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_ptyplan.core import references as R
-from sphinx_ptyplan.core.mdspans import md_spans
+from sphinx_ptyplan.core.sources import mdparse as R
+from sphinx_ptyplan.core.sources.mdspans import md_spans
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -119,7 +119,7 @@ _LINES = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(_LINES)
 def test_random_documents(lines: list[str]) -> None:
     agree("\n".join(lines) + "\n")

@@ -9,13 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sphinx_ptyplan.core.models import FindingKind, RefKind
-from sphinx_ptyplan.core.references import (
-    classify,
-    is_citation_candidate,
-    load_document,
-    parse_document,
-    references_in,
-)
+from sphinx_ptyplan.core.sources.classify import classify, is_citation_candidate, references_in
+from sphinx_ptyplan.core.sources.documents import load_document, parse_document
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "spec"
 

@@ -10,7 +10,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
-from sphinx_ptyplan.core.report import (
+from sphinx_ptyplan.core.outputs.report import (
     REPORT_SCHEMA,
     Payload,
     cell_markdown,
@@ -21,7 +21,7 @@ from sphinx_ptyplan.core.report import (
     to_markdown,
     to_sarif,
 )
-from sphinx_ptyplan.core.tables import Cell, Table
+from sphinx_ptyplan.core.outputs.tables import Cell, Table
 
 SARIF_SCHEMA = Path(__file__).parent.parent / "schemas" / "sarif-2.1.0.json"
 URL = "https://example.org/blob/{revision}/{path}#L{line}"

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from sphinx_ptyplan.core.checks.resolve import CodeIndex, resolve, resolve_all
 from sphinx_ptyplan.core.models import FindingKind, Reference, RefKind, Status
-from sphinx_ptyplan.core.references import load_document, references_in
-from sphinx_ptyplan.core.resolve import CodeIndex, resolve, resolve_all
-from sphinx_ptyplan.core.scan import ParseCache
+from sphinx_ptyplan.core.sources.classify import references_in
+from sphinx_ptyplan.core.sources.documents import load_document
+from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "spec"
 STATUSES = ("resolved", "stale", "ambiguous", "external", "ignored")

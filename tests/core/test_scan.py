@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from sphinx_ptyplan.core import scan
 from sphinx_ptyplan.core.models import (
     EntryKind,
     FindingKind,
@@ -22,16 +21,11 @@ from sphinx_ptyplan.core.models import (
     ModuleInfo,
     SymbolKind,
 )
-from sphinx_ptyplan.core.scan import (
-    ParseCache,
-    digest,
-    fingerprint_tree,
-    inventory_from_dict,
-    inventory_to_dict,
-    parse_module,
-    problem_code,
-    scan_tree,
-)
+from sphinx_ptyplan.core.sources import extract, parsecache, walk
+from sphinx_ptyplan.core.sources.extract import digest, parse_module, problem_code
+from sphinx_ptyplan.core.sources.parsecache import ParseCache
+from sphinx_ptyplan.core.sources.scan import fingerprint_tree, scan_tree
+from sphinx_ptyplan.core.sources.snapshot import inventory_from_dict, inventory_to_dict
 
 CONFIG_PARAMS = '''\
 """Configuration dataclasses for the PyTorch port.
@@ -555,7 +549,7 @@ def test_too_large_files_are_not_read(tmp_path: Path, monkeypatch: pytest.Monkey
         opened.append(os.fspath(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(scan, "open", spy, raising=False)
+    monkeypatch.setattr(walk, "open", spy, raising=False)
     inv = scan_tree(tmp_path, max_file_bytes=100)
     assert [os.path.basename(p) for p in opened] == ["small.py"]
     assert codes(inv) == [("parse", "huge.py", "too-large")]
@@ -650,7 +644,7 @@ def test_unreadable_folder_and_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         return real_open(file, *args, **kwargs)
 
     monkeypatch.setattr(os, "scandir", scandir)
-    monkeypatch.setattr(scan, "open", fake_open, raising=False)
+    monkeypatch.setattr(walk, "open", fake_open, raising=False)
     try:
         inv = scan_tree(tmp_path, "pkg")
         fp = fingerprint_tree(tmp_path, "pkg")
@@ -691,7 +685,7 @@ def test_include_exclude_and_defaults(project: Path) -> None:
     # DEFAULT_EXCLUDES always apply, even with an include that would match
     inv = scan_tree(project, "ptycho_torch", include=["*.py"])
     assert not any("build" in e.path for e in inv.entries)
-    assert {"__pycache__", "build", "*.egg-info", ".git", ".venv"} <= set(scan.DEFAULT_EXCLUDES)
+    assert {"__pycache__", "build", "*.egg-info", ".git", ".venv"} <= set(walk.DEFAULT_EXCLUDES)
 
 
 def test_ignored_callback(project: Path) -> None:
@@ -809,14 +803,14 @@ def test_cache_save_load_and_pruning(project: Path, tmp_path: Path) -> None:
     assert scan_tree(project, "ptycho_torch", cache=loaded) == scan_tree(project, "ptycho_torch")
     assert loaded.misses == 0 and loaded.hits > 0
     # entries not used by a build age; after _CACHE_KEEP_BUILDS builds they are dropped
-    for _build in range(scan._CACHE_KEEP_BUILDS - 1):
+    for _build in range(parsecache._CACHE_KEEP_BUILDS - 1):
         loaded = ParseCache.load(file)
         scan_tree(project, "ptycho_torch", cache=loaded)  # ptycho/ is not looked up
         loaded.save(file)
     kept = ParseCache.load(file)
     scan_tree(project, "ptycho", cache=kept)
     assert kept.misses == 0  # still there after 7 builds without use
-    for _build in range(scan._CACHE_KEEP_BUILDS):
+    for _build in range(parsecache._CACHE_KEEP_BUILDS):
         loaded = ParseCache.load(file)
         scan_tree(project, "ptycho_torch", cache=loaded)
         loaded.save(file)
@@ -854,8 +848,8 @@ def test_cache_entries_are_read_lazily_and_one_bad_entry_costs_one_parse(
         b"not a pickle at all",
         pickle.dumps({"some": "dict"}),
         pickle.dumps((("ptyplan-parsecache", -1, (3, 0)), {}, {})),
-        pickle.dumps((scan._CACHE_TAG, {"k": "not a ModuleInfo"}, {})),
-        pickle.dumps((scan._CACHE_TAG, {"k": (0, "not bytes")}, {})),
+        pickle.dumps((parsecache._CACHE_TAG, {"k": "not a ModuleInfo"}, {})),
+        pickle.dumps((parsecache._CACHE_TAG, {"k": (0, "not bytes")}, {})),
         # a tampered cache must not run code: os.system is refused by the unpickler
         b"cos\nsystem\n(S'touch PWNED_CACHE'\ntR.",
     ],
@@ -929,13 +923,13 @@ def _big_tree(root: Path, n: int = 260) -> None:
 def test_jobs_two_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _big_tree(tmp_path)
     calls: list[int] = []
-    real_pool = scan._parse_in_pool
+    real_pool = walk._parse_in_pool
 
     def spy(paths: list[str], max_bytes: int, jobs: int) -> Any:
         calls.append(len(paths))
         return real_pool(paths, max_bytes, jobs)
 
-    monkeypatch.setattr(scan, "_parse_in_pool", spy)
+    monkeypatch.setattr(walk, "_parse_in_pool", spy)
     serial = scan_tree(tmp_path, "big", jobs=1)
     assert calls == []
     cache = ParseCache()
@@ -961,7 +955,7 @@ def test_jobs_falls_back_to_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         raise OSError("cannot fork")
 
     serial = scan_tree(tmp_path, "big")
-    monkeypatch.setattr(scan, "_parse_in_pool", broken)
+    monkeypatch.setattr(walk, "_parse_in_pool", broken)
     assert scan_tree(tmp_path, "big", jobs=4) == serial
 
 
@@ -1020,7 +1014,7 @@ def test_snapshot_rejects_corrupt_data(project: Path, label: str, mutate: Any) -
 
 
 def test_importing_scan_does_not_import_sphinx() -> None:
-    code = "import sys, sphinx_ptyplan.core.scan; print('sphinx' in sys.modules)"
+    code = "import sys, sphinx_ptyplan.core.sources.scan; print('sphinx' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -1069,7 +1063,7 @@ TRICKY_EXPRESSIONS = [
 @pytest.mark.parametrize("source", TRICKY_EXPRESSIONS)
 def test_fast_text_equals_unparse(source: str) -> None:
     node = ast.parse(source, mode="eval").body
-    assert scan._text(node) == ast.unparse(node)[: scan._MAX_TEXT]
+    assert extract._text(node) == ast.unparse(node)[: extract._MAX_TEXT]
 
 
 def test_fast_text_equals_unparse_on_sphinx_sources() -> None:
@@ -1079,7 +1073,7 @@ def test_fast_text_equals_unparse_on_sphinx_sources() -> None:
     for path in sorted(Path(sphinx.__file__).parent.joinpath("util").glob("*.py")):
         tree = ast.parse(path.read_bytes())
         for node in ast.walk(tree):
-            if isinstance(node, ast.expr) and (fast := scan._simple(node)) is not None:
+            if isinstance(node, ast.expr) and (fast := extract._simple(node)) is not None:
                 assert fast == ast.unparse(node), (path, fast)
                 checked += 1
     assert checked > 10_000

@@ -6,10 +6,10 @@ import shutil
 import time
 from pathlib import Path
 
+from sphinx_ptyplan.core.checks.resolve import CodeIndex
+from sphinx_ptyplan.core.checks.spechits import SchemaCheck, spec_hits
 from sphinx_ptyplan.core.models import FindingKind, Status
-from sphinx_ptyplan.core.resolve import CodeIndex
-from sphinx_ptyplan.core.scan import ParseCache
-from sphinx_ptyplan.core.spechits import SchemaCheck, spec_hits
+from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "spec"
 TREES = ("ptycho", "ptycho_torch")

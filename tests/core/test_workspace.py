@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_ptyplan.core.gitrepo import GitError
+from sphinx_ptyplan.core.sources.gitrepo import GitError
 from sphinx_ptyplan.core.workspace import Workspace
 from tests.gitutil import Repo
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from sphinx.errors import ConfigError
 
-from sphinx_ptyplan.cli import main
+from sphinx_ptyplan.cli.run import main
 from tests.hardening.catalogue import GROUPS, ROWS, Row, _history, markdown_table
 from tests.sphinx.util import build
 

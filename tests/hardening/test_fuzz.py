@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sphinx_ptyplan.core.citations import check_citations, citation_refs
+from sphinx_ptyplan.core.checks.citations import check_citations, citation_refs
+from sphinx_ptyplan.core.checks.resolve import CodeIndex
 from sphinx_ptyplan.core.models import FindingKind, RefKind
-from sphinx_ptyplan.core.references import load_document, parse_document
-from sphinx_ptyplan.core.resolve import CodeIndex
+from sphinx_ptyplan.core.sources.documents import load_document, parse_document
 
 CORPUS = Path(__file__).parents[1] / "corpus"
 SOURCES = {

@@ -122,7 +122,8 @@ def test_plan_is_a_docs_page_sections_link_and_warnings_land_on_the_page(tmp_pat
 
 
 def test_snapshot_base_and_corrupt_snapshot(tmp_path: Path) -> None:
-    from sphinx_ptyplan.core.scan import inventory_to_dict, scan_tree
+    from sphinx_ptyplan.core.sources.scan import scan_tree
+    from sphinx_ptyplan.core.sources.snapshot import inventory_to_dict
 
     repo = _history(tmp_path, "plan.md", PLAN_MD)
     snap = scan_tree(repo.path, "ptycho_torch")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_ptyplan.core.reportdir import write_report
+from sphinx_ptyplan.core.outputs.reportdir import write_report
 from tests.sphinx.util import build, html, make_project, ptyplan_warnings, write
 
 pytestmark = pytest.mark.sphinx

@@ -25,11 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .models import EntryKind
-from .tables import Cell, Table
+from sphinx_ptyplan.core.models import EntryKind
+from sphinx_ptyplan.core.outputs.tables import Cell, Table
 
 if TYPE_CHECKING:
-    from .jobs import Job
+    from sphinx_ptyplan.core.results import Job
 
 __all__ = [
     "ARTEFACTS",
@@ -56,6 +56,7 @@ ARTEFACTS = (
     "module_inventory.md",
     "delta_log.md",
     "spec_hits.md",
+    "plan_redline.md",
     "inventory.json",
 )
 
@@ -258,8 +259,8 @@ def compose_report(
     Each artefact names the single command that reproduces its tables and the ``ptyplan
     report`` command that wrote it.
     """
-    from .report import finding_line, to_markdown
-    from .scan import inventory_to_dict
+    from sphinx_ptyplan.core.outputs.report import finding_line, to_markdown
+    from sphinx_ptyplan.core.sources.snapshot import inventory_to_dict
 
     stamp, tree, plan = req.stamp, req.tree, req.plan
     produced = f"Written by {_md(_command(req.argv))}."
@@ -300,6 +301,8 @@ def compose_report(
             + ("\n## Findings\n\n" + spec_findings if spec_findings else "")
         )
 
+    if delta.redline is not None:
+        files["plan_redline.md"] = delta.redline.text
     files["summary.md"] = _summary(req, produced, inventory, delta, spec)
 
     assert inventory.inventory is not None
@@ -440,7 +443,7 @@ def list_reports(root: Path, folder: str) -> tuple[ReportEntry, ...]:
 
     :raises PathRefused: ``folder`` leaves the root.
     """
-    from .paths import confine
+    from sphinx_ptyplan.core.paths import confine
 
     base = confine(root, folder)
     try:

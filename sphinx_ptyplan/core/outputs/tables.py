@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from sphinx_ptyplan.core.models import EntryKind, Inventory, ModuleEntry, Symbol, SymbolKind
 
 if TYPE_CHECKING:
+    from sphinx_ptyplan.core.checks.spechits import SpecHits
     from sphinx_ptyplan.core.compare import Coverage, RevisionDelta
-    from sphinx_ptyplan.core.spechits import SpecHits
 
 __all__ = [
     "INVENTORY_COLUMNS",
@@ -298,7 +298,7 @@ def delta_table(delta: RevisionDelta) -> Table:
         path = f"{r.old_path} → {r.path}" if r.old_path and r.old_path != r.path else r.path
         if r.similarity is not None and r.status == "renamed":
             path += f" ({r.similarity}% similar)"
-        api = "; ".join(c.detail for c in r.api)
+        api = "; ".join(c.summary for c in r.api)
         in_plan = "" if r.in_plan is None else ("yes" if r.in_plan else "no")
         rows.append(
             (

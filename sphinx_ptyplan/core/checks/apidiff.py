@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .models import ModuleInfo, Param, Symbol, SymbolKind
+from sphinx_ptyplan.core.models import ModuleInfo, Param, Symbol, SymbolKind
 
 __all__ = ["CHANGE_KINDS", "ApiChange", "api_diff", "format_params", "format_symbol"]
 
@@ -31,7 +31,9 @@ class ApiChange:
     ``symbol`` is the top-level name, ``Class.method`` for methods or ``Class.field`` for
     dataclass fields. ``old``/``new`` are the source text of the thing that changed (a whole
     signature for added/removed symbols, one default, annotation or parameter otherwise);
-    ``detail`` is the human sentence.
+    ``detail`` is the human sentence about the change itself; :attr:`summary` is the same
+    sentence naming what changed ("`train_model`: parameter `trainer` added"), which is
+    what tables and reports show.
     """
 
     kind: str
@@ -39,6 +41,20 @@ class ApiChange:
     old: str | None
     new: str | None
     detail: str
+
+    @property
+    def owner(self) -> str:
+        """The function or class the change belongs to (``Class`` for ``Class.field``)."""
+        if self.kind.startswith("field-"):
+            return self.symbol.rpartition(".")[0] or self.symbol
+        return self.symbol
+
+    @property
+    def summary(self) -> str:
+        """``detail`` prefixed with the changed function or class unless it names it already."""
+        if f"`{self.symbol}`" in self.detail:
+            return self.detail
+        return f"`{self.owner}`: {self.detail}"
 
 
 def _is_async(sym: Symbol) -> bool:

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import Finding, FindingKind, Reference, Resolution, Status, Symbol
-from .paths import PathRefused, confine
-from .references import FieldList, load_document
-from .resolve import CodeIndex, StoryFn, resolve, resolve_all
+from sphinx_ptyplan.core.checks.resolve import CodeIndex, StoryFn, resolve, resolve_all
+from sphinx_ptyplan.core.models import Finding, FindingKind, Reference, Resolution, Status, Symbol
+from sphinx_ptyplan.core.paths import PathRefused, confine
+from sphinx_ptyplan.core.sources.docmodel import FieldList
+from sphinx_ptyplan.core.sources.documents import load_document
 
 __all__ = ["SchemaCheck", "SpecHits", "Touchpoint", "spec_hits"]
 

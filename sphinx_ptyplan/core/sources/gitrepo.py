@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from .paths import PathRefused, confine, rel_posix
+from sphinx_ptyplan.core.paths import PathRefused, confine, rel_posix
 
 if TYPE_CHECKING:
     import git

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .models import (
+from sphinx_ptyplan.core.models import (
     Finding,
     FindingKind,
     ModuleInfo,
@@ -23,11 +23,11 @@ from .models import (
     Symbol,
     SymbolKind,
 )
-from .paths import PathRefused, confine
-from .references import is_artefact, is_external_path
+from sphinx_ptyplan.core.paths import PathRefused, confine
+from sphinx_ptyplan.core.sources.classify import is_artefact, is_external_path
 
 if TYPE_CHECKING:
-    from .scan import ParseCache
+    from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
 __all__ = ["NEVER", "CodeIndex", "StoryFn", "resolve", "resolve_all", "story_keys"]
 
@@ -64,7 +64,7 @@ _PLAIN_BASES = frozenset(
 
 
 def _default_excludes() -> tuple[str, ...]:
-    from .scan import DEFAULT_EXCLUDES
+    from sphinx_ptyplan.core.sources.walk import DEFAULT_EXCLUDES
 
     return DEFAULT_EXCLUDES
 
@@ -74,7 +74,7 @@ class CodeIndex:
 
     Paths: one ``os.scandir`` walk (excluded names and the ``ignored`` predicate skipped,
     symlinked folders not followed). Modules: found by dotted name from the file layout;
-    ``.py`` files are parsed on demand through ``scan.ParseCache``. Classes by name: all
+    ``.py`` files are parsed on demand through ``parsecache.ParseCache``. Classes by name: all
     modules of the code roots parsed once, the first time an ``Class.attr`` needs them.
 
     :param code_roots: tree paths whose modules have dotted names (``["ptycho_torch",
@@ -97,7 +97,7 @@ class CodeIndex:
         self.root = Path(root).resolve()
         self.code_roots = tuple(r.strip("/") for r in code_roots)
         if cache is None:
-            from .scan import ParseCache
+            from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
             cache = ParseCache()
         self.cache = cache

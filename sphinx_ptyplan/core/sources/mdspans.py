@@ -7,7 +7,8 @@ tables does) for everything that decides *where inline code is*: fenced and inde
 blocks, HTML blocks and inline HTML, block quotes, list items, tables, headings, code spans
 with their backtick runs, backslash escapes, inline links and images. When a document uses
 a construct whose effect it does not reproduce exactly (link reference definitions, tabs
-in indentation, a fence that a dedent or a block quote's end would close), it returns
+in indentation, a fence that a dedent or a block quote's end would close, MyST directive
+and colon fences, definition lists), it returns
 ``None`` and the caller parses with markdown-it: the result is never a guess.
 ``tests/core/test_mdspans.py`` compares both on every Markdown file of the repository, a
 generated corpus and random documents.
@@ -55,8 +56,14 @@ _AUTOLINK_RE = re.compile(
 _ROLE_RE = re.compile(r"\{([A-Za-z][\w:.+-]*)\}$")
 _SPECIAL_RE = re.compile(r"[\\`<!\[\n]")
 #: first characters of a line that may start something other than a paragraph line
-_BLOCK_CHARS = frozenset("`~#<*-_+=>0123456789[")
+_BLOCK_CHARS = frozenset("`~#<*-_+=>0123456789[:")
 _PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def _body_directives() -> frozenset[str]:
+    from .mdparse import _MD_BODY_DIRECTIVES
+
+    return _MD_BODY_DIRECTIVES | {"eval-rst", "eval_rst"}
 
 
 class _Unsure(Exception):
@@ -334,6 +341,7 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
     inline = _Inline(out)
     para: list[str] = []
     para_line = 0
+    para_depth = 0  # block-quote depth the paragraph started at
     fence: tuple[str, int, int, int] | None = None  # (marker, indent, quote depth, line)
     html_end: re.Pattern[str] | str | None = None
     html_depth = 0
@@ -362,10 +370,18 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
                 para.append(body)  # the common case: a paragraph goes on
                 continue
         stripped = body.strip()
+        if depth and lists:
+            raise _Unsure  # block quotes inside (or after) list items: markdown-it's call
+        if para and depth > para_depth:
+            flush()  # a deeper block quote starts: the paragraph ends here
+        elif para and depth < para_depth and stripped and stripped[0] in _BLOCK_CHARS:
+            raise _Unsure  # lazy continuation or a new block: markdown-it's call
         if fence is not None:
             marker, f_indent, f_depth, _start = fence
             if depth < f_depth and stripped:
                 raise _Unsure  # the quote ended: markdown-it closes the fence there
+            if depth > f_depth:
+                continue  # ">" inside the fence is its content
             if f_indent and stripped and _indent(body) < f_indent:
                 raise _Unsure  # a dedent may close the list item (and the fence)
             if (_indent(body) - f_indent <= 3 or _indent(body) <= 3) and stripped.startswith(
@@ -378,6 +394,8 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
         if html_end is not None:
             if depth < html_depth:
                 raise _Unsure
+            if depth > html_depth:
+                continue  # ">" inside the HTML block is its content
             if html_end == "":
                 if not stripped:
                     html_end = None
@@ -412,7 +430,7 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
                 for cell in _cells(s.strip())[:table_cols]:
                     inline.scan(cell.strip(), lineno)
                 continue
-        if rel >= 4 and (prev_blank or in_code) and not para:
+        if rel >= 4 and not para:
             in_code = True  # an indented code block
             continue
         in_code = False
@@ -420,15 +438,37 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
             para.append(s)
             prev_blank = False
             continue
+        if i < n_lines and "|" in s:
+            nxt, ndepth = _strip_quotes(lines[i]) if ">" in lines[i][:8] else (lines[i], 0)
+            cols = _table_columns(s, nxt) if ndepth == depth else 0
+            if cols and ((lists and ind < lists[-1]) or (para and para_depth != depth)):
+                raise _Unsure  # a table against an open list item: markdown-it's call
+            if cols and (_indent(nxt) - base) < 4:
+                flush()
+                for cell in _cells(s.strip()):
+                    inline.scan(cell.strip(), lineno)
+                table_cols, table_depth = cols, depth
+                i += 1  # the delimiter row
+                prev_blank = False
+                continue
+        if s.startswith(":::") or s.startswith((": ", ":\t")) or s == ":":
+            raise _Unsure  # colon fences and definition lists (MyST plugins)
         fm = _FENCE_RE.match(s)
         if fm is not None and not (fm.group(1)[0] == "`" and "`" in fm.group(2)):
+            dm = re.match(r"^\{([\w:.-]+)\}", fm.group(2).strip())
+            if dm is not None and dm.group(1).lower() in _body_directives():
+                raise _Unsure  # a MyST directive whose body is Markdown (or reST)
             flush()
             fence = (fm.group(1), ind, depth, lineno)
+            while lists and lists[-1] > ind:
+                lists.pop()  # a block less indented than the open items ends them
             prev_blank = False
             continue
         end = _html_start(s, bool(para))
         if end is not None:
             flush()
+            while lists and lists[-1] > ind:
+                lists.pop()  # a block less indented than the open items ends them
             if isinstance(end, re.Pattern) and end.search(s, 2):
                 prev_blank = False
                 continue
@@ -437,34 +477,41 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
             continue
         if _ATX_RE.match(s):
             flush()
+            while lists and lists[-1] > ind:
+                lists.pop()  # a block less indented than the open items ends them
             content = re.sub(r"(?:[ \t]+#+)?[ \t]*$", "", s.lstrip("#"))
             if re.fullmatch(r"#+", s.strip()):
                 content = ""
             inline.scan(content.strip(), lineno)
             prev_blank = False
             continue
-        if para and _SETEXT_RE.match(s):
+        if para and _SETEXT_RE.match(s) and ind >= (lists[-1] if lists else 0) and depth == para_depth:
             flush()
             prev_blank = False
             continue
         if _HR_RE.match(s):
             flush()
+            while lists and lists[-1] > ind:
+                lists.pop()  # a block less indented than the open items ends them
             prev_blank = False
             continue
         im = _ITEM_RE.match(s)
         if im is not None:
             rest = s[im.end() :]
             empty = not rest.strip()
-            if para and (empty or (im.group(2) is not None and im.group(2) != "1")):
+            weak = empty or (im.group(2) is not None and im.group(2) != "1")
+            if para and weak and ind >= (lists[-1] if lists else 0):
                 para.append(s)  # cannot interrupt a paragraph: a continuation line
                 prev_blank = False
                 continue
+            if empty:
+                raise _Unsure  # an empty item: where it ends is markdown-it's call
             flush()
             pad = len(rest) - len(rest.lstrip(" "))
             if rest[:1] == "\t":
                 raise _Unsure
-            if pad > 4 or empty:
-                pad = 1
+            if pad > 4:
+                raise _Unsure  # the item opens with indented code
             width = im.end() - 0
             while lists and lists[-1] > ind:
                 lists.pop()
@@ -476,24 +523,13 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
                 raise _Unsure
             if _HR_RE.match(inner):
                 raise _Unsure
-            para, para_line = [inner], lineno
+            para, para_line, para_depth = [inner], lineno, depth
             prev_blank = False
             continue
         if _REFDEF_RE.match(s) and not para:
             raise _Unsure
-        if i < n_lines and "|" in s:
-            nxt, ndepth = _strip_quotes(lines[i]) if ">" in lines[i][:8] else (lines[i], 0)
-            cols = _table_columns(s, nxt) if ndepth == depth else 0
-            if cols and (_indent(nxt) - base) < 4:
-                flush()
-                for cell in _cells(s.strip()):
-                    inline.scan(cell.strip(), lineno)
-                table_cols, table_depth = cols, depth
-                i += 1  # the delimiter row
-                prev_blank = False
-                continue
         if not para:
-            para_line = lineno
+            para_line, para_depth = lineno, depth
         para.append(s)
         prev_blank = False
     flush()

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .models import Finding
-from .paths import PathRefused, confine
+from sphinx_ptyplan.core.models import Finding
+from sphinx_ptyplan.core.paths import PathRefused, confine
 
 if TYPE_CHECKING:
-    from .citations import CitationReport
+    from sphinx_ptyplan.core.checks.citations import CitationReport
 
 __all__ = [
     "BASELINE_FILE",

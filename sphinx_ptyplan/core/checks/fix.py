@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .citations import CitationCheck, check_citations
-from .paths import confine
-from .references import parse_document
+from sphinx_ptyplan.core.checks.citations import CitationCheck, check_citations
+from sphinx_ptyplan.core.paths import confine
+from sphinx_ptyplan.core.sources.documents import parse_document
 
 if TYPE_CHECKING:
-    from .gitrepo import GitRepo
-    from .resolve import CodeIndex
+    from sphinx_ptyplan.core.checks.resolve import CodeIndex
+    from sphinx_ptyplan.core.sources.gitrepo import GitRepo
 
 __all__ = ["FixResult", "fix_document", "write_fix"]
 

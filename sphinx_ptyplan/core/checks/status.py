@@ -11,11 +11,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .models import Finding, FindingKind, RefKind
+from sphinx_ptyplan.core.models import Finding, FindingKind, RefKind
 
 if TYPE_CHECKING:
+    from sphinx_ptyplan.core.sources.gitrepo import GitRepo
+
     from .citations import CitationCheck, CitationReport
-    from .gitrepo import GitRepo
     from .resolve import CodeIndex
 
 __all__ = [
@@ -169,7 +170,7 @@ def apply_pinned(
     blame: list[str | None] = []
     why_not = ""
     if todo and repo is not None:
-        from .gitrepo import GitError
+        from sphinx_ptyplan.core.sources.gitrepo import GitError
 
         try:
             blame = repo.blame(doc_path, sorted({c.ref.doc_line for c in todo}))

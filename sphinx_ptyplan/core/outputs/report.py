@@ -11,8 +11,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from .models import Finding, FindingKind
-from .tables import Cell, Table
+from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.outputs.tables import Cell, Table
 
 __all__ = [
     "REPORT_SCHEMA",

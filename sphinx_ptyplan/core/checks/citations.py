@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .models import Finding, FindingKind, Reference, RefKind, Resolution, Status
-from .paths import PathRefused, confine
-from .references import SOURCE_SUFFIXES, is_external_path, references_in
+from sphinx_ptyplan.core.models import Finding, FindingKind, Reference, RefKind, Resolution, Status
+from sphinx_ptyplan.core.paths import PathRefused, confine
+from sphinx_ptyplan.core.sources.classify import SOURCE_SUFFIXES, is_external_path, references_in
 
 if TYPE_CHECKING:
-    from .gitrepo import CommitInfo, GitRepo, LineMap
-    from .resolve import CodeIndex
+    from sphinx_ptyplan.core.checks.resolve import CodeIndex
+    from sphinx_ptyplan.core.sources.gitrepo import CommitInfo, GitRepo, LineMap
 
 __all__ = [
     "CitationCheck",
@@ -124,7 +124,7 @@ def checked_tops(
     candidates = unknown() - tops
     if not candidates:
         return tops
-    from .gitrepo import GitError
+    from sphinx_ptyplan.core.sources.gitrepo import GitError
 
     try:
         was = former()
@@ -160,7 +160,7 @@ def _run_blame(
 ) -> tuple[_Blame | None, Finding | None]:
     """Blame ``doc_path`` once, then read one line map per (commit, cited file), batched per
     commit (one ``git diff`` each). ``wanted`` holds ``(citing line, cited path)`` pairs."""
-    from .gitrepo import GitError
+    from sphinx_ptyplan.core.sources.gitrepo import GitError
 
     try:
         commits = repo.blame(doc_path)
@@ -312,7 +312,7 @@ def _drift_of(lm: LineMap, info: CommitInfo | None, a: int, b: int, lines: _Line
 
 
 def _repo_story(repo: GitRepo, root: Path) -> Callable[[list[str]], dict[str, Any]]:
-    from .jobs import told_stories
+    from sphinx_ptyplan.core.jobs import told_stories
 
     def story(paths: list[str]) -> dict[str, Any]:
         return told_stories(lambda: repo, root, paths)
@@ -326,7 +326,7 @@ def _norm(path: str) -> str:
 
 def _verified(replacement: str | None, ref: Reference, index: CodeIndex) -> str | None:
     """The resolver's replacement of a renamed path, if it resolves to one thing."""
-    from .resolve import resolve
+    from sphinx_ptyplan.core.checks.resolve import resolve
 
     if replacement is None:
         return None
@@ -376,7 +376,7 @@ def check_citations(
     :param former_tops: ``() -> folders`` that were top-level folders of the root once
         (see :func:`checked_tops`); defaults to ``repo.former_top_folders``.
     """
-    from .resolve import resolve_all
+    from sphinx_ptyplan.core.checks.resolve import resolve_all
 
     root = Path(root)
     found = [

@@ -1,301 +1,28 @@
-"""The ``ptyplan`` command line: the directives' tables and checks from a terminal or CI.
-
-The CLI uses the core only (importing it never imports Sphinx). Every command shares its
-option names and meanings with the matching directive; defaults come from the
-``[tool.ptyplan]`` table of ``pyproject.toml`` (the ``ptyplan_*`` Sphinx values without the
-prefix).
-
-Exit codes:
-
-``0``
-    clean: the command ran and found nothing to report;
-``1``
-    findings: at least one finding (stale reference, parse problem, ...) was reported;
-``2``
-    usage error (unknown command or option, bad value), configuration error, git error,
-    missing path or a path outside the root, unwritable output.
-
-Commands live in :data:`COMMANDS` (name -> :class:`Command`); a new command is one
-:class:`Command` whose ``run`` returns a :class:`Result` and :func:`register`.
-"""
+"""The subcommands: inventory, check, fix, delta, spec-hits and report."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import dataclasses
 import json
 import os
 import sys
-import tempfile
-import tomllib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-from sphinx_ptyplan import __version__
+from sphinx_ptyplan.cli.context import Command, Context, Result, register
+from sphinx_ptyplan.cli.output import write_atomic
+from sphinx_ptyplan.cli.settings import UsageError
 from sphinx_ptyplan.core.models import Finding, FindingKind
-from sphinx_ptyplan.core.report import (
-    Payload,
-    finding_line,
-    findings_github,
-    to_json,
-    to_markdown,
-    to_sarif,
-)
-from sphinx_ptyplan.core.tables import INVENTORY_COLUMNS, Table, split_list
-from sphinx_ptyplan.core.workspace import Workspace
+from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
 
 if TYPE_CHECKING:
-    from sphinx_ptyplan.core.jobs import Job
-
-__all__ = [
-    "COMMANDS",
-    "EXIT_CLEAN",
-    "EXIT_FINDINGS",
-    "EXIT_USAGE",
-    "Command",
-    "Context",
-    "Result",
-    "Settings",
-    "UsageError",
-    "find_root",
-    "load_settings",
-    "main",
-    "register",
-]
-
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-
-FORMATS = ("markdown", "json", "github", "sarif")
-
-_EPILOG = """\
-exit codes:
-  0  clean: nothing to report
-  1  findings were reported (stale references, parse problems, ...)
-  2  usage or configuration error, git error, missing path, unwritable output
-
-Paths are relative to the current folder when it is inside the root, else to the root.
-Defaults come from [tool.ptyplan] in pyproject.toml (the ptyplan_* Sphinx values without
-the prefix).
-
-Live preview: ptyplan serve [SOURCEDIR [OUTDIR]] [-- sphinx-autobuild args]
-(sphinx-autobuild watching the trees, plans and specs the docs use; ptyplan serve --help)."""
-
-
-class UsageError(Exception):
-    """A problem with how ptyplan was called or configured: one line, exit code 2."""
-
-
-# --------------------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class Settings:
-    """``[tool.ptyplan]``: the ``ptyplan_*`` configuration values without their prefix."""
-
-    root: str | None = None
-    roots: dict[str, str] = field(default_factory=dict)
-    check_literals: bool = True
-    drift: bool = True
-    source_url: str | None = None
-    source_revision: str = "HEAD"
-    external: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    max_file_bytes: int = 5_000_000
-    jobs: int = 0
-    status: dict[str, str] = field(default_factory=dict)
-    baseline: str | None = None
-
-
-def _check(key: str, value: Any) -> Any:
-    """Validate one ``[tool.ptyplan]`` value; return it in :class:`Settings` form."""
-
-    def bad(want: str) -> UsageError:
-        return UsageError(f"[tool.ptyplan] {key} must be {want}, not {value!r}")
-
-    if key == "status":
-        from sphinx_ptyplan.core.status import validate_rules
-
-        try:
-            return validate_rules(value)
-        except ValueError as exc:
-            raise UsageError(f"[tool.ptyplan] status {exc}") from None
-    if key in ("root", "source_url", "baseline"):
-        if not isinstance(value, str) or not value:
-            raise bad("a non-empty string")
-        if key == "source_url" and "{path}" not in value:
-            raise bad("a URL template containing '{path}'")
-        return value
-    if key == "source_revision":
-        if not isinstance(value, str) or not value:
-            raise bad("a non-empty string")
-        return value
-    if key in ("check_literals", "drift"):
-        if not isinstance(value, bool):
-            raise bad("true or false")
-        return value
-    if key in ("external", "exclude"):
-        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-            raise bad("a list of strings")
-        return tuple(value)
-    if key in ("max_file_bytes", "jobs"):
-        low = 1 if key == "max_file_bytes" else 0
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise bad(f"a whole number >= {low}")
-        return value
-    if key == "roots":
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and k and isinstance(v, str) for k, v in value.items()
-        ):
-            raise bad("a table of names to folders")
-        return dict(value)
-    raise AssertionError(key)  # pragma: no cover - keys are checked before
-
-
-def load_settings(path: Path) -> Settings:
-    """Read ``[tool.ptyplan]`` from a pyproject.toml; a missing table gives the defaults.
-
-    :raises UsageError: unreadable file, invalid TOML, unknown key or wrong value type.
-    """
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise UsageError(f"cannot read config {path}: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"config {path} is not valid TOML: {exc}") from None
-    table = data.get("tool", {}).get("ptyplan", {})
-    if not isinstance(table, dict):
-        raise UsageError(f"config {path}: [tool.ptyplan] must be a table")
-    known = [f.name for f in fields(Settings)]
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in known:
-            hint = (
-                f" (write {key.removeprefix('ptyplan_')!r})" if key.startswith("ptyplan_") else ""
-            )
-            raise UsageError(
-                f"config {path}: unknown key {key!r} in [tool.ptyplan]{hint}; "
-                f"known: {', '.join(known)}"
-            )
-        values[key] = _check(key, value)
-    return Settings(**values)
-
-
-def find_root(start: Path) -> Path:
-    """The git work tree holding ``start`` (the nearest folder with ``.git``), else ``start``."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return start
-
-
-# --------------------------------------------------------------------------- context
-
-
-class Context(Workspace):
-    """What every command gets: the root, the settings, and lazily opened git."""
-
-    def __init__(
-        self, root: Path, settings: Settings, *, fmt: str, config: Path | None, argv: list[str]
-    ) -> None:
-        super().__init__(root, jobs=settings.jobs, source_revision=settings.source_revision)
-        self.settings = settings
-        self.format = fmt
-        self.config = config
-        self.argv = argv
-        self.cache: Any = None  # no parse cache between CLI runs (jobs.Host)
-        self._indexes: dict[tuple[str, ...], Any] = {}
-
-    def index(self, code_roots: tuple[str, ...] = ()) -> Any:
-        """The code index of the root for these code roots (built once per run)."""
-        if code_roots not in self._indexes:
-            from sphinx_ptyplan.core.resolve import CodeIndex
-
-            self._indexes[code_roots] = CodeIndex(
-                self.root,
-                code_roots=code_roots,
-                ignored=self.ignored(""),
-                external=self.settings.external,
-            )
-        return self._indexes[code_roots]
-
-    def path(self, value: str, what: str = "path", *, must_exist: bool = True) -> str:
-        """A path argument as a root-relative POSIX path ("" for the root itself).
-
-        Relative paths are taken from the current folder when it is inside the root (so
-        shell completion works), else from the root. Paths outside the root are refused.
-
-        :raises UsageError: outside the root, or missing when ``must_exist``.
-        """
-        from sphinx_ptyplan.core.paths import PathRefused, confine, rel_posix
-
-        if not value.strip():
-            raise UsageError(f"empty {what}")
-        given = Path(value)
-        if not given.is_absolute():
-            cwd = Path.cwd().resolve()
-            base = cwd if cwd == self.root or self.root in cwd.parents else self.root
-            given = base / given
-        full = Path(os.path.normpath(given))
-        if full != self.root and self.root not in full.parents:
-            full = given.resolve()  # e.g. reached through a symlinked parent folder
-        if full != self.root and self.root not in full.parents:
-            raise UsageError(f"{what} {value!r} is outside the root {self.root}")
-        rel = rel_posix(self.root, full)
-        if rel:
-            try:
-                target = confine(self.root, rel)
-            except PathRefused as exc:
-                raise UsageError(f"{what} {value!r}: {exc}") from None
-            if must_exist and not target.exists():
-                raise UsageError(f"{what} {value!r} does not exist (root: {self.root})")
-        return rel
-
-
-@dataclass(frozen=True)
-class Result:
-    """What a command produced. ``text``, when set, replaces the formatted document on
-    stdout (e.g. ``inventory --json``); findings then go to stderr."""
-
-    kind: str
-    tables: tuple[Table, ...] = ()
-    findings: tuple[Finding, ...] = ()
-    text: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Command:
-    """A subcommand: ``add_arguments`` declares its options, ``run`` does the work."""
-
-    name: str
-    help: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[Context, argparse.Namespace], Result]
-    description: str = ""
-
-
-#: The subcommands by name; :func:`register` adds one.
-COMMANDS: dict[str, Command] = {}
-
-
-def register(command: Command) -> Command:
-    COMMANDS[command.name] = command
-    return command
-
-
-# --------------------------------------------------------------------------- option types
+    from sphinx_ptyplan.core.results import Job
 
 
 def _revision(value: str) -> str:
     """A revision option, validated before it can reach git (``-x`` is refused)."""
-    from sphinx_ptyplan.core.gitrepo import GitError, validate_revision
+    from sphinx_ptyplan.core.sources.gitrepo import GitError, validate_revision
 
     try:
         return validate_revision(value)
@@ -402,7 +129,7 @@ def _inventory_arguments(p: argparse.ArgumentParser) -> None:
 def _job_result(kind: str, job: Job, meta: dict[str, Any], text: str | None = None) -> Result:
     """A job as a command result; a git failure on a named revision is exit code 2."""
     if job.git_error is not None:
-        from sphinx_ptyplan.core.gitrepo import GitError
+        from sphinx_ptyplan.core.sources.gitrepo import GitError
 
         raise GitError(job.git_error.code, job.git_error.message)
     return Result(kind, job.tables, tuple(job.findings), text=text, meta=meta)
@@ -411,7 +138,7 @@ def _job_result(kind: str, job: Job, meta: dict[str, Any], text: str | None = No
 def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan inventory TREE``: the same table as the ``ptyplan-inventory`` directive."""
     from sphinx_ptyplan.core.jobs import CLI_OPTION, inventory_job
-    from sphinx_ptyplan.core.scan import inventory_to_dict
+    from sphinx_ptyplan.core.sources.snapshot import inventory_to_dict
 
     tree = ctx.path(args.tree, "tree")
     job = inventory_job(
@@ -452,10 +179,10 @@ _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
 
 def _documents(ctx: Context, paths: Sequence[str]) -> list[str]:
     """Root-relative Markdown/reST documents named by PATHS (folders are searched)."""
+    from sphinx_ptyplan.core.outputs.reportdir import is_report_folder
+    from sphinx_ptyplan.core.outputs.tables import matches_any
     from sphinx_ptyplan.core.paths import confine
-    from sphinx_ptyplan.core.reportdir import is_report_folder
-    from sphinx_ptyplan.core.scan import DEFAULT_EXCLUDES
-    from sphinx_ptyplan.core.tables import matches_any
+    from sphinx_ptyplan.core.sources.walk import DEFAULT_EXCLUDES
 
     found: list[str] = []
     for value in paths:
@@ -492,10 +219,11 @@ def _repo_or_none(ctx: Context) -> Any:
 def _check_keyed(ctx: Context, paths: Sequence[str]) -> tuple[list[Any], dict[str, Any]]:
     """The checks of ``ptyplan check`` on the documents under PATHS, each finding with its
     baseline key; and the run's facts (documents, statuses)."""
-    from sphinx_ptyplan.core.baseline import key_of, keyed_findings
+    from sphinx_ptyplan.core.checks.baseline import key_of, keyed_findings
+    from sphinx_ptyplan.core.checks.status import DocStatus, apply_pinned, status_of
     from sphinx_ptyplan.core.jobs import check_document, prefetch_drift
-    from sphinx_ptyplan.core.references import read_document, spans_of_text
-    from sphinx_ptyplan.core.status import DocStatus, apply_pinned, status_of
+    from sphinx_ptyplan.core.sources.docspans import document_spans
+    from sphinx_ptyplan.core.sources.documents import read_document
 
     keyed: list[Any] = []
     git_problem: Finding | None = None
@@ -510,8 +238,12 @@ def _check_keyed(ctx: Context, paths: Sequence[str]) -> tuple[list[Any], dict[st
             continue
         status, _why = status_of(doc_path, text, ctx.settings.status)
         statuses[status.value] += 1
-        if status is not DocStatus.ARCHIVED:
-            loaded.append((doc_path, spans_of_text(text, doc_path), status))
+        if status is DocStatus.ARCHIVED:
+            continue
+        # the same spans at the same lines as the docs build: included files followed
+        doc = document_spans(ctx.root, doc_path, text=text)
+        keyed.extend((p, key_of(p, doc_path)) for p in doc.problems)
+        loaded.extend((path, spans, status) for path, spans in doc.items())
     repo = _repo_or_none(ctx)
     live = [(d, sp) for d, sp, st in loaded if st is DocStatus.LIVE]
     if repo is not None and loaded:
@@ -529,7 +261,7 @@ def _check_keyed(ctx: Context, paths: Sequence[str]) -> tuple[list[Any], dict[st
 
 
 def _baseline_path(ctx: Context, given: str | None = None) -> Path:
-    from sphinx_ptyplan.core.baseline import BASELINE_FILE
+    from sphinx_ptyplan.core.checks.baseline import BASELINE_FILE
 
     value = given or ctx.settings.baseline or BASELINE_FILE
     path = Path(value)
@@ -541,7 +273,7 @@ def _baseline_path(ctx: Context, given: str | None = None) -> Path:
 
 def run_check(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan check PATHS``: the docs build's citation and drift checks on documents."""
-    from sphinx_ptyplan.core.baseline import Baseline
+    from sphinx_ptyplan.core.checks.baseline import Baseline
 
     keyed, meta = _check_keyed(ctx, args.paths)
     findings = [f for f, _k in keyed]
@@ -567,7 +299,7 @@ def run_check(ctx: Context, args: argparse.Namespace) -> Result:
 
 def run_baseline(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan baseline [--prune] PATHS``: write today's findings as the accepted ones."""
-    from sphinx_ptyplan.core.baseline import Baseline
+    from sphinx_ptyplan.core.checks.baseline import Baseline
 
     keyed, meta = _check_keyed(ctx, args.paths)
     path = _baseline_path(ctx, args.file)
@@ -613,8 +345,8 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan fix [--check] PATHS``: rewrite citations whose lines moved unchanged."""
-    from sphinx_ptyplan.core.fix import fix_document, write_fix
-    from sphinx_ptyplan.core.references import load_document
+    from sphinx_ptyplan.core.checks.fix import fix_document, write_fix
+    from sphinx_ptyplan.core.sources.documents import load_document
 
     index = ctx.index(())
     repo = _repo_or_none(ctx)
@@ -867,8 +599,8 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
 def run_report(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan report``: a timestamped evidence folder (inventory, delta log, spec hits,
     summary, snapshot), written atomically and never over an existing one."""
-    from sphinx_ptyplan.core import reportdir
     from sphinx_ptyplan.core.jobs import CLI_OPTION, delta_job, inventory_job, spec_hits_job
+    from sphinx_ptyplan.core.outputs import reportdir
 
     try:
         initiative = reportdir.check_initiative(args.initiative)
@@ -948,223 +680,3 @@ register(
         "recorded in the report, not reported: exit 0 once the folder is written.",
     )
 )
-
-
-# --------------------------------------------------------------------------- parser
-
-
-class _ArgError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors and no ``sys.exit`` (``main`` returns the code)."""
-
-    def error(self, message: str) -> NoReturn:
-        raise _ArgError(f"{self.prog}: error: {message} (see '{self.prog} --help')")
-
-
-def _global_options(p: argparse.ArgumentParser, *, suppress: bool) -> None:
-    def default(value: Any) -> Any:
-        return argparse.SUPPRESS if suppress else value
-
-    p.add_argument(
-        "--root",
-        metavar="DIR",
-        default=default(None),
-        help="folder that paths are relative to and nothing outside of is read "
-        "(default: [tool.ptyplan] root, else the git work tree of the current folder, "
-        "else the current folder)",
-    )
-    p.add_argument(
-        "--format",
-        choices=FORMATS,
-        default=default("markdown"),
-        help="output: Markdown tables (findings on stderr), JSON, GitHub annotations "
-        "or SARIF 2.1.0 (default: markdown)",
-    )
-    p.add_argument(
-        "--config",
-        metavar="PYPROJECT",
-        default=default(None),
-        help="pyproject.toml whose [tool.ptyplan] table gives defaults "
-        "(default: ROOT/pyproject.toml when present)",
-    )
-    p.add_argument(
-        "--suppress",
-        metavar="KINDS",
-        type=_kinds,
-        default=default(frozenset()),
-        help="finding kinds to drop, like the directives' :suppress: "
-        f"(of: {', '.join(k.value for k in FindingKind)})",
-    )
-    p.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        default=default(None),
-        help="write the output to FILE (atomically) instead of stdout",
-    )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="ptyplan",
-        description="Keep planning and spec documents honest against the code they describe.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"ptyplan {__version__}")
-    _global_options(parser, suppress=False)
-    common = _Parser(add_help=False)
-    _global_options(common, suppress=True)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for cmd in COMMANDS.values():
-        p = sub.add_parser(
-            cmd.name,
-            help=cmd.help,
-            description=cmd.description or cmd.help,
-            parents=[common],
-            epilog=_EPILOG,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        cmd.add_arguments(p)
-    return parser
-
-
-# --------------------------------------------------------------------------- running
-
-
-def _context(args: argparse.Namespace, argv: list[str]) -> Context:
-    config = Path(args.config).resolve() if args.config else None
-    if config is not None and not config.is_file():
-        raise UsageError(f"config file {args.config!r} does not exist")
-    if args.root is not None:
-        root = Path(args.root).resolve()
-        if not root.is_dir():
-            raise UsageError(f"--root {args.root!r} is not a folder")
-    else:
-        root = find_root(Path.cwd())
-    if config is None and (root / "pyproject.toml").is_file():
-        config = root / "pyproject.toml"
-    settings = load_settings(config) if config is not None else Settings()
-    if args.root is None and settings.root is not None and config is not None:
-        root = (config.parent / settings.root).resolve()
-        if not root.is_dir():
-            raise UsageError(f"[tool.ptyplan] root {settings.root!r} is not a folder ({root})")
-    return Context(root, settings, fmt=args.format, config=config, argv=argv)
-
-
-def _document(ctx: Context, result: Result) -> str:
-    if result.text is not None:
-        return result.text
-    fmt = ctx.format
-    if fmt == "json":
-        payload = Payload(result.tables, result.findings, ctx.root.as_posix(), result.meta)
-        return to_json(payload, kind=result.kind)
-    if fmt == "sarif":
-        log = to_sarif(result.findings, root=ctx.root, tool_version=__version__)
-        return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "github":
-        return findings_github(result.findings, ctx.root, workspace=_workspace())
-    source_url = ctx.settings.source_url
-    revision = ctx.source_revision() if source_url else "HEAD"
-    return to_markdown(result.tables, source_url=source_url, revision=revision)
-
-
-def _workspace() -> str | None:
-    return os.environ.get("GITHUB_WORKSPACE") or None
-
-
-def _stderr_findings(ctx: Context, result: Result) -> str:
-    """Findings for stderr: with Markdown output, or when stdout holds a raw ``text``."""
-    if ctx.format == "github" and result.text is not None:
-        return findings_github(result.findings, ctx.root, workspace=_workspace())
-    if ctx.format == "markdown" or result.text is not None:
-        return "".join(finding_line(f) + "\n" for f in result.findings)
-    return ""
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (all or nothing).
-
-    :raises UsageError: when the folder is missing or not writable.
-    """
-    folder = path.parent
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _write_stdout(text: str) -> None:
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:  # `ptyplan ... | head`: the reader left; that is not an error
-        with contextlib.suppress(OSError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``ptyplan``; return the exit code (0 clean, 1 findings, 2 usage/git error)."""
-    from sphinx_ptyplan.core.gitrepo import GitError
-
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list[:1] == ["serve"]:  # a server, not a report: own parser (serve.py, issue 6)
-        from sphinx_ptyplan.serve import main as serve
-
-        return serve(args_list[1:])
-    parser = build_parser()
-    try:
-        args = parser.parse_args(args_list)
-    except _ArgError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_USAGE
-    except SystemExit as exc:  # --help, --version
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    ctx: Context | None = None
-    try:
-        ctx = _context(args, args_list)
-        result = COMMANDS[args.command].run(ctx, args)
-        if args.suppress:
-            kept = tuple(f for f in result.findings if f.kind.value not in args.suppress)
-            result = dataclasses.replace(result, findings=kept)
-        document = _document(ctx, result)
-        if args.output:
-            write_atomic(Path(args.output), document)
-        else:
-            _write_stdout(document)
-        sys.stderr.write(_stderr_findings(ctx, result))
-    except UsageError as exc:
-        print(f"ptyplan: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except GitError as exc:
-        print(f"ptyplan: git error: {' '.join(exc.message.split())}", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as exc:  # a bug: say so, but never let CI read it as "findings" (1)
-        import traceback
-
-        traceback.print_exc()
-        print(
-            f"ptyplan: internal error: {type(exc).__name__}: {exc} (please report this)",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    finally:
-        if ctx is not None:
-            ctx.close()
-    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

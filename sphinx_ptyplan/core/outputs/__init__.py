@@ -1,0 +1,1 @@
+"""Outputs: results are rendered (neutral tables, CLI reports, report folders)."""

@@ -1,0 +1,1 @@
+"""Sources: documents and code are read (trees, parse cache, git, document references)."""

@@ -1,0 +1,156 @@
+"""The collector the document readers share: spans and sections become a ParsedDocument."""
+
+from __future__ import annotations
+
+import re
+
+from sphinx_ptyplan.core.models import Finding, Reference, RefKind
+from sphinx_ptyplan.core.sources.classify import _PY_SUFFIXES, _link_target, classify, references_in
+from sphinx_ptyplan.core.sources.docmodel import FieldList, ParsedDocument, Section, Span
+
+__all__ = [
+    "slugify",
+]
+
+
+def slugify(title: str) -> str:
+    """The docutils/MyST section id of a title (``nodes.make_id``)."""
+    from docutils import nodes
+
+    return str(nodes.make_id(title))
+
+
+_IDENT_RE = re.compile(r"^[A-Za-z_]\w*$")
+_OWNER_RE = re.compile(r"^(?:[A-Za-z_]\w*\.)*_?[A-Z]\w*$")
+_PYPATH_IN_TEXT_RE = re.compile(r"(?<![\w/.])([\w.\-]+(?:/[\w.\-]+)*\.pyi?)\b")
+
+
+def _owner_from(codes: list[str], plain: str) -> tuple[str, str | None] | None:
+    """The class named by a field-list heading: first code span that looks like a class,
+    and the ``.py`` file named next to it (in a code span or in plain text)."""
+    owner = next((c.strip() for c in codes if _OWNER_RE.match(c.strip())), None)
+    if owner is None:
+        return None
+    hint: str | None = None
+    for c in codes:
+        for cr in classify(c):
+            if cr.path and cr.path.endswith(_PY_SUFFIXES) and not cr.external:
+                hint = cr.path
+                break
+        if hint:
+            break
+    if hint is None:
+        m = _PYPATH_IN_TEXT_RE.search(plain)
+        if m:
+            hint = m.group(1)
+    return owner, hint
+
+
+_FIELD_SEP_RE = re.compile(r"^\s*(?:[,/&]|and|or)?\s*$")
+
+
+def _leading_codes(children: list[tuple[bool, str]]) -> list[str]:
+    """The code spans that open a list item (``a`` / ``b``, ``c`` and ``d``): field names."""
+    out: list[str] = []
+    for is_code, text in children:
+        if is_code:
+            out.append(text)
+        elif out and _FIELD_SEP_RE.match(text):
+            continue
+        else:
+            break
+    return out
+
+
+def _field_name(code: str, owner: str) -> str | None:
+    t = code.strip()
+    short = owner.rsplit(".", 1)[-1]
+    for prefix in (owner + ".", short + "."):
+        if t.startswith(prefix):
+            t = t[len(prefix) :]
+    return t if _IDENT_RE.match(t) else None
+
+
+class _Collector:
+    """Accumulates sections, spans, references and field lists for one document."""
+
+    def __init__(self, doc_path: str, *, refs: bool = True) -> None:
+        self.doc_path = doc_path
+        self.want_refs = refs  # False: spans only (the citation checks classify them later)
+        self.sections: list[Section] = []
+        self.spans: list[Span] = []
+        self.refs: list[Reference] = []
+        self.field_lists: list[FieldList] = []
+        self.section: Section | None = None
+        self.offset = 0  # lines before the text being parsed (a directive's body)
+
+    def heading(self, title: str, line: int, level: int) -> None:
+        line += self.offset
+        sec = Section(title=title, anchor=slugify(title), line=line, level=level)
+        self.sections.append(sec)
+        self.section = sec
+
+    def span(self, text: str, line: int, context: str) -> None:
+        line += self.offset
+        self.spans.append(Span(text=text, line=line, context=context, section=self.section))
+        if self.want_refs:
+            self.refs.extend(
+                references_in(
+                    text,
+                    doc_path=self.doc_path,
+                    doc_line=line,
+                    context=context,
+                    section=self.section,
+                )
+            )
+
+    def link(self, href: str, line: int) -> None:
+        line += self.offset
+        target = _link_target(href, self.doc_path)
+        if target is None:
+            return
+        refs = [
+            r
+            for r in references_in(
+                target, doc_path=self.doc_path, doc_line=line, context="link", section=self.section
+            )
+            if r.kind in (RefKind.PATH, RefKind.CITATION)
+        ]
+        if refs:
+            self.spans.append(Span(text=target, line=line, context="link", section=self.section))
+            self.refs.extend(refs)
+
+    def field_list(
+        self, owner: tuple[str, str | None], line: int, items: list[tuple[str, int]]
+    ) -> None:
+        name, hint = owner
+        line += self.offset
+        fields = []
+        for code, fline in items:
+            f = _field_name(code, name)
+            if f is not None:
+                fields.append((f, fline + self.offset))
+        if not fields:
+            return
+        ref = Reference(
+            text=name,
+            kind=RefKind.DOTTED,
+            doc_path=self.doc_path,
+            doc_line=line,
+            path=hint,
+            name=name,
+            section=self.section.title if self.section else None,
+            anchor=self.section.anchor if self.section else None,
+            span=name,
+        )
+        self.field_lists.append(FieldList(owner=ref, line=line, fields=tuple(fields)))
+
+    def result(self, problems: tuple[Finding, ...] = ()) -> ParsedDocument:
+        return ParsedDocument(
+            path=self.doc_path,
+            sections=tuple(self.sections),
+            spans=tuple(self.spans),
+            references=tuple(self.refs),
+            field_lists=tuple(self.field_lists),
+            problems=problems,
+        )

@@ -1,0 +1,232 @@
+"""Issue 14, requirements 1 and 2: every citation is reported at its own line in every block
+shape (MyST and reST, included files too), drift is blamed from that line, and the docs
+build reports exactly what `ptyplan check` reports (real builds, real git repositories)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sphinx_ptyplan.cli import main as cli_main
+from tests.gitutil import Repo
+from tests.shapes import expected, make_shapes_repo
+from tests.sphinx.util import build, ptyplan_warnings
+
+Key = tuple[str, int, str, str, str, str]  # (file, line, kind, subject, code, replacement)
+
+
+def _subject(message: str) -> str:
+    m = re.match(r"^`([^`]*)`", message)
+    return m.group(1) if m else message
+
+
+def build_findings(app: Any, root: Path) -> set[Key]:
+    """The findings the build stored (and printed), as root-relative keys."""
+    env = app.env
+    out: set[Key] = set()
+    for located in env.get_domain("ptyplan").data["findings"].values():
+        for loc in located:
+            f = loc.finding
+            if f.kind.value == "git":
+                continue
+            where = loc.location
+            if isinstance(where, tuple):
+                file = Path(env.doc2path(where[0])).resolve().relative_to(root).as_posix()
+                line = where[1]
+            else:
+                path, _, num = where.rpartition(":")
+                file = Path(path).resolve().relative_to(root).as_posix()
+                line = int(num or 0)
+            out.add(
+                (file, line, f.kind.value, _subject(f.message), f.code or "", f.replacement or "")
+            )
+    return out
+
+
+def check_findings(root: Path, docs: list[str], tmp: Path) -> set[Key]:
+    """What ``ptyplan check --format json`` reports for ``docs``."""
+    report = tmp / "check.json"
+    code = cli_main(["check", "--root", str(root), "--format", "json", "-o", str(report), *docs])
+    assert code in (0, 1)
+    data = json.loads(report.read_text(encoding="utf-8"))
+    return {
+        (
+            f["path"],
+            int(f["line"] or 0),
+            f["kind"],
+            _subject(f["message"]),
+            f.get("code") or "",
+            f.get("replacement") or "",
+        )
+        for f in data["findings"]
+        if f["kind"] != "git"
+    }
+
+
+def _as_expected(keys: set[Key]) -> dict[tuple[str, int], set[str]]:
+    out: dict[tuple[str, int], set[str]] = {}
+    for file, line, kind, subject, code, replacement in keys:
+        if kind == "drift" and code == "moved":
+            old = subject.rsplit(":", 1)[1]
+            new = replacement.rsplit(":", 1)[1]
+            what = f"moved {old}->{new}"
+        elif kind == "stale":
+            what = "stale " + re.sub(r"^pkg/(gone_\d+)\.py.*$", r"\1", subject)
+        else:
+            what = f"{kind} {code} {subject}"
+        out.setdefault((file, line), set()).add(what)
+    return out
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any, set[Key]]:
+    root = make_shapes_repo(tmp_path_factory.mktemp("shapes") / "repo").path.resolve()
+    app, _warnings = build(root / "docs", "html", outdir=root.parent / "build")
+    return root, app, build_findings(app, root)
+
+
+def test_every_block_shape_reports_each_citation_at_its_own_line(
+    shapes: tuple[Path, Any, set[Key]],
+) -> None:
+    root, _app, found = shapes
+    assert _as_expected(found) == expected(root)
+
+
+def test_docs_build_and_check_report_the_same_findings(
+    shapes: tuple[Path, Any, set[Key]], tmp_path: Path
+) -> None:
+    root, _app, found = shapes
+    cli = check_findings(root, ["docs/shapes.md", "docs/shapes_rst.rst"], tmp_path)
+    assert cli == found
+    assert len(found) >= 25
+
+
+def test_a_correct_citation_added_to_an_old_paragraph_is_not_moved(tmp_path: Path) -> None:
+    """The issue's minimal case: commit 1 adds pkg/b.py and a one-line paragraph; commit 2
+    inserts 3 lines at the top of b.py; commit 3 adds a second line to the paragraph citing
+    `pkg/b.py:8` (correct). Nothing is reported, by the build or by `ptyplan check`; then
+    3 more lines on top of b.py make it moved, reported at line 4 (its own line)."""
+    repo = Repo(tmp_path / "repo")
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/b.py", "".join(f"v{n} = {n}\n" for n in range(1, 11)))
+    repo.write("docs/conf.py", 'extensions = ["myst_parser", "sphinx_ptyplan"]\n')
+    repo.write("docs/index.md", "# Page\n\nThe loader reads the files.\n")
+    repo.commit("b.py and a paragraph")
+    repo.write("pkg/b.py", "# a\n# b\n# c\n" + "".join(f"v{n} = {n}\n" for n in range(1, 11)))
+    repo.commit("three lines on top")
+    repo.write(
+        "docs/index.md", "# Page\n\nThe loader reads the files.\nIt starts at `pkg/b.py:8`.\n"
+    )
+    repo.commit("a second line citing the code as it is now")
+    root = repo.path.resolve()
+
+    app, warnings = build(root / "docs", "html", outdir=tmp_path / "b1")
+    assert ptyplan_warnings(warnings) == []
+    assert check_findings(root, ["docs/index.md"], tmp_path) == set()
+
+    repo.write("pkg/b.py", "# 1\n# 2\n# 3\n" + (root / "pkg/b.py").read_text())
+    repo.commit("three more lines on top")
+    app, warnings = build(root / "docs", "html", outdir=tmp_path / "b2", freshenv=True)
+    moved = ("docs/index.md", 4, "drift", "pkg/b.py:8", "moved", "pkg/b.py:11")
+    assert build_findings(app, root) == {moved}
+    assert check_findings(root, ["docs/index.md"], tmp_path) == {moved}
+    assert [w for w in ptyplan_warnings(warnings) if "index.md:4:" in w]
+
+
+# --------------------------------------------------------------------------- the test corpora
+
+CORPORA = Path(__file__).resolve().parents[1] / "corpus"
+DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
+
+
+def _build_with_conf(root: Path, docs: list[str], tmp: Path) -> Any:
+    """A docs build of ``docs`` with the repository as its source folder and a conf.py
+    kept outside it (the repository is not touched)."""
+    from io import StringIO
+
+    from sphinx.application import Sphinx
+
+    conf = tmp / "conf"
+    conf.mkdir()
+    (conf / "conf.py").write_text(
+        "extensions = ['myst_parser', 'sphinx_ptyplan']\n"
+        f"ptyplan_root = {str(root)!r}\n"
+        f"root_doc = {docs[0].rsplit('.', 1)[0]!r}\n"
+        f"include_patterns = {docs!r}\n"
+        "suppress_warnings = ['myst', 'toc', 'ref', 'misc']\n",
+        encoding="utf-8",
+    )
+    app = Sphinx(
+        str(root), str(conf), str(tmp / "html"), str(tmp / "doctrees"), "html",
+        status=StringIO(), warning=StringIO(), freshenv=True,
+    )  # fmt: skip
+    app.build()
+    return app
+
+
+def _docs_of(root: Path) -> list[str]:
+    """The documents of a corpus; of ``x.md`` and ``x.rst`` (one docname for Sphinx) the
+    Markdown one."""
+    found = sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.suffix in (".md", ".rst") and ".git" not in p.parts and p.name != "README.md"
+    )
+    stems = {d.rsplit(".", 1)[0] for d in found if d.endswith(".md")}
+    return [d for d in found if d.endswith(".md") or d.rsplit(".", 1)[0] not in stems]
+
+
+def _ledger_repo(path: Path) -> Path:
+    import shutil
+
+    repo = Repo(path)
+    shutil.copytree(CORPORA / "ledger" / "commit1", path, dirs_exist_ok=True)
+    repo.commit("code and the ledger")
+    for child in path.iterdir():
+        if child.name != ".git":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    shutil.copytree(CORPORA / "ledger" / "commit2", path, dirs_exist_ok=True)
+    repo.commit("refactor")
+    with (path / "docs/fix_plan.md").open("a", encoding="utf-8") as fh:
+        fh.write((CORPORA / "ledger" / "uncommitted.md").read_text(encoding="utf-8"))
+    return path
+
+
+def _spec_repo(path: Path) -> Path:
+    import shutil
+
+    repo = Repo(path)
+    shutil.copytree(
+        CORPORA / "spec", path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("conftest.py")
+    )
+    repo.commit("the spec corpus")
+    return path
+
+
+def _example_repo(path: Path) -> Path:
+    import sys
+
+    sys.path.insert(0, str(DOCS_DIR))
+    try:
+        from example_repo import build_example_repo
+    finally:
+        sys.path.remove(str(DOCS_DIR))
+    return Path(build_example_repo(path))
+
+
+@pytest.mark.parametrize("corpus", ["ledger", "spec", "example"])
+def test_every_corpus_document_has_the_same_findings_in_build_and_check(
+    corpus: str, tmp_path: Path
+) -> None:
+    make = {"ledger": _ledger_repo, "spec": _spec_repo, "example": _example_repo}[corpus]
+    root = make(tmp_path / "repo").resolve()
+    docs = _docs_of(root)
+    assert docs
+    app = _build_with_conf(root, docs, tmp_path)
+    found = build_findings(app, root)
+    assert found == check_findings(root, docs, tmp_path)
+    assert found  # every corpus has something to report

@@ -1,0 +1,100 @@
+"""ptyplan-delta ``:redline:`` in real builds: the draft under the coverage tables."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.sphinx.test_delta import PLAN_MD, PLAN_RST, _history
+from tests.sphinx.util import build, html, make_project, ptyplan_warnings
+
+pytestmark = pytest.mark.sphinx
+
+
+def _page(plan: str, redline: str = "") -> str:
+    return (
+        "# Delta\n\n```{ptyplan-delta}\n:tree: ptycho_torch\n"
+        f":plan: {plan}\n:base: base\n:redline: {redline}\n```\n\nAfter the delta.\n"
+    )
+
+
+def _pre_text(page: str) -> str:
+    """The text of the redline's literal block (highlighting spans removed)."""
+    m = re.search(r"ptyplan-redline-text[^>]*>.*?<pre>(.*?)</pre>", page, re.S)
+    assert m, "no redline block"
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", m.group(1)))
+
+
+@pytest.mark.parametrize(("plan_name", "plan_text"), [("plan.md", PLAN_MD), ("plan.rst", PLAN_RST)])
+def test_redline_renders_under_the_tables_in_html_text_and_latex(
+    tmp_path: Path, plan_name: str, plan_text: str
+) -> None:
+    from sphinx_ptyplan.core.jobs import delta_job
+    from tests.core.test_redline import Host
+
+    repo = _history(tmp_path, plan_name, plan_text)
+    src = make_project(repo.path / "docs", {"index.md": _page(f"docs/{plan_name}")})
+    app, warnings = build(src, "html")
+    assert len(ptyplan_warnings(warnings)) == 2  # the two stale references, as without it
+    page = html(app)
+    assert (
+        page.index("Plan coverage")
+        < page.index("Redline draft of docs/")
+        < page.index("After the delta.")
+    )
+    text = _pre_text(page)
+    strike = (
+        ":del:`ptychopinn_torch/model.py:3` :ins:`ptycho_torch/model.py:3`"
+        if plan_name.endswith(".rst")
+        else "~~`ptychopinn_torch/model.py:3`~~ `ptycho_torch/model.py:3`"
+    )
+    assert strike in text
+    assert "deleted in" in text and "n_filters_scale" in text  # deletion story, API change
+    assert 'class="hll"' in page  # the draft's own lines are highlighted
+    # the same draft as the core composes for the CLI (only "drafted by" differs)
+    host = Host(repo.path)
+    job = delta_job(
+        host,
+        "ptycho_torch",
+        f"docs/{plan_name}",
+        base="base",
+        redline=True,
+        drafted_by="ptyplan-delta on index",
+    )
+    host.close()
+    assert job.redline is not None and text == job.redline.text
+    for builder in ("text", "latex"):
+        app2, warnings2 = build(src, builder, outdir=tmp_path / builder)
+        assert "Exception" not in warnings2 and len(ptyplan_warnings(warnings2)) == 2
+    out = (tmp_path / "text" / "text" / "index.txt").read_text(encoding="utf-8")
+    assert "Redline draft of docs/" in out and "ptycho_torch/model.py:3" in out
+
+
+def test_redline_folder_links_the_newest_report(tmp_path: Path) -> None:
+    repo = _history(tmp_path, "plan.md", PLAN_MD)
+    reports = "plans/active/X/reports"
+    repo.write(f"{reports}/2025-10-01T000000Z/plan_redline.md", "# old\n")
+    repo.write(f"{reports}/2025-10-02T000000Z/plan_redline.md", "# new\n")
+    repo.write(f"{reports}/2025-10-03T000000Z/summary.md", "# no redline here\n")
+    conf = 'ptyplan_source_url = "https://example.org/{revision}/{path}"'
+    src = make_project(
+        repo.path / "docs", {"index.md": _page("docs/plan.md", reports)}, conf_extra=conf
+    )
+    app, warnings = build(src, "html")
+    page = html(app)
+    assert f"{reports}/2025-10-02T000000Z/plan_redline.md" in page
+    assert re.search(r'href="https://example.org/[^"]*2025-10-02T000000Z/plan_redline.md"', page)
+    assert "ptyplan-redline-text" not in page
+    assert len(ptyplan_warnings(warnings)) == 2
+
+
+def test_redline_folder_without_a_redline_warns_at_the_directive(tmp_path: Path) -> None:
+    repo = _history(tmp_path, "plan.md", PLAN_MD)
+    src = make_project(repo.path / "docs", {"index.md": _page("docs/plan.md", "plans/none")})
+    app, warnings = build(src, "html")
+    found = [w for w in ptyplan_warnings(warnings) if "index.md:3" in w]
+    assert len(found) == 1 and "[ptyplan.config]" in found[0] and "plan_redline.md" in found[0]
+    assert "Plan coverage" in html(app)
