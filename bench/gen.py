@@ -576,6 +576,8 @@ def corpus_repo(
     ops.append(_m("docs/conf.py", CORPUS_CONF.format(status=repr(CORPUS_STATUS))))
     ops.append(_m("docs/index.md", CORPUS_INDEX))
     ops.append(_m(".gitignore", "docs/_build/\n"))
+    status = ", ".join(f'"{k}" = "{v}"' for k, v in CORPUS_STATUS.items())
+    ops.append(_m("pyproject.toml", f"[tool.ptyplan]\nstatus = {{{status}}}\n"))
     c.commit(0, "initial tree", ops)
     k_plan = k_arch = 0
     for day in range(1, n_days):

@@ -15,7 +15,6 @@ on; the command line stops with exit code 2.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -91,47 +90,9 @@ def story_text(host: Host, paths: Sequence[str]) -> dict[str, str]:
     it is neither in the working tree nor in HEAD (never said in a shallow clone, whose
     history is cut); one deleted in the working tree but still in HEAD says so.
     """
+    from .checks.citations import told_stories
+
     return told_stories(host.repo, host.root, paths)
-
-
-def told_stories(repo_of: Callable[[], Any], root: Path, paths: Sequence[str]) -> dict[str, str]:
-    """:func:`story_text` for a ``repo()`` callable (shared with ``check_citations``)."""
-    from .checks.resolve import NEVER
-    from .paths import PathRefused, confine
-
-    try:
-        repo = repo_of()
-        stories = repo.path_stories(list(paths))
-    except Exception:
-        return {}
-    out: dict[str, str] = {}
-    unknown: list[str] = []
-    for p, story in stories.items():
-        if story.status != "unknown":
-            out[p] = story.describe()
-            continue
-        rel = p.rstrip("/")
-        try:
-            if rel.startswith(("/", "..")) or "\x00" in rel:
-                confine(root, rel)
-            if os.path.lexists(Path(root) / rel):
-                continue  # it is there: a line or a name in it is what is wrong
-        except (PathRefused, OSError):
-            continue
-        unknown.append(p)
-    if unknown:
-        try:
-            if repo.is_shallow:  # the history is cut: "never in it" cannot be said
-                return out
-            head = repo.in_head([p.rstrip("/") for p in unknown])
-        except Exception:
-            return out
-        for p in unknown:
-            if p.rstrip("/") in head:
-                out[p] = "deleted in the working tree, not committed yet"
-            else:
-                out[p] = NEVER
-    return out
 
 
 def former_tops(host: Host) -> frozenset[str]:
@@ -182,13 +143,16 @@ def prefetch_drift(
     host: Host,
     live: Sequence[tuple[str, Sequence[tuple[str, int, str]]]],
     docs: Sequence[str],
+    pinned: Sequence[tuple[str, Sequence[tuple[str, int, str]]]] = (),
 ) -> None:
     """Batch the git work of many documents before they are checked one by one: ONE
     ``git log`` tells which documents were written in a single commit (their blame needs
     no ``git blame``); the documents of ``live`` with line citations are blamed, and the
     line maps of every cited file are read with one ``git diff`` per blamed commit for
     all documents together. The per-document checks then find it all in the GitRepo's
-    caches. Never raises: without git the checks say why drift was not run."""
+    caches. The files cited by ``pinned`` documents written in one commit are read at that
+    commit, all with one ``git cat-file`` (what the pinned check asks when a reference is
+    wrong today). Never raises: without git the checks say why drift was not run."""
     from .models import RefKind
     from .sources.classify import classify
     from .sources.gitrepo import GitError
@@ -201,6 +165,19 @@ def prefetch_drift(
         repo.prime_blames(list(docs))
         if repo.is_shallow:
             return  # the per-document check handles the boundary commits
+        wanted: list[tuple[str, str]] = []
+        for doc, spans in pinned:
+            sha = repo.single_commit(doc)
+            if sha is None:
+                continue
+            for text, _line, _context in spans:
+                if "/" not in text:
+                    continue
+                for c in classify(text):
+                    if c.path and "/" in c.path and not c.external:
+                        clean = "/".join(p for p in c.path.strip("/").split("/") if p != ".")
+                        wanted.append((sha, clean))
+        repo.prefetch_objects(wanted)
         per_commit: dict[str, set[str]] = {}
         for doc, spans in live:
             cited: dict[int, set[str]] = {}

@@ -325,6 +325,7 @@ def _prefetch(session: Session, domain: Any, read: set[str], statuses: dict[str,
     from sphinx_ptyplan.core.jobs import prefetch_drift
 
     live: list[tuple[str, list[tuple[str, int, str]]]] = []
+    pinned: list[tuple[str, list[tuple[str, int, str]]]] = []
     docs: list[str] = []
     for docname in sorted(read):
         cites = domain.data["cites"].get(docname, ())
@@ -341,8 +342,10 @@ def _prefetch(session: Session, domain: Any, read: set[str], statuses: dict[str,
             docs.append(rel)
             if status is DocStatus.LIVE:
                 live.append((rel, spans))
-    if len(docs) > 1 and session.cfg.drift:
-        prefetch_drift(session, live, docs)
+            elif status is DocStatus.PINNED:
+                pinned.append((rel, spans))
+    if len(docs) > 1:
+        prefetch_drift(session, live if session.cfg.drift else [], docs, pinned)
 
 
 def _subject(message: str) -> str:

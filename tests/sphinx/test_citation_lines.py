@@ -74,7 +74,7 @@ def _as_expected(keys: set[Key]) -> dict[tuple[str, int], set[str]]:
             old = subject.rsplit(":", 1)[1]
             new = replacement.rsplit(":", 1)[1]
             what = f"moved {old}->{new}"
-        elif kind == "stale":
+        elif kind == "missing":  # never in the history (issue 16): reported apart from stale
             what = "stale " + re.sub(r"^pkg/(gone_\d+)\.py.*$", r"\1", subject)
         else:
             what = f"{kind} {code} {subject}"

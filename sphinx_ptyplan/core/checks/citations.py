@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -311,9 +312,51 @@ def _drift_of(lm: LineMap, info: CommitInfo | None, a: int, b: int, lines: _Line
 # ------------------------------------------------------------------------- checking
 
 
-def _repo_story(repo: GitRepo, root: Path) -> Callable[[list[str]], dict[str, Any]]:
-    from sphinx_ptyplan.core.jobs import told_stories
+def told_stories(repo_of: Callable[[], Any], root: Path, paths: Sequence[str]) -> dict[str, str]:
+    """Git's account of vanished paths for a ``repo()`` callable (``jobs.story_text``
+    and :func:`check_citations` share it): the story, or
+    :data:`~sphinx_ptyplan.core.checks.resolve.NEVER` for a path that is neither in the
+    working tree nor in HEAD nor in the history (never said in a shallow clone); a path
+    deleted in the working tree but still in HEAD says so."""
+    from sphinx_ptyplan.core.checks.resolve import NEVER
 
+    try:
+        repo = repo_of()
+        stories = repo.path_stories(list(paths))
+    except Exception:
+        return {}
+    out: dict[str, str] = {}
+    unknown: list[str] = []
+    for p, story in stories.items():
+        if story.status != "unknown":
+            out[p] = story.describe()
+            continue
+        rel = p.rstrip("/")
+        try:
+            if rel.startswith(("/", "..")) or "\x00" in rel:
+                confine(root, rel)
+            if os.path.lexists(Path(root) / rel):
+                continue  # it is there: a line or a name in it is what is wrong
+        except (PathRefused, OSError):
+            continue
+        unknown.append(p)
+    if unknown:
+        try:
+            if repo.is_shallow:  # the history is cut: "never in it" cannot be said
+                return out
+            head = repo.in_head([p.rstrip("/") for p in unknown])
+        except Exception:
+            return out
+        for p in unknown:
+            if p.rstrip("/") in head:
+                out[p] = "deleted in the working tree, not committed yet"
+            else:
+                out[p] = NEVER
+    return out
+
+
+
+def _repo_story(repo: GitRepo, root: Path) -> Callable[[list[str]], dict[str, Any]]:
     def story(paths: list[str]) -> dict[str, Any]:
         return told_stories(lambda: repo, root, paths)
 

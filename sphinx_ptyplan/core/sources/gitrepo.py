@@ -450,6 +450,39 @@ class _CatFile:
         self._err.seek(0)
         return _dec(self._err.read()).strip()
 
+    def many(self, names: Sequence[str]) -> list[tuple[str | None, str, bytes | None]]:
+        """:meth:`request` for many names with ONE short-lived ``git cat-file --batch``
+        (all names written at once, the answers read in order: no round trip per name)."""
+        if not names:
+            return []
+        try:
+            proc = subprocess.run(
+                [self._exe, "cat-file", "--batch"],
+                cwd=self._cwd,
+                env=self._env,
+                input=b"".join(_enc(n) + b"\n" for n in names),
+                capture_output=True,
+                check=False,
+            )
+        except (FileNotFoundError, PermissionError) as exc:
+            raise GitError("no-git", f"cannot run git ({self._exe!r}): {exc}") from exc
+        out = proc.stdout
+        result: list[tuple[str | None, str, bytes | None]] = []
+        pos = 0
+        for _name in names:
+            nl = out.find(b"\n", pos)
+            if nl < 0:
+                raise GitError(_classify(_dec(proc.stderr)), "git cat-file output truncated")
+            parts = out[pos:nl].split(b" ")
+            pos = nl + 1
+            if len(parts) == 3 and parts[2].isdigit():
+                size = int(parts[2])
+                result.append((_dec(parts[0]), _dec(parts[1]), out[pos : pos + size]))
+                pos += size + 1
+            else:
+                result.append((None, _dec(parts[-1]), None))
+        return result
+
     def request(self, name: str) -> tuple[str, str, bytes] | tuple[None, str, None]:
         """Return ``(oid, type, content)`` or ``(None, reason, None)`` (missing, ambiguous...)."""
         with self._lock:
@@ -538,7 +571,7 @@ class GitRepo:
         self._story_index: tuple[Any, ...] | None = None
         self._blames: dict[tuple[str, bytes], list[str | None]] = {}
         self._single: dict[str, str] = {}  # documents of one commit (doc_single_commits)
-        self._in_head: dict[tuple[str, str], bool] = {}
+        self._objects: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
         self._blob_memo: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
         self._hexlen = 40
 
@@ -1107,16 +1140,37 @@ class GitRepo:
             out[p] = story
         return out
 
+    def prefetch_objects(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Read ``path`` at ``rev`` for many pairs with ONE git process, so that
+        :meth:`object_at`, :meth:`in_head` and blob reads answer them from memory."""
+        todo: dict[tuple[str, str], str] = {}
+        for rev, path in pairs:
+            clean = _clean_path(path)
+            if clean and (rev, path) not in self._objects and (rev, path) not in todo:
+                todo[(rev, path)] = f"{rev}:{self._full(clean)}"
+        if not todo:
+            return
+        for key, (oid, kind, data) in zip(todo, self._cat.many(list(todo.values())), strict=True):
+            if oid is None:
+                self._objects[key] = (None, None)
+                continue
+            self._objects[key] = (kind, data if kind == "blob" else None)
+            if kind == "blob":
+                self._blob_memo[key] = (oid, data)
+
     def object_at(self, rev: str, path: str) -> tuple[str | None, bytes | None]:
         """``("blob", data)``, ``("tree", None)`` or ``(None, None)`` for ``path`` at ``rev``
-        (through the persistent cat-file; a missing object counts as absent)."""
+        (a missing object counts as absent); remembered for the run."""
+        got = self._objects.get((rev, path))
+        if got is not None:
+            return got
         clean = _clean_path(path)
         if not clean:
             return None, None
         oid, kind, data = self._cat.request(f"{rev}:{self._full(clean)}")
-        if oid is None:
-            return None, None
-        return kind, data if kind == "blob" else None
+        got = (None, None) if oid is None else (kind, data if kind == "blob" else None)
+        self._objects[(rev, path)] = got
+        return got
 
     def in_head(self, paths: Sequence[str]) -> frozenset[str]:
         """The paths (files or folders) that exist in HEAD's tree, through the persistent
@@ -1125,18 +1179,10 @@ class GitRepo:
         head = self.head()
         if head is None:
             return frozenset()
-        found = set()
-        for p in paths:
-            got = self._in_head.get((head, p))
-            if got is None:
-                clean = _clean_path(p)
-                got = clean is not None and (
-                    self._cat.request(f"{head}:{self._full(clean)}")[0] is not None
-                )
-                self._in_head[(head, p)] = got
-            if got:
-                found.add(p)
-        return frozenset(found)
+        unknown = [(head, p) for p in paths if (head, p) not in self._objects]
+        if len(unknown) > 32:  # one process beats many round trips only for many paths
+            self.prefetch_objects(unknown)
+        return frozenset(p for p in paths if self.object_at(head, p)[0] is not None)
 
     def doc_single_commits(self, paths: Sequence[str]) -> dict[str, str]:
         """For documents written in ONE commit and untouched since (also in the working
@@ -1182,11 +1228,14 @@ class GitRepo:
                 if rel is not None:
                     touched.setdefault(rel, []).append((sha, status))
         result: dict[str, str] = {}
+        single = {
+            p: h[0][0] for p, h in touched.items() if p in wanted and len(h) == 1 and h[0][1] == "A"
+        }
+        self.prefetch_objects([(sha, p) for p, sha in single.items()])
         for p in wanted:
-            history = touched.get(p, [])
-            if len(history) != 1 or history[0][1] != "A":
+            if p not in single:
                 continue
-            commit = history[0][0]
+            commit = single[p]
             _oid, data = self._blob(commit, p)
             try:
                 now = confine(self.root, p).read_bytes()
@@ -1285,6 +1334,12 @@ class GitRepo:
         todo = [p for p in paths if p not in self._single]
         if todo:
             self._single.update(self.doc_single_commits(todo))
+
+    def single_commit(self, doc_path: str) -> str | None:
+        """The one commit that wrote every line of ``doc_path``, when :meth:`prime_blames`
+        found it so (else None: it may still be true, git was not asked)."""
+        clean = _clean_path(doc_path)
+        return self._single.get(clean) if clean else None
 
     def blame(self, doc_path: str, lines: Sequence[int] = ()) -> list[str | None]:
         """Per line of the working-tree file, the sha of the commit that wrote it (or None).

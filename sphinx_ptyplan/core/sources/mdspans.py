@@ -66,6 +66,12 @@ def _body_directives() -> frozenset[str]:
     return _MD_BODY_DIRECTIVES | {"eval-rst", "eval_rst"}
 
 
+def _external(href: str) -> bool:
+    from .mdparse import _EXTERNAL_URL_RE
+
+    return bool(_EXTERNAL_URL_RE.match(href.strip()))
+
+
 class _Unsure(Exception):
     """The document uses a construct this scanner does not reproduce: use markdown-it."""
 
@@ -291,7 +297,8 @@ class _Inline:
                     dest = self._link_dest(text, close + 2, end)
                     if dest is not None:
                         out.append((dest[0], self._line(text, pos, first), ""))
-                        self._scan(text, pos + 1, close, first, _count)
+                        if not _external(dest[0]):  # a URL's label names what the URL names
+                            self._scan(text, pos + 1, close, first, _count)
                         self._hide(text, close, dest[1])
                         pos = dest[1]
                         continue
@@ -349,7 +356,6 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
     prev_blank = True
     table_cols = 0
     table_depth = 0
-    in_code = False
 
     def flush() -> None:
         nonlocal para
@@ -409,7 +415,6 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
             flush()
             prev_blank = True
             table_cols = 0
-            in_code = False
             continue
         s = body.lstrip(" ")
         ind = len(body) - len(s)
@@ -431,9 +436,7 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
                     inline.scan(cell.strip(), lineno)
                 continue
         if rel >= 4 and not para:
-            in_code = True  # an indented code block
-            continue
-        in_code = False
+            continue  # an indented code block
         if rel >= 4 and para:
             para.append(s)
             prev_blank = False
@@ -485,7 +488,8 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
             inline.scan(content.strip(), lineno)
             prev_blank = False
             continue
-        if para and _SETEXT_RE.match(s) and ind >= (lists[-1] if lists else 0) and depth == para_depth:
+        container = lists[-1] if lists else 0
+        if para and _SETEXT_RE.match(s) and ind >= container and depth == para_depth:
             flush()
             prev_blank = False
             continue
