@@ -25,9 +25,11 @@ import pickle
 import re
 import shlex
 import sys
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from sphinx_ptyplan.core.results import Dep
 
 __all__ = [
     "IGNORE_REGEXES",
@@ -176,37 +178,32 @@ def _collapse(paths: Iterable[Path]) -> tuple[Path, ...]:
     return tuple(sorted(kept, key=lambda p: p.as_posix()))
 
 
-def dependency_targets(
-    roots: Mapping[str, Path], deps: Iterable[Sequence[Hashable]] | None
-) -> list[Path]:
+def dependency_targets(roots: Mapping[str, Path], deps: Iterable[Dep] | None) -> list[Path]:
     """The existing folders that hold what the docs depend on (see :func:`watch_folders`)."""
     if deps is None:
         return [r.resolve() for r in roots.values() if r.is_dir()]
     targets: list[Path] = []
     for key in deps:
-        if len(key) < 3 or key[0] not in roots:
+        if key.root not in roots:
             continue
-        root = roots[str(key[0])].resolve()
-        kind, value = key[1], str(key[2])
-        if kind in ("tree", "file"):
-            path = Path(os.path.normpath(root / value)) if value else root
+        root = roots[key.root].resolve()
+        if key.kind in ("tree", "file"):
+            path = Path(os.path.normpath(root / key.value)) if key.value else root
             targets.append(_existing_folder(path, root))
-        elif kind == "rev":
+        else:
             gd = git_dir(root)
             if gd is not None:
                 targets.append(gd)
     return [t for t in targets if t.is_dir()]
 
 
-def watch_folders(
-    roots: Mapping[str, Path], deps: Iterable[Sequence[Hashable]] | None
-) -> tuple[Path, ...]:
+def watch_folders(roots: Mapping[str, Path], deps: Iterable[Dep] | None) -> tuple[Path, ...]:
     """Folders to watch for the docs' code, plans and specs.
 
     :param roots: absolute root folders by name (``""`` is ``ptyplan_root``).
-    :param deps: the dependency keys the ptyplan domain stored — ``(root name, "tree",
-        path, excludes)``, ``(root name, "file", path)``, ``(root name, "rev", revision)`` —
-        or None (no usable environment): then every root is watched.
+    :param deps: the dependencies the ptyplan domain stored (:class:`~sphinx_ptyplan.core.
+        results.Dep`, the type the jobs write them with), or None (no usable environment):
+        then every root is watched.
     :returns: existing absolute folders, none inside another. Trees are watched as
         folders, files through their folder, revisions through the git folder of the
         root (its HEAD and refs); keys of unknown roots are skipped.
@@ -342,7 +339,7 @@ def _conf_namespace(confdir: Path) -> dict[str, object]:
         raise ServeError(f"cannot read {conf}: {exc}") from None
 
 
-def stored_deps(doctreedir: Path) -> list[tuple[Hashable, ...]] | None:
+def stored_deps(doctreedir: Path) -> list[Dep] | None:
     """Every dependency key the ptyplan domain stored in the last build's environment,
     or None when there is no environment, it cannot be loaded, or it records none."""
     path = doctreedir / "environment.pickle"
@@ -354,10 +351,10 @@ def stored_deps(doctreedir: Path) -> list[tuple[Hashable, ...]] | None:
         with open(path, "rb") as fh:
             env = pickle.load(fh)
         per_doc = env.domaindata["ptyplan"]["deps"]
-        keys = {tuple(k) for keys in per_doc.values() for k in keys}
-    except Exception:
+        keys = {k for keys in per_doc.values() for k in keys if isinstance(k, Dep)}
+    except Exception:  # an unpickled file can raise anything: no usable environment
         return None
-    return sorted(keys, key=repr) or None
+    return sorted(keys) or None
 
 
 def plan_watch(

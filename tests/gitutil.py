@@ -74,3 +74,13 @@ class Repo:
 
     def git(self, *args: str) -> str:
         return git(self.path, *args)
+
+
+def without_config(args: list[str]) -> list[str]:
+    """A git command line as spawned, without the ``-c key=value`` pairs of our neutral
+    configuration (so tests can look at the command and its arguments)."""
+    out = args[:1]
+    i = 1
+    while i < len(args) and args[i] == "-c":
+        i += 2
+    return out + args[i:]

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from sphinx_ptyplan import __version__
 from sphinx_ptyplan.cli.context import COMMANDS
 from sphinx_ptyplan.cli.run import main
-from sphinx_ptyplan.cli.settings import Settings, find_root
+from sphinx_ptyplan.cli.settings import find_root
 from sphinx_ptyplan.core.outputs.report import REPORT_SCHEMA, to_markdown
 from sphinx_ptyplan.core.outputs.tables import Table, inventory_table
 from sphinx_ptyplan.core.sources.gitrepo import GitRepo
@@ -438,21 +438,6 @@ def test_bad_config_exits_2(repo: tuple[Repo, str], capsys, toml: str, needle: s
     code, out, err = run(capsys, "inventory", "pkg")
     assert (code, out) == (2, "")
     assert needle in one_line_error(err)
-
-
-def test_config_keys_are_the_sphinx_config_values() -> None:
-    from dataclasses import fields
-
-    from sphinx_ptyplan.sphinx_ext.config import PtyplanConfig
-
-    assert [f.name for f in fields(Settings)] == [f.name for f in fields(PtyplanConfig)]
-    sphinx_defaults = PtyplanConfig()
-    for f in fields(Settings):
-        cli_default = getattr(Settings(), f.name)
-        sphinx_default = getattr(sphinx_defaults, f.name)
-        if isinstance(sphinx_default, list):
-            sphinx_default = tuple(sphinx_default)
-        assert cli_default == sphinx_default, f.name
 
 
 # --------------------------------------------------------------------------- the real script

@@ -30,7 +30,7 @@ EXPECTED = {
 EXPECTED_HEAD = EXPECTED["rebased"]
 #: The uncommitted overlay: a new module and the report written after the rebase.
 REPORT = "plans/active/INTEGRATE-PYTORCH-000/reports/2025-10-17T030000Z"
-OVERLAY_STATUS = f"?? {REPORT}/\n?? ptycho_torch/api/trainer_api.py"
+OVERLAY_STATUS = f"M docs/fix_plan.md\n?? {REPORT}/\n?? ptycho_torch/api/trainer_api.py"
 
 
 def _load() -> ModuleType:
@@ -288,10 +288,16 @@ def test_shipped_report_is_what_ptyplan_report_writes(
     assert main(argv) == 2
     assert "already exists" in capsys.readouterr().err
     fresh = tmp_path / "fresh"
+    # the ledger entry is already in the shipped ledger (docs/fix_plan.md of the overlay)
+    k = argv.index("--ledger")
+    assert argv[k + 1] == "docs/fix_plan.md" and argv[k + 2] == "--note"
+    ledger = (built / "docs/fix_plan.md").read_text(encoding="utf-8")
+    assert ledger.count(f"`{REPORT}/plan_redline.md`") == 1
+    del argv[k : k + 4]
     assert main([*argv, "--out", str(fresh)]) == 0
     capsys.readouterr()
     assert sorted(p.name for p in fresh.iterdir()) == sorted(p.name for p in shipped.iterdir())
-    assert [p.name for p in shipped.iterdir()] and set(ARTEFACTS) - {"plan_redline.md"} == {
+    assert [p.name for p in shipped.iterdir()] and set(ARTEFACTS) == {
         p.name for p in shipped.iterdir()
     }
     fresh_summary = (fresh / "summary.md").read_text(encoding="utf-8")
@@ -316,6 +322,10 @@ def test_shipped_report_is_what_ptyplan_report_writes(
         old = (shipped / name).read_text(encoding="utf-8")
         new = (fresh / name).read_text(encoding="utf-8")
         assert paths(old) == paths(new), name
+    # the redline: the same draft (its first line names the command, which differs by --out)
+    old_redline = (shipped / "plan_redline.md").read_text(encoding="utf-8").splitlines()
+    new_redline = (fresh / "plan_redline.md").read_text(encoding="utf-8").splitlines()
+    assert old_redline[1:] == new_redline[1:] and "--redline" in old_redline[0]
     assert json.loads((shipped / "inventory.json").read_text(encoding="utf-8")) == json.loads(
         (fresh / "inventory.json").read_text(encoding="utf-8")
     )

@@ -12,6 +12,7 @@ import pytest
 
 from sphinx_ptyplan import serve
 from sphinx_ptyplan.cli.run import main as cli_main
+from sphinx_ptyplan.core.results import Dep
 from sphinx_ptyplan.serve import (
     IGNORE_REGEXES,
     ServeError,
@@ -81,23 +82,22 @@ def test_dependency_keys_become_the_folders_that_hold_them(tmp_path: Path) -> No
     other = tmp_path / "other"
     _tree(other, "ptychodus/api.py")
     deps = [
-        ("", "tree", "pkg", ()),  # a scanned tree: the folder
-        ("", "tree", "pkg/sub", ("*.pyc",)),  # inside it: collapsed
-        ("", "file", "plans/plan.md"),  # a file: through its folder
-        ("", "file", "specs"),  # a "file" key naming a folder
-        ("", "file", "lib/gone/deleted.py"),  # vanished: the nearest existing folder
-        ("", "file", "../../etc/passwd"),  # outside the root: the root, never further
-        ("", "rev", "HEAD"),  # a revision: the git folder (HEAD and refs)
-        ("ext", "tree", "ptychodus", ()),  # a named root
-        ("unknown", "tree", "x", ()),  # a root no longer configured: skipped
-        ("", "rev"),  # malformed: skipped
+        Dep.tree("pkg"),  # a scanned tree: the folder
+        Dep.tree("pkg/sub", ("*.pyc",)),  # inside it: collapsed
+        Dep.file("plans/plan.md"),  # a file: through its folder
+        Dep.file("specs"),  # a "file" key naming a folder
+        Dep.file("lib/gone/deleted.py"),  # vanished: the nearest existing folder
+        Dep.file("../../etc/passwd"),  # outside the root: the root, never further
+        Dep.rev("HEAD"),  # a revision: the git folder (HEAD and refs)
+        Dep.tree("ptychodus").in_root("ext"),  # a named root
+        Dep.tree("x").in_root("unknown"),  # a root no longer configured: skipped
     ]
     got = watch_folders({"": root, "ext": other}, deps)
     assert got == (
         other / "ptychodus",
         root,  # from the escaping path, which swallows the rest of this root
     )
-    safe = [k for k in deps if k[2:3] != ("../../etc/passwd",)]
+    safe = [k for k in deps if k.value != "../../etc/passwd"]
     assert watch_folders({"": root, "ext": other}, safe) == (
         other / "ptychodus",
         root / ".git",
@@ -110,7 +110,7 @@ def test_dependency_keys_become_the_folders_that_hold_them(tmp_path: Path) -> No
 
 def test_an_empty_tree_path_is_the_whole_root(tmp_path: Path) -> None:
     _tree(tmp_path, "pkg/m.py")
-    assert watch_folders({"": tmp_path}, [("", "tree", "", ()), ("", "tree", "pkg", ())]) == (
+    assert watch_folders({"": tmp_path}, [Dep.tree(""), Dep.tree("pkg")]) == (
         tmp_path,
     )
 
@@ -298,7 +298,7 @@ def test_after_a_build_only_what_the_docs_used_is_watched(project: Repo) -> None
     _build(docs, out)
     assert plan_watch(docs, out).ignore == (docs / "_build",)  # now there: git-ignored
     deps = stored_deps(out / ".doctrees")
-    assert deps is not None and ("", "tree", "pkg", ()) in deps
+    assert deps is not None and Dep.tree("pkg") in deps
     after = plan_watch(docs, out)
     assert after.origin == "environment"
     # the inventoried tree, the cited file's folder, the plan's folder (drift: blame of the

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from sphinx_ptyplan.core.models import FindingKind
-from sphinx_ptyplan.sphinx_ext.config import PtyplanConfig
+from sphinx_ptyplan.core.settings import SETTINGS
 
 
 def _table(header: list[str], rows: list[list[nodes.Node | str]]) -> nodes.table:
@@ -48,23 +47,27 @@ class WarningTable(SphinxDirective):
 
 
 class ConfigTable(SphinxDirective):
-    """Every ``ptyplan_*`` value, generated from the PtyplanConfig dataclass."""
+    """Every setting, generated from its one declaration (``core/settings.py``): the
+    ``ptyplan_*`` name in conf.py, the key in ``[tool.ptyplan]``, default, meaning."""
 
     def run(self) -> list[nodes.Node]:
-        rows: list[list[nodes.Node | str]] = []
-        for f in dataclasses.fields(PtyplanConfig):
-            default: Any = (
-                f.default if f.default is not dataclasses.MISSING else f.default_factory()
-            )  # type: ignore[misc]
-            name = f"ptyplan_{f.name}"
-            rows.append(
-                [
-                    nodes.literal(name, name),
-                    nodes.literal(repr(default), repr(default)),
-                    f.metadata["help"].replace("``", ""),
-                ]
-            )
-        return [_table(["name", "default", "meaning"], rows)]
+        return [config_table()]
+
+
+def config_table() -> nodes.table:
+    rows: list[list[nodes.Node | str]] = []
+    for s in SETTINGS:
+        name = f"ptyplan_{s.name}"
+        default = list(s.default) if isinstance(s.default, tuple) else s.default
+        rows.append(
+            [
+                nodes.literal(name, name),
+                nodes.literal(s.name, s.name),
+                nodes.literal(repr(default), repr(default)),
+                s.help.replace("``", ""),
+            ]
+        )
+    return _table(["conf.py", "[tool.ptyplan]", "default", "meaning"], rows)
 
 
 class CliHelp(SphinxDirective):

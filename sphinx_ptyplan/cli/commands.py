@@ -3,43 +3,51 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sphinx_ptyplan.cli.checking import _documents, _repo_or_none, run_baseline, run_check
 from sphinx_ptyplan.cli.context import Command, Context, Result, register
 from sphinx_ptyplan.cli.settings import UsageError
 from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.oneline import json_text
 from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
+from sphinx_ptyplan.core.requests import (
+    NOTEBOOKS,
+    SHOW,
+    DeltaRequest,
+    InventoryRequest,
+    OptionError,
+    SpecHitsRequest,
+    parse_columns,
+    parse_count,
+    parse_globs,
+    parse_revision,
+)
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.results import Job
 
 
-def _revision(value: str) -> str:
-    """A revision option, validated before it can reach git (``-x`` is refused)."""
-    from sphinx_ptyplan.core.sources.gitrepo import GitError, validate_revision
+def _typed(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse ``type=`` from the option's one parser (shared with the directives)."""
 
-    try:
-        return validate_revision(value)
-    except GitError as exc:
-        raise argparse.ArgumentTypeError(exc.message) from None
+    def convert(value: str) -> T:
+        try:
+            return parse(value)
+        except OptionError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
-
-def _depth(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, not {value!r}")
-    return number
+    convert.__name__ = parse.__name__.removeprefix("parse_")
+    return convert
 
 
-def _globs(value: str) -> tuple[str, ...]:
-    return split_list(value)
+_revision = _typed(parse_revision)
+_depth = _typed(parse_count)
+_globs = _typed(parse_globs)
+_columns = _typed(parse_columns)
 
 
 def _kinds(value: str) -> frozenset[str]:
@@ -51,16 +59,6 @@ def _kinds(value: str) -> frozenset[str]:
             f"unknown finding kind {unknown[0]!r} (known: {', '.join(sorted(known))})"
         )
     return kinds
-
-
-def _columns(value: str) -> tuple[str, ...]:
-    cols = split_list(value)
-    for c in cols:
-        if c not in INVENTORY_COLUMNS:
-            raise argparse.ArgumentTypeError(
-                f"unknown column {c!r} (known: {', '.join(INVENTORY_COLUMNS)})"
-            )
-    return cols
 
 
 # --------------------------------------------------------------------------- inventory
@@ -77,7 +75,7 @@ def _row_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--notebooks",
-        choices=("informational", "exclude"),
+        choices=NOTEBOOKS,
         default="informational",
         help="list notebooks (path and first heading) or leave them out",
     )
@@ -133,15 +131,10 @@ def _job_result(kind: str, job: Job, meta: dict[str, Any], text: str | None = No
     return Result(kind, job.tables, tuple(job.findings), text=text, meta=meta)
 
 
-def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
-    """``ptyplan inventory TREE``: the same table as the ``ptyplan-inventory`` directive."""
-    from sphinx_ptyplan.core.jobs import CLI_OPTION, inventory_job
-    from sphinx_ptyplan.core.sources.snapshot import inventory_to_dict
-
-    tree = ctx.path(args.tree, "tree")
-    job = inventory_job(
-        ctx,
-        tree,
+def inventory_request(ctx: Context, args: argparse.Namespace) -> InventoryRequest:
+    """The request ``ptyplan-inventory`` builds from the same options."""
+    return InventoryRequest(
+        ctx.path(args.tree, "tree"),
         since=args.since,
         highlight=args.highlight,
         notebooks=args.notebooks,
@@ -150,13 +143,26 @@ def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
         include=args.include,
         exclude=args.exclude,
         columns=args.columns,
+    )
+
+
+def run_inventory(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan inventory TREE``: the same table as the ``ptyplan-inventory`` directive."""
+    from sphinx_ptyplan.core.jobs import CLI_OPTION, inventory_job
+    from sphinx_ptyplan.core.sources.snapshot import inventory_to_dict
+
+    request = inventory_request(ctx, args)
+    tree = request.tree
+    job = inventory_job(
+        ctx,
+        request,
         config_exclude=ctx.settings.exclude,
         max_file_bytes=ctx.settings.max_file_bytes,
         option=CLI_OPTION,
     )
     text = None
     if args.json and job.inventory is not None:
-        text = json.dumps(inventory_to_dict(job.inventory), indent=2, ensure_ascii=False) + "\n"
+        text = json_text(inventory_to_dict(job.inventory))
     return _job_result("inventory", job, {"tree": tree, "since": args.since}, text)
 
 
@@ -199,7 +205,7 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan fix [--check] PATHS``: rewrite citations whose lines moved unchanged."""
-    from sphinx_ptyplan.core.checks.fix import fix_document, write_fix
+    from sphinx_ptyplan.core.checks.fix import DocumentChanged, fix_document, write_fix
     from sphinx_ptyplan.core.sources.documents import load_document
 
     index = ctx.index(())
@@ -207,6 +213,7 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     diffs: list[str] = []
     changed: list[str] = []
     problems: list[Finding] = []
+    refused: list[str] = []
     for doc_path in _documents(ctx, args.paths):
         unusable = load_document(ctx.root, doc_path).problems  # binary, not UTF-8, ...
         if unusable:  # the same finding `check` reports; the file is left alone
@@ -219,8 +226,13 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
         if result.changed:
             changed.append(doc_path)
             diffs.append(result.diff)
-            if not args.check:
-                write_fix(ctx.root, result)
+        if not args.check:
+            try:
+                write_fix(ctx.root, result)  # also removes temp files of a killed run
+            except DocumentChanged as exc:
+                refused.append(str(exc))
+    if refused:
+        raise UsageError("; ".join(refused))
     findings: tuple[Finding, ...] = tuple(problems)
     if args.check and changed:
         findings += tuple(
@@ -314,19 +326,22 @@ def _snapshot_option(ctx: Context, base: str | None) -> str | None:
     return base
 
 
+def delta_request(ctx: Context, args: argparse.Namespace) -> DeltaRequest:
+    """The request ``ptyplan-delta`` builds from the same options."""
+    tree = ctx.path(args.tree, "tree")
+    plan = ctx.path(args.plan, "plan")
+    return DeltaRequest(tree, plan, base=_snapshot_option(ctx, args.base), head=args.head)
+
+
 def run_delta(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan delta``: the tables of the ``ptyplan-delta`` directive."""
     from sphinx_ptyplan.core.jobs import CLI_OPTION, delta_job
 
-    tree = ctx.path(args.tree, "tree")
-    plan = ctx.path(args.plan, "plan")
-    base = _snapshot_option(ctx, args.base)
+    request = delta_request(ctx, args)
+    tree, plan, base = request.tree, request.plan, request.base
     job = delta_job(
         ctx,
-        tree,
-        plan,
-        base=base,
-        head=args.head,
+        request,
         config_exclude=ctx.settings.exclude,
         max_file_bytes=ctx.settings.max_file_bytes,
         option=CLI_OPTION,
@@ -363,7 +378,7 @@ def _spec_hits_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--show",
-        choices=("all", "problems"),
+        choices=SHOW,
         default="all",
         help="all rows, or only stale and ambiguous ones",
     )
@@ -377,19 +392,22 @@ def _spec_hits_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def spec_hits_request(ctx: Context, args: argparse.Namespace) -> SpecHitsRequest:
+    """The request ``ptyplan-spec-hits`` builds from the same options."""
+    spec = ctx.path(args.spec, "spec")
+    trees = tuple(ctx.path(t, "tree") for t in args.tree)
+    return SpecHitsRequest(spec, trees=trees, show=args.show, since=args.since, strict=args.strict)
+
+
 def run_spec_hits(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan spec-hits SPEC``: the tables of the ``ptyplan-spec-hits`` directive."""
     from sphinx_ptyplan.core.jobs import CLI_OPTION, spec_hits_job
 
-    spec = ctx.path(args.spec, "spec")
-    trees = tuple(ctx.path(t, "tree") for t in args.tree)
+    request = spec_hits_request(ctx, args)
+    spec, trees = request.spec, request.trees
     job = spec_hits_job(
         ctx,
-        spec,
-        trees=trees,
-        show=args.show,
-        since=args.since,
-        strict=args.strict,
+        request,
         config_exclude=ctx.settings.exclude,
         option=CLI_OPTION,
     )
@@ -405,132 +423,5 @@ register(
         description="Resolve every code reference of SPEC (paths, file:line citations, "
         "dotted names, dataclass field lists) against the code: the tables of the "
         "ptyplan-spec-hits directive. A git error on --since exits 2.",
-    )
-)
-
-
-# --------------------------------------------------------------------------- report
-
-
-def _report_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--initiative",
-        metavar="NAME",
-        required=True,
-        help="initiative name (e.g. INTEGRATE-PYTORCH-000): the report goes to "
-        "plans/active/NAME/reports/<UTC timestamp>/",
-    )
-    p.add_argument("--tree", metavar="PATH", required=True, help="the tree to inventory")
-    p.add_argument("--plan", metavar="PATH", required=True, help="the plan to compare with")
-    p.add_argument("--spec", metavar="PATH", help="a spec whose code references to resolve")
-    p.add_argument(
-        "--spec-tree",
-        metavar="PATHS",
-        type=_globs,
-        default=(),
-        help="code roots of the spec, like spec-hits --tree (default: every package)",
-    )
-    p.add_argument(
-        "--since",
-        metavar="REV",
-        type=_revision,
-        help="mark modules new since REV; also the default --base",
-    )
-    _base_head_arguments(p, "default: --since")
-    _row_arguments(p)
-    p.add_argument(
-        "--out",
-        metavar="FOLDER",
-        help="write the report to FOLDER instead (it must not exist)",
-    )
-    p.add_argument(
-        "--timestamp",
-        metavar="TS",
-        help="the report's UTC timestamp, like 2025-10-17T030000Z (default: now)",
-    )
-
-
-def run_report(ctx: Context, args: argparse.Namespace) -> Result:
-    """``ptyplan report``: a timestamped evidence folder (inventory, delta log, spec hits,
-    summary, snapshot), written atomically and never over an existing one."""
-    from sphinx_ptyplan.core.jobs import CLI_OPTION, delta_job, inventory_job, spec_hits_job
-    from sphinx_ptyplan.core.outputs import reportdir
-
-    try:
-        initiative = reportdir.check_initiative(args.initiative)
-        stamp = (
-            reportdir.check_timestamp(args.timestamp) if args.timestamp else reportdir.timestamp()
-        )
-    except reportdir.ReportError as exc:
-        raise UsageError(str(exc)) from None
-    if args.out:
-        folder = Path(os.path.abspath(args.out))
-    else:
-        folder = ctx.root / reportdir.reports_dir(initiative) / stamp
-    if os.path.lexists(folder):
-        raise UsageError(f"report folder {folder} already exists; nothing written")
-    tree = ctx.path(args.tree, "tree")
-    plan = ctx.path(args.plan, "plan")
-    spec = ctx.path(args.spec, "spec") if args.spec else None
-    spec_trees = tuple(ctx.path(t, "tree") for t in args.spec_tree)
-    base = _snapshot_option(ctx, args.base or args.since)
-    common: dict[str, Any] = {"config_exclude": ctx.settings.exclude, "option": CLI_OPTION}
-    size: dict[str, Any] = {"max_file_bytes": ctx.settings.max_file_bytes}
-    inv_job = inventory_job(
-        ctx,
-        tree,
-        since=args.since,
-        highlight=args.highlight,
-        notebooks=args.notebooks,
-        assets=args.assets,
-        **common,
-        **size,
-    )
-    d_job = delta_job(ctx, tree, plan, base=base, head=args.head, **common, **size)
-    s_job = spec_hits_job(ctx, spec, trees=spec_trees, since=args.since, **common) if spec else None
-    for job in (inv_job, d_job, s_job):
-        if job is not None:
-            _job_result("report", job, {})  # a git error on a named revision: exit 2
-    options = (
-        ("highlight", ",".join(args.highlight)),
-        ("notebooks", args.notebooks if args.notebooks != "informational" else ""),
-        ("assets", ",".join(args.assets)),
-    )
-    request = reportdir.ReportRequest(
-        initiative,
-        stamp,
-        tuple(ctx.argv),
-        tree,
-        plan,
-        spec,
-        spec_trees,
-        args.since,
-        base,
-        args.head,
-        options,
-    )
-    files = reportdir.compose_report(request, inventory=inv_job, delta=d_job, spec=s_job)
-    try:
-        reportdir.write_report(folder, files)
-    except reportdir.ReportError as exc:
-        raise UsageError(str(exc)) from None
-    counts = reportdir.summary_counts(files["summary.md"])
-    meta = {"folder": folder.as_posix(), "files": list(files), "counts": counts}
-    text = None if ctx.format == "json" else f"{folder}\n"
-    return Result("report", (), (), text=text, meta=meta)
-
-
-register(
-    Command(
-        "report",
-        "write a timestamped evidence folder (inventory, delta log, spec hits, summary)",
-        _report_arguments,
-        run_report,
-        description="Write plans/active/INITIATIVE/reports/<UTC timestamp>/ with "
-        "module_inventory.md, delta_log.md, spec_hits.md (with --spec), summary.md (headline "
-        "counts, new modules, stale plan references, changed-but-unplanned modules) and "
-        "inventory.json (a snapshot usable as --base / :base: later); print its path. The "
-        "folder is written atomically and never over an existing one (exit 2). Findings are "
-        "recorded in the report, not reported: exit 0 once the folder is written.",
     )
 )

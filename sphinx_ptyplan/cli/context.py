@@ -7,15 +7,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sphinx_ptyplan.cli.settings import Settings, UsageError, find_root, load_settings
 from sphinx_ptyplan.core.models import Finding
 from sphinx_ptyplan.core.outputs.tables import Table
 from sphinx_ptyplan.core.workspace import Workspace
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "COMMANDS",
@@ -32,26 +29,16 @@ class Context(Workspace):
     def __init__(
         self, root: Path, settings: Settings, *, fmt: str, config: Path | None, argv: list[str]
     ) -> None:
-        super().__init__(root, jobs=settings.jobs, source_revision=settings.source_revision)
+        super().__init__(
+            root,
+            jobs=settings.jobs,
+            source_revision=settings.source_revision,
+            external=settings.external,
+        )
         self.settings = settings
         self.format = fmt
         self.config = config
         self.argv = argv
-        self.cache: Any = None  # no parse cache between CLI runs (jobs.Host)
-        self._indexes: dict[tuple[str, ...], Any] = {}
-
-    def index(self, code_roots: tuple[str, ...] = ()) -> Any:
-        """The code index of the root for these code roots (built once per run)."""
-        if code_roots not in self._indexes:
-            from sphinx_ptyplan.core.checks.resolve import CodeIndex
-
-            self._indexes[code_roots] = CodeIndex(
-                self.root,
-                code_roots=code_roots,
-                ignored=self.ignored(""),
-                external=self.settings.external,
-            )
-        return self._indexes[code_roots]
 
     def path(self, value: str, what: str = "path", *, must_exist: bool = True) -> str:
         """A path argument as a root-relative POSIX path ("" for the root itself).

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING
 from sphinx_ptyplan import __version__
 from sphinx_ptyplan.cli.context import Context, Result
 from sphinx_ptyplan.cli.settings import UsageError
+from sphinx_ptyplan.core.oneline import json_text
 from sphinx_ptyplan.core.outputs.report import (
     Payload,
     finding_line,
@@ -39,7 +39,7 @@ def _document(ctx: Context, result: Result) -> str:
         return to_json(payload, kind=result.kind)
     if fmt == "sarif":
         log = to_sarif(result.findings, root=ctx.root, tool_version=__version__)
-        return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+        return json_text(log)
     if fmt == "github":
         return findings_github(result.findings, ctx.root, workspace=_workspace())
     source_url = ctx.settings.source_url

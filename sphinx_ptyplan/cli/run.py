@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from sphinx_ptyplan import __version__
+from sphinx_ptyplan.cli import report as _report  # noqa: F401 - registers ``report``
 from sphinx_ptyplan.cli.commands import _kinds
 from sphinx_ptyplan.cli.context import COMMANDS, Context, _context
 from sphinx_ptyplan.cli.output import _document, _stderr_findings, _write_stdout, write_atomic
 from sphinx_ptyplan.cli.settings import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, FORMATS, UsageError
 from sphinx_ptyplan.core.models import FindingKind
+from sphinx_ptyplan.core.oneline import visible
 
 if TYPE_CHECKING:
     pass
@@ -148,17 +150,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write_stdout(document)
         sys.stderr.write(_stderr_findings(ctx, result))
     except UsageError as exc:
-        print(f"ptyplan: error: {exc}", file=sys.stderr)
+        print(f"ptyplan: error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except GitError as exc:
-        print(f"ptyplan: git error: {' '.join(exc.message.split())}", file=sys.stderr)
+        print(f"ptyplan: git error: {visible(' '.join(exc.message.split()))}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # a bug: say so, but never let CI read it as "findings" (1)
         import traceback
 
         traceback.print_exc()
         print(
-            f"ptyplan: internal error: {type(exc).__name__}: {exc} (please report this)",
+            f"ptyplan: internal error: {type(exc).__name__}: {visible(str(exc))} "
+            "(please report this)",
             file=sys.stderr,
         )
         return EXIT_USAGE

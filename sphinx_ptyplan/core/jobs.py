@@ -22,12 +22,21 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sphinx_ptyplan.core.models import Finding, FindingKind, Inventory
 from sphinx_ptyplan.core.outputs.tables import Table
-from sphinx_ptyplan.core.results import Job
+from sphinx_ptyplan.core.requests import (
+    DeltaRequest,
+    InventoryRequest,
+    ReportsRequest,
+    SpecHitsRequest,
+)
+from sphinx_ptyplan.core.results import Dep, Job
+from sphinx_ptyplan.core.sources.gitrepo import GitError
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.checks.citations import CitationReport
+    from sphinx_ptyplan.core.checks.resolve import CodeIndex
     from sphinx_ptyplan.core.compare import Coverage
     from sphinx_ptyplan.core.outputs.redline import Redline
+    from sphinx_ptyplan.core.sources.gitrepo import GitRepo
     from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
 __all__ = [
@@ -56,30 +65,32 @@ class Host(Protocol):
     """What a job needs from its caller (the Sphinx Session or the CLI Context)."""
 
     root: Path
-    cache: ParseCache | None
 
-    def repo(self) -> Any: ...
+    @property
+    def cache(self) -> ParseCache: ...
+
+    def repo(self) -> GitRepo: ...
+
+    def git_available(self) -> bool: ...
 
     def ignored(self, tree: str) -> Callable[[str], bool] | None: ...
 
     @property
     def jobs(self) -> int: ...
 
-    def index(self, code_roots: tuple[str, ...] = ()) -> Any: ...
+    def index(self, code_roots: tuple[str, ...] = ()) -> CodeIndex: ...
 
 
-def git_finding(exc: Exception, what: str) -> Finding:
+def git_finding(exc: GitError, what: str) -> Finding:
     """A ``GIT`` finding for a failed git call about ``what`` (e.g. ``delta :base: v1``)."""
-    code = getattr(exc, "code", "failed")
-    message = getattr(exc, "message", None) or str(exc)
-    return Finding(FindingKind.GIT, f"{what}: {message}", code=str(code))
+    return Finding(FindingKind.GIT, f"{what}: {exc.message}", code=exc.code)
 
 
 def path_stories(host: Host, paths: Sequence[str]) -> dict[str, Any]:
     """``GitRepo.path_stories`` (one ``git log`` for all paths), or ``{}`` without git."""
     try:
         return dict(host.repo().path_stories(list(paths)))
-    except Exception:
+    except GitError:
         return {}
 
 
@@ -99,17 +110,13 @@ def former_tops(host: Host) -> frozenset[str]:
     """``GitRepo.former_top_folders`` (from the same cached log), or nothing without git."""
     try:
         return frozenset(host.repo().former_top_folders())
-    except Exception:
+    except GitError:
         return frozenset()
 
 
 def git_available(host: Host) -> bool:
     """Whether the root is in a git work tree that can be opened."""
-    try:
-        host.repo()
-    except Exception:
-        return False
-    return True
+    return host.git_available()
 
 
 def check_document(
@@ -125,7 +132,7 @@ def check_document(
     if drift:
         try:
             repo = host.repo()
-        except Exception:
+        except GitError:
             repo = None  # check_citations says once why drift could not run
     return check_citations(
         host.root,
@@ -225,7 +232,7 @@ def scan(
     from sphinx_ptyplan.core.sources.scan import scan_tree
 
     all_exclude = (*config_exclude, *exclude)
-    job.deps.add(("tree", tree, tuple(all_exclude)))
+    job.deps.add(Dep.tree(tree, tuple(all_exclude)))
     inv = scan_tree(
         host.root,
         tree,
@@ -246,17 +253,8 @@ def scan(
 
 def inventory_job(
     host: Host,
-    tree: str,
+    request: InventoryRequest,
     *,
-    since: str | None = None,
-    highlight: Sequence[str] = (),
-    notebooks: str = "informational",
-    assets: Sequence[str] = (),
-    maxdepth: int | None = None,
-    include: Sequence[str] = (),
-    exclude: Sequence[str] = (),
-    columns: Sequence[str] = (),
-    tree_format: str = "table",
     config_exclude: Sequence[str] = (),
     max_file_bytes: int = 5_000_000,
     option: str = DIRECTIVE_OPTION,
@@ -264,6 +262,10 @@ def inventory_job(
     """``ptyplan-inventory`` / ``ptyplan inventory``: the inventory table of a tree."""
     from sphinx_ptyplan.core.outputs.tables import inventory_table
 
+    tree, since, highlight = request.tree, request.since, request.highlight
+    notebooks, assets, maxdepth = request.notebooks, request.assets, request.maxdepth
+    include, exclude, columns = request.include, request.exclude, request.columns
+    tree_format = request.format
     job = Job()
     inv = scan(
         host,
@@ -278,10 +280,10 @@ def inventory_job(
         max_file_bytes=max_file_bytes,
     )
     if since:
-        job.deps.update({("rev", since), ("rev", "HEAD")})
+        job.deps.update({Dep.rev(since), Dep.rev("HEAD")})
         try:
             job.new = host.repo().added_since(since, [tree])
-        except Exception as exc:
+        except GitError as exc:
             job.git_failed(git_finding(exc, f"inventory {option.format('since')} {since}"))
     table = inventory_table(inv, new=job.new, highlight=highlight, columns=columns, since=since)
     if tree_format == "tree":
@@ -319,34 +321,32 @@ def _load_snapshot(host: Host, base: str, job: Job, option: str) -> Inventory | 
 
 def delta_job(
     host: Host,
-    tree: str,
-    plan: str,
+    request: DeltaRequest,
     *,
-    base: str | None = None,
-    head: str | None = None,
     config_exclude: Sequence[str] = (),
     max_file_bytes: int = 5_000_000,
     plan_doc: str | None = None,
     option: str = DIRECTIVE_OPTION,
-    redline: bool = False,
     drafted_by: str = "",
 ) -> Job:
     """``ptyplan-delta`` / ``ptyplan delta``: plan coverage, stale plan references and,
     with ``base`` (a revision or an inventory snapshot ``*.json``), the revision delta.
 
     ``plan_doc`` is the docname of the plan when it is a page of the docs (section links).
-    With ``redline``, :attr:`Job.redline` is the plan redrafted as the audit says
+    With ``request.redline == "draft"``, :attr:`Job.redline` is the plan redrafted as the audit says
     (``core/outputs/redline.py``; ``drafted_by`` names the command or directive in its header).
     """
     from sphinx_ptyplan.core.compare import coverage, revision_delta
     from sphinx_ptyplan.core.outputs.tables import coverage_tables, delta_table
     from sphinx_ptyplan.core.sources.documents import load_document
 
+    tree, plan, base, head = request.tree, request.plan, request.base, request.head
+    redline = request.redline == "draft"
     job = Job()
     inv = scan(host, job, tree, config_exclude=config_exclude, max_file_bytes=max_file_bytes)
     if any(f.code in ("outside-root", "missing-path") for f in inv.findings):
         return job
-    job.deps.update({("file", plan), ("rev", "HEAD")})  # HEAD: the stories of stale refs
+    job.deps.update({Dep.file(plan), Dep.rev("HEAD")})  # HEAD: the stories of stale refs
     doc = load_document(host.root, plan)
     job.findings.extend(at_request_if_missing(f) for f in doc.problems)
     cov: Coverage | None = None
@@ -363,14 +363,14 @@ def delta_job(
             if snapshot is None:
                 job.tables = tables
                 return job
-            job.deps.add(("file", base))
+            job.deps.add(Dep.file(base))
         else:
-            job.deps.add(("rev", base))
+            job.deps.add(Dep.rev(base))
         if head:
-            job.deps.add(("rev", head))
+            job.deps.add(Dep.rev(head))
         try:
             repo = host.repo() if snapshot is None else None
-        except Exception:
+        except GitError:
             repo = None  # revision_delta reports why git is unavailable
         delta = revision_delta(
             host.root,
@@ -419,7 +419,7 @@ def _redline(
     head_sha = None
     try:
         head_sha = host.repo().resolve("HEAD")
-    except Exception:
+    except GitError:
         head_sha = None  # no git: the header names the working tree only
     delta = job.delta
     drafted = Drafted(
@@ -435,12 +435,8 @@ def _redline(
 
 def spec_hits_job(
     host: Host,
-    spec: str,
+    request: SpecHitsRequest,
     *,
-    trees: Sequence[str] = (),
-    show: str = "all",
-    since: str | None = None,
-    strict: bool = False,
     config_exclude: Sequence[str] = (),
     option: str = DIRECTIVE_OPTION,
 ) -> Job:
@@ -448,19 +444,20 @@ def spec_hits_job(
     from sphinx_ptyplan.core.checks.spechits import spec_hits
     from sphinx_ptyplan.core.outputs.tables import spechits_tables
 
+    spec, trees, show = request.spec, request.trees, request.show
+    since, strict = request.since, request.strict
     job = Job()
-    trees = tuple(trees)
-    job.deps.add(("file", spec))
+    job.deps.add(Dep.file(spec))
     for tree in trees or ("",):
-        job.deps.add(("tree", tree, tuple(config_exclude)))
-    job.deps.add(("rev", "HEAD"))
+        job.deps.add(Dep.tree(tree, tuple(config_exclude)))
+    job.deps.add(Dep.rev("HEAD"))
     changed: frozenset[str] = frozenset()
     if since:
-        job.deps.add(("rev", since))
+        job.deps.add(Dep.rev(since))
         try:
             changes = host.repo().changes(since, None, list(trees))
             changed = frozenset(c.path for c in changes if c.status != "D")
-        except Exception as exc:
+        except GitError as exc:
             job.git_failed(git_finding(exc, f"spec-hits {option.format('since')} {since}"))
     hits = spec_hits(
         host.root,
@@ -501,10 +498,8 @@ def latest_redline(host: Host, folder: str) -> tuple[str | None, Finding | None]
 
 def reports_job(
     host: Host,
-    folder: str,
+    request: ReportsRequest,
     *,
-    title: str,
-    limit: int | None = None,
     docs: Mapping[str, str] | None = None,
 ) -> Job:
     """``ptyplan-reports``: the ledger of the report folders under ``folder``, newest first.
@@ -515,6 +510,8 @@ def reports_job(
     from sphinx_ptyplan.core.outputs.reportdir import list_reports, reports_table
     from sphinx_ptyplan.core.paths import PathRefused
 
+    folder, limit, initiative = request.folder, request.limit, request.initiative
+    title = f"Reports of {initiative}" if initiative else f"Reports in {folder}/"
     job = Job()
     try:
         entries = list_reports(host.root, folder)
@@ -523,7 +520,7 @@ def reports_job(
             Finding(FindingKind.CONFIG, f"reports: {folder}: {exc}", code="outside-root")
         )
         return job
-    job.deps.add(("tree", folder, ()))
+    job.deps.add(Dep.tree(folder))
     table = reports_table(entries, folder=folder, title=title, docs=docs)
     if limit and len(entries) > limit:
         table = replace(

@@ -14,6 +14,7 @@ __all__ = [
     "FindingKind",
     "Inventory",
     "ModuleEntry",
+    "ImportedName",
     "ModuleInfo",
     "Param",
     "ParseProblem",
@@ -155,6 +156,23 @@ class ParseProblem:
     line: int = 0
 
 
+@_fast_pickle
+@dataclass(frozen=True, slots=True)
+class ImportedName:
+    """One name a module binds by an ``import`` statement (at any depth), as written.
+
+    ``import a.b`` binds ``a`` (``module="a"``); ``import a.b as c`` binds ``c``
+    (``module="a.b"``); ``from ..m import x as y`` binds ``y`` (``module="m"``,
+    ``name="x"``, ``level=2``); a star import has ``bound="*"`` and ``name="*"``.
+    """
+
+    bound: str
+    module: str
+    name: str | None
+    level: int
+    line: int
+
+
 class SymbolKind(enum.Enum):
     CLASS = "class"
     FUNCTION = "function"
@@ -227,6 +245,9 @@ class ModuleInfo:
     symbols: tuple[Symbol, ...] = ()  # top-level definitions, source order
     all_names: tuple[str, ...] | None = None  # literal ``__all__`` when present
     problem: ParseProblem | None = None  # set when the file could not be parsed
+    #: every import statement, in ast.walk order; for the resolver only (read from the
+    #: live tree): not part of equality and not written to inventory snapshots
+    imports: tuple[ImportedName, ...] = field(default=(), compare=False)
 
     def symbol(self, name: str) -> Symbol | None:
         for s in self.symbols:

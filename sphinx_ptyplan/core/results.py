@@ -3,9 +3,8 @@ and by the report folders, so none of them needs the job runners to name it."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
 
 from sphinx_ptyplan.core.models import Finding, Inventory
 from sphinx_ptyplan.core.outputs.tables import Table
@@ -15,9 +14,42 @@ if TYPE_CHECKING:
     from sphinx_ptyplan.core.compare import Coverage, RevisionDelta
     from sphinx_ptyplan.core.outputs.redline import Redline
 
-__all__ = ["DepKey", "Job"]
+__all__ = ["Dep", "DepKind", "Job"]
 
-DepKey = tuple[Hashable, ...]
+DepKind = Literal["tree", "file", "rev"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Dep:
+    """One thing a result depends on, declared once for every writer and reader.
+
+    The jobs write them, the Sphinx layer stores them per page and compares their
+    fingerprints (``env-get-outdated``), and ``ptyplan serve`` reads the stored ones back to
+    know which folders to watch. ``kind`` is ``"tree"`` (a folder scanned with ``exclude``),
+    ``"file"`` (a root-relative file or folder) or ``"rev"`` (a git revision, ``value``);
+    ``root`` names the root it is in (``""``: ``ptyplan_root``; a name of ``ptyplan_roots``).
+    """
+
+    kind: DepKind
+    value: str
+    exclude: tuple[str, ...] = ()
+    root: str = ""
+
+    @classmethod
+    def tree(cls, path: str, exclude: tuple[str, ...] = ()) -> Dep:
+        return cls("tree", path, tuple(exclude))
+
+    @classmethod
+    def file(cls, path: str) -> Dep:
+        return cls("file", path)
+
+    @classmethod
+    def rev(cls, revision: str) -> Dep:
+        return cls("rev", revision)
+
+    def in_root(self, name: str) -> Dep:
+        """The same dependency, in the named root."""
+        return replace(self, root=name)
 
 
 @dataclass
@@ -26,7 +58,7 @@ class Job:
 
     tables: tuple[Table, ...] = ()
     findings: list[Finding] = field(default_factory=list)
-    deps: set[DepKey] = field(default_factory=set)
+    deps: set[Dep] = field(default_factory=set)
     #: the first failure of git on a revision the user named (also in ``findings``)
     git_error: Finding | None = None
     inventory: Inventory | None = None

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
 from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
+from sphinx_ptyplan.core.requests import (
+    NOTEBOOKS,
+    SHOW,
+    TREE_FORMATS,
+    DeltaRequest,
+    InventoryRequest,
+    JobRequest,
+    OptionError,
+    ReportsRequest,
+    SpecHitsRequest,
+    parse_columns,
+    parse_count,
+    parse_globs,
+    parse_revision,
+)
 from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
 from sphinx_ptyplan.sphinx_ext.domain import Request, domain_of
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder
@@ -28,6 +44,7 @@ __all__ = [
 ]
 
 _SUBTYPES = {k.value for k in FindingKind}
+T = TypeVar("T")
 
 
 class _Rejected(str):
@@ -92,8 +109,7 @@ class _PtyplanDirective(SphinxDirective):
             self.problem(f":root: {root_name!r} is not a name in ptyplan_roots ({known})")
             root_name = None
         self._root_name = root_name
-        options = self.validate()
-        options["root"] = root_name
+        spec = self.validate()
         suppress = frozenset(split_list(self.options.get("suppress")))
         for s in suppress - _SUBTYPES:
             self.problem(
@@ -108,12 +124,13 @@ class _PtyplanDirective(SphinxDirective):
             docname=self.env.docname,
             source=str(source),
             lineno=self.lineno or lineno or 0,
-            options=tuple(sorted(options.items())),
+            spec=spec,
+            root=root_name,
             findings=tuple(self._findings),
             suppress=suppress & _SUBTYPES,
         )
         domain.add_request(request)
-        for file in self.dependencies(options):
+        for file in self.dependencies(spec):
             self.env.note_dependency(file)
         node = ptyplan_placeholder(request_id=request.id, directive=self.kind, root=root_name or "")
         self.set_source_info(node)
@@ -136,17 +153,20 @@ class _PtyplanDirective(SphinxDirective):
             return None
         return value
 
-    def revision_option(self, name: str) -> str | None:
+    def parsed(self, name: str, parse: Callable[[str], T]) -> T | None:
+        """An option through its one parser (shared with the command line); a bad value
+        is a problem (reported) and ``None``."""
         value = self.text_option(name)
         if value is None:
             return None
-        from sphinx_ptyplan.core.sources.gitrepo import GitError, validate_revision
-
         try:
-            return validate_revision(value)
-        except GitError as exc:
-            self.problem(f":{name}: {exc.message}")
+            return parse(value)
+        except OptionError as exc:
+            self.problem(f":{name}: {exc}")
             return None
+
+    def revision_option(self, name: str) -> str | None:
+        return self.parsed(name, parse_revision)
 
     def choice_option(self, name: str, choices: tuple[str, ...], default: str) -> str:
         value = self.text_option(name)
@@ -158,35 +178,32 @@ class _PtyplanDirective(SphinxDirective):
         return value
 
     def int_option(self, name: str) -> int | None:
-        value = self.text_option(name)
-        if value is None:
-            return None
-        try:
-            number = int(value)
-        except ValueError:
-            number = -1
-        if number < 0:
-            self.problem(f":{name}: must be a whole number >= 0, not {value!r}")
-            return None
-        return number
+        return self.parsed(name, parse_count)
 
     def list_option(self, name: str) -> tuple[str, ...]:
-        return split_list(self.options.get(name))
+        return parse_globs(self.options.get(name))
 
     def path_argument(self, what: str) -> str | None:
         if not self.arguments or not self.arguments[0].strip():
             self.problem(f"missing {what} argument (a path relative to ptyplan_root)")
             return None
-        return self.arguments[0].strip()
+        argument: str = self.arguments[0]
+        return argument.strip()
 
-    def dependencies(self, options: dict[str, Any]) -> list[str]:
+    def dependencies(self, spec: JobRequest | None) -> list[str]:
         """Document files this directive reads (noted so editing them re-reads the page)."""
         files = []
         root = self.root()
         from sphinx_ptyplan.core.paths import PathRefused, confine
 
-        for key in ("plan", "spec"):
-            value = options.get(key)
+        named = (
+            spec.plan
+            if isinstance(spec, DeltaRequest)
+            else spec.spec
+            if isinstance(spec, SpecHitsRequest)
+            else None
+        )
+        for value in (named,):
             if value:
                 try:
                     path = confine(root, value)
@@ -196,7 +213,8 @@ class _PtyplanDirective(SphinxDirective):
                     files.append(str(path))
         return files
 
-    def validate(self) -> dict[str, Any]:
+    def validate(self) -> JobRequest | None:
+        """The typed request of this directive (``None`` when it cannot run)."""
         raise NotImplementedError
 
 
@@ -217,27 +235,28 @@ class InventoryDirective(_PtyplanDirective):
         "format": directives.unchanged,
     }
 
-    def validate(self) -> dict[str, Any]:
+    def validate(self) -> InventoryRequest | None:
         columns = self.list_option("columns")
         for c in columns:
-            if c not in INVENTORY_COLUMNS:
-                self.problem(
-                    f":columns: unknown column {c!r} (known: {', '.join(INVENTORY_COLUMNS)})"
-                )
-        return {
-            "tree": self.path_argument("tree"),
-            "since": self.revision_option("since"),
-            "highlight": self.list_option("highlight"),
-            "notebooks": self.choice_option(
-                "notebooks", ("informational", "exclude"), "informational"
-            ),
-            "assets": self.list_option("assets"),
-            "maxdepth": self.int_option("maxdepth"),
-            "include": self.list_option("include"),
-            "exclude": self.list_option("exclude"),
-            "columns": tuple(c for c in columns if c in INVENTORY_COLUMNS),
-            "format": self.choice_option("format", ("table", "tree"), "table"),
-        }
+            try:
+                parse_columns(c)
+            except OptionError as exc:
+                self.problem(f":columns: {exc}")
+        tree = self.path_argument("tree")
+        since = self.revision_option("since")
+        request = InventoryRequest(
+            tree or "",
+            since=since,
+            highlight=self.list_option("highlight"),
+            notebooks=self.choice_option("notebooks", NOTEBOOKS, "informational"),
+            assets=self.list_option("assets"),
+            maxdepth=self.int_option("maxdepth"),
+            include=self.list_option("include"),
+            exclude=self.list_option("exclude"),
+            columns=tuple(c for c in columns if c in INVENTORY_COLUMNS),
+            format=self.choice_option("format", TREE_FORMATS, "table"),
+        )
+        return request if tree is not None else None
 
 
 class DeltaDirective(_PtyplanDirective):
@@ -253,7 +272,7 @@ class DeltaDirective(_PtyplanDirective):
         "redline": directives.unchanged,
     }
 
-    def validate(self) -> dict[str, Any]:
+    def validate(self) -> DeltaRequest | None:
         redline = None
         if "redline" in self.options:
             # empty or ``draft``: the draft computed now; a folder: link to the newest
@@ -279,13 +298,10 @@ class DeltaDirective(_PtyplanDirective):
         base = self.text_option("base")
         if base is not None and not base.endswith(".json"):
             base = self.revision_option("base")
-        return {
-            "tree": tree,
-            "plan": plan,
-            "base": base,
-            "head": self.revision_option("head"),
-            "redline": redline,
-        }
+        head = self.revision_option("head")
+        if tree is None or plan is None:
+            return None
+        return DeltaRequest(tree, plan, base=base, head=head, redline=redline)
 
 
 class SpecHitsDirective(_PtyplanDirective):
@@ -300,14 +316,16 @@ class SpecHitsDirective(_PtyplanDirective):
         "strict": directives.flag,
     }
 
-    def validate(self) -> dict[str, Any]:
-        return {
-            "spec": self.path_argument("spec"),
-            "trees": self.list_option("tree"),
-            "show": self.choice_option("show", ("all", "problems"), "all"),
-            "since": self.revision_option("since"),
-            "strict": "strict" in self.options,
-        }
+    def validate(self) -> SpecHitsRequest | None:
+        spec = self.path_argument("spec")
+        trees = self.list_option("tree")
+        show = self.choice_option("show", SHOW, "all")
+        since = self.revision_option("since")
+        if spec is None:
+            return None
+        return SpecHitsRequest(
+            spec, trees=trees, show=show, since=since, strict="strict" in self.options
+        )
 
 
 class ReportsDirective(_PtyplanDirective):
@@ -322,7 +340,7 @@ class ReportsDirective(_PtyplanDirective):
         "limit": directives.unchanged,
     }
 
-    def validate(self) -> dict[str, Any]:
+    def validate(self) -> ReportsRequest | None:
         from sphinx_ptyplan.core.outputs.reportdir import ReportError, check_initiative, reports_dir
 
         initiative = self.text_option("initiative")
@@ -340,7 +358,9 @@ class ReportsDirective(_PtyplanDirective):
         if folder is None and "folder" not in self.options and "initiative" not in self.options:
             self.problem("give :initiative: NAME or :folder: PATH (the reports folder)")
         limit = self.int_option("limit")
-        return {"initiative": initiative, "folder": folder, "limit": limit or None}
+        if folder is None:
+            return None
+        return ReportsRequest(folder, initiative=initiative, limit=limit or None)
 
 
 def setup_directives(app: Sphinx) -> None:

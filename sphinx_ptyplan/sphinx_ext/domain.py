@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sphinx.domains import Domain
 
 from sphinx_ptyplan.core.models import Finding
+from sphinx_ptyplan.core.requests import JobRequest
 
 if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
@@ -18,10 +19,11 @@ __all__ = ["Cite", "PtyplanDomain", "Request", "domain_of"]
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One directive occurrence: validated options and the problems found in them.
+    """One directive occurrence: its typed request and the problems found in its options.
 
     ``source`` is the file the directive is written in (an included file's own path);
-    ``options`` are the validated values as sorted ``(name, value)`` pairs of plain data.
+    ``spec`` is the request the matching CLI command builds too (``None`` when a required
+    argument is missing or unusable: only the problems are reported).
     """
 
     id: str
@@ -29,15 +31,10 @@ class Request:
     docname: str
     source: str
     lineno: int
-    options: tuple[tuple[str, Any], ...]
+    spec: JobRequest | None
+    root: str | None = None  # a name of ptyplan_roots (``:root:``), None for ptyplan_root
     findings: tuple[Finding, ...] = ()
     suppress: frozenset[str] = frozenset()
-
-    def opt(self, name: str, default: Any = None) -> Any:
-        for k, v in self.options:
-            if k == name:
-                return v
-        return default
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +55,14 @@ class PtyplanDomain(Domain):
 
     name = "ptyplan"
     label = "ptyplan"
-    data_version = 4  # 2: results are pickled per page; 3: Cite.context; 4: baseline keys
-    initial_data: dict[str, Any] = {  # noqa: RUF012 (Sphinx deep-copies it)
+    data_version = 5  # 3: Cite.context; 4: typed requests, Dep; 5: baseline keys
+    initial_data: ClassVar[dict[str, Any]] = {  # Sphinx deep-copies it
         "requests": {},  # docname -> tuple[Request, ...]
         "cites": {},  # docname -> tuple[Cite, ...]
         "results": {},  # docname -> {request or cite id: result}
         "findings": {},  # docname -> tuple[(Finding, location), ...] from the last compute
         "fingerprints": {},  # dependency key -> fingerprint, from the last compute
-        "deps": {},  # docname -> tuple of dependency keys
+        "deps": {},  # docname -> tuple[Dep, ...] (core/results.py)
     }
 
     def clear_doc(self, docname: str) -> None:

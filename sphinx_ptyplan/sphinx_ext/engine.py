@@ -12,25 +12,30 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.models import Finding
 from sphinx_ptyplan.core.outputs.tables import Table
+from sphinx_ptyplan.core.requests import (
+    DeltaRequest,
+    InventoryRequest,
+    ReportsRequest,
+    SpecHitsRequest,
+)
+from sphinx_ptyplan.core.results import Dep
+from sphinx_ptyplan.core.settings import Settings
 from sphinx_ptyplan.core.workspace import Workspace
-from sphinx_ptyplan.sphinx_ext.config import PtyplanConfig
 from sphinx_ptyplan.sphinx_ext.domain import Cite, Request
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.results import Job
+    from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
-__all__ = ["RUNNERS", "Located", "Outcome", "Session", "run_cites"]
+__all__ = ["Located", "Outcome", "Session", "run_cites"]
 
 CACHE_FILE = "ptyplan-parse-cache.pickle"
-
-DepKey = tuple[Hashable, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +65,7 @@ class Outcome:
 
     tables: tuple[Table, ...] = ()
     findings: list[Located] = field(default_factory=list)
-    deps: set[DepKey] = field(default_factory=set)
+    deps: set[Dep] = field(default_factory=set)
     extra: Any = None  # renderer-specific plain data (e.g. a ptyref's resolved target)
 
 
@@ -68,44 +73,78 @@ class Session(Workspace):
     """Per-build state for the core: cache, git, index, fingerprints."""
 
     def __init__(
-        self, root: Path, cfg: PtyplanConfig, cache_dir: Path | None, name: str = ""
+        self,
+        root: Path,
+        cfg: Settings,
+        cache_dir: Path | None,
+        name: str = "",
+        *,
+        outputs: tuple[Path, ...] = (),
     ) -> None:
-        super().__init__(root, jobs=cfg.jobs, source_revision=cfg.source_revision)
+        super().__init__(
+            root, jobs=cfg.jobs, source_revision=cfg.source_revision, external=cfg.external
+        )
         self.name = name
+        self._outputs = self._inside_root(outputs)
         self.cfg = cfg
         cache_name = f"ptyplan-parse-cache-{name}.pickle" if name else CACHE_FILE
         self.cache_file = cache_dir / cache_name if cache_dir is not None else None
-        self._cache: Any = None  # a ParseCache once used
-        self._index: dict[tuple[str, ...], Any] = {}
-        self._fp: dict[DepKey, Any] = {}
+        self._fp: dict[Dep, Any] = {}
         self.doc_paths: dict[str, str] = {}  # root-relative document path -> docname
 
     # -- resources ---------------------------------------------------------
-    @property
-    def cache(self) -> Any:
+    def load_cache(self) -> ParseCache:
         """The parse cache, read from the doctree folder on first use: a build that
         parses nothing (a no-change rebuild) never reads it."""
         from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
-        if self._cache is None:
-            file = self.cache_file
-            self._cache = ParseCache.load(file) if file is not None else ParseCache()
-        return self._cache
+        file = self.cache_file
+        return ParseCache.load(file) if file is not None else ParseCache()
 
-    def index(self, code_roots: tuple[str, ...] = ()) -> Any:
-        """The code index of the root for these code roots (one per build, parses on demand
-        through the parse cache)."""
-        if code_roots not in self._index:
-            from sphinx_ptyplan.core.checks.resolve import CodeIndex
+    def _inside_root(self, outputs: tuple[Path, ...]) -> tuple[str, ...]:
+        rels: list[str] = []
+        root = Path(self.root).resolve()
+        for out in outputs:
+            try:
+                rel = Path(out).resolve().relative_to(root).as_posix()
+            except (ValueError, OSError):
+                continue
+            if rel and rel != ".":
+                rels.append(rel)
+        return tuple(rels)
 
-            self._index[code_roots] = CodeIndex(
-                self.root,
-                code_roots=code_roots,
-                cache=self.cache,
-                ignored=self.ignored(""),
-                external=self.cfg.external,
-            )
-        return self._index[code_roots]
+    def ignored(self, tree: str) -> Any:
+        """What a walk of ``tree`` leaves out (scans, the code index, fingerprints): what git
+        ignores, and Sphinx's own output and doctree folders (a build writes them, so they
+        must not make the next one re-read a page)."""
+        git_ignored = super().ignored(tree)
+        outs = self._outputs
+        if not outs:
+            return git_ignored
+
+        def skip(rel: str) -> bool:
+            bare = rel.rstrip("/")
+            if any(bare == o or bare.startswith(o + "/") for o in outs):
+                return True
+            return git_ignored is not None and git_ignored(rel)
+
+        return skip
+
+    def _ignore_rules(self, tree: str) -> tuple[Any, ...]:
+        """Stat of the files whose rules decide what is ignored in ``tree`` (outside it:
+        the .gitignore files inside are part of the tree's own fingerprint)."""
+        try:
+            files = self.repo().ignore_files(tree)
+        except Exception:  # no git: nothing is ignored, nothing to watch
+            return ()
+        out: list[Any] = []
+        for f in files:
+            try:
+                st = os.stat(f)
+                out.append((f, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+            except OSError:
+                out.append((f, None))
+        return tuple(out)
 
     def rel_source(self, source: str) -> str | None:
         """Root-relative POSIX path of a document file, None when outside the root."""
@@ -121,42 +160,43 @@ class Session(Workspace):
                 self._cache.save(self.cache_file)
 
     # -- fingerprints ------------------------------------------------------
-    def fingerprint(self, key: DepKey) -> Any:
-        """Cheap current state of one dependency (memoised for this build)."""
+    def fingerprint(self, key: Dep) -> Any:
+        """Cheap current state of one dependency of this root (memoised for this build)."""
         if key in self._fp:
             return self._fp[key]
-        kind = key[0]
         value: Any
-        if kind == "tree":
+        if key.kind == "tree":
             from sphinx_ptyplan.core.sources.scan import fingerprint_tree
 
-            value = fingerprint_tree(self.root, str(key[1]), exclude=tuple(key[2]))  # type: ignore[arg-type]
-        elif kind == "file":
+            tree = key.value
+            value = (
+                fingerprint_tree(self.root, tree, exclude=key.exclude, ignored=self.ignored(tree)),
+                self._ignore_rules(tree),
+            )
+        elif key.kind == "file":
             try:
-                st = os.stat(self.root / str(key[1]))
+                st = os.stat(self.root / key.value)
                 value = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
             except OSError:
                 value = None
-        elif kind == "rev":
+        else:
             from sphinx_ptyplan.core.sources.gitrepo import revision_fingerprints
 
-            value = revision_fingerprints(self.root, [str(key[1])])[0]
-        else:
-            value = None
+            value = revision_fingerprints(self.root, [key.value])[0]
         self._fp[key] = value
         return value
 
-    def fingerprints(self, keys: set[DepKey]) -> dict[DepKey, Any]:
-        """Fingerprints of dependency keys as stored in the domain: ``(root name, kind, …)``."""
-        plain = {k[1:] for k in keys if k[0] == self.name}
-        return {(self.name, *k): v for k, v in self._fingerprints(plain).items()}
+    def fingerprints(self, keys: set[Dep]) -> dict[Dep, Any]:
+        """Fingerprints of the stored dependencies that are in this root."""
+        plain = {k.in_root("") for k in keys if k.root == self.name}
+        return {k.in_root(self.name): v for k, v in self._fingerprints(plain).items()}
 
-    def _fingerprints(self, keys: set[DepKey]) -> dict[DepKey, Any]:
-        revs = [k for k in keys if k[0] == "rev" and k not in self._fp]
+    def _fingerprints(self, keys: set[Dep]) -> dict[Dep, Any]:
+        revs = [k for k in keys if k.kind == "rev" and k not in self._fp]
         if revs:  # one git process, no GitPython: a no-change rebuild stays cheap
             from sphinx_ptyplan.core.sources.gitrepo import revision_fingerprints
 
-            shas = revision_fingerprints(self.root, [str(k[1]) for k in revs])
+            shas = revision_fingerprints(self.root, [k.value for k in revs])
             self._fp.update(zip(revs, shas, strict=True))
         return {k: self.fingerprint(k) for k in keys}
 
@@ -166,49 +206,17 @@ class Session(Workspace):
         here = (request.docname, request.lineno)
         for f in request.findings:
             out.findings.append(Located(f, here))
-        runner = RUNNERS[request.directive]
-        try:
-            runner(self, request, out)
-        except Exception as exc:  # a bug must not take the page (or the build) down
-            out.findings.append(
-                Located(
-                    Finding(
-                        FindingKind.CONFIG,
-                        f"{request.directive}: internal error {type(exc).__name__}: {exc} "
-                        "(please report this)",
-                        code="internal-error",
-                    ),
-                    here,
-                )
-            )
+        _run_request(self, request, out)
         out.findings = [
             loc for loc in out.findings if loc.finding.kind.value not in request.suppress
         ]
-        out.deps = {(self.name, *k) for k in out.deps}
+        out.deps = {k.in_root(self.name) for k in out.deps}
         return out
 
     def run_cites(self, cites: list[Cite], status: Any = None) -> dict[str, Outcome]:
-        try:
-            outcomes = run_cites(self, cites, status)
-        except Exception as exc:  # a bug must not take the build down
-            first = cites[0]
-            outcomes = {
-                "": Outcome(
-                    findings=[
-                        Located(
-                            Finding(
-                                FindingKind.CONFIG,
-                                "citation check failed: internal error "
-                                f"{type(exc).__name__}: {exc} (please report this)",
-                                code="internal-error",
-                            ),
-                            (first.docname, first.line),
-                        )
-                    ]
-                )
-            }
+        outcomes = run_cites(self, cites, status)
         for out in outcomes.values():
-            out.deps = {(self.name, *k) for k in out.deps}
+            out.deps = {k.in_root(self.name) for k in out.deps}
         return outcomes
 
     # -- locations ---------------------------------------------------------
@@ -237,54 +245,38 @@ def _store(session: Session, request: Request, out: Outcome, job: Job) -> None:
         out.findings.append(Located(f, session.where(f, here)))
 
 
-def run_inventory(session: Session, request: Request, out: Outcome) -> None:
-    from sphinx_ptyplan.core.jobs import inventory_job
+def _run_request(session: Session, request: Request, out: Outcome) -> None:
+    """Run the job of one directive's typed request (none when its options were unusable)."""
+    from sphinx_ptyplan.core.jobs import delta_job, inventory_job, reports_job, spec_hits_job
 
-    tree = request.opt("tree")
-    if tree is None:
+    spec = request.spec
+    cfg = session.cfg
+    if isinstance(spec, InventoryRequest):
+        job = inventory_job(
+            session, spec, config_exclude=cfg.exclude, max_file_bytes=cfg.max_file_bytes
+        )
+    elif isinstance(spec, DeltaRequest):
+        job = delta_job(
+            session,
+            spec,
+            config_exclude=cfg.exclude,
+            max_file_bytes=cfg.max_file_bytes,
+            plan_doc=session.doc_paths.get(spec.plan),
+            drafted_by=f"ptyplan-delta on {request.docname}",
+        )
+    elif isinstance(spec, SpecHitsRequest):
+        job = spec_hits_job(session, spec, config_exclude=cfg.exclude)
+    elif isinstance(spec, ReportsRequest):
+        prefix = spec.folder + "/"
+        docs = {p: d for p, d in session.doc_paths.items() if p.startswith(prefix)}
+        job = reports_job(session, spec, docs=docs)
+    else:
         return
-    job = inventory_job(
-        session,
-        tree,
-        since=request.opt("since"),
-        highlight=request.opt("highlight", ()),
-        notebooks=request.opt("notebooks", "informational"),
-        assets=request.opt("assets", ()),
-        maxdepth=request.opt("maxdepth"),
-        include=request.opt("include", ()),
-        exclude=request.opt("exclude", ()),
-        columns=request.opt("columns", ()),
-        tree_format=request.opt("format", "table"),
-        config_exclude=session.cfg.exclude,
-        max_file_bytes=session.cfg.max_file_bytes,
-    )
     _store(session, request, out, job)
-
-
-def run_delta(session: Session, request: Request, out: Outcome) -> None:
-    from sphinx_ptyplan.core.jobs import delta_job
-
-    tree, plan = request.opt("tree"), request.opt("plan")
-    if tree is None or plan is None:
-        return
-    redline = request.opt("redline")
-    job = delta_job(
-        session,
-        tree,
-        plan,
-        base=request.opt("base"),
-        head=request.opt("head"),
-        config_exclude=session.cfg.exclude,
-        max_file_bytes=session.cfg.max_file_bytes,
-        plan_doc=session.doc_paths.get(plan),
-        redline=redline == "draft",
-        drafted_by=f"ptyplan-delta on {request.docname}",
-    )
-    _store(session, request, out, job)
-    if redline == "draft":
+    if isinstance(spec, DeltaRequest) and spec.redline == "draft":
         out.extra = job.redline
-    elif redline:
-        out.extra = _latest_redline(session, request, out, redline)
+    elif isinstance(spec, DeltaRequest) and spec.redline:
+        out.extra = _latest_redline(session, request, out, spec.redline)
 
 
 def _latest_redline(session: Session, request: Request, out: Outcome, folder: str) -> Any:
@@ -292,56 +284,12 @@ def _latest_redline(session: Session, request: Request, out: Outcome, folder: st
     from sphinx_ptyplan.core.jobs import latest_redline
 
     link, finding = latest_redline(session, folder)
-    out.deps.add(("tree", folder, ()))
+    out.deps.add(Dep.tree(folder))
     if finding is not None:
         out.findings.append(Located(finding, (request.docname, request.lineno)))
     if link is None:
         return None
     return (link, session.doc_paths.get(link))
-
-
-def run_spec_hits(session: Session, request: Request, out: Outcome) -> None:
-    from sphinx_ptyplan.core.jobs import spec_hits_job
-
-    spec = request.opt("spec")
-    if spec is None:
-        return
-    job = spec_hits_job(
-        session,
-        spec,
-        trees=request.opt("trees", ()),
-        show=request.opt("show", "all"),
-        since=request.opt("since"),
-        strict=request.opt("strict", False),
-        config_exclude=session.cfg.exclude,
-    )
-    _store(session, request, out, job)
-
-
-def run_reports(session: Session, request: Request, out: Outcome) -> None:
-    from sphinx_ptyplan.core.jobs import reports_job
-
-    folder = request.opt("folder")
-    if folder is None:
-        return
-    initiative = request.opt("initiative")
-    prefix = folder + "/"
-    job = reports_job(
-        session,
-        folder,
-        title=f"Reports of {initiative}" if initiative else f"Reports in {folder}/",
-        limit=request.opt("limit"),
-        docs={p: d for p, d in session.doc_paths.items() if p.startswith(prefix)},
-    )
-    _store(session, request, out, job)
-
-
-RUNNERS: dict[str, Callable[[Session, Request, Outcome], None]] = {
-    "inventory": run_inventory,
-    "delta": run_delta,
-    "spec-hits": run_spec_hits,
-    "reports": run_reports,
-}
 
 
 def _at(docname: str, file: str | None, line: int) -> tuple[str, int] | str:
@@ -389,9 +337,9 @@ def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[s
         keys = {id(f): k for f, k in keyed_findings(session.root, report, doc_path)}
         owner = {(c.line, c.text, c.context): c.id or "" for c in group}
         if git_available(session):  # stories, former folders and drift read the history
-            outcomes[""].deps.add(("rev", "HEAD"))
+            outcomes[""].deps.add(Dep.rev("HEAD"))
             if drift:  # blame of the document: its own edits matter
-                outcomes[""].deps.add(("file", doc_path))
+                outcomes[""].deps.add(Dep.file(doc_path))
         if report.git_problem is not None:
             outcomes[""].findings.append(
                 Located(
@@ -405,11 +353,11 @@ def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[s
             key = owner.get((ref.doc_line, ref.span, ref.context), "")
             out = outcomes[key]
             if res.path:
-                out.deps.add(("file", res.path))
+                out.deps.add(Dep.file(res.path))
             elif ref.path and "/" in ref.path.rstrip("/"):
-                out.deps.add(("file", ref.path.rstrip("/")))
+                out.deps.add(Dep.file(ref.path.rstrip("/")))
             else:
-                out.deps.add(("tree", "", ()))  # a bare name: any new file may match
+                out.deps.add(Dep.tree(""))  # a bare name: any new file may match
             if key and res.status is Status.RESOLVED and res.path:
                 out.extra = (res.path, res.line if ref.kind is not RefKind.PATH else None)
             for f in check.findings:

@@ -41,7 +41,13 @@ def session_of(app: Sphinx, name: str | None = None) -> Session:
     key = name or ""
     if key not in sessions:
         cfg = get_config(app.config)
-        sessions[key] = Session(root_path(cfg, key), cfg, Path(app.doctreedir), name=key)
+        sessions[key] = Session(
+            root_path(cfg, key),
+            cfg,
+            Path(app.doctreedir),
+            name=key,
+            outputs=(Path(app.outdir), Path(app.doctreedir)),
+        )
     return sessions[key]
 
 
@@ -67,7 +73,7 @@ def on_get_outdated(
         return []
     wanted: set[Any] = set().union(*candidates.values())
     current: dict[Any, Any] = {}
-    for name in {k[0] for k in wanted}:
+    for name in {k.root for k in wanted}:
         current.update(session_of(app, name).fingerprints(wanted))
     stale_keys = {k for k in wanted if current.get(k) != stored.get(k, object())}
     return sorted(d for d, keys in candidates.items() if stale_keys.intersection(keys))
@@ -107,7 +113,7 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
             if line not in regions[where]:  # an example region (ptyplan-ignore): unchecked
                 domain.add_cite(Cite(None, docname, where, line, node.astext()))
         return
-    pending = {}  # (file, role text) -> role cites in page order, matched to role spans
+    pending: dict[tuple[str, str], list[Cite]] = {}  # (file, role text) -> role cites
     for cite in roles:
         pending.setdefault((str(Path(cite.source).resolve()), cite.text.strip()), []).append(cite)
     cites: list[Cite] = []
@@ -217,7 +223,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
         findings: list[Any] = []
         deps: set[Any] = set()
         for request in requests:
-            runner = session_of(app, request.opt("root"))
+            runner = session_of(app, request.root)
             if not runner.doc_paths:
                 runner.doc_paths = _doc_paths(env, runner.root)
             outcome = runner.run(request)
@@ -236,8 +242,8 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
         # are needed only when the page is written (a 2,000-row inventory is ~1 MB)
         domain.data["results"][docname] = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
         domain.data["findings"][docname] = tuple(sorted(findings, key=lambda x: x.sort_key()))
-        domain.data["deps"][docname] = tuple(sorted(deps, key=repr))
-        for name in {k[0] for k in deps}:
+        domain.data["deps"][docname] = tuple(sorted(deps))
+        for name in {k.root for k in deps}:
             domain.data["fingerprints"].update(session_of(app, name).fingerprints(deps))
     # Every build reports every page's findings, read this time or not (Sphinx issue 725).
     seen: set[tuple[str, str, str]] = set()

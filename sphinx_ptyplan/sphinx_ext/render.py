@@ -8,6 +8,7 @@ from docutils import nodes
 from sphinx.errors import NoUri
 from sphinx.util.nodes import make_refnode
 
+from sphinx_ptyplan.core.oneline import visible
 from sphinx_ptyplan.core.outputs.redline import Redline
 from sphinx_ptyplan.core.outputs.report import source_link
 from sphinx_ptyplan.core.outputs.tables import Cell, Table
@@ -57,7 +58,8 @@ def _cell_nodes(cell: Cell, linker: Linker) -> list[nodes.Node]:
         return out
     if not cell.text:
         return []
-    inner: nodes.Node = nodes.literal(cell.text, cell.text) if cell.code else nodes.Text(cell.text)
+    text = visible(cell.text)
+    inner: nodes.Node = nodes.literal(text, text) if cell.code else nodes.Text(text)
     if cell.status and isinstance(inner, nodes.literal):
         inner["classes"].append(f"ptyplan-{cell.status}")
     wrapped = linker.wrap(cell, inner)

@@ -10,16 +10,20 @@ from typing import Any
 from sphinx.util import logging
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.oneline import visible
 
 WARNING_TYPE = "ptyplan"
 logger = logging.getLogger("sphinx_ptyplan")
 
 
 def warn(kind: FindingKind, message: str, location: Any, *, once: bool = False) -> None:
-    if "\n" in message or "\r" in message:
-        # One warning, one line: a message carrying git's or a parser's multi-line output
-        # would otherwise print its [ptyplan.<subtype>] tag on a line of its own.
-        message = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    # One warning, one line: a file name or git's multi-line output must not print a line
+    # of its own (a forged warning) or carry terminal escapes.
+    message = visible(message.strip())
+    if isinstance(location, str):
+        location = visible(location)
+    elif isinstance(location, tuple) and location and isinstance(location[0], str):
+        location = (visible(location[0]), *location[1:])
     logger.warning(
         message,
         type=WARNING_TYPE,

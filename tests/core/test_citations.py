@@ -16,7 +16,7 @@ from sphinx_ptyplan.core.checks.resolve import CodeIndex
 from sphinx_ptyplan.core.models import FindingKind, RefKind
 from sphinx_ptyplan.core.sources.documents import load_document
 from sphinx_ptyplan.core.sources.gitrepo import GitRepo
-from tests.gitutil import Repo, git
+from tests.gitutil import Repo, git, without_config
 
 CORPUS = Path(__file__).parent.parent / "corpus" / "ledger"
 LEDGER = "docs/fix_plan.md"
@@ -312,7 +312,9 @@ def spawns(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     real_init = subprocess.Popen.__init__
 
     def init(self: subprocess.Popen[bytes], args: object, *a: object, **kw: object) -> None:
-        commands.append([str(x) for x in args] if isinstance(args, list) else [str(args)])
+        commands.append(
+            without_config([str(x) for x in args]) if isinstance(args, list) else [str(args)]
+        )
         real_init(self, args, *a, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(subprocess.Popen, "__init__", init)

@@ -197,3 +197,82 @@ def test_fix_rest_document(tmp_path: Path) -> None:
         "See ``pkg/a.py:3`` and :ptyref:`pkg/a.py:10-11`.",
         "See ``pkg/a.py:4`` and :ptyref:`pkg/a.py:11-12`.",
     )
+
+
+# --------------------------------------------------------------------------- no lost edits
+
+
+def _drifted(tmp_path: Path) -> tuple[Repo, str]:
+    r = Repo(tmp_path / "r")
+    r.write("pkg/a.py", code("a", 20))
+    r.write("notes.md", "# Notes\n\nSee `pkg/a.py:5`.\n")
+    r.commit("code and notes")
+    r.write("pkg/a.py", "# one\n# two\n" + code("a", 20))
+    r.commit("two lines on top")
+    return r, "notes.md"
+
+
+def test_fix_refuses_when_the_document_changed_after_it_was_read(tmp_path: Path) -> None:
+    from sphinx_ptyplan.core.checks.fix import DocumentChanged
+
+    r, doc = _drifted(tmp_path)
+    with GitRepo.open(r.path) as g:
+        result = fix(r.path, doc, g)
+    assert result.changed and "pkg/a.py:7" in result.new_bytes.decode()
+    edited = "# Notes\n\nSee `pkg/a.py:5`.\n\nA paragraph saved by the editor meanwhile.\n"
+    (r.path / doc).write_text(edited)
+    with pytest.raises(DocumentChanged) as err:
+        write_fix(r.path, result)
+    assert "changed while ptyplan fix was working" in str(err.value)
+    assert (r.path / doc).read_text() == edited  # the edit is kept
+    assert [p.name for p in r.path.iterdir() if "ptyplan" in p.name] == []  # no temp left
+
+
+def test_cli_fix_exits_2_and_keeps_an_edit_saved_during_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sphinx_ptyplan.core.checks.fix as fixmod
+    from sphinx_ptyplan.cli import main
+
+    r, doc = _drifted(tmp_path)
+    real = fixmod.fix_document
+    saved = "# Notes\n\nSee `pkg/a.py:5`. Autosaved.\n"
+
+    def slow_fix(*args: object, **kw: object) -> FixResult:
+        result = real(*args, **kw)  # type: ignore[arg-type]
+        (r.path / doc).write_text(saved)  # the editor saves while fix is working
+        return result
+
+    monkeypatch.setattr(fixmod, "fix_document", slow_fix)
+    monkeypatch.chdir(r.path)
+    assert main(["fix", doc]) == 2
+    assert "notes.md changed while ptyplan fix was working" in capsys.readouterr().err
+    assert (r.path / doc).read_text() == saved
+    monkeypatch.setattr(fixmod, "fix_document", real)
+    assert main(["fix", doc]) == 0  # run again: judged from the saved text (a new line,
+    assert (r.path / doc).read_text() == saved  # written against today's code: left alone)
+
+
+def test_next_fix_removes_the_temp_files_of_a_killed_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    from sphinx_ptyplan.cli import main
+
+    r, doc = _drifted(tmp_path)
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    child.kill()
+    child.wait()
+    dead = r.path / f".notes.md.ptyplan-{child.pid}-x1y2.ptyplan-tmp"
+    dead.write_text("half a document")
+    live = r.path / f".notes.md.ptyplan-{os.getppid()}-z3.ptyplan-tmp"  # a run still going
+    live.write_text("another run's text")
+    other = r.path / ".other.md.ptyplan-1-x.ptyplan-tmp"
+    other.write_text("not ours to judge here")
+    monkeypatch.chdir(r.path)
+    assert main(["fix", doc]) == 0
+    assert not dead.exists()
+    assert live.exists() and other.exists()
+    assert "pkg/a.py:7" in (r.path / doc).read_text()

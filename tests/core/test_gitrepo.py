@@ -21,7 +21,7 @@ from sphinx_ptyplan.core.sources.gitrepo import (
     revision_fingerprints,
     validate_revision,
 )
-from tests.gitutil import Repo, git, git_env
+from tests.gitutil import Repo, git, git_env, without_config
 
 MODEL = "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(1, 13))  # 24 lines
 LOADER = "".join(f"def load_{i}(path):\n    return open(path).read()  # {i}\n" for i in range(12))
@@ -110,7 +110,9 @@ def spawns(monkeypatch: pytest.MonkeyPatch) -> SpawnCounter:
     real_init = subprocess.Popen.__init__
 
     def init(self: subprocess.Popen[bytes], args: object, *a: object, **kw: object) -> None:
-        counter.commands.append([str(x) for x in args] if isinstance(args, list) else [str(args)])
+        counter.commands.append(
+            without_config([str(x) for x in args]) if isinstance(args, list) else [str(args)]
+        )
         real_init(self, args, *a, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(subprocess.Popen, "__init__", init)

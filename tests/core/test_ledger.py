@@ -98,11 +98,12 @@ def test_list_ledger_gets_one_numbered_item_after_the_last(tmp_path: Path) -> No
     lines = path.read_text(encoding="utf-8").splitlines()
     at = lines.index("- [2025-10-17T030000Z] Attempt #3 — INIT-1: Phase B redline drafted.")
     assert lines[at - 1] == "- [2025-09-21] Attempt #2 — Config bridge spike."
-    assert lines[at + 1] == (f"  Artifacts: `{FOLDER}/summary.md`, `{FOLDER}/plan_redline.md`.")
-    assert lines[at + 2] == "  Counts: modules 14, stale refs 2."
-    assert lines[at + 3] == "" and lines[at + 4] == "### Next Actions"
+    assert lines[at + 1] == f"  Artifacts: `{FOLDER}/summary.md`,"
+    assert lines[at + 2] == f"  `{FOLDER}/plan_redline.md`."
+    assert lines[at + 3] == "  Counts: modules 14; stale refs 2."
+    assert lines[at + 4] == "" and lines[at + 5] == "### Next Actions"
     # everything else is untouched
-    rest = lines[:at] + lines[at + 3 :]
+    rest = lines[:at] + lines[at + 4 :]
     assert "\n".join(rest) + "\n" == LIST_LEDGER
 
 
@@ -113,7 +114,7 @@ def test_table_ledger_gets_one_row_in_its_columns(tmp_path: Path) -> None:
     row = lines[lines.index("| 2025-09-20 | INIT-1 | `plans/x.md` | - | first |") + 1]
     assert row == (
         f"| 2025-10-17T030000Z | INIT-1 | `{FOLDER}/summary.md`, `{FOLDER}/plan_redline.md` "
-        "| modules 14, stale refs 2 | Phase B redline drafted |"
+        "| modules 14; stale refs 2 | Phase B redline drafted |"
     )
     assert lines[lines.index(row) + 1] == ""
 
@@ -143,7 +144,7 @@ def test_rest_ledger(tmp_path: Path) -> None:
     path = _write(tmp_path, "l.rst", RST_LEDGER)
     write_ledger(tmp_path, plan_entry(tmp_path, "l.rst", ENTRY))
     text = path.read_text(encoding="utf-8")
-    assert f"  Artifacts: ``{FOLDER}/summary.md``, ``{FOLDER}/plan_redline.md``." in text
+    assert f"  Artifacts: ``{FOLDER}/summary.md``,\n  ``{FOLDER}/plan_redline.md``." in text
     assert "- [2025-10-17T030000Z] Attempt #2 — INIT-1: Phase B redline drafted." in text
     publish_doctree(text, settings_overrides={"halt_level": 2, "report_level": 5})
 
@@ -182,7 +183,7 @@ def test_several_sections_pick_the_initiative(tmp_path: Path) -> None:
     path = _write(tmp_path, "l.md", text)
     write_ledger(tmp_path, plan_entry(tmp_path, "l.md", ENTRY))
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert lines[-3].startswith("- [2025-10-17T030000Z] Attempt #2 — INIT-1")
+    assert lines[-4].startswith("- [2025-10-17T030000Z] Attempt #2 — INIT-1")
     ambiguous = text.replace("[INIT-1]", "[THIRD-3]")
     _write(tmp_path, "m.md", ambiguous)
     with pytest.raises(LedgerError, match="cannot tell which one"):
@@ -194,7 +195,7 @@ def test_empty_section_starts_a_list(tmp_path: Path) -> None:
     write_ledger(tmp_path, plan_entry(tmp_path, "l.md", ENTRY))
     text = path.read_text(encoding="utf-8")
     assert "## Attempts History\n\n- [2025-10-17T030000Z] Attempt #1 — INIT-1:" in text
-    assert text.endswith("plan_redline.md`.\n  Counts: modules 14, stale refs 2.\n\n## Next\nx\n")
+    assert text.endswith("plan_redline.md`.\n  Counts: modules 14; stale refs 2.\n\n## Next\nx\n")
 
 
 def test_outside_root_and_missing_ledgers_are_errors(tmp_path: Path) -> None:

@@ -10,15 +10,14 @@ import pytest
 
 from sphinx_ptyplan.core.jobs import delta_job
 from sphinx_ptyplan.core.outputs.redline import Redline, undo_redline
+from sphinx_ptyplan.core.requests import DeltaRequest
 from sphinx_ptyplan.core.sources.documents import parse_document
 from sphinx_ptyplan.core.workspace import Workspace
 from tests.gitutil import Repo
 
 
 class Host(Workspace):
-    """The least a job needs: the root and its git repository (no parse cache)."""
-
-    cache = None
+    """A workspace whose code index must not be needed."""
 
     def index(self, code_roots: tuple[str, ...] = ()) -> Any:
         raise AssertionError("the delta job needs no code index")
@@ -107,7 +106,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, str, str]:
 def _redline(repo: Repo, plan: str, base: str | None = "base") -> Redline:
     host = Host(repo.path)
     try:
-        job = delta_job(host, "proj", plan, base=base, redline=True, drafted_by="ptyplan test")
+        request = DeltaRequest("proj", plan, base=base, redline="draft")
+        job = delta_job(host, request, drafted_by="ptyplan test")
     finally:
         host.close()
     assert job.redline is not None
@@ -225,3 +225,35 @@ def test_crlf_plan_keeps_its_line_endings(tmp_path: Path) -> None:
 def test_redline_is_deterministic(history: tuple[Repo, str, str]) -> None:
     repo, _b, _h = history
     assert _redline(repo, "plans/plan.md").text == _redline(repo, "plans/plan.md").text
+
+
+def test_long_symbol_lists_are_cut_and_counted(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.write("proj/__init__.py", "")
+    repo.write("proj/core.py", "def run():\n    pass\n")
+    repo.write("proj/many.py", "".join(f"def f{i}():\n    pass\n\n\n" for i in range(11)))
+    repo.write("plan.md", "# Plan\n\n## Core\n- `proj/core.py`\n")
+    repo.commit("one")
+    r = _redline(repo, "plan.md", base=None)
+    line = _line(r, "proj/many.py")
+    assert line == (
+        "> - `proj/many.py` — " + ", ".join(f"`f{i}()`" for i in range(8)) + ", … (3 more)"
+    )
+
+
+def test_a_stale_link_target_is_listed_after_its_block(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.write("proj/__init__.py", "")
+    repo.write("proj/old.py", "def f():\n    pass\n")
+    repo.write("plan.md", "# Plan\n\n## Core\nSee [the module](proj/old.py) for details.\n")
+    repo.commit("one")
+    repo.move("proj/old.py", "proj/new.py")
+    repo.commit("two")
+    r = _redline(repo, "plan.md", base=None)
+    lines = r.text.splitlines()
+    at = lines.index("See [the module](proj/old.py) for details.")  # links are not rewritten
+    assert lines[at + 2] == (
+        "> **Proposed:** stale references of line 4 that cannot be marked in place:"
+    )
+    assert lines[at + 4] == "> - `proj/old.py`: now `proj/new.py`"
+    assert [e.kind for e in r.edits] == ["renamed"]

@@ -273,9 +273,12 @@ def test_story_gives_history_and_replacement(tree: Path) -> None:
     assert obj.finding is not None and obj.finding.replacement == "pkg/core.py"
 
     def broken(paths: list[str]) -> dict[str, str]:
-        raise RuntimeError("git exploded")
+        raise RuntimeError("a bug in the story function")
 
-    assert resolve(_ref("pkg/engine.py"), index, story=broken).status is Status.STALE
+    # a bug surfaces as a bug (issue 13): git being unavailable is the story function's
+    # own business (it answers {}), nothing here swallows an exception
+    with pytest.raises(RuntimeError, match="a bug in the story function"):
+        resolve(_ref("pkg/engine.py"), index, story=broken)
 
 
 def test_symlink_out_of_root_is_never_read(tree: Path, tmp_path: Path) -> None:

@@ -3,7 +3,8 @@ step an incremental build must give the same ptyplan output as a clean build of 
 state (the page body in the HTML, and the ptyplan.* warnings).
 
 Edits: add, delete, rename, edit a module; move lines in a cited file; edit the plan
-page's citations; commit; check out another branch. The page holds an inventory (with
+page's citations; edit the ignore rules (.gitignore, .git/info/exclude); commit; check out
+another branch. The page holds an inventory (with
 ``:since: HEAD~1``), a delta (``:base: HEAD~1``), spec hits and checked literals, with
 drift on (git blame of the page).
 
@@ -174,6 +175,15 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
             self.cited[name] = f"f{name[1:]}" if what == "f" else what
         lines = [f"- `code/{m}.py:{w}`\n" for m, w in sorted(self.cited.items())]
         self.repo.write("index.md", HEAD + "".join(lines))
+
+    @rule(
+        where=st.sampled_from([".gitignore", ".git/info/exclude"]),
+        pattern=st.sampled_from(["", "code/m4.py", "code/m5.py", "code/m*.py", "m3.py"]),
+    )
+    def edit_ignore(self, where: str, pattern: str) -> None:
+        """Ignore (or stop ignoring) modules: untracked ones leave or join the inventory."""
+        base = "_build/\n" if where == ".gitignore" else ""
+        self.repo.write(where, base + (pattern + "\n" if pattern else ""))
 
     @rule()
     def commit(self) -> None:

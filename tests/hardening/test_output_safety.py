@@ -75,3 +75,58 @@ def test_markup_in_code_and_documents_is_escaped(tmp_path: Path) -> None:
     # warnings quote the markup as text too (one line each)
     for w in ptyplan_warnings(warnings):
         assert "\n" not in w
+
+
+FORGED_NAME = "ok\nFORGED.md:1: WARNING: forged line [ptyplan.stale]\nx\u2028\x1b[31m.py"
+
+
+def _forged_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("FORGED")]
+
+
+def test_a_file_name_cannot_forge_a_warning_line_in_the_build(tmp_path: Path) -> None:
+    """A module named with line breaks and a syntax error: its warning stays one line in
+    the Sphinx log and the -w file, and the table shows the name with visible escapes."""
+    page = "# Forged\n\n```{ptyplan-inventory} code\n```\n\nSee `code/ok.py:1`.\n"
+    src = make_project(tmp_path / "src", {"index.md": page}, 'ptyplan_root = "."\n')
+    write(src, {f"code/{FORGED_NAME}": "def broken(:\n", "code/ok.py": "x = 1\n"})
+    warnfile = tmp_path / "warnings.txt"
+    app, warnings = build(src, "text", confoverrides={})
+    del app
+    for text in (warnings,):
+        assert _forged_lines(text) == []
+        mine = [w for w in ptyplan_warnings(text) if "FORGED" in w]
+        assert mine and all("ok\\nFORGED.md:1" in w for w in mine), mine
+    out = (Path(src) / "_build" / "text" / "index.txt").read_text(encoding="utf-8")
+    assert _forged_lines(out) == [] and "\x1b" not in out
+    assert "ok\\nFORGED.md:1:" in out and "\\x1b[31m.py" in out  # (cells wrap)
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", "-w", str(warnfile), str(src),
+         str(tmp_path / "html")],
+        capture_output=True,
+        text=True,
+    )
+    assert _forged_lines(proc.stderr) == [] and "ok\\nFORGED" in proc.stderr
+    assert _forged_lines(warnfile.read_text()) == []
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "json", "github", "sarif"])
+def test_a_file_name_cannot_forge_a_line_in_cli_output(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sphinx_ptyplan.cli import main
+
+    write(tmp_path, {f"code/{FORGED_NAME}": "def broken(:\n", "code/ok.py": "x = 1\n"})
+    write(tmp_path, {"notes.md": "See `code/ok\nFORGED.md:1: x.py:3`.\n"})
+    monkeypatch.chdir(tmp_path)
+    main(["--format", fmt, "inventory", "code"])
+    out = capsys.readouterr()
+    main(["--format", fmt, "check", "notes.md"])
+    out2 = capsys.readouterr()
+    for text in (out.out, out.err, out2.out, out2.err):
+        assert _forged_lines(text) == [], text
+        assert "\x1b" not in text and "\u2028" not in text
+    assert "FORGED" in out.out + out.err

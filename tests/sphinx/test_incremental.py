@@ -137,3 +137,65 @@ def test_parallel_build_equals_serial(tmp_path: Path) -> None:
     assert len(norm(warn_s, serial_src)) == 3
     for i in range(6):
         assert html(app_s, f"page{i}") == html(app_p, f"page{i}")
+
+
+def _git_project(tmp_path: Path) -> tuple[Repo, Path]:
+    """A git repository whose root holds the docs (``docs/_build`` inside the root), a page
+    citing a bare file name (any new file could match it) and an inventory of ``pkg``."""
+    repo = Repo(tmp_path / "repo")
+    for rel, text in CODE.items():
+        repo.write(rel, text)
+    repo.write("tools/model.py", "def forward(y):\n    return y\n")  # model.py: ambiguous
+    repo.write(".gitignore", "scratch/\n")
+    repo.write("docs/conf.py", 'extensions = ["myst_parser", "sphinx_ptyplan"]\n'
+               'ptyplan_root = ".."\nptyplan_drift = False\nexclude_patterns = ["_build"]\n')
+    repo.write("docs/index.md", "# I\n\n```{toctree}\nbare\ninventory\n```\n")
+    repo.write("docs/bare.md", "# Bare\n\nSee `model.py:1` and `config.py`.\n")
+    repo.write("docs/inventory.md", INVENTORY)
+    repo.commit("code and docs")
+    return repo, repo.path / "docs"
+
+
+def test_no_change_rebuild_in_a_repository_ignores_outputs_and_ignored_files(
+    tmp_path: Path,
+) -> None:
+    """#14: git-ignored folders and Sphinx's own output inside the root (docs/_build, not
+    in .gitignore) change between builds without re-reading a page."""
+    repo, src = _git_project(tmp_path)
+    build(src, "html")
+    write(repo.path, {"scratch/run.log": "a log a test run wrote\n", "scratch/tmp.py": "X=1\n"})
+    app, _ = build(src, "html")  # wrote docs/_build/html and .doctrees again
+    assert _read_docs(app.status.getvalue()) == ["0", "0", "0"]
+    assert "scratch/tmp.py" not in html(app, "inventory")
+    write(repo.path, {"pkg/new.py": "Y = 2\n"})  # a real change is still seen
+    app, _ = build(src, "html")
+    assert _read_docs(app.status.getvalue())[1] == "2"
+
+
+@pytest.mark.parametrize("where", [".gitignore", ".git/info/exclude", "excludes-file"])
+def test_an_ignore_edit_rereads_like_a_clean_build(
+    tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#18: an untracked module that becomes ignored leaves the incremental inventory as
+    it leaves the clean one (and comes back when the rule is removed)."""
+    repo, src = _git_project(tmp_path)
+    if where == "excludes-file":
+        home = tmp_path / "home"
+        (home / ".config" / "git").mkdir(parents=True)
+        monkeypatch.setenv("HOME", str(home))
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+        target = home / ".config" / "git" / "ignore"
+    else:
+        target = repo.path / where
+    original = target.read_text() if target.exists() else ""
+    write(repo.path, {"pkg/untracked.py": "Z = 3\n"})
+    app, _ = build(src, "html")
+    assert "pkg/untracked.py" in html(app, "inventory")
+    target.write_text(original + "pkg/untracked.py\n")
+    app, _ = build(src, "html")
+    clean, _ = build(src, "html", freshenv=True, outdir=tmp_path / "clean")
+    assert "pkg/untracked.py" not in html(clean, "inventory")
+    assert "pkg/untracked.py" not in html(app, "inventory")
+    target.write_text(original)
+    app, _ = build(src, "html")
+    assert "pkg/untracked.py" in html(app, "inventory")

@@ -1,13 +1,20 @@
-"""ptyplan-inventory in real Sphinx builds: builders, parity, warnings, git, paths."""
+"""ptyplan-inventory in real Sphinx builds: builders, parity, warnings, git, paths.
+
+Static projects are test roots (``tests/roots/test-inventory*``, read-only: a test that
+writes uses a copy); projects with a git history or symlinks are built in tmp folders."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from docutils import nodes
+from sphinx.testing.util import SphinxTestApp
+from sphinx.util.console import strip_colors
 
 from tests.gitutil import Repo
 from tests.sphinx.util import build, html, make_project, ptyplan_warnings, subtypes, write
@@ -59,10 +66,18 @@ def _project(tmp_path: Path, page: str = MD_PAGE, name: str = "index.md", extra:
     return src
 
 
+def _built(app: SphinxTestApp) -> str:
+    """Build a test root's app (the ``app`` fixture); its warnings without colors."""
+    app.build()
+    return strip_colors(app.warning.getvalue())
+
+
 @pytest.mark.parametrize("builder", ["html", "latex", "text"])
-def test_builders_render_the_inventory(tmp_path: Path, builder: str) -> None:
-    src = _project(tmp_path)
-    app, warnings = build(src, builder)
+def test_builders_render_the_inventory(
+    make_app: Callable[..., SphinxTestApp], rootdir: Path, tmp_path: Path, builder: str
+) -> None:
+    app = make_app(builder, srcdir=rootdir / "test-inventory", builddir=tmp_path / "_build")
+    warnings = _built(app)
     assert ptyplan_warnings(warnings) == []
     out = Path(app.outdir)
     text = "".join(
@@ -75,8 +90,9 @@ def test_builders_render_the_inventory(tmp_path: Path, builder: str) -> None:
     assert "After the table." in text
 
 
-def test_summary_and_rows(tmp_path: Path) -> None:
-    app, _ = build(_project(tmp_path), "text")
+@pytest.mark.sphinx("text", testroot="inventory")
+def test_summary_and_rows(app: SphinxTestApp) -> None:
+    _built(app)
     text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
     assert "2 packages, 2 modules, 1 notebooks" in text
     assert "Exploring it" in text  # notebook title, informational only
@@ -91,26 +107,30 @@ def _doctree_tables(app) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(t.pformat() for t in tables)
 
 
-def test_myst_and_rest_give_the_same_doctree(tmp_path: Path) -> None:
-    md_app, _ = build(_project(tmp_path / "md"), "html")
-    rst_app, _ = build(_project(tmp_path / "rst", RST_PAGE, "index.rst"), "html")
+def test_myst_and_rest_give_the_same_doctree(
+    make_app: Callable[..., SphinxTestApp], rootdir: Path, tmp_path: Path
+) -> None:
+    md_app = make_app("html", srcdir=rootdir / "test-inventory", builddir=tmp_path / "md")
+    rst_app = make_app("html", srcdir=rootdir / "test-inventory-rst", builddir=tmp_path / "rst")
+    _built(md_app)
+    _built(rst_app)
     md_tables = _doctree_tables(md_app)
     assert md_tables and md_tables == _doctree_tables(rst_app)
 
 
-def test_notebooks_exclude_and_columns(tmp_path: Path) -> None:
-    page = MD_PAGE.replace(":highlight: api/", ":notebooks: exclude\n:columns: path, kind")
-    app, warnings = build(_project(tmp_path, page), "text")
+@pytest.mark.sphinx("text", testroot="inventory-columns")
+def test_notebooks_exclude_and_columns(app: SphinxTestApp) -> None:
+    warnings = _built(app)
     assert ptyplan_warnings(warnings) == []
     text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
     assert "explore.ipynb" not in text
     assert "symbols" not in text and "| path" in text
 
 
-def test_syntax_error_is_listed_and_warned_at_path_line(tmp_path: Path) -> None:
-    src = _project(tmp_path)
-    write(src, {"code/pkg/broken.py": "x = 1\ndef f(:\n"})
-    app, warnings = build(src, "html")
+@pytest.mark.sphinx("html", testroot="inventory", copy_test_root=True)  # writes a file
+def test_syntax_error_is_listed_and_warned_at_path_line(app: SphinxTestApp) -> None:
+    write(Path(app.srcdir), {"code/pkg/broken.py": "x = 1\ndef f(:\n"})
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     assert len(found) == 1
     assert re.search(r"code/pkg/broken\.py:2: WARNING: .*\[ptyplan\.parse\]", found[0])
@@ -118,8 +138,9 @@ def test_syntax_error_is_listed_and_warned_at_path_line(tmp_path: Path) -> None:
     assert "After the table." in html(app)
 
 
-def test_suppress_warnings_silences_exactly_that_kind(tmp_path: Path) -> None:
-    src = _project(tmp_path)
+def test_suppress_warnings_silences_exactly_that_kind(rootdir: Path, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-inventory", src)  # the root is read-only: a copy
     write(src, {"code/pkg/broken.py": "def f(:\n"})
     _, warnings = build(src, "html", confoverrides={"suppress_warnings": ["ptyplan.parse"]})
     assert ptyplan_warnings(warnings) == []
@@ -158,12 +179,9 @@ def test_symlink_loop_and_outside_link_inside_the_tree(tmp_path: Path) -> None:
     assert "base_api.py" in html(app)
 
 
-def test_missing_argument_and_bad_options_are_typed_config_warnings(tmp_path: Path) -> None:
-    page = (
-        "# P\n\n```{ptyplan-inventory}\n```\n\n```{ptyplan-inventory} code/pkg\n"
-        ":maxdepth: deep\n:notebooks: maybe\n:columns: path, colour\n```\n\nStill here.\n"
-    )
-    app, warnings = build(_project(tmp_path, page), "html")
+@pytest.mark.sphinx("html", testroot="inventory-bad-options")
+def test_missing_argument_and_bad_options_are_typed_config_warnings(app: SphinxTestApp) -> None:
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     assert len(found) == 4, found
     assert all("[ptyplan.config]" in w for w in found)

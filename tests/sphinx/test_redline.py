@@ -33,6 +33,7 @@ def test_redline_renders_under_the_tables_in_html_text_and_latex(
     tmp_path: Path, plan_name: str, plan_text: str
 ) -> None:
     from sphinx_ptyplan.core.jobs import delta_job
+    from sphinx_ptyplan.core.requests import DeltaRequest
     from tests.core.test_redline import Host
 
     repo = _history(tmp_path, plan_name, plan_text)
@@ -56,14 +57,8 @@ def test_redline_renders_under_the_tables_in_html_text_and_latex(
     assert 'class="hll"' in page  # the draft's own lines are highlighted
     # the same draft as the core composes for the CLI (only "drafted by" differs)
     host = Host(repo.path)
-    job = delta_job(
-        host,
-        "ptycho_torch",
-        f"docs/{plan_name}",
-        base="base",
-        redline=True,
-        drafted_by="ptyplan-delta on index",
-    )
+    request = DeltaRequest("ptycho_torch", f"docs/{plan_name}", base="base", redline="draft")
+    job = delta_job(host, request, drafted_by="ptyplan-delta on index")
     host.close()
     assert job.redline is not None and text == job.redline.text
     for builder in ("text", "latex"):
@@ -98,3 +93,18 @@ def test_redline_folder_without_a_redline_warns_at_the_directive(tmp_path: Path)
     found = [w for w in ptyplan_warnings(warnings) if "index.md:3" in w]
     assert len(found) == 1 and "[ptyplan.config]" in found[0] and "plan_redline.md" in found[0]
     assert "Plan coverage" in html(app)
+
+
+def test_rest_and_myst_pages_render_the_same_draft(tmp_path: Path) -> None:
+    repo = _history(tmp_path, "plan.md", PLAN_MD)
+    rst_page = (
+        "Delta\n=====\n\n.. ptyplan-delta::\n   :tree: ptycho_torch\n   :plan: docs/plan.md\n"
+        "   :base: base\n   :redline:\n"
+    )
+    index = _page("docs/plan.md") + "\n```{toctree}\nother\n```\n"
+    src = make_project(repo.path / "docs", {"index.md": index, "other.rst": rst_page})
+    app, warnings = build(src, "html")
+    myst, rest = _pre_text(html(app)), _pre_text(html(app, "other"))
+    assert myst.splitlines()[1:] == rest.splitlines()[1:]  # line 1 names the page
+    assert "on index" in myst.splitlines()[0] and "on other" in rest.splitlines()[0]
+    assert "[ptyplan.config]" not in warnings

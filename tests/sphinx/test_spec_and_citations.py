@@ -1,4 +1,7 @@
-"""spec-hits and citation checks (ptyref role, plain literals) in real builds."""
+"""spec-hits and citation checks (ptyref role, plain literals) in real builds.
+
+Static projects are test roots (``tests/roots/test-spec-hits*``, ``test-cites``); projects
+that vary per test or need git are built in tmp folders."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
+from sphinx.testing.util import SphinxTestApp
+from sphinx.util.console import strip_colors
 
 from tests.gitutil import Repo
 from tests.sphinx.util import build, html, make_project, ptyplan_warnings, subtypes, write
@@ -66,8 +71,15 @@ def _spec_project(tmp_path: Path, directive_opts: str = "") -> Path:
     return src
 
 
-def test_spec_hits_rows_and_warnings_at_spec_lines(tmp_path: Path) -> None:
-    app, warnings = build(_spec_project(tmp_path), "html")
+def _built(app: SphinxTestApp) -> str:
+    """Build a test root's app (the ``app`` fixture); its warnings without colors."""
+    app.build()
+    return strip_colors(app.warning.getvalue())
+
+
+@pytest.mark.sphinx("html", testroot="spec-hits")
+def test_spec_hits_rows_and_warnings_at_spec_lines(app: SphinxTestApp) -> None:
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     assert sorted(subtypes("\n".join(found))) == ["schema", "stale"], found
     stale = next(w for w in found if "[ptyplan.stale]" in w)
@@ -82,8 +94,9 @@ def test_spec_hits_rows_and_warnings_at_spec_lines(tmp_path: Path) -> None:
     assert "Spec touchpoints" in page and "After." in page
 
 
-def test_show_problems_and_per_directive_suppress(tmp_path: Path) -> None:
-    app, warnings = build(_spec_project(tmp_path, ":show: problems\n:suppress: stale, schema\n"))
+@pytest.mark.sphinx("html", testroot="spec-hits-problems")
+def test_show_problems_and_per_directive_suppress(app: SphinxTestApp) -> None:
+    warnings = _built(app)
     assert ptyplan_warnings(warnings) == []
     page = html(app)
     assert "make_generator" in page  # the stale row is still shown
@@ -140,8 +153,9 @@ def _cites_project(tmp_path: Path, page: str = CITES_PAGE, extra: str = "") -> P
     return src
 
 
-def test_literal_citations_are_checked_without_false_alarms(tmp_path: Path) -> None:
-    app, warnings = build(_cites_project(tmp_path), "html")
+@pytest.mark.sphinx("html", testroot="cites")
+def test_literal_citations_are_checked_without_false_alarms(app: SphinxTestApp) -> None:
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     by_line = {int(m.group(1)): w for w in found if (m := re.search(r"index\.md:(\d+):", w))}
     assert set(by_line) == {5, 6, 7, 8}, found
@@ -153,12 +167,16 @@ def test_literal_citations_are_checked_without_false_alarms(tmp_path: Path) -> N
     assert len(found) == 4
 
 
-def test_ptyref_links_to_source_url(tmp_path: Path) -> None:
-    url = "https://github.com/ORG/REPO/blob/{revision}/{path}#L{line}"
-    src = _cites_project(
-        tmp_path, extra=f"ptyplan_source_url = {url!r}\nptyplan_source_revision = 'main'\n"
-    )
-    app, _ = build(src, "html")
+@pytest.mark.sphinx(
+    "html",
+    testroot="cites",
+    confoverrides={
+        "ptyplan_source_url": "https://github.com/ORG/REPO/blob/{revision}/{path}#L{line}",
+        "ptyplan_source_revision": "main",
+    },
+)
+def test_ptyref_links_to_source_url(app: SphinxTestApp) -> None:
+    _built(app)
     page = html(app)
     assert "https://github.com/ORG/REPO/blob/main/ptycho_torch/config_params.py#L6" in page
     # the dotted name links to the line that defines the class
@@ -223,3 +241,21 @@ def test_literals_under_a_top_folder_renamed_away(tmp_path: Path) -> None:
     # without drift the cited lines were not followed: no exact replacement is claimed
     assert "update or remove the reference" in found[0]
     assert "After." in html(app)
+
+
+def test_source_links_of_odd_file_names_are_percent_encoded(tmp_path: Path) -> None:
+    url = "https://github.com/ORG/REPO/blob/{revision}/{path}#L{line}"
+    names = ["odd #1.py", "pct%41.py", "Run #3 (50% done)?.py"]
+    page = "# Odd\n\n```{ptyplan-inventory} code\n```\n"
+    src = make_project(
+        tmp_path / "src",
+        {"index.md": page},
+        f'ptyplan_root = "."\nptyplan_drift = False\nptyplan_source_url = {url!r}\n'
+        "ptyplan_source_revision = 'main'\n",
+    )
+    write(src, {f"code/{n}": "def f():\n    pass\n" for n in names})
+    app, _ = build(src, "html")
+    page_html = html(app)
+    base = "https://github.com/ORG/REPO/blob/main/code/"
+    for encoded in ("odd%20%231.py", "pct%2541.py", "Run%20%233%20%2850%25%20done%29%3F.py"):
+        assert f'href="{base}{encoded}"' in page_html, encoded

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sphinx_ptyplan.core.checks.resolve import CodeIndex
     from sphinx_ptyplan.core.sources.gitrepo import GitRepo
 
-__all__ = ["FixResult", "fix_document", "write_fix"]
+__all__ = ["DocumentChanged", "FixResult", "clean_leftovers", "fix_document", "write_fix"]
 
 _RST_SUFFIXES = frozenset({".rst", ".rest", ".txt"})
 
@@ -38,6 +38,22 @@ class FixResult:
     new_bytes: bytes
     diff: str
     applied: tuple[str, ...] = ()
+    old_bytes: bytes | None = None  # what the rewrite was computed from
+
+
+class DocumentChanged(Exception):
+    """The document changed on disk after :func:`fix_document` read it (an editor saved
+    it meanwhile): writing would lose that edit, so nothing is written."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path} changed while ptyplan fix was working on it; it was left as it "
+            "is (run ptyplan fix again)"
+        )
 
 
 def _split_lines(text: str) -> list[str]:
@@ -147,23 +163,77 @@ def fix_document(root: Path, doc_path: str, *, index: CodeIndex, repo: GitRepo |
             )
         )
         diff += "\n"
-    return FixResult(doc_path, changed, new_bytes, diff, tuple(applied))
+    return FixResult(doc_path, changed, new_bytes, diff, tuple(applied), data)
+
+
+_TMP_SUFFIX = ".ptyplan-tmp"
+
+
+def _tmp_prefix(name: str) -> str:
+    return f".{name}.ptyplan-"
+
+
+def clean_leftovers(root: Path, doc_path: str) -> list[str]:
+    """Remove the temporary files a killed ``ptyplan fix`` left beside ``doc_path``
+    (``.NAME.ptyplan-PID-XXXX.ptyplan-tmp``, only those whose process is gone); return
+    their names."""
+    target = confine(Path(root), doc_path)
+    prefix = _tmp_prefix(target.name)
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(_TMP_SUFFIX)):
+            continue
+        pid_text = name[len(prefix) :].split("-", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True
+    return True
 
 
 def write_fix(root: Path, result: FixResult) -> None:
     """Write ``result.new_bytes`` atomically (temp file beside it, then ``os.replace``),
-    keeping the file's permission bits. Does nothing when nothing changed."""
+    keeping the file's permission bits. Does nothing when nothing changed. Leftover
+    temporary files of a killed run are removed first.
+
+    :raises DocumentChanged: the document is no longer what the rewrite was computed from
+        (checked after the new text is on disk, just before the replace); it is not touched.
+    """
+    clean_leftovers(root, result.path)
     if not result.changed:
         return
     target = confine(Path(root), result.path)
     mode = stat.S_IMODE(target.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".ptyplan", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f"{_tmp_prefix(target.name)}{os.getpid()}-", suffix=_TMP_SUFFIX, dir=target.parent
+    )
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(result.new_bytes)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
+        if result.old_bytes is not None and target.read_bytes() != result.old_bytes:
+            raise DocumentChanged(result.path)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

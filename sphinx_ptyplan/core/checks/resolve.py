@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import difflib
-import fnmatch
 import os
 import posixpath
 import re
@@ -28,6 +26,7 @@ from sphinx_ptyplan.core.sources.classify import is_artefact, is_external_path
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.sources.parsecache import ParseCache
+    from sphinx_ptyplan.core.sources.walk import RootListing
 
 __all__ = ["NEVER", "CodeIndex", "StoryFn", "resolve", "resolve_all", "story_keys"]
 
@@ -63,17 +62,11 @@ _PLAIN_BASES = frozenset(
 )
 
 
-def _default_excludes() -> tuple[str, ...]:
-    from sphinx_ptyplan.core.sources.walk import DEFAULT_EXCLUDES
-
-    return DEFAULT_EXCLUDES
-
-
 class CodeIndex:
     """What the resolver knows about the root, computed lazily and at most once.
 
-    Paths: one ``os.scandir`` walk (excluded names and the ``ignored`` predicate skipped,
-    symlinked folders not followed). Modules: found by dotted name from the file layout;
+    Paths: one walk of the root (:class:`~sphinx_ptyplan.core.sources.walk.RootListing`,
+    shared by the indexes of one workspace). Modules: found by dotted name from the file layout;
     ``.py`` files are parsed on demand through ``parsecache.ParseCache``. Classes by name: all
     modules of the code roots parsed once, the first time an ``Class.attr`` needs them.
 
@@ -93,6 +86,7 @@ class CodeIndex:
         ignored: Callable[[str], bool] | None = None,
         external: Sequence[str] = (),
         max_bytes: int = _MAX_FILE_BYTES,
+        listing: RootListing | None = None,
     ) -> None:
         self.root = Path(root).resolve()
         self.code_roots = tuple(r.strip("/") for r in code_roots)
@@ -102,6 +96,12 @@ class CodeIndex:
             cache = ParseCache()
         self.cache = cache
         self.ignored = ignored
+        if listing is None:
+            from sphinx_ptyplan.core.sources.walk import RootListing
+
+            listing = RootListing(self.root, ignored=ignored)
+        #: the walk of the root: shared by every index of one workspace (walked once)
+        self.listing = listing
         self.external = frozenset(external)
         self.max_bytes = max_bytes
         self._walked = False
@@ -127,41 +127,11 @@ class CodeIndex:
         if self._walked:
             return
         self._walked = True
-        patterns = _default_excludes()
-        stack = [""]
-        while stack:
-            rel = stack.pop()
-            try:
-                with os.scandir(self.root / rel if rel else self.root) as it:
-                    entries = list(it)
-            except OSError:
-                continue
-            for e in entries:
-                name = e.name
-                if any(fnmatch.fnmatchcase(name, p) for p in patterns):
-                    continue
-                child = f"{rel}/{name}" if rel else name
-                if self.ignored is not None and self.ignored(child):
-                    continue
-                try:
-                    is_dir = e.is_dir(follow_symlinks=False)
-                    is_file = e.is_file()
-                except OSError:
-                    continue
-                if not rel:
-                    self._top.add(name)
-                plain = not e.is_symlink()
-                if is_dir:
-                    self._dirs.add(child)
-                    if plain:
-                        self._plain_dirs.add(child)
-                    self._by_name.setdefault(name + "/", []).append(child)
-                    stack.append(child)
-                elif is_file:
-                    self._files.add(child)
-                    if plain:
-                        self._plain_files.add(child)
-                    self._by_name.setdefault(name, []).append(child)
+        listing = self.listing
+        listing.walk()
+        self._files, self._dirs, self._top = listing.files, listing.dirs, listing.top
+        self._by_name = listing.by_name
+        self._plain_files, self._plain_dirs = listing.plain_files, listing.plain_dirs
 
     @property
     def top_level(self) -> frozenset[str]:
@@ -383,35 +353,27 @@ class CodeIndex:
 
     def imports(self, rel: str) -> tuple[dict[str, tuple[str, int]], bool]:
         """Names a module imports (``name -> (absolute dotted target, line)``) and whether it
-        has a star import. Only read when a name is not defined in the module."""
+        has a star import. Only read when a name is not defined in the module; the imports
+        come from the module's parse (through the parse cache), never from a second parse."""
         if rel not in self._imports:
             names: dict[str, tuple[str, int]] = {}
             star = False
-            try:
-                data = confine(self.root, rel).read_bytes()
-                tree = ast.parse(data) if len(data) <= self.max_bytes else None
-            except (PathRefused, OSError, SyntaxError, ValueError):
-                tree = None
+            info = self.info(rel)
             mod = self.dotted_of(rel) or ""
             pkg = mod if rel.endswith("__init__.py") else mod.rpartition(".")[0]
-            for node in ast.walk(tree) if tree is not None else ():
-                if isinstance(node, ast.Import):
-                    for a in node.names:
-                        names.setdefault(
-                            a.asname or a.name.split(".")[0],
-                            (a.name if a.asname else a.name.split(".")[0], node.lineno),
-                        )
-                elif isinstance(node, ast.ImportFrom):
-                    src = node.module or ""
-                    if node.level:
-                        up = pkg.split(".") if pkg else []
-                        up = up[: len(up) - (node.level - 1)] if node.level > 1 else up
-                        src = ".".join([*up, src] if src else up)
-                    for a in node.names:
-                        if a.name == "*":
-                            star = True
-                        else:
-                            names.setdefault(a.asname or a.name, (f"{src}.{a.name}", node.lineno))
+            for imp in info.imports if info is not None else ():
+                if imp.name is None:
+                    names.setdefault(imp.bound, (imp.module, imp.line))
+                    continue
+                if imp.bound == "*":
+                    star = True
+                    continue
+                src = imp.module
+                if imp.level:
+                    up = pkg.split(".") if pkg else []
+                    up = up[: len(up) - (imp.level - 1)] if imp.level > 1 else up
+                    src = ".".join([*up, src] if src else up)
+                names.setdefault(imp.bound, (f"{src}.{imp.name}", imp.line))
             self._imports[rel] = (names, star)
         return self._imports[rel]
 
@@ -480,10 +442,7 @@ def _ask_story(story: StoryFn | None, keys: list[str]) -> tuple[str, str, str | 
     None)`` when git answered for the keys and none of them was ever in the history."""
     if story is None or not keys:
         return None
-    try:
-        found = story(keys)
-    except Exception:  # a story is a bonus: never let it break resolution
-        return None
+    found = story(keys)  # the caller's story function answers {} when git cannot
     never = False
     for k in keys:
         if k in found:
@@ -630,19 +589,17 @@ def resolve(
     former: frozenset[str] = frozenset(),
     suggest: bool = True,
 ) -> Resolution:
-    """Resolve one reference against the index; never raises, never reads outside the root.
+    """Resolve one reference against the index; never reads outside the root.
 
     Stale and ambiguous results carry a :class:`Finding` located at ``ref.doc_path:doc_line``.
-    ``former`` names top-level folders that existed once (see ``_locate``).
+    ``former`` names top-level folders that existed once (see ``_locate``). A bug here
+    raises (it must surface as a bug, not as a quiet "not checked").
     """
-    try:
-        if ref.kind in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
-            return _resolve_path(ref, index, story, former, suggest)
-        if ref.kind is RefKind.ATTR:
-            return _resolve_attr(ref, index)
-        return _resolve_dotted(ref, index, story)
-    except Exception as exc:  # a resolver bug must not stop a docs build
-        return _res(ref, Status.EXTERNAL, f"`{ref.text}`: not checked ({type(exc).__name__})")
+    if ref.kind in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
+        return _resolve_path(ref, index, story, former, suggest)
+    if ref.kind is RefKind.ATTR:
+        return _resolve_attr(ref, index)
+    return _resolve_dotted(ref, index, story)
 
 
 def resolve_all(
@@ -660,10 +617,7 @@ def resolve_all(
     for res in first:
         if res.status is Status.STALE:
             keys.extend(story_keys(res.ref, index))
-    try:
-        known = dict(story(sorted(set(keys)))) if keys else {}
-    except Exception:
-        known = {}
+    known = dict(story(sorted(set(keys)))) if keys else {}
 
     def cached(paths: list[str]) -> dict[str, Any]:
         return {p: known[p] for p in paths if p in known}

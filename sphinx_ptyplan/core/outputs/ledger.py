@@ -38,6 +38,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerError",
     "LedgerUpdate",
+    "entry_for_report",
     "plan_entry",
     "write_ledger",
 ]
@@ -91,6 +92,31 @@ class LedgerUpdate:
         return not self.already and self.text != self.old_text
 
 
+def entry_for_report(
+    *,
+    initiative: str,
+    stamp: str,
+    folder: str,
+    artefacts: Sequence[str],
+    counts: Sequence[tuple[str, int]],
+    note: str | None = None,
+    command: str | None = None,
+) -> LedgerEntry:
+    """The entry of one report folder: ``folder`` root-relative, ``artefacts`` the names of
+    its files (listed root-relative, in the order given), ``counts`` its headline counts
+    under their short ledger labels."""
+    folder = folder.rstrip("/")
+    return LedgerEntry(
+        stamp=stamp,
+        initiative=initiative,
+        folder=folder,
+        artefacts=tuple(f"{folder}/{name}" for name in artefacts),
+        counts=tuple(counts),
+        note=note,
+        command=command,
+    )
+
+
 def _norm_title(title: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", title).lower().split())
 
@@ -100,7 +126,7 @@ def _code(text: str) -> str:
 
 
 def _counts_text(counts: Sequence[tuple[str, int]]) -> str:
-    return ", ".join(f"{name} {value}" for name, value in counts)
+    return "; ".join(f"{name} {value}" for name, value in counts)
 
 
 def _find_section(sections: Sequence[Section], initiative: str, path: str) -> tuple[Section, int]:
@@ -362,7 +388,9 @@ def _list_entry(
         head += f" Attempt #{attempt} —"
     code = _code if fmt == "md" else (lambda t: f"``{t}``")
     lines = [f"{indent}{bullet}{gap}{head} {entry.initiative}: {values['note']}."]
-    lines.append(f"{cont}Artifacts: " + ", ".join(code(a) for a in entry.artefacts) + ".")
+    paths = [code(a) for a in entry.artefacts] or ["(none)"]
+    lines.append(f"{cont}Artifacts: {paths[0]}" + ("," if len(paths) > 1 else "."))
+    lines += [f"{cont}{p}" + ("," if k < len(paths) - 1 else ".") for k, p in enumerate(paths)][1:]
     if entry.counts:
         lines.append(f"{cont}Counts: {_counts_text(entry.counts)}.")
     loose = len(items) >= 2 and text.blank(items[-2][1] + 1)

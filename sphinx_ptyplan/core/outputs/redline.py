@@ -52,6 +52,8 @@ _CONTAINERS = (EntryKind.PACKAGE, EntryKind.NAMESPACE)
 _PROPOSABLE = (EntryKind.PACKAGE, EntryKind.NAMESPACE, EntryKind.MODULE)
 #: reST section adornments not used by the plan are taken in this order for new levels.
 _RST_ADORNMENTS = "=-~^\"'`+*#:."
+#: Public symbols listed per proposed module; the rest are counted (the inventory lists all).
+_MAX_SYMBOLS = 8
 _SINGLE_TICKS = re.compile(r"(?<!`)`([^`]+)`(?!`)")
 
 
@@ -443,7 +445,10 @@ def _symbols(entry: ModuleEntry, marks: _Marks) -> str:
         return ""
     if info.problem is not None:
         return f"not parsed: {info.problem.message}"
-    return ", ".join(marks.code(_symbol_name(s)) for s in info.public_symbols)
+    names = [marks.code(_symbol_name(s)) for s in info.public_symbols]
+    if len(names) > _MAX_SYMBOLS:
+        names = [*names[:_MAX_SYMBOLS], f"… ({len(names) - _MAX_SYMBOLS} more)"]
+    return ", ".join(names)
 
 
 def _symbol_name(sym: Symbol) -> str:
@@ -710,11 +715,7 @@ def _header(plan_path: str, drafted: Drafted, marks: _Marks) -> list[str]:
         + (f" by {code(drafted.by)}" if drafted.by else "")
         + ".",
         "",
-        f"{how}. Every other line is the plan's own. The plan itself is not edited; "
-        "``ptyplan fix`` applies replacements in place."
-        if marks.fmt == "rst"
-        else f"{how}. Every other line is the plan's own. The plan itself is not edited; "
-        "`ptyplan fix` applies replacements in place.",
+        f"{how}. Every other line is the plan's own; the plan itself is not edited.",
     ]
     if marks.fmt == "rst":
         return [
@@ -802,7 +803,11 @@ def compose_redline(
                     plan.block_end(line),
                     1,
                     _group_kind(unplaced),
-                    marks.block(f"Proposed (stale references of line {line})", body),
+                    marks.block(
+                        "Proposed",
+                        [f"stale references of line {line} that cannot be marked in place:", ""]
+                        + body,
+                    ),
                     tuple(s.ref.text for s in unplaced),
                 )
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -12,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.oneline import json_text, visible
 from sphinx_ptyplan.core.outputs.tables import Cell, Table
 
 __all__ = [
@@ -42,11 +42,14 @@ def source_link(template: str | None, revision: str, path: str, line: int | None
     """URL of ``path`` (at ``line``) from a ``ptyplan_source_url`` template, or None.
 
     ``{path}``, ``{revision}`` and ``{line}`` are substituted; without a line a trailing
-    line anchor such as ``#L{line}`` is dropped and the file link kept.
+    line anchor such as ``#L{line}`` is dropped and the file link kept. The path is
+    percent-encoded segment by segment (``odd #1.py`` -> ``odd%20%231.py``, ``pct%41.py`` ->
+    ``pct%2541.py``), so every file name gives a working link; so is the revision.
     """
     if not template:
         return None
-    url = template.replace("{path}", path).replace("{revision}", revision)
+    encoded = "/".join(quote(seg, safe="") for seg in path.split("/"))
+    url = template.replace("{path}", encoded).replace("{revision}", quote(revision, safe="/"))
     if "{line}" in url:
         if line is None:
             head, _, _ = url.partition("{line}")
@@ -63,7 +66,6 @@ def source_link(template: str | None, revision: str, path: str, line: int | None
 # (``snake_case``) cannot start or end emphasis and is left alone, so the raw Markdown stays
 # readable; ``__init__`` is escaped. ``&`` only matters before an entity name.
 _MD_SPECIAL = re.compile(r"[\\`*\[\]<|~]|&(?=#?\w+;)|(?<!\w)_+|_+(?!\w)")
-_NEWLINES = re.compile(r"\r\n|\r|\n")
 # Characters that would end or break a link destination, or split a table row.
 _URL_UNSAFE = re.compile(r"[\s()<>|\\`]")
 
@@ -78,13 +80,12 @@ def _md_text(text: str) -> str:
             return found
         return "".join("\\" + ch for ch in found)
 
-    escaped = _MD_SPECIAL.sub(escape, text)
-    return _NEWLINES.sub("<br>", escaped)
+    return _MD_SPECIAL.sub(escape, visible(text))
 
 
 def _md_code(text: str) -> str:
     """A GFM code span holding ``text`` exactly (as far as code spans can)."""
-    text = _NEWLINES.sub(" ", text)
+    text = visible(text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = text.startswith("`") or text.endswith("`")
@@ -150,9 +151,9 @@ def to_markdown(
 
 def finding_line(finding: Finding) -> str:
     """``path:line: ptyplan.kind: message`` (the compiler-style line for terminals)."""
-    head = f"ptyplan.{finding.kind.subtype}: {finding.message}"
+    head = f"ptyplan.{finding.kind.subtype}: {visible(finding.message)}"
     where = finding.location
-    return f"{where}: {head}" if where else head
+    return f"{visible(where)}: {head}" if where else head
 
 
 # --------------------------------------------------------------------------- JSON
@@ -215,7 +216,7 @@ def to_json(payload: Payload, *, kind: str) -> str:
         "findings": [_finding_to_dict(f) for f in payload.findings],
         "meta": dict(payload.meta),
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(doc)
 
 
 _NULLABLE_STR: dict[str, Any] = {"type": ["string", "null"]}
@@ -290,6 +291,7 @@ REPORT_SCHEMA: dict[str, Any] = {
 
 
 def _gh_data(text: str) -> str:
+    text = visible(text, keep="\r\n")  # CR and LF have the protocol's own escapes
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

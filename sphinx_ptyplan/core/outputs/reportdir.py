@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import re
 import shlex
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinx_ptyplan.core.models import EntryKind
+from sphinx_ptyplan.core.oneline import json_text
 from sphinx_ptyplan.core.outputs.tables import Cell, Table
 
 if TYPE_CHECKING:
@@ -307,7 +307,7 @@ def compose_report(
 
     assert inventory.inventory is not None
     snapshot = inventory_to_dict(replace(inventory.inventory, root="."))
-    files["inventory.json"] = json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n"
+    files["inventory.json"] = json_text(snapshot)
     return {name: files[name] for name in ARTEFACTS if name in files}
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
-import json
 import re
 import tokenize
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
 from sphinx_ptyplan.core.models import (
+    ImportedName,
     ModuleInfo,
     Param,
     ParseProblem,
@@ -30,7 +31,7 @@ DEFAULT_MAX_FILE_BYTES = 5_000_000
 
 
 #: Bump when the extraction changes: old cache files and fingerprints become invalid.
-_SCAN_VERSION = 3
+_SCAN_VERSION = 4  # 4: ModuleInfo.imports
 
 
 #: Source text kept for annotations/defaults is cut at this many characters.
@@ -585,50 +586,32 @@ def parse_module(
         docstring=docstring,
         symbols=tuple(extractor.symbols),
         all_names=all_names,
+        imports=_imports(tree),
     )
 
 
-_Notebook = tuple[str | None, int, str | None]  # (title, code lines, error message)
+_STATEMENT_LIKE = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
-# --------------------------------------------------------------------------- notebooks
+def _imports(tree: ast.Module) -> tuple[ImportedName, ...]:
+    """Every import statement of a module, in :func:`ast.walk` order (breadth first).
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
-
-
-def _cell_text(cell: dict[str, Any]) -> str:
-    source = cell.get("source", "")
-    if isinstance(source, list):
-        return "".join(s for s in source if isinstance(s, str))
-    return source if isinstance(source, str) else ""
-
-
-def _notebook_info(data: bytes) -> _Notebook:
-    """(title, code lines, error) of a notebook; the error is set when it is not JSON."""
-    try:
-        nb = json.loads(data)
-    except (ValueError, RecursionError) as exc:
-        return None, 0, f"not valid notebook JSON: {exc}"
-    if not isinstance(nb, dict):
-        return None, 0, "not a notebook: the JSON document is not an object"
-    cells = nb.get("cells")
-    if cells is None and isinstance(nb.get("worksheets"), list) and nb["worksheets"]:
-        sheet = nb["worksheets"][0]
-        cells = sheet.get("cells") if isinstance(sheet, dict) else None
-    if not isinstance(cells, list):
-        return None, 0, "not a notebook: no list of cells"
-    title: str | None = None
-    lines = 0
-    for cell in cells:
-        if not isinstance(cell, dict):
-            continue
-        kind = cell.get("cell_type")
-        if kind == "code":
-            lines += _count_lines(_cell_text(cell))[0]
-        elif kind == "markdown" and title is None:
-            for line in _cell_text(cell).splitlines():
-                m = _HEADING.match(line)
-                if m:
-                    title = m.group(1).strip()
-                    break
-    return title, lines, None
+    Only statements can be imports and statements only nest in statements, handlers and
+    match cases, so the walk never descends into expressions (a fraction of the nodes).
+    """
+    out: list[ImportedName] = []
+    queue: deque[ast.AST] = deque([tree])
+    while queue:
+        node = queue.popleft()
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                module = a.name if a.asname else a.name.split(".")[0]
+                out.append(ImportedName(a.asname or module, module, None, 0, node.lineno))
+        elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                bound = "*" if a.name == "*" else a.asname or a.name
+                out.append(
+                    ImportedName(bound, node.module or "", a.name, node.level, node.lineno)
+                )
+        queue.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, _STATEMENT_LIKE))
+    return tuple(out)

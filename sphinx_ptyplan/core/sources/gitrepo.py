@@ -55,16 +55,73 @@ _MISSING_MARKERS = (
     "lazy fetch",
 )
 # Environment for every git we run: never take optional locks (we only read, others may be
-# committing), literal pathspecs (paths come from documents), no prompts, no network fetches.
+# committing), literal pathspecs (paths come from documents), no prompts, no network fetches,
+# no global or system configuration (see _neutral_env), no replace refs, no pager.
 _GIT_ENV = {
     "GIT_OPTIONAL_LOCKS": "0",
     "GIT_LITERAL_PATHSPECS": "1",
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_NO_LAZY_FETCH": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_ATTR_NOSYSTEM": "1",
+    "GIT_NO_REPLACE_OBJECTS": "1",
+    "GIT_PAGER": "cat",
+    "PAGER": "cat",
     "LC_ALL": "C",
     "LANGUAGE": "C",
 }
-_DIFF_OPTS = ("--no-color", "--no-ext-diff", "--no-textconv")
+# Configuration given on the command line of every git we run (it wins over the repository's
+# own .git/config): nothing that runs a program, and every setting that changes what a
+# diff, a blame or a log prints fixed to git's default. Filter drivers named in the
+# repository's config are emptied per name (_driver_overrides); textconv and external diffs
+# are refused per command as well (_DIFF_OPTS, blame --no-textconv).
+_NEUTRAL_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", os.devnull),
+    ("core.pager", "cat"),
+    ("core.attributesFile", os.devnull),
+    ("core.quotePath", "true"),
+    ("core.bigFileThreshold", "512m"),
+    ("core.untrackedCache", "false"),
+    ("color.ui", "never"),
+    ("diff.noprefix", "false"),
+    ("diff.mnemonicPrefix", "false"),
+    ("diff.relative", "false"),
+    ("diff.renames", "true"),
+    ("diff.renameLimit", "1000"),
+    ("diff.algorithm", "myers"),
+    ("diff.indentHeuristic", "true"),
+    ("diff.interHunkContext", "0"),
+    ("diff.context", "3"),
+    ("diff.suppressBlankEmpty", "false"),
+    ("diff.colorMoved", "no"),
+    ("diff.ignoreSubmodules", "none"),
+    ("blame.coloring", "none"),
+    ("blame.markUnblamableLines", "false"),
+    ("blame.markIgnoredLines", "false"),
+    ("blame.showRoot", "false"),
+    ("blame.blankBoundary", "false"),
+    ("log.showSignature", "false"),
+    ("log.follow", "false"),
+    ("i18n.logOutputEncoding", "UTF-8"),
+    ("protocol.allow", "never"),
+    ("gc.auto", "0"),
+    ("maintenance.auto", "false"),
+)
+# Keys taken over from the user's global or system configuration (ignored otherwise): which
+# repositories they trust, what they ignore, and how their checkout converts line ends.
+# None of them runs a program.
+_CARRIED = ("safe.directory", "core.excludesfile", "core.autocrlf", "core.eol")
+_DRIVER_KEY = re.compile(r"filter\.(.+)\.(?:clean|smudge|process|required)|diff\.(.+)\.[a-z]+")
+_DIFF_OPTS = (
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--diff-algorithm=myers",
+    "--indent-heuristic",
+    "--inter-hunk-context=0",
+)
 _PAIR_BYTES = 64 * 1024 * 1024  # at most this much untracked content is hashed per changes()
 _MAX_ORIGIN_FOLDERS = 200  # more folders that lost files: widen the rename search to the root
 
@@ -360,6 +417,271 @@ def _blob_id(data: bytes, hexlen: int) -> str:
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
+# --------------------------------------------------------------------------- neutral git
+
+
+def _git_exe() -> str:
+    """The git executable: GitPython's when it is loaded, else $GIT_PYTHON_GIT_EXECUTABLE."""
+    import sys
+
+    gitmod = sys.modules.get("git")
+    exe = getattr(getattr(gitmod, "Git", None), "GIT_PYTHON_GIT_EXECUTABLE", None)
+    return str(exe or os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git")
+
+
+def _neutral_env(keep: Sequence[str] = ()) -> dict[str, str]:
+    """Our environment with every inherited ``GIT_*`` variable removed (git sets GIT_DIR,
+    GIT_INDEX_FILE, ... for hooks; users export GIT_TRACE, GIT_DIFF_OPTS, GIT_EXTERNAL_DIFF,
+    GIT_CONFIG_PARAMETERS ...), except GitPython's own and the names in ``keep``, then
+    :data:`_GIT_ENV` on top."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.upper().startswith("GIT_") or k.startswith("GIT_PYTHON_") or k in keep
+    }
+    env.update(_GIT_ENV)
+    for k in keep:
+        if k in os.environ:
+            env[k] = os.environ[k]
+        else:
+            env.pop(k, None)
+    return env
+
+
+def _config_args(pairs: Sequence[tuple[str, str]]) -> list[str]:
+    args: list[str] = []
+    for key, value in pairs:
+        args += ["-c", f"{key}={value}"]
+    return args
+
+
+@dataclass(frozen=True)
+class _Neutral:
+    """The one recipe for running git: ``[exe, *prefix, command, ...]`` with ``env``.
+
+    ``env`` is complete (meant for ``subprocess``); :meth:`for_gitpython` is the same for
+    GitPython, which always starts from ``os.environ``: there an inherited variable is
+    cleared by setting it empty (git reads an empty value as unset) or to its real value.
+    """
+
+    exe: str
+    env: dict[str, str]
+    prefix: tuple[str, ...]
+
+    def command(self, *args: str) -> list[str]:
+        return [self.exe, *self.prefix, *args]
+
+    def with_repository(self, paths: dict[str, str]) -> _Neutral:
+        return _Neutral(self.exe, {**self.env, **paths}, self.prefix)
+
+    def for_gitpython(self) -> dict[str, str]:
+        env = dict(self.env)
+        for k in os.environ:
+            if k.upper().startswith("GIT_") and k not in env:
+                env[k] = _GITPYTHON_CLEARED.get(k, "")
+        return env
+
+
+# Inherited variables that an empty value would not clear (GitPython path only).
+_GITPYTHON_CLEARED = {"GIT_CONFIG_COUNT": "0", "GIT_IMPLICIT_WORK_TREE": "1"}
+
+
+def _read_user_config(exe: str, root: Path) -> list[tuple[str, str, str]]:
+    """``(scope, key, value)`` of the configuration git would read in ``root`` as the user
+    has it (global and system included): the only git process that sees them, and it only
+    lists them (listing configuration runs nothing)."""
+    env = _neutral_env(keep=("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM"))
+    try:
+        proc = subprocess.run(
+            [exe, "config", "-z", "--list", "--show-scope"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise GitError(
+            "no-git", f"cannot run git ({exe!r}): {exc}; install git or fix PATH"
+        ) from exc
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return _parse_config_list(proc.stdout)
+
+
+def _parse_config_list(out: bytes) -> list[tuple[str, str, str]]:
+    entries: list[tuple[str, str, str]] = []
+    tokens = out.split(b"\x00")
+    i = 0
+    while i + 1 < len(tokens):
+        scope, item = _dec(tokens[i]), _dec(tokens[i + 1])
+        i += 2
+        key, _, value = item.partition("\n")
+        entries.append((scope, key, value))
+    return entries
+
+
+def _neutral_git(root: Path, entries: Sequence[tuple[str, str, str]] | None = None) -> _Neutral:
+    """The environment and ``-c`` prefix for git in ``root`` (see :data:`_NEUTRAL_CONFIG`).
+
+    ``entries`` is the configuration as :func:`_read_user_config` lists it (read here when
+    not given): the user's trusted folders and ignore file are carried over, and every
+    filter or diff driver the repository's configuration defines is emptied by name.
+    """
+    exe = _git_exe()
+    if entries is None:
+        entries = _read_user_config(exe, root)
+    pairs = list(_NEUTRAL_CONFIG)
+    pairs += [(k, v) for scope, k, v in entries if scope == "command" and k == "safe.directory"]
+    local = {k.lower() for scope, k, _ in entries if scope in ("local", "worktree")}
+    for scope, key, value in entries:
+        low = key.lower()
+        carried = scope in ("global", "system") and low in _CARRIED
+        if carried and (low == "safe.directory" or low not in local):
+            pairs.append((low, value))
+    pairs += _driver_overrides(k for scope, k, _ in entries if scope in ("local", "worktree"))
+    return _Neutral(exe, _neutral_env(), tuple(_config_args(pairs)))
+
+
+def _driver_overrides(keys: Iterator[str] | Sequence[str]) -> list[tuple[str, str]]:
+    """Empty every filter driver and make every diff driver plain text detection: a driver
+    named in .gitattributes is then one git does not run (textconv and external diffs are
+    also refused per command)."""
+    pairs: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for key in keys:
+        m = _DRIVER_KEY.fullmatch(key)
+        if m is None:
+            continue
+        kind, name = ("filter", m.group(1)) if m.group(1) is not None else ("diff", m.group(2))
+        if (kind, name) in seen or "\n" in name or "=" in name:
+            continue
+        seen.add((kind, name))
+        if kind == "filter":
+            pairs += [(f"filter.{name}.{k}", "") for k in ("clean", "smudge", "process")]
+            pairs.append((f"filter.{name}.required", "false"))
+        else:
+            pairs += [(f"diff.{name}.binary", "auto"), (f"diff.{name}.algorithm", "myers")]
+    return pairs
+
+
+def _local_config(neutral: _Neutral) -> list[tuple[str, str, str]]:
+    """The repository's own configuration (``neutral`` names the repository explicitly)."""
+    try:
+        proc = subprocess.run(
+            neutral.command("config", "-z", "--list", "--show-scope", "--local"),
+            env=neutral.env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [e for e in _parse_config_list(proc.stdout) if e[0] in ("local", "worktree")]
+
+
+def _excludes_file(entries: Sequence[tuple[str, str, str]]) -> str:
+    """The ignore file git reads besides .gitignore and info/exclude: ``core.excludesFile``
+    (the repository's, else the user's), by default ``$XDG_CONFIG_HOME/git/ignore``."""
+    chosen: dict[str, str] = {}
+    for scope, key, value in entries:
+        if key.lower() == "core.excludesfile":
+            chosen["local" if scope in ("local", "worktree") else "user"] = value
+    found = chosen.get("local") or chosen.get("user")
+    if found:
+        return os.path.expanduser(found)
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(xdg, "git", "ignore")
+
+
+@dataclass(frozen=True)
+class _Found:
+    """Where git found the repository of a root (absolute paths)."""
+
+    workdir: Path
+    git_dir: str
+    paths: dict[str, str]  # GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE, ... for later commands
+    shallow: bool
+    hexlen: int
+    info_exclude: str  # .git/info/exclude
+
+
+def _discover(neutral: _Neutral, root: Path) -> _Found:
+    """Find the work tree of ``root`` as git does from that folder (nothing inherited)."""
+    if not root.is_dir():
+        raise GitError(
+            "not-a-repo",
+            f"{root} is not inside a git work tree (no such folder); run `git init` there or "
+            "set ptyplan_root to a folder of a git checkout",
+        )
+    args = [
+        "rev-parse",
+        "--path-format=absolute",
+        "--is-bare-repository",
+        "--is-inside-git-dir",
+        "--absolute-git-dir",
+        "--git-common-dir",
+        "--git-path",
+        "index",
+        "--git-path",
+        "objects",
+        "--git-path",
+        "shallow",
+        "--git-path",
+        "info/grafts",
+        "--git-path",
+        "info/exclude",
+        "--is-shallow-repository",
+        "--show-object-format",
+        "--show-toplevel",
+    ]
+    try:
+        proc = subprocess.run(
+            neutral.command(*args),
+            cwd=root,
+            env=neutral.env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (FileNotFoundError, PermissionError) as exc:
+        raise GitError(
+            "no-git", f"cannot run git ({neutral.exe!r}): {exc}; install git or fix PATH"
+        ) from exc
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise GitError("failed", f"cannot run git rev-parse in {root}: {exc}") from exc
+    lines = _dec(proc.stdout).split("\n")
+    err = _dec(proc.stderr).strip()
+    if lines and lines[0] == "true" or len(lines) > 1 and lines[1] == "true":
+        raise GitError(
+            "not-a-repo", f"{root} is in a bare repository or a .git folder, which has no work tree"
+        )
+    if proc.returncode != 0 or len(lines) < 12:
+        if "dubious ownership" in err:
+            raise GitError(
+                "not-a-repo",
+                f"git refuses the repository of {root}: {err} (add it with `git config "
+                f"--global --add safe.directory PATH`)",
+            )
+        raise GitError(
+            "not-a-repo",
+            f"{root} is not inside a git work tree; run `git init` there or set "
+            f"ptyplan_root to a folder of a git checkout ({err or 'no message'})",
+        )
+    git_dir, common, index, objects, shallow_file, grafts, exclude, shallow, fmt, top = lines[2:12]
+    paths = {
+        "GIT_DIR": git_dir,
+        "GIT_WORK_TREE": top,
+        "GIT_COMMON_DIR": common,
+        "GIT_INDEX_FILE": index,
+        "GIT_OBJECT_DIRECTORY": objects,
+        "GIT_SHALLOW_FILE": shallow_file,
+        "GIT_GRAFT_FILE": grafts,
+    }
+    hexlen = 64 if fmt == "sha256" else 40
+    return _Found(Path(top).resolve(), git_dir, paths, shallow == "true", hexlen, exclude)
+
+
 # --------------------------------------------------------------------------- cat-file
 
 
@@ -368,7 +690,10 @@ def revision_fingerprints(root: Path, revs: Sequence[str]) -> tuple[str | None, 
     is unusable, unknown or git fails), with ONE ``git cat-file --batch-check`` and no
     GitPython: the cheap check a no-change rebuild makes for every revision a page names.
 
-    Revisions are validated first and reach git on stdin, never as arguments.
+    Revisions are validated first and reach git on stdin, never as arguments. The user's
+    configuration is not even listed (that would be a second process): the lookup trusts the
+    repository (``safe.directory=*``), which is safe for it because it only reads objects
+    under the neutral configuration (no filters, no hooks, no fsmonitor).
     """
     names: list[str | None] = []
     for rev in revs:
@@ -379,18 +704,18 @@ def revision_fingerprints(root: Path, revs: Sequence[str]) -> tuple[str | None, 
     asked = [n for n in names if n is not None]
     if not asked:
         return tuple(None for _ in revs)
-    exe = os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
     try:
+        neutral = _neutral_git(Path(root), [("command", "safe.directory", "*")])
         proc = subprocess.run(
-            [exe, "cat-file", "--batch-check"],
+            neutral.command("cat-file", "--batch-check"),
             input="".join(f"{n}^{{commit}}\n" for n in asked).encode(),
             cwd=root,
-            env={**os.environ, **_GIT_ENV},
+            env=neutral.env,
             capture_output=True,
             timeout=60,
             check=False,
         )
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, subprocess.SubprocessError, GitError):
         return tuple(None for _ in revs)
     lines = proc.stdout.decode("utf-8", "replace").splitlines()
     if proc.returncode != 0 or len(lines) != len(asked):
@@ -410,10 +735,9 @@ def revision_fingerprints(root: Path, revs: Sequence[str]) -> tuple[str | None, 
 class _CatFile:
     """One persistent ``git cat-file --batch`` process (lazily started, fork-aware)."""
 
-    def __init__(self, exe: str, cwd: Path, env: dict[str, str]) -> None:
-        self._exe = exe
+    def __init__(self, neutral: _Neutral, cwd: Path) -> None:
+        self._neutral = neutral
         self._cwd = cwd
-        self._env = env
         self._proc: subprocess.Popen[bytes] | None = None
         self._err: IO[bytes] | None = None
         self._pid = 0
@@ -430,16 +754,17 @@ class _CatFile:
         self._err = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         try:
             self._proc = subprocess.Popen(
-                [self._exe, "cat-file", "--batch"],
+                self._neutral.command("cat-file", "--batch"),
                 cwd=self._cwd,
-                env=self._env,
+                env=self._neutral.env,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self._err,
             )
         except (FileNotFoundError, PermissionError) as exc:
             raise GitError(
-                "no-git", f"cannot run git ({self._exe!r}): {exc}; install git or fix PATH"
+                "no-git",
+                f"cannot run git ({self._neutral.exe!r}): {exc}; install git or fix PATH",
             ) from exc
         self._pid = os.getpid()
         return self._proc
@@ -457,15 +782,15 @@ class _CatFile:
             return []
         try:
             proc = subprocess.run(
-                [self._exe, "cat-file", "--batch"],
+                self._neutral.command("cat-file", "--batch"),
                 cwd=self._cwd,
-                env=self._env,
+                env=self._neutral.env,
                 input=b"".join(_enc(n) + b"\n" for n in names),
                 capture_output=True,
                 check=False,
             )
         except (FileNotFoundError, PermissionError) as exc:
-            raise GitError("no-git", f"cannot run git ({self._exe!r}): {exc}") from exc
+            raise GitError("no-git", f"cannot run git: {exc}; install git or fix PATH") from exc
         out = proc.stdout
         result: list[tuple[str | None, str, bytes | None]] = []
         pos = 0
@@ -549,19 +874,17 @@ class GitRepo:
     and close (or use as a context manager) to stop git helper processes.
     """
 
-    def __init__(self, repo: git.Repo, root: Path, workdir: Path, prefix: str) -> None:
-        self._repo = repo
+    def __init__(
+        self, git_cmd: git.Git, neutral: _Neutral, root: Path, workdir: Path, prefix: str
+    ) -> None:
+        self._git = git_cmd
+        self._neutral = neutral
+        self._gp_env = neutral.for_gitpython()
         self.root = root
         self.workdir = workdir
         self.prefix = prefix
         self._shallow: bool | None = None
-        env = dict(os.environ)
-        env.update(_GIT_ENV)
-        env["GIT_DIR"] = str(repo.git_dir)
-        env["GIT_WORK_TREE"] = str(workdir)
-        repo.git.update_environment(**{k: env[k] for k in (*_GIT_ENV, "GIT_DIR", "GIT_WORK_TREE")})
-        exe = str(type(repo.git).GIT_PYTHON_GIT_EXECUTABLE or "git")
-        self._cat = _CatFile(exe, workdir, env)
+        self._cat = _CatFile(neutral, workdir)
         self._commits: dict[str, CommitInfo] = {}
         self._resolved: dict[str, str] = {}
         self._events: list[_Event] | None = None
@@ -574,51 +897,39 @@ class GitRepo:
         self._objects: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
         self._blob_memo: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
         self._hexlen = 40
+        self._ignore_files: tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- lifecycle
 
     @classmethod
     def open(cls, root: Path) -> GitRepo:
-        """Find the work tree enclosing ``root``.
+        """Find the work tree enclosing ``root``, as git does from ``root`` itself: no
+        inherited ``GIT_DIR``/``GIT_WORK_TREE``/... and no user configuration beyond the
+        trusted folders and ignore file (see :func:`_neutral_git`).
 
         :raises GitError: ``"no-git"`` without a git executable, ``"not-a-repo"`` outside
             a work tree (or for a bare repository).
         """
         gitmod = _import_git()
         root = Path(root)
-        try:
-            repo = gitmod.Repo(root, search_parent_directories=True)
-        except (gitmod.exc.InvalidGitRepositoryError, gitmod.exc.NoSuchPathError) as exc:
-            raise GitError(
-                "not-a-repo",
-                f"{root} is not inside a git work tree; run `git init` there or set "
-                "ptyplan_root to a folder of a git checkout",
-            ) from exc
-        except gitmod.exc.GitCommandNotFound as exc:
-            raise GitError("no-git", f"no git executable found: {exc}") from exc
-        except Exception as exc:  # GitPython raises assorted errors on odd .git contents
-            raise GitError("not-a-repo", f"cannot open a git repository at {root}: {exc}") from exc
-        try:
-            if repo.bare or repo.working_tree_dir is None:
-                raise GitError(
-                    "not-a-repo",
-                    f"{root} is in a bare repository ({repo.git_dir}), which has no work tree",
-                )
-            workdir = Path(repo.working_tree_dir).resolve()
-            real_root = root.resolve()
-            rel = rel_posix(workdir, real_root)
-            if rel == ".." or rel.startswith("../"):
-                raise GitError("not-a-repo", f"{root} is not inside the work tree {workdir}")
-            opened = cls(repo, real_root, workdir, rel + "/" if rel else "")
-            # one process: checks that git runs and accepts the repository (safe.directory)
-            out = opened._run("rev_parse", "--is-shallow-repository", "--show-object-format")
-        except GitError:
-            repo.close()
-            raise
-        lines = _dec(out).split()
-        opened._shallow = bool(lines) and lines[0] == "true"
-        if len(lines) > 1 and lines[1] == "sha256":
-            opened._hexlen = 64
+        real_root = root.resolve()
+        exe = _git_exe()
+        entries = _read_user_config(exe, real_root) if real_root.is_dir() else []
+        neutral = _neutral_git(real_root, entries)
+        found = _discover(neutral, real_root)
+        if not any(scope in ("local", "worktree") for scope, _k, _v in entries):
+            # the listing could not see the repository (not trusted yet): list it now
+            entries = [*entries, *_local_config(neutral.with_repository(found.paths))]
+            neutral = _neutral_git(real_root, entries)
+        neutral = neutral.with_repository(found.paths)
+        rel = rel_posix(found.workdir, real_root)
+        if rel == ".." or rel.startswith("../"):
+            raise GitError("not-a-repo", f"{root} is not inside the work tree {found.workdir}")
+        git_cmd = gitmod.Git(str(found.workdir))
+        opened = cls(git_cmd, neutral, real_root, found.workdir, rel + "/" if rel else "")
+        opened._shallow = found.shallow
+        opened._hexlen = found.hexlen
+        opened._ignore_files = (found.info_exclude, _excludes_file(entries))
         return opened
 
     def refresh(self) -> None:
@@ -634,7 +945,7 @@ class GitRepo:
     def close(self) -> None:
         """Stop the persistent cat-file and GitPython's helper processes."""
         self._cat.close()
-        self._repo.close()
+        self._git.clear_cache()
 
     def __enter__(self) -> GitRepo:
         return self
@@ -650,11 +961,15 @@ class GitRepo:
     # ---------------------------------------------------------------- running git
 
     def _run(self, cmd: str, *args: str) -> bytes:
-        """Run ``git <cmd> args`` through GitPython; return raw stdout."""
+        """Run ``git <cmd> args`` through GitPython, neutrally; return raw stdout."""
         gitmod = _import_git()
+        name = cmd.replace("_", "-")
         try:
-            out = getattr(self._repo.git, cmd)(
-                *args, stdout_as_string=False, strip_newline_in_stdout=False
+            out = self._git.execute(
+                self._neutral.command(name, *args),
+                env=self._gp_env,
+                stdout_as_string=False,
+                strip_newline_in_stdout=False,
             )
         except gitmod.exc.GitCommandNotFound as exc:
             raise GitError(
@@ -662,15 +977,11 @@ class GitRepo:
             ) from exc
         except gitmod.exc.GitCommandError as exc:
             err = exc.stderr.strip().removeprefix("stderr: ").strip("'") if exc.stderr else ""
-            name = cmd.replace("_", "-")
             code = _classify(err)
-            if "dubious ownership" in err:
-                code, err = "not-a-repo", err + " (add it with `git config --global --add "
-                err += f"safe.directory {self.workdir}`)"
             raise GitError(code, f"git {name} failed in {self.workdir}: {err}") from exc
         except (gitmod.exc.GitError, OSError) as exc:
             code = "no-git" if isinstance(exc, OSError) else "failed"
-            raise GitError(code, f"cannot run git {cmd.replace('_', '-')}: {exc}") from exc
+            raise GitError(code, f"cannot run git {name}: {exc}") from exc
         assert isinstance(out, bytes)
         return out
 
@@ -1069,7 +1380,9 @@ class GitRepo:
             "-z",
             "--diff-filter=DR",
             "--no-show-signature",
-            "--no-color",
+            "--no-mailmap",
+            "--encoding=UTF-8",
+            *_DIFF_OPTS,
             "--format=\x1e%H\x1f%h\x1f%cs\x1f%s",
             head,
             "--",
@@ -1373,7 +1686,14 @@ class GitRepo:
         spec = [a for r in ranges for a in ("-L", r)]
         try:
             out = self._run(
-                "blame", "--porcelain", "--ignore-revs-file=", *spec, "--", self._full(clean)
+                "blame",
+                "--porcelain",
+                "--no-textconv",
+                "--diff-algorithm=myers",
+                "--ignore-revs-file=",
+                *spec,
+                "--",
+                self._full(clean),
             )
         except GitError as exc:
             if exc.code == "failed" and (
@@ -1537,6 +1857,18 @@ class GitRepo:
         return result
 
     # ---------------------------------------------------------------- ignored files
+
+    def ignore_files(self, tree: str = "") -> tuple[str, ...]:
+        """Absolute paths of the files whose rules decide what is ignored in ``tree`` (of
+        the root), except the ``.gitignore`` files inside it: those of the folders from the
+        work tree down to it, ``.git/info/exclude`` and the excludes file (existing or not:
+        a fingerprint must see one appear)."""
+        clean = _clean_path(tree) or ""
+        parts = (self.prefix + clean).strip("/").split("/") if self.prefix + clean else []
+        folders = [self.workdir] + [
+            self.workdir.joinpath(*parts[:k]) for k in range(1, len(parts) + 1)
+        ]
+        return (*(str(f / ".gitignore") for f in folders), *self._ignore_files)
 
     def ignored(self, paths_under: str = "") -> Callable[[str], bool]:
         """A predicate telling whether a root-relative path is ignored by .gitignore."""

@@ -16,12 +16,11 @@ from sphinx_ptyplan.core.models import (
 )
 from sphinx_ptyplan.core.sources.extract import (
     _SCAN_VERSION,
-    _Notebook,
-    _notebook_info,
     _too_large,
     digest,
     parse_module,
 )
+from sphinx_ptyplan.core.sources.notebooks import _Notebook, _notebook_info
 
 __all__ = [
     "ParseCache",
@@ -32,7 +31,7 @@ __all__ = [
 _CACHE_TAG = ("ptyplan-parsecache", _SCAN_VERSION, sys.version_info[:2])
 _PICKLE_ALLOWED = {
     ("sphinx_ptyplan.core.models", name)
-    for name in ("ModuleInfo", "Symbol", "SymbolKind", "Param", "ParseProblem")
+    for name in ("ModuleInfo", "Symbol", "SymbolKind", "Param", "ParseProblem", "ImportedName")
 }
 
 

@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sphinx_ptyplan.core.models import (
     Finding,
@@ -22,6 +23,7 @@ from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
 __all__ = [
     "DEFAULT_EXCLUDES",
+    "RootListing",
     "cyclic_gc_paused",
 ]
 
@@ -235,6 +237,65 @@ class _Walker:
                         parent.has_init = True
                     self.files.append(_File(entry.path, rel, trel, name, depth, included, st))
             stack.extend(reversed(subdirs))
+
+
+class RootListing:
+    """Every file and folder of a root, walked once on first use: the default excludes and
+    the ``ignored`` predicate skipped, symlinked folders not followed. The code index reads
+    paths from it (all indexes of one workspace share one listing); ``walks`` counts walks.
+    """
+
+    def __init__(self, root: Path, *, ignored: Callable[[str], bool] | None = None) -> None:
+        self.root = root
+        self.ignored = ignored
+        self.walks = 0
+        self.files: set[str] = set()
+        self.dirs: set[str] = set()
+        self.by_name: dict[str, list[str]] = {}
+        self.top: set[str] = set()
+        #: files and folders whose last step is not a symlink: the code index answers
+        #: their kind without resolving them (anything else goes through ``confine``)
+        self.plain_files: set[str] = set()
+        self.plain_dirs: set[str] = set()
+
+    def walk(self) -> None:
+        if self.walks:
+            return
+        self.walks += 1
+        stack = [""]
+        while stack:
+            rel = stack.pop()
+            try:
+                with os.scandir(self.root / rel if rel else self.root) as it:
+                    entries = list(it)
+            except OSError:
+                continue
+            for e in entries:
+                name = e.name
+                if _DEFAULT_RE is not None and _DEFAULT_RE.match(name):
+                    continue
+                child = f"{rel}/{name}" if rel else name
+                if self.ignored is not None and self.ignored(child):
+                    continue
+                try:
+                    is_dir = e.is_dir(follow_symlinks=False)
+                    is_file = e.is_file()
+                except OSError:
+                    continue
+                if not rel:
+                    self.top.add(name)
+                plain = not e.is_symlink()
+                if is_dir:
+                    self.dirs.add(child)
+                    if plain:
+                        self.plain_dirs.add(child)
+                    self.by_name.setdefault(name + "/", []).append(child)
+                    stack.append(child)
+                elif is_file:
+                    self.files.add(child)
+                    if plain:
+                        self.plain_files.add(child)
+                    self.by_name.setdefault(name, []).append(child)
 
 
 def _read(path: str, max_bytes: int) -> bytes:

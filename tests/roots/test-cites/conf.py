@@ -1,0 +1,5 @@
+extensions = ["myst_parser", "sphinx_ptyplan"]
+exclude_patterns = ["_build", "code", "plans", "specs"]
+ptyplan_root = "."
+ptyplan_drift = False  # the roots are not git checkouts of their own
+
