@@ -181,6 +181,26 @@ def test_page_front_matter_overrides_the_globs(
     assert "guide.md" not in "\n".join(ptyplan_warnings(warnings))
 
 
+def test_fix_leaves_a_pinned_plan_as_written_unless_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.write("pkg/a.py", "x = 1\ny = 2\n")
+    repo.write("docs/plans/2025-10-01-p.md", "# P\n\nSee `pkg/a.py:2`.\n")
+    repo.write("docs/guide.md", "# G\n\nSee `pkg/a.py:2`.\n")
+    repo.write("pyproject.toml", STATUS_TOML)
+    repo.commit("plan and guide")
+    repo.write("pkg/a.py", "# top\nx = 1\ny = 2\n")
+    repo.commit("a line on top")
+    plan = repo.path / "docs/plans/2025-10-01-p.md"
+    guide = repo.path / "docs/guide.md"
+    assert main(["--root", str(repo.path), "fix", str(repo.path / "docs")]) == 0
+    assert "1 pinned or archived document(s) left as written" in capsys.readouterr().err
+    assert "`pkg/a.py:3`" in guide.read_text() and "`pkg/a.py:2`" in plan.read_text()
+    assert main(["--root", str(repo.path), "fix", "--pinned", str(repo.path / "docs")]) == 0
+    assert "`pkg/a.py:3`" in plan.read_text()
+
+
 # --------------------------------------------------------------------------- baseline
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -214,10 +215,14 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     changed: list[str] = []
     problems: list[Finding] = []
     refused: list[str] = []
+    held: list[str] = []
     for doc_path in _documents(ctx, args.paths):
         unusable = load_document(ctx.root, doc_path).problems  # binary, not UTF-8, ...
         if unusable:  # the same finding `check` reports; the file is left alone
             problems.extend(unusable)
+            continue
+        if not args.pinned and _status(ctx, doc_path) != "live":
+            held.append(doc_path)  # a record of its day (pinned) or not checked (archived)
             continue
         try:
             result = fix_document(ctx.root, doc_path, index=index, repo=repo)
@@ -244,7 +249,23 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
             )
             for p in changed
         )
-    return Result("fix", (), findings, text="".join(diffs), meta={"changed": changed})
+    if held:
+        print(
+            f"ptyplan fix: {len(held)} pinned or archived document(s) left as written "
+            "(--pinned rewrites them too)",
+            file=sys.stderr,
+        )
+    meta = {"changed": changed, "held": held}
+    return Result("fix", (), findings, text="".join(diffs), meta=meta)
+
+
+def _status(ctx: Context, doc_path: str) -> str:
+    """The status value (live, pinned, archived) of a document for ``fix``."""
+    from sphinx_ptyplan.core.checks.status import status_of
+    from sphinx_ptyplan.core.sources.documents import read_document
+
+    text, _problem = read_document(ctx.root, doc_path)
+    return status_of(doc_path, text, ctx.settings.status)[0].value
 
 
 def _fix_arguments(p: argparse.ArgumentParser) -> None:
@@ -252,6 +273,12 @@ def _fix_arguments(p: argparse.ArgumentParser) -> None:
         "--check",
         action="store_true",
         help="change nothing; exit 1 when a file would change (the diff is printed)",
+    )
+    p.add_argument(
+        "--pinned",
+        action="store_true",
+        help="also rewrite pinned and archived documents (by default they are records of "
+        "their day and left as written)",
     )
     _check_arguments(p)
 
