@@ -138,7 +138,7 @@ def delta(repo: str, base: str, head: str) -> dict[str, Any]:
     """ptyplan's revision delta (git diff -M, batched blob reads, API diffs) of ``pkg``."""
     import git  # noqa: F401
 
-    from sphinx_ptyplan.core.compare import revision_delta
+    from sphinx_ptyplan.core.checks.delta import revision_delta
     from sphinx_ptyplan.core.sources.gitrepo import GitRepo  # noqa: F401  (import outside the timing)
 
     t0 = time.perf_counter()

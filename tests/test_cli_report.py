@@ -246,6 +246,7 @@ def test_report_writes_the_folder_the_seed_describes(
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d{6}Z", folder.name)
     assert set((example / REPORTS).iterdir()) == before | {folder}  # no temporary leftovers
     assert _listing(folder) == [
+        "counts.json",
         "delta_log.md",
         "inventory.json",
         "module_inventory.md",
@@ -267,7 +268,7 @@ def test_report_writes_the_folder_the_seed_describes(
     spec = (folder / "spec_hits.md").read_text(encoding="utf-8")
     assert "### Spec hits of specs/ptychodus_api_spec.md" in spec
     summary = (folder / "summary.md").read_text(encoding="utf-8")
-    assert reportdir.summary_counts(summary) == EXPECTED_COUNTS
+    assert reportdir.read_counts(folder) == EXPECTED_COUNTS
     assert "- `ptycho_torch/api/trainer_api.py`" in summary  # new, not even committed
     assert f"- {PLAN} line 46: `ptychopinn_torch/model.py:39`" in summary
     assert "(now `ptycho_torch/model.py:39`)" in summary
@@ -314,9 +315,12 @@ def test_report_json_output_and_without_spec(
         "module_inventory.md",
         "delta_log.md",
         "inventory.json",
+        "counts.json",
     ]
     assert "spec problems" not in doc["meta"]["counts"]
+    assert doc["meta"]["counts"] == reportdir.read_counts(folder)
     assert _listing(folder) == [
+        "counts.json",
         "delta_log.md",
         "inventory.json",
         "module_inventory.md",
@@ -416,14 +420,18 @@ def test_write_report_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.Monk
     assert (folder / "summary.md").read_text() == "ok\n"
 
 
-def test_summary_counts_and_timestamps() -> None:
+def test_read_counts_and_timestamps(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta, timezone
 
-    assert reportdir.summary_counts("# S\n\n- prose only\n") == {}
-    text = (
-        "## Counts\n\n| count | number |\n| --- | --- |\n| modules | 3 |\n\n## Other\n\n| x | 9 |\n"
-    )
-    assert reportdir.summary_counts(text) == {"modules": 3}
+    assert reportdir.read_counts(tmp_path) == {}  # no counts.json: a hand-written folder
+    (tmp_path / "summary.md").write_text("## Counts\n\n| count | number |\n| modules | 3 |\n")
+    assert reportdir.read_counts(tmp_path) == {}  # a rendered summary is never read back
+    counts = tmp_path / "counts.json"
+    counts.write_text('{"schema": "ptyplan-counts/1", "counts": {"modules": 3, "x": "9"}}')
+    assert reportdir.read_counts(tmp_path) == {"modules": 3}
+    for bad in ("not json", "[]", '{"schema": "other/1", "counts": {"modules": 3}}'):
+        counts.write_text(bad)
+        assert reportdir.read_counts(tmp_path) == {}
     moment = datetime(2025, 10, 17, 5, 0, 0, tzinfo=timezone(timedelta(hours=2)))
     assert reportdir.timestamp(moment) == "2025-10-17T030000Z"
     now = reportdir.timestamp()

@@ -15,9 +15,8 @@ ONE_JOB_EXCEPTIONS = {
     "sphinx_ptyplan.core.outputs.redline",  # composing one plan redline
 }
 MAX_LINES = 650
-#: Still to split (issue 13, requirement 1: coverage and delta become checks/coverage.py and
-#: checks/delta.py); remove from here when that lands.
-PENDING_SPLIT = {"sphinx_ptyplan.core.compare"}
+#: Still to split (none: compare.py became checks/coverage.py and checks/delta.py).
+PENDING_SPLIT: set[str] = set()
 
 
 def _modules() -> dict[str, Path]:

@@ -122,9 +122,8 @@ def run_build(repo: Path, docs: Sequence[str], work: Path) -> tuple[set[Key], fl
 def run_fix(repo: Path, docs: Sequence[str]) -> tuple[list[tuple[str, int, str, str]], float]:
     """What ``ptyplan fix`` would rewrite: ``(doc, line, old, new)`` (nothing is written)."""
     sys.path.insert(0, str(SOURCE))
-    from sphinx_ptyplan.core.fix import fix_document
-    from sphinx_ptyplan.core.resolve import CodeIndex
-
+    from sphinx_ptyplan.core.checks.fix import fix_document
+    from sphinx_ptyplan.core.checks.resolve import CodeIndex
     from sphinx_ptyplan.core.workspace import Workspace
 
     t0 = time.perf_counter()
@@ -138,10 +137,9 @@ def run_fix(repo: Path, docs: Sequence[str]) -> tuple[list[tuple[str, int, str, 
         index = CodeIndex(repo, ignored=ws.ignored(""))
         for doc in docs:
             result = fix_document(repo, doc, index=index, repo=repo_obj)
-            for applied in result.applied:
-                m = re.match(r"^(.*):(\d+): `(.*)` -> `(.*)`$", applied)
-                if m:
-                    out.append((m.group(1), int(m.group(2)), m.group(3), m.group(4)))
+            for f in result.rewrites:  # the judge's finding behind each rewrite, as data
+                assert f.path is not None and f.line is not None and f.subject is not None
+                out.append((f.path, f.line, f.subject, f.replacement or ""))
     finally:
         ws.close()
     return out, time.perf_counter() - t0
@@ -189,7 +187,7 @@ def measure(repo: Path, globs: Sequence[str], labels: Path | None) -> dict[str, 
     if not docs:
         raise SystemExit(f"no documents match {list(globs)} under {repo}")
     sys.path.insert(0, str(SOURCE))
-    from sphinx_ptyplan.core.references import load_document
+    from sphinx_ptyplan.core.sources.documents import load_document
 
     citations = sum(len(load_document(repo, d).references) for d in docs)
     check_keys, check_raw, check_s = run_check(repo, docs)

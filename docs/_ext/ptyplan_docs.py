@@ -7,7 +7,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_ptyplan.core.models import FindingKind
+from sphinx_ptyplan.core.models import FindingCode, FindingKind
 from sphinx_ptyplan.core.settings import SETTINGS
 
 
@@ -28,6 +28,9 @@ def _table(header: list[str], rows: list[list[nodes.Node | str]]) -> nodes.table
     for cells in rows:
         row = nodes.row()
         for c in cells:
+            if isinstance(c, nodes.bullet_list):
+                row += nodes.entry("", c)
+                continue
             para = nodes.paragraph()
             para += c if isinstance(c, nodes.Node) else nodes.Text(c)
             row += nodes.entry("", para)
@@ -35,15 +38,30 @@ def _table(header: list[str], rows: list[list[nodes.Node | str]]) -> nodes.table
     return table
 
 
+def _codes(kind: FindingKind) -> nodes.bullet_list:
+    """The finding codes of one kind, each with its description (from the FindingCode enum)."""
+    items = nodes.bullet_list()
+    for code in FindingCode:
+        if kind in code.kinds:
+            para = nodes.paragraph()
+            para += nodes.literal(code.value, code.value)
+            para += nodes.Text(" — " + code.description.replace("``", ""))
+            items += nodes.list_item("", para)
+    return items
+
+
 class WarningTable(SphinxDirective):
-    """Every ``ptyplan.<subtype>``, generated from the FindingKind enum."""
+    """Every ``ptyplan.<subtype>`` with its finding codes, generated from the FindingKind and
+    FindingCode enums."""
 
     def run(self) -> list[nodes.Node]:
         rows: list[list[nodes.Node | str]] = []
         for kind in FindingKind:
             name = f"ptyplan.{kind.value}"
-            rows.append([nodes.literal(name, name), kind.description.replace("``", "")])
-        return [_table(["subtype", "meaning"], rows)]
+            rows.append(
+                [nodes.literal(name, name), kind.description.replace("``", ""), _codes(kind)]
+            )
+        return [_table(["subtype", "meaning", "codes"], rows)]
 
 
 class ConfigTable(SphinxDirective):

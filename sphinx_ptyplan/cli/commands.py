@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sphinx_ptyplan.cli.checking import _documents, _repo_or_none, run_baseline, run_check
 from sphinx_ptyplan.cli.context import Command, Context, Result, register
 from sphinx_ptyplan.cli.settings import UsageError
-from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.models import Finding, FindingCode, FindingKind
 from sphinx_ptyplan.core.oneline import json_text
 from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
 from sphinx_ptyplan.core.requests import (
@@ -214,6 +214,7 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     diffs: list[str] = []
     changed: list[str] = []
     problems: list[Finding] = []
+    rewrites: list[Finding] = []
     refused: list[str] = []
     held: list[str] = []
     for doc_path in _documents(ctx, args.paths):
@@ -231,6 +232,7 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
         if result.changed:
             changed.append(doc_path)
             diffs.append(result.diff)
+            rewrites.extend(result.rewrites)
         if not args.check:
             try:
                 write_fix(ctx.root, result)  # also removes temp files of a killed run
@@ -240,12 +242,13 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
         raise UsageError("; ".join(refused))
     findings: tuple[Finding, ...] = tuple(problems)
     if args.check and changed:
+        findings += tuple(rewrites)  # the judge's finding behind each rewrite
         findings += tuple(
             Finding(
                 FindingKind.DRIFT,
                 f"{p}: citations would be rewritten by `ptyplan fix`",
                 path=p,
-                code="fixable",
+                code=FindingCode.FIXABLE,
             )
             for p in changed
         )
@@ -255,8 +258,11 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
             "(--pinned rewrites them too)",
             file=sys.stderr,
         )
+    diff = "".join(diffs)
     meta = {"changed": changed, "held": held}
-    return Result("fix", (), findings, text="".join(diffs), meta=meta)
+    if ctx.format in ("json", "sarif"):  # a machine-readable document; the diff goes in meta
+        return Result("fix", (), findings, meta={**meta, "diff": diff})
+    return Result("fix", (), findings, text=diff, meta=meta)
 
 
 def _status(ctx: Context, doc_path: str) -> str:
@@ -372,6 +378,7 @@ def run_delta(ctx: Context, args: argparse.Namespace) -> Result:
         config_exclude=ctx.settings.exclude,
         max_file_bytes=ctx.settings.max_file_bytes,
         option=CLI_OPTION,
+        drift=ctx.settings.drift,
     )
     meta = {"tree": tree, "plan": plan, "base": base, "head": args.head}
     return _job_result("delta", job, meta)
@@ -437,6 +444,7 @@ def run_spec_hits(ctx: Context, args: argparse.Namespace) -> Result:
         request,
         config_exclude=ctx.settings.exclude,
         option=CLI_OPTION,
+        drift=ctx.settings.drift,
     )
     return _job_result("spec-hits", job, {"spec": spec, "trees": list(trees), "since": args.since})
 

@@ -4,6 +4,7 @@ entry (``--ledger``)."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 from pathlib import Path
@@ -119,11 +120,18 @@ def run_report(ctx: Context, args: argparse.Namespace) -> Result:
     delta = DeltaRequest(
         tree, plan, base=base, head=args.head, redline="draft" if args.redline else None
     )
-    d_job = delta_job(ctx, delta, drafted_by="ptyplan " + shlex.join(ctx.argv), **common, **size)
+    d_job = delta_job(
+        ctx,
+        delta,
+        drafted_by="ptyplan " + shlex.join(ctx.argv),
+        drift=ctx.settings.drift,
+        **common,
+        **size,
+    )
     s_job = None
     if spec:
         s_request = SpecHitsRequest(spec, trees=spec_trees, since=args.since)
-        s_job = spec_hits_job(ctx, s_request, **common)
+        s_job = spec_hits_job(ctx, s_request, drift=ctx.settings.drift, **common)
     for job in (inv_job, d_job, s_job):
         if job is not None:
             _job_result("report", job, {})  # a git error on a named revision: exit 2
@@ -150,7 +158,7 @@ def run_report(ctx: Context, args: argparse.Namespace) -> Result:
         reportdir.write_report(folder, files)
     except reportdir.ReportError as exc:
         raise UsageError(str(exc)) from None
-    counts = reportdir.summary_counts(files["summary.md"])
+    counts = json.loads(files["counts.json"])["counts"]  # the machine-readable artefact
     meta: dict[str, Any] = {"folder": folder.as_posix(), "files": list(files), "counts": counts}
     text = f"{folder}\n"
     if ledger is not None:

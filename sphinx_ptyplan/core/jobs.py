@@ -20,7 +20,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sphinx_ptyplan.core.models import Finding, FindingKind, Inventory
+from sphinx_ptyplan.core.models import (
+    Finding,
+    FindingCode,
+    FindingKind,
+    Inventory,
+    PathStory,
+    Reference,
+)
 from sphinx_ptyplan.core.outputs.tables import Table
 from sphinx_ptyplan.core.requests import (
     DeltaRequest,
@@ -33,9 +40,10 @@ from sphinx_ptyplan.core.sources.gitrepo import GitError
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.checks.citations import CitationReport
+    from sphinx_ptyplan.core.checks.coverage import Coverage
     from sphinx_ptyplan.core.checks.resolve import CodeIndex
-    from sphinx_ptyplan.core.compare import Coverage
     from sphinx_ptyplan.core.outputs.redline import Redline
+    from sphinx_ptyplan.core.sources.docmodel import Span
     from sphinx_ptyplan.core.sources.gitrepo import GitRepo
     from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
@@ -53,7 +61,6 @@ __all__ = [
     "prefetch_drift",
     "reports_job",
     "spec_hits_job",
-    "story_text",
 ]
 
 #: How option names are written in messages: ``:since:`` in documents, ``--since`` in a shell.
@@ -86,24 +93,15 @@ def git_finding(exc: GitError, what: str) -> Finding:
     return Finding(FindingKind.GIT, f"{what}: {exc.message}", code=exc.code)
 
 
-def path_stories(host: Host, paths: Sequence[str]) -> dict[str, Any]:
-    """``GitRepo.path_stories`` (one ``git log`` for all paths), or ``{}`` without git."""
+def path_stories(host: Host, paths: Sequence[str]) -> dict[str, PathStory]:
+    """``GitRepo.path_stories`` (one ``git log`` for all paths), ``never`` for paths never in
+    the history (``citations.told_stories``), or ``{}`` without git."""
+    from sphinx_ptyplan.core.checks.citations import told_stories
+
     try:
-        return dict(host.repo().path_stories(list(paths)))
+        return told_stories(host.repo(), host.root, paths)
     except GitError:
         return {}
-
-
-def story_text(host: Host, paths: Sequence[str]) -> dict[str, str]:
-    """Git's account of vanished paths (``renamed to X in abc1234 (date)``); ``{}`` without git.
-
-    A path git has no story for is :data:`~.resolve.NEVER` ("never in the history") when
-    it is neither in the working tree nor in HEAD (never said in a shallow clone, whose
-    history is cut); one deleted in the working tree but still in HEAD says so.
-    """
-    from .checks.citations import told_stories
-
-    return told_stories(host.repo, host.root, paths)
 
 
 def former_tops(host: Host) -> frozenset[str]:
@@ -120,11 +118,18 @@ def git_available(host: Host) -> bool:
 
 
 def check_document(
-    host: Host, doc_path: str, spans: Sequence[tuple[str, int, str]], *, drift: bool
+    host: Host,
+    doc_path: str,
+    spans: Sequence[tuple[str, int, str] | Span],
+    *,
+    drift: bool,
+    every_kind: bool = False,
+    references: Sequence[Reference] | None = None,
 ) -> CitationReport:
-    """The citation checks of one document's inline spans ``(text, line, context)``, the
-    same for ``ptyplan check`` and the docs build: stories of vanished paths and former
-    top-level folders come from git whenever there is git; line drift only when ``drift``.
+    """The one judge on one document's inline spans ``(text, line, context)``, the same for
+    ``ptyplan check``, the docs build and (with ``every_kind``, every reference of a plan)
+    plan coverage: stories of vanished paths and former top-level folders come from git
+    whenever there is git; line drift only when ``drift``.
     """
     from sphinx_ptyplan.core.checks.citations import check_citations
 
@@ -141,8 +146,10 @@ def check_document(
         index=host.index(()),
         repo=repo,
         drift=drift,
-        story=lambda paths: story_text(host, paths),
+        story=lambda paths: path_stories(host, paths),
         former_tops=lambda: former_tops(host),
+        every_kind=every_kind,
+        references=references,
     )
 
 
@@ -210,7 +217,7 @@ def prefetch_drift(
 
 def at_request_if_missing(f: Finding) -> Finding:
     """A missing plan/spec is the request's problem: report it at the directive/command."""
-    if f.code in ("missing-path", "outside-root"):
+    if f.code in (FindingCode.MISSING_PATH, FindingCode.OUTSIDE_ROOT):
         return replace(f, path=None, line=None)
     return f
 
@@ -301,19 +308,19 @@ def _load_snapshot(host: Host, base: str, job: Job, option: str) -> Inventory | 
         path = confine(host.root, base)
         return inventory_from_dict(json.loads(path.read_text(encoding="utf-8")))
     except PathRefused as exc:
-        f = Finding(FindingKind.CONFIG, f"{name} {exc}", code="outside-root")
+        f = Finding(FindingKind.CONFIG, f"{name} {exc}", code=FindingCode.OUTSIDE_ROOT)
     except FileNotFoundError:
         f = Finding(
             FindingKind.CONFIG,
             f"{name} snapshot {base} does not exist "
             "(write one with `ptyplan inventory TREE --json > FILE`)",
-            code="missing-path",
+            code=FindingCode.MISSING_PATH,
         )
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         f = Finding(
             FindingKind.PARSE,
             f"{name} snapshot {base} is not a usable inventory snapshot: {exc}",
-            code="bad-snapshot",
+            code=FindingCode.BAD_SNAPSHOT,
         )
     job.findings.append(f)
     return None
@@ -328,15 +335,21 @@ def delta_job(
     plan_doc: str | None = None,
     option: str = DIRECTIVE_OPTION,
     drafted_by: str = "",
+    drift: bool = True,
 ) -> Job:
     """``ptyplan-delta`` / ``ptyplan delta``: plan coverage, stale plan references and,
     with ``base`` (a revision or an inventory snapshot ``*.json``), the revision delta.
 
-    ``plan_doc`` is the docname of the plan when it is a page of the docs (section links).
-    With ``request.redline == "draft"``, :attr:`Job.redline` is the plan redrafted as the audit says
+    The plan's references are judged by :func:`check_document` (``every_kind``), so a
+    reference gets the same verdict here as from ``ptyplan check`` and the docs build's
+    literal check (``drift`` as there). ``plan_doc`` is the docname of the plan when it is
+    a page of the docs (section links).
+    With ``request.redline == "draft"``, :attr:`Job.redline` is the plan redrafted as the
+    audit says
     (``core/outputs/redline.py``; ``drafted_by`` names the command or directive in its header).
     """
-    from sphinx_ptyplan.core.compare import coverage, revision_delta
+    from sphinx_ptyplan.core.checks.coverage import coverage
+    from sphinx_ptyplan.core.checks.delta import revision_delta
     from sphinx_ptyplan.core.outputs.tables import coverage_tables, delta_table
     from sphinx_ptyplan.core.sources.documents import load_document
 
@@ -344,7 +357,7 @@ def delta_job(
     redline = request.redline == "draft"
     job = Job()
     inv = scan(host, job, tree, config_exclude=config_exclude, max_file_bytes=max_file_bytes)
-    if any(f.code in ("outside-root", "missing-path") for f in inv.findings):
+    if any(f.code in (FindingCode.OUTSIDE_ROOT, FindingCode.MISSING_PATH) for f in inv.findings):
         return job
     job.deps.update({Dep.file(plan), Dep.rev("HEAD")})  # HEAD: the stories of stale refs
     doc = load_document(host.root, plan)
@@ -352,7 +365,10 @@ def delta_job(
     cov: Coverage | None = None
     tables: tuple[Table, ...] = ()
     if not doc.problems:  # an unusable plan (missing, binary, ...) covers nothing: no table
-        cov = coverage(inv, doc, story=lambda paths: path_stories(host, paths))
+        judged = check_document(
+            host, plan, doc.spans, drift=drift, every_kind=True, references=doc.references
+        )
+        cov = coverage(inv, judged.checks, plan=plan)
         job.coverage = cov
         job.findings.extend(cov.findings)  # stale plan references, then problems
         tables = coverage_tables(cov, plan_doc=plan_doc)
@@ -439,8 +455,10 @@ def spec_hits_job(
     *,
     config_exclude: Sequence[str] = (),
     option: str = DIRECTIVE_OPTION,
+    drift: bool = True,
 ) -> Job:
-    """``ptyplan-spec-hits`` / ``ptyplan spec-hits``: a spec's code references, resolved."""
+    """``ptyplan-spec-hits`` / ``ptyplan spec-hits``: a spec's code references, judged as
+    ``ptyplan check`` judges them (stories, former folders, and ``drift`` when git is there)."""
     from sphinx_ptyplan.core.checks.spechits import spec_hits
     from sphinx_ptyplan.core.outputs.tables import spechits_tables
 
@@ -452,6 +470,12 @@ def spec_hits_job(
         job.deps.add(Dep.tree(tree, tuple(config_exclude)))
     job.deps.add(Dep.rev("HEAD"))
     changed: frozenset[str] = frozenset()
+    repo = None
+    if drift:
+        try:
+            repo = host.repo()
+        except GitError:
+            repo = None  # no drift without git (the stories say nothing either)
     if since:
         job.deps.add(Dep.rev(since))
         try:
@@ -466,7 +490,10 @@ def spec_hits_job(
         index=host.index(trees),
         changed=changed,
         strict=strict,
-        story=lambda paths: story_text(host, paths),
+        story=lambda paths: path_stories(host, paths),
+        repo=repo,
+        drift=drift and repo is not None,
+        former_tops=lambda: former_tops(host),
     )
     job.hits = hits
     job.findings.extend(at_request_if_missing(f) for f in hits.findings)
@@ -484,7 +511,9 @@ def latest_redline(host: Host, folder: str) -> tuple[str | None, Finding | None]
     try:
         entries = list_reports(host.root, folder)
     except PathRefused as exc:
-        return None, Finding(FindingKind.CONFIG, f"redline: {folder}: {exc}", code="outside-root")
+        return None, Finding(
+            FindingKind.CONFIG, f"redline: {folder}: {exc}", code=FindingCode.OUTSIDE_ROOT
+        )
     for entry in entries:
         if REDLINE_FILE in entry.artefacts:
             return f"{entry.path}/{REDLINE_FILE}", None
@@ -492,7 +521,7 @@ def latest_redline(host: Host, folder: str) -> tuple[str | None, Finding | None]
         FindingKind.CONFIG,
         f"redline: no report folder under {folder}/ holds a {REDLINE_FILE} "
         "(write one with `ptyplan report ... --redline`)",
-        code="missing-path",
+        code=FindingCode.MISSING_PATH,
     )
 
 
@@ -517,7 +546,7 @@ def reports_job(
         entries = list_reports(host.root, folder)
     except PathRefused as exc:
         job.findings.append(
-            Finding(FindingKind.CONFIG, f"reports: {folder}: {exc}", code="outside-root")
+            Finding(FindingKind.CONFIG, f"reports: {folder}: {exc}", code=FindingCode.OUTSIDE_ROOT)
         )
         return job
     job.deps.add(Dep.tree(folder))

@@ -6,11 +6,13 @@ import enum
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 __all__ = [
+    "CommitInfo",
     "EntryKind",
     "Finding",
+    "FindingCode",
     "FindingKind",
     "Inventory",
     "ModuleEntry",
@@ -18,6 +20,7 @@ __all__ = [
     "ModuleInfo",
     "Param",
     "ParseProblem",
+    "PathStory",
     "RefKind",
     "Reference",
     "Resolution",
@@ -122,23 +125,253 @@ _FINDING_DOCS: dict[FindingKind, str] = {
 }
 
 
+class FindingCode(enum.StrEnum):
+    """Stable machine names of findings (``Finding.code``), each under one or more kinds.
+
+    The member docstrings (``description``) and kinds (``kinds``) generate the codes table
+    of the warnings page; the value is what JSON, SARIF and ``--format github`` show
+    (a ``StrEnum``: a member equals its value).
+    """
+
+    # stale
+    STALE_PATH = "stale-path"
+    STALE_LINE = "stale-line"
+    STALE_SYMBOL = "stale-symbol"
+    STALE_NAME = "stale-name"
+    STALE_ATTR = "stale-attr"
+    # drift
+    MOVED = "moved"
+    CHANGED = "changed"
+    # ambiguous
+    AMBIGUOUS_PATH = "ambiguous-path"
+    AMBIGUOUS_ATTR = "ambiguous-attr"
+    AMBIGUOUS_OWNER = "ambiguous-owner"
+    # schema
+    SCHEMA_MISSING = "schema-missing"
+    SCHEMA_UNDOCUMENTED = "schema-undocumented"
+    # git
+    NO_GIT = "no-git"
+    NOT_A_REPO = "not-a-repo"
+    NO_REPO = "no-repo"
+    UNSAFE_REVISION = "unsafe-revision"
+    UNKNOWN_REVISION = "unknown-revision"
+    SHALLOW = "shallow"
+    MISSING_OBJECTS = "missing-objects"
+    FAILED = "failed"
+    # parse
+    SYNTAX_ERROR = "syntax-error"
+    ENCODING = "encoding"
+    BINARY = "binary"
+    TOO_LARGE = "too-large"
+    TOO_COMPLEX = "too-complex"
+    NOTEBOOK_JSON = "notebook-json"
+    NOT_UTF8 = "not-utf8"
+    PARSE_ERROR = "parse-error"
+    # config
+    BAD_OPTION = "bad-option"
+    MISSING_PATH = "missing-path"
+    OUTSIDE_ROOT = "outside-root"
+    SAME_REVISION = "same-revision"
+    BAD_SNAPSHOT = "bad-snapshot"
+    SNAPSHOT_WITH_HEAD = "snapshot-with-head"
+    SNAPSHOT_TREE = "snapshot-tree"
+    UNCHECKED_ROLE = "unchecked-role"
+    TOO_MANY_REFS = "too-many-refs"
+    FIXABLE = "fixable"
+    INTERNAL_ERROR = "internal-error"
+    # io
+    UNREADABLE = "unreadable"
+    SYMLINK_LOOP = "symlink-loop"
+    SYMLINK_OUTSIDE_ROOT = "symlink-outside-root"
+    # missing
+    NEVER_EXISTED = "never-existed"
+
+    @property
+    def description(self) -> str:
+        return _CODE_DOCS[self][1]
+
+    @property
+    def kinds(self) -> tuple[FindingKind, ...]:
+        """The kinds a finding with this code can have (``outside-root`` is a bad
+        configuration value or a file met while reading; most codes have one kind)."""
+        return _CODE_DOCS[self][0]
+
+
+_S, _D, _A, _SC = (FindingKind.STALE, FindingKind.DRIFT, FindingKind.AMBIGUOUS, FindingKind.SCHEMA)
+_G, _P, _C, _I = (FindingKind.GIT, FindingKind.PARSE, FindingKind.CONFIG, FindingKind.IO)
+_M = FindingKind.MISSING
+
+_CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
+    FindingCode.NEVER_EXISTED: (
+        (_M,),
+        "A referenced path (or the module of a dotted name) never was in the git history "
+        "(a planned file, a typo, an uncommitted artefact).",
+    ),
+    FindingCode.STALE_PATH: (
+        (_S,),
+        "A referenced file or folder does not exist (or a citation names a folder).",
+    ),
+    FindingCode.STALE_LINE: (
+        (_S,),
+        "A ``path:line`` citation cites lines past the end of the file.",
+    ),
+    FindingCode.STALE_SYMBOL: (
+        (_S,),
+        "A ``path.py:symbol`` reference names nothing the file defines.",
+    ),
+    FindingCode.STALE_NAME: (
+        (_S,),
+        "A dotted name (``pkg.module.Class``) names no module or definition of the tree.",
+    ),
+    FindingCode.STALE_ATTR: ((_S,), "A ``Class.attr`` reference: the class has no such attribute."),
+    FindingCode.MOVED: (
+        (_D,),
+        "The cited lines are unchanged but now elsewhere; the exact new citation is given.",
+    ),
+    FindingCode.CHANGED: ((_D,), "The cited lines were edited since the citing line was written."),
+    FindingCode.AMBIGUOUS_PATH: ((_A,), "A partial path matches several files or folders."),
+    FindingCode.AMBIGUOUS_ATTR: ((_A,), "Several classes of that name have the attribute."),
+    FindingCode.AMBIGUOUS_OWNER: (
+        (_A,),
+        "A spec's field list belongs to a class name defined in several modules.",
+    ),
+    FindingCode.SCHEMA_MISSING: ((_SC,), "A field the spec lists is not in the dataclass."),
+    FindingCode.SCHEMA_UNDOCUMENTED: (
+        (_SC,),
+        "With ``:strict:``, a dataclass field the spec does not list.",
+    ),
+    FindingCode.NO_GIT: ((_G,), "No git executable could be run."),
+    FindingCode.NOT_A_REPO: ((_G,), "The root is not inside a git work tree git trusts."),
+    FindingCode.NO_REPO: ((_G,), "Drift needs a repository and none could be opened."),
+    FindingCode.UNSAFE_REVISION: (
+        (_G,),
+        "A revision written in a document is refused before it reaches git (``-x``, spaces).",
+    ),
+    FindingCode.UNKNOWN_REVISION: ((_G,), "A revision names no commit."),
+    FindingCode.SHALLOW: ((_G,), "The clone is shallow and lacks the history needed."),
+    FindingCode.MISSING_OBJECTS: ((_G,), "Objects git needs are missing from the repository."),
+    FindingCode.FAILED: ((_G,), "Git failed in a way not classified above."),
+    FindingCode.SYNTAX_ERROR: (
+        (_P,),
+        "A Python file has a syntax error; it is listed, not parsed.",
+    ),
+    FindingCode.ENCODING: ((_P,), "A Python file is not in its declared (or UTF-8) encoding."),
+    FindingCode.BINARY: ((_P,), "A Python file or a document holds NUL bytes."),
+    FindingCode.TOO_LARGE: ((_P,), "A file is larger than ``ptyplan_max_file_bytes``."),
+    FindingCode.TOO_COMPLEX: ((_P,), "A Python file nests too deeply for the parser."),
+    FindingCode.NOTEBOOK_JSON: ((_P,), "A notebook is not valid JSON."),
+    FindingCode.NOT_UTF8: ((_P,), "A plan or spec document is not UTF-8."),
+    FindingCode.PARSE_ERROR: ((_P,), "A plan or spec document could not be parsed."),
+    FindingCode.BAD_OPTION: ((_C,), "A directive option has a bad value."),
+    FindingCode.MISSING_PATH: (
+        (_C,),
+        "A tree, plan, spec or folder named by a request does not exist.",
+    ),
+    FindingCode.OUTSIDE_ROOT: (
+        (_C, _I),
+        "A path leaves ``ptyplan_root`` (a request's path, or a file met while reading).",
+    ),
+    FindingCode.SAME_REVISION: ((_C,), "The two revisions of a delta are the same commit."),
+    FindingCode.BAD_SNAPSHOT: ((_P,), "A saved inventory used as a delta base cannot be read."),
+    FindingCode.SNAPSHOT_WITH_HEAD: (
+        (_C,),
+        "A snapshot base is compared with the working tree only, not with a revision.",
+    ),
+    FindingCode.SNAPSHOT_TREE: ((_C,), "A snapshot inventories another tree than the delta's."),
+    FindingCode.UNCHECKED_ROLE: (
+        (_C,),
+        "An explicit ``ptyref`` names nothing checkable (the author asked for a check).",
+    ),
+    FindingCode.TOO_MANY_REFS: (
+        (_C,),
+        "A spec has more references than the limit; the rest are skipped.",
+    ),
+    FindingCode.FIXABLE: (
+        (_D,),
+        "``ptyplan fix --check``: a document has exact replacements to apply.",
+    ),
+    FindingCode.INTERNAL_ERROR: (
+        (_C,),
+        "A bug in sphinx_ptyplan; the page renders without the table.",
+    ),
+    FindingCode.UNREADABLE: (
+        (_I,),
+        "A file or folder cannot be read (permissions, broken symlink).",
+    ),
+    FindingCode.SYMLINK_LOOP: ((_I,), "A symlinked folder leads back into itself; skipped."),
+    FindingCode.SYMLINK_OUTSIDE_ROOT: ((_I,), "A symlink points outside the root; skipped."),
+}
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """A commit as shown to readers."""
+
+    sha: str
+    short: str
+    date: str  # committer date, YYYY-MM-DD in the committer's time zone
+    summary: str
+
+
+@dataclass(frozen=True)
+class PathStory:
+    """What happened to a path that no longer exists (``gitrepo.GitRepo.path_stories``)."""
+
+    path: str
+    status: Literal["renamed", "deleted", "unknown", "never"]
+    new_path: str | None = None
+    commit: CommitInfo | None = None  # the commit of the last step (final rename / deletion)
+    via: tuple[str, ...] = ()  # intermediate names of a chain of renames, oldest first
+
+    @property
+    def told(self) -> bool:
+        """Git knows what happened to a path that existed (``unknown``: git was not asked
+        or cannot say; ``never``: git's history never had the path)."""
+        return self.status in ("renamed", "deleted")
+
+    def describe(self) -> str:
+        when = f" in {self.commit.short} ({self.commit.date})" if self.commit else ""
+        via = f", via {', '.join(self.via)}" if self.via else ""
+        if self.status == "renamed":
+            return f"renamed to {self.new_path}{when}{via}"
+        if self.status == "deleted":
+            return f"deleted{when}{via}"
+        if self.status == "never":
+            return "never in the history"
+        return "no history found in git"
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem found by the core.
+    """One problem found by the core, as data; its text is composed from the fields.
 
     ``path``/``line`` locate the problem in a file of the tree or in a plan/spec document
     (POSIX path relative to the root). When both are ``None`` the problem belongs to the
     request itself (the Sphinx layer then locates it at the directive).
-    ``code`` is a short stable machine name (``revision-unknown``, ``syntax-error`` …);
-    ``replacement`` is the exact text that should replace the reference, when known.
+
+    ``detail`` says what is wrong (``pkg/gone.py does not exist``); for a reference,
+    ``subject`` is the reference as written, ``candidates`` the paths or names it may mean
+    (did-you-mean for stale, the matches for ambiguous), ``story`` what git says happened
+    to the path, ``note`` what was found besides (the drift of a renamed file's lines) and
+    ``replacement`` the exact text that should replace the reference, when known.
+    :attr:`message` composes these; every output formats from the fields and the
+    composed text, and nothing reads a message back.
     """
 
     kind: FindingKind
-    message: str
+    detail: str
     path: str | None = None
     line: int | None = None
-    code: str = ""
-    replacement: str | None = None
+    code: FindingCode = field(kw_only=True)
+    subject: str | None = field(default=None, kw_only=True)
+    candidates: tuple[str, ...] = field(default=(), kw_only=True)
+    story: PathStory | None = field(default=None, kw_only=True)
+    note: str | None = field(default=None, kw_only=True)
+    replacement: str | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, FindingCode):  # a code spelt as its value: checked here
+            object.__setattr__(self, "code", FindingCode(self.code))
 
     @property
     def location(self) -> str | None:
@@ -146,14 +379,38 @@ class Finding:
             return None
         return f"{self.path}:{self.line}" if self.line else self.path
 
+    @property
+    def message(self) -> str:
+        """The one-line text every output shows (Sphinx warning, CLI, Markdown, JSON, SARIF)."""
+        if self.subject is None:
+            return self.detail
+        text = f"`{self.subject}`: {self.detail}"
+        if self.kind is FindingKind.DRIFT:
+            return f"{text}: now `{self.replacement}`" if self.replacement else text
+        renamed = self.story is not None and self.story.status == "renamed"
+        unsure = self.kind in (FindingKind.STALE, FindingKind.MISSING)
+        if self.candidates and unsure and not renamed:
+            text += f" (did you mean {', '.join(f'`{c}`' for c in self.candidates)}?)"
+        if self.story is not None and self.story.told:
+            text += f" (git: {self.story.describe()})"
+        if self.note:
+            text += f"; {self.note}"
+        if self.kind is FindingKind.STALE:
+            if self.replacement is not None:
+                text += f"; replace it with `{self.replacement}`"
+            else:
+                text += "; update or remove the reference"
+        return text
+
 
 @_fast_pickle
 @dataclass(frozen=True, slots=True)
 class ParseProblem:
-    """Why a file could not be parsed, and where."""
+    """Why a file could not be parsed, where, and the finding code that says it."""
 
     message: str
     line: int = 0
+    code: FindingCode = FindingCode.SYNTAX_ERROR
 
 
 @_fast_pickle
@@ -363,7 +620,12 @@ class Resolution:
     ``target_kind`` is one of module, package, class, function, method, field, constant,
     attribute, path, citation. ``path``/``line`` is where it resolves (POSIX, relative to
     root). ``candidates`` lists alternatives for ambiguous and did-you-mean for stale.
-    ``finding`` is the warning to emit, if any.
+    ``finding`` is the warning to emit, if any; ``reason`` why the reference is not
+    checked (external) or what is wrong with it; ``story`` what git says happened to a
+    stale path (also on the finding). ``owner`` is the file or folder the reference names
+    by its path or module part, before imports are followed (``pkg/__init__.py`` for
+    ``pkg.Name`` re-exported there; the missing path of a stale one): what plan coverage
+    maps to an inventory row.
     """
 
     ref: Reference
@@ -373,5 +635,16 @@ class Resolution:
     line: int | None = None
     end_line: int | None = None
     candidates: tuple[str, ...] = ()
-    message: str = ""
+    reason: str = ""
     finding: Finding | None = field(default=None)
+    story: PathStory | None = None
+    owner: str | None = None
+
+    @property
+    def message(self) -> str:
+        """The finding's text, or for an external reference why it is not checked."""
+        if self.finding is not None:
+            return self.finding.message
+        if self.status is Status.EXTERNAL:
+            return f"`{self.ref.text}`: not checked: {self.reason or 'outside the tree'}"
+        return ""

@@ -10,8 +10,9 @@ from sphinx_ptyplan.core.models import Finding, Inventory
 from sphinx_ptyplan.core.outputs.tables import Table
 
 if TYPE_CHECKING:
+    from sphinx_ptyplan.core.checks.coverage import Coverage
+    from sphinx_ptyplan.core.checks.delta import RevisionDelta
     from sphinx_ptyplan.core.checks.spechits import SpecHits
-    from sphinx_ptyplan.core.compare import Coverage, RevisionDelta
     from sphinx_ptyplan.core.outputs.redline import Redline
 
 __all__ = ["Dep", "DepKind", "Job"]

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 __all__ = ["setup"]
 
 #: Bump when the shape of the data stored on the environment changes.
-ENV_VERSION = 1
+ENV_VERSION = 2  # 2: typed findings (FindingCode, PathStory, subject) and Located.once
 
 
 def _add_static_path(app: Sphinx, config: object) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.models import Finding, FindingCode, FindingKind
 from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
 from sphinx_ptyplan.core.requests import (
     NOTEBOOKS,
@@ -138,7 +138,7 @@ class _PtyplanDirective(SphinxDirective):
 
     # -- helpers ---------------------------------------------------------
     def problem(self, message: str, kind: FindingKind = FindingKind.CONFIG) -> None:
-        self._findings.append(Finding(kind, f"{self.name}: {message}", code="bad-option"))
+        self._findings.append(Finding(kind, f"{self.name}: {message}", code=FindingCode.BAD_OPTION))
 
     def root(self) -> Path:
         return root_path(get_config(self.config), self._root_name)

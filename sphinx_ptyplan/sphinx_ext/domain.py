@@ -55,10 +55,12 @@ class PtyplanDomain(Domain):
 
     name = "ptyplan"
     label = "ptyplan"
-    data_version = 5  # 3: Cite.context; 4: typed requests, Dep; 5: baseline keys
+    # 2: results pickled per page; 3: Cite.context; 4: typed requests, Dep; 5: lists per
+    # page; 6: findings carry baseline keys
+    data_version = 6
     initial_data: ClassVar[dict[str, Any]] = {  # Sphinx deep-copies it
-        "requests": {},  # docname -> tuple[Request, ...]
-        "cites": {},  # docname -> tuple[Cite, ...]
+        "requests": {},  # docname -> list[Request]
+        "cites": {},  # docname -> list[Cite]
         "results": {},  # docname -> {request or cite id: result}
         "findings": {},  # docname -> tuple[(Finding, location), ...] from the last compute
         "fingerprints": {},  # dependency key -> fingerprint, from the last compute
@@ -79,13 +81,11 @@ class PtyplanDomain(Domain):
         return []
 
     def add_request(self, request: Request) -> None:
-        self.data["requests"][request.docname] = (
-            *self.data["requests"].get(request.docname, ()),
-            request,
-        )
+        self.data["requests"].setdefault(request.docname, []).append(request)
 
     def add_cite(self, cite: Cite) -> None:
-        self.data["cites"][cite.docname] = (*self.data["cites"].get(cite.docname, ()), cite)
+        # appended in place: a page with 50,000 literals must not copy a tuple per literal
+        self.data["cites"].setdefault(cite.docname, []).append(cite)
 
     def next_id(self, docname: str, prefix: str) -> str:
         n = len(self.data["requests"].get(docname, ())) + len(self.data["cites"].get(docname, ()))

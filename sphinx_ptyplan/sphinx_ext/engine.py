@@ -44,6 +44,8 @@ class Located:
 
     finding: Finding
     location: tuple[str, int] | str
+    #: findings with the same ``once`` key are reported once per build (drift git problems)
+    once: tuple[str, ...] | None = None
     key: tuple[str, str, str, str] | None = None  # its baseline key (core/baseline.py)
 
     def sort_key(self) -> tuple[str, int, str, str]:
@@ -263,9 +265,10 @@ def _run_request(session: Session, request: Request, out: Outcome) -> None:
             max_file_bytes=cfg.max_file_bytes,
             plan_doc=session.doc_paths.get(spec.plan),
             drafted_by=f"ptyplan-delta on {request.docname}",
+            drift=cfg.drift,
         )
     elif isinstance(spec, SpecHitsRequest):
-        job = spec_hits_job(session, spec, config_exclude=cfg.exclude)
+        job = spec_hits_job(session, spec, config_exclude=cfg.exclude, drift=cfg.drift)
     elif isinstance(spec, ReportsRequest):
         prefix = spec.folder + "/"
         docs = {p: d for p, d in session.doc_paths.items() if p.startswith(prefix)}
@@ -341,11 +344,13 @@ def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[s
             if drift:  # blame of the document: its own edits matter
                 outcomes[""].deps.add(Dep.file(doc_path))
         if report.git_problem is not None:
+            problem = report.git_problem
             outcomes[""].findings.append(
                 Located(
-                    report.git_problem,
+                    problem,
                     (docname, group[0].line),
-                    key_of(report.git_problem, doc_path),
+                    key=key_of(problem, doc_path),
+                    once=("drift", problem.code.value),
                 )
             )
         for check in report.checks:
@@ -362,8 +367,10 @@ def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[s
                 out.extra = (res.path, res.line if ref.kind is not RefKind.PATH else None)
             for f in check.findings:
                 where = _at(docname, file_of, f.line or ref.doc_line)
-                out.findings.append(Located(f, where, keys.get(id(f))))
+                out.findings.append(Located(f, where, key=keys.get(id(f))))
         for k, f in report.unchecked_roles:
             where = _at(docname, file_of, f.line or group[k].line)
-            outcomes[group[k].id or ""].findings.append(Located(f, where, keys.get(id(f))))
+            outcomes[group[k].id or ""].findings.append(
+                Located(f, where, key=keys.get(id(f)))
+            )
     return outcomes

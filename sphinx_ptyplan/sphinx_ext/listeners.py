@@ -4,6 +4,7 @@ every finding is reported on every build (so ``-W`` agrees between clean and inc
 from __future__ import annotations
 
 import pickle
+from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,7 +129,7 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
                 continue  # a role that did not become a node (skipped by Sphinx)
             cites.append(Cite(None, docname, file, line, text, context))
     cites.extend(c for queue in pending.values() for c in queue)  # roles the parse missed
-    domain.data["cites"][docname] = tuple(cites)
+    domain.data["cites"][docname] = cites
 
 
 def _by_target(pending: dict[tuple[str, str], list[Cite]], file: str, target: str) -> list[Cite]:
@@ -246,7 +247,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
         for name in {k.root for k in deps}:
             domain.data["fingerprints"].update(session_of(app, name).fingerprints(deps))
     # Every build reports every page's findings, read this time or not (Sphinx issue 725).
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[Hashable] = set()
     report: list[Any] = []
     for docname in sorted(domain.data["findings"]):
         if docname not in env.all_docs:
@@ -254,17 +255,12 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
         for located in domain.data["findings"][docname]:
             if located.finding.kind.value in suppressed.get(docname, ()):
                 continue
-            key = (
-                located.finding.kind.value,
-                _subject(located.finding.message),
-                repr(located.location),
-            )
-            if located.finding.kind.value == "git" and "line citations" in located.finding.message:
-                # drift that git cannot check is said once per build, not once per page
-                key = ("git", "drift", located.finding.code)
+            f = located.finding
+            # One reference, one verdict: a plan line judged for a delta directive and by the
+            # literal check of the plan's own page (or from two pages) is the same finding,
+            # reported once. Drift that git cannot check is said once per build (``once``).
+            key: Hashable = located.once or (f, repr(located.location))
             if key in seen:
-                # One reference, one warning: a plan line seen by a delta directive and by the
-                # literal check of the plan's own page (or from two pages) is reported once.
                 continue
             seen.add(key)
             report.append((located, docname))
@@ -354,15 +350,6 @@ def _prefetch(session: Session, domain: Any, read: set[str], statuses: dict[str,
         prefetch_drift(session, live if session.cfg.drift else [], docs, pinned)
 
 
-def _subject(message: str) -> str:
-    """What a finding is about: its leading backticked reference, else the whole message."""
-    if message.startswith("`"):
-        end = message.find("`", 1)
-        if end > 0:
-            return message[: end + 1]
-    return message
-
-
 def _page_suppressions(env: BuildEnvironment) -> dict[str, frozenset[str]]:
     """``ptyplan-suppress: drift, stale`` in a page's metadata (MyST front matter or a reST
     field list at the top) silences those subtypes for findings located on that page."""
@@ -426,7 +413,30 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     setattr(app, _ATTR, None)
 
 
+def count_lines_as_git(app: Sphinx, docname: str, source: list[str]) -> None:
+    """``source-read``/``include-read``: a lone CR (MyST), or NEL, U+2028 and the other
+    breaks docutils splits at (reST), become spaces, so node lines are git's lines (drift
+    is blamed and reported at the line git knows)."""
+    from sphinx_ptyplan.core.sources.documents import git_lines
+
+    path = str(app.env.doc2path(docname, False)) if docname in app.env.found_docs else docname
+    fmt = "md" if path.endswith((".md", ".markdown")) else "rst"
+    source[0] = git_lines(source[0], fmt)
+
+
+def _count_included_lines_as_git(
+    app: Sphinx, relative_path: Path, parent_docname: str, content: list[str]
+) -> None:
+    from sphinx_ptyplan.core.sources.documents import git_lines
+
+    fmt = "md" if str(relative_path).endswith((".md", ".markdown")) else "rst"
+    content[0] = git_lines(content[0], fmt)
+
+
 def setup_listeners(app: Sphinx) -> None:
+    app.connect("source-read", count_lines_as_git)
+    if "include-read" in app.events.events:
+        app.connect("include-read", _count_included_lines_as_git)
     app.connect("env-before-read-docs", on_before_read)
     app.connect("env-get-outdated", on_get_outdated)
     app.connect("doctree-read", collect_literals)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from sphinx.util.docutils import SphinxRole
 
+from sphinx_ptyplan.core.sources.classify import _role_target
 from sphinx_ptyplan.sphinx_ext.domain import Cite, domain_of
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_ref
 
@@ -23,7 +24,9 @@ class PtyrefRole(SphinxRole):
         domain = domain_of(self.env)
         source, line = self.get_source_info()
         cite_id = domain.next_id(self.env.docname, "ref")
-        domain.add_cite(Cite(cite_id, self.env.docname, str(source), line or 0, self.text, "role"))
+        # judged by its target, as ``ptyplan check`` does: ``the model <pkg/model.py:fn>``
+        target = _role_target(self.text)
+        domain.add_cite(Cite(cite_id, self.env.docname, str(source), line or 0, target, "role"))
         node = ptyplan_ref(self.rawtext, self.text, cite_id=cite_id)
         self.set_source_info(node)
         return [node], []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,10 +16,8 @@ from tests.gitutil import Repo
 
 
 class Host(Workspace):
-    """A workspace whose code index must not be needed."""
-
-    def index(self, code_roots: tuple[str, ...] = ()) -> Any:
-        raise AssertionError("the delta job needs no code index")
+    """A workspace: the root, its git repository and the code index the one judge resolves
+    plan references with."""
 
 
 MD_PLAN = """\

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from markdown_it import MarkdownIt
 
-from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.models import CommitInfo, Finding, FindingKind, PathStory
 from sphinx_ptyplan.core.outputs.report import (
     REPORT_SCHEMA,
     Payload,
@@ -174,21 +174,31 @@ def test_source_link_template() -> None:
 FINDINGS = (
     Finding(
         FindingKind.STALE,
-        "gone: pkg/old.py, renamed to pkg/new.py",
+        "pkg/old.py does not exist",
         "docs/plan.md",
         7,
         code="stale-path",
+        subject="pkg/old.py",
+        story=PathStory(
+            "pkg/old.py",
+            "renamed",
+            "pkg/new.py",
+            CommitInfo("abc1234ff", "abc1234", "2025-10-02", ""),
+        ),
         replacement="pkg/new.py",
     ),
-    Finding(FindingKind.PARSE, "syntax error: invalid syntax", "pkg/broken.py", 3),
-    Finding(FindingKind.IO, "unreadable folder", "pkg/locked"),
-    Finding(FindingKind.GIT, "unknown revision 'nope'", code="revision-unknown"),
+    Finding(
+        FindingKind.PARSE, "syntax error: invalid syntax", "pkg/broken.py", 3, code="syntax-error"
+    ),
+    Finding(FindingKind.IO, "unreadable folder", "pkg/locked", code="unreadable"),
+    Finding(FindingKind.GIT, "unknown revision 'nope'", code="unknown-revision"),
 )
 
 
 def test_finding_line() -> None:
     assert finding_line(FINDINGS[0]) == (
-        "docs/plan.md:7: ptyplan.stale: gone: pkg/old.py, renamed to pkg/new.py"
+        "docs/plan.md:7: ptyplan.stale: `pkg/old.py`: pkg/old.py does not exist "
+        "(git: renamed to pkg/new.py in abc1234 (2025-10-02)); replace it with `pkg/new.py`"
     )
     assert finding_line(FINDINGS[2]) == "pkg/locked: ptyplan.io: unreadable folder"
     assert finding_line(FINDINGS[3]) == "ptyplan.git: unknown revision 'nope'"
@@ -234,6 +244,14 @@ def test_json_report_matches_its_schema_and_keeps_everything() -> None:
         "line": 7,
         "code": "stale-path",
         "replacement": "pkg/new.py",
+        "subject": "pkg/old.py",
+        "candidates": [],
+        "story": {
+            "status": "renamed",
+            "new_path": "pkg/new.py",
+            "via": [],
+            "commit": {"sha": "abc1234ff", "short": "abc1234", "date": "2025-10-02"},
+        },
     }
     assert doc["findings"][3]["path"] is None
 
@@ -246,13 +264,14 @@ def test_json_schema_rejects_a_wrong_document() -> None:
 
 
 def test_github_annotations_and_escaping() -> None:
-    nasty = Finding(FindingKind.DRIFT, "100% moved\r\nnext: line, too", "docs/a,b:c.md", 5)
+    nasty = Finding(
+        FindingKind.DRIFT, "100% moved\r\nnext: line, too", "docs/a,b:c.md", 5, code="changed"
+    )
     out = findings_github([*FINDINGS, nasty], "/repo")
     lines = out.splitlines()
     assert len(lines) == 5
     assert lines[0] == (
-        "::warning file=docs/plan.md,line=7,title=ptyplan.stale::"
-        "gone: pkg/old.py, renamed to pkg/new.py"
+        "::warning file=docs/plan.md,line=7,title=ptyplan.stale::" + FINDINGS[0].message
     )
     assert lines[2] == "::warning file=pkg/locked,title=ptyplan.io::unreadable folder"
     assert lines[3] == "::warning title=ptyplan.git::unknown revision 'nope'"
@@ -277,7 +296,9 @@ def _sarif_validator() -> jsonschema.Draft4Validator:
 
 
 def test_sarif_validates_against_the_oasis_schema(tmp_path: Path) -> None:
-    odd = Finding(FindingKind.AMBIGUOUS, "two matches", "dir with space/x#1.py", 0)
+    odd = Finding(
+        FindingKind.AMBIGUOUS, "two matches", "dir with space/x#1.py", 0, code="ambiguous-path"
+    )
     log = to_sarif([*FINDINGS, odd], root=tmp_path, tool_version="9.9")
     _sarif_validator().validate(log)
     json.dumps(log)  # plain JSON data
@@ -301,7 +322,11 @@ def test_sarif_validates_against_the_oasis_schema(tmp_path: Path) -> None:
     loc = first["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"] == {"uri": "docs/plan.md", "uriBaseId": "ROOT"}
     assert loc["region"] == {"startLine": 7}
-    assert first["properties"] == {"code": "stale-path", "replacement": "pkg/new.py"}
+    assert first["properties"] == {
+        "code": "stale-path",
+        "subject": "pkg/old.py",
+        "replacement": "pkg/new.py",
+    }
     assert "region" not in results[2]["locations"][0]["physicalLocation"]  # no line
     odd_loc = results[3]["locations"][0]["physicalLocation"]
     assert odd_loc["artifactLocation"]["uri"] == "dir%20with%20space/x%231.py"

@@ -9,9 +9,19 @@ from pathlib import Path
 import pytest
 
 from sphinx_ptyplan.core.checks.resolve import CodeIndex, resolve, resolve_all
-from sphinx_ptyplan.core.models import FindingKind, Reference, RefKind, Status
+from sphinx_ptyplan.core.models import (
+    CommitInfo,
+    Finding,
+    FindingCode,
+    FindingKind,
+    PathStory,
+    Reference,
+    RefKind,
+    Status,
+)
 from sphinx_ptyplan.core.sources.classify import references_in
 from sphinx_ptyplan.core.sources.documents import load_document
+from sphinx_ptyplan.core.sources.gitrepo import GitError
 from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "spec"
@@ -231,13 +241,19 @@ def test_class_attributes(tree: Path) -> None:
 def test_story_gives_history_and_replacement(tree: Path) -> None:
     index = CodeIndex(tree)
     calls: list[list[str]] = []
+    renamed = PathStory(
+        "pkg/engine.py",
+        "renamed",
+        "pkg/core.py",
+        CommitInfo("abc1234f", "abc1234", "2025-10-02", ""),
+    )
+    deleted = PathStory(
+        "pkg/old.py", "deleted", None, CommitInfo("def5678a", "def5678", "2025-10-03", "")
+    )
 
-    def story(paths: list[str]) -> dict[str, str]:
+    def story(paths: list[str]) -> dict[str, PathStory]:
         calls.append(paths)
-        known = {
-            "pkg/engine.py": "renamed to pkg/core.py in abc1234 (2025-10-02)",
-            "pkg/old.py": "deleted in def5678 (2025-10-03)",
-        }
+        known = {"pkg/engine.py": renamed, "pkg/old.py": deleted}
         return {p: known[p] for p in paths if p in known}
 
     refs = [
@@ -262,23 +278,23 @@ def test_story_gives_history_and_replacement(tree: Path) -> None:
     assert "renamed to pkg/core.py in abc1234" in res[0].message
     assert "replace it with `pkg/core.py`" in res[0].message
     assert "deleted in def5678" in res[4].message
+    # the story travels as data: the finding holds git's object, not its text
+    assert res[0].finding is not None and res[0].finding.story == renamed
+    assert res[4].finding is not None and res[4].finding.story == deleted
+    assert res[0].finding.subject == "pkg/engine.py"
 
-    class PathStory:
-        new_path = "pkg/core.py"
+    unknown = PathStory("pkg/engine.py", "unknown")
+    told_nothing = resolve(_ref("pkg/engine.py"), index, story=lambda ps: {p: unknown for p in ps})
+    assert told_nothing.finding is not None and told_nothing.finding.replacement is None
+    assert "git:" not in told_nothing.message
 
-        def describe(self) -> str:
-            return "renamed to pkg/core.py in abc1234 (2025-10-02)"
+    def broken(paths: list[str]) -> dict[str, PathStory]:
+        raise GitError(FindingCode.SHALLOW, "the clone is too shallow")
 
-    obj = resolve(_ref("pkg/engine.py"), index, story=lambda ps: {p: PathStory() for p in ps})
-    assert obj.finding is not None and obj.finding.replacement == "pkg/core.py"
-
-    def broken(paths: list[str]) -> dict[str, str]:
-        raise RuntimeError("a bug in the story function")
-
-    # a bug surfaces as a bug (issue 13): git being unavailable is the story function's
-    # own business (it answers {}), nothing here swallows an exception
-    with pytest.raises(RuntimeError, match="a bug in the story function"):
-        resolve(_ref("pkg/engine.py"), index, story=broken)
+    problems: list[Finding] = []
+    got = resolve_all([_ref("pkg/engine.py")], index, story=broken, problems=problems)
+    assert got[0].status is Status.STALE and got[0].story is None
+    assert [(p.kind, p.code) for p in problems] == [(FindingKind.GIT, FindingCode.SHALLOW)]
 
 
 def test_symlink_out_of_root_is_never_read(tree: Path, tmp_path: Path) -> None:

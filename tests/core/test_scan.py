@@ -22,7 +22,7 @@ from sphinx_ptyplan.core.models import (
     SymbolKind,
 )
 from sphinx_ptyplan.core.sources import extract, parsecache, walk
-from sphinx_ptyplan.core.sources.extract import digest, parse_module, problem_code
+from sphinx_ptyplan.core.sources.extract import digest, parse_module
 from sphinx_ptyplan.core.sources.parsecache import ParseCache
 from sphinx_ptyplan.core.sources.scan import fingerprint_tree, scan_tree
 from sphinx_ptyplan.core.sources.snapshot import inventory_from_dict, inventory_to_dict
@@ -464,7 +464,7 @@ def test_line_counts() -> None:
 def test_problems_never_raise(data: bytes, code: str, line: int) -> None:
     info = parse_module(data, path="bad.py")
     assert info.problem is not None
-    assert problem_code(info.problem) == code, info.problem
+    assert info.problem.code == code, info.problem
     assert info.problem.line == line
     assert info.symbols == ()
 
@@ -497,12 +497,12 @@ def test_latin1_cookie_bom_crlf_and_empty() -> None:
 
     bad_bom = b"\xef\xbb\xbf# coding: latin-1\nx = 1\n"
     bad = parse_module(bad_bom)
-    assert bad.problem is not None and problem_code(bad.problem) == "encoding"
+    assert bad.problem is not None and bad.problem.code == "encoding"
 
 
 def test_too_large_in_parse_module() -> None:
     info = parse_module(b"x = 1\n" * 10, max_bytes=20)
-    assert info.problem is not None and problem_code(info.problem) == "too-large"
+    assert info.problem is not None and info.problem.code == "too-large"
 
 
 def test_problem_files_are_listed_and_reported(tmp_path: Path) -> None:
@@ -872,7 +872,7 @@ def test_get_or_parse() -> None:
     assert cache.get_or_parse(b"X = 1\n", path="other.py", max_bytes=100) == (key, info)
     assert (cache.hits, cache.misses) == (1, 1)
     _, big = cache.get_or_parse(b"X = 1\n" * 100, path="m.py", max_bytes=100)
-    assert big.problem is not None and problem_code(big.problem) == "too-large"
+    assert big.problem is not None and big.problem.code == "too-large"
     assert len(cache) == 1
 
 

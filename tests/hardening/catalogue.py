@@ -1383,6 +1383,202 @@ ROWS: tuple[Row, ...] = (
 )
 
 
+# --------------------------------------------------------------------------- issue 18 rows
+
+
+def _exe(path: Path, body: str) -> str:
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def _hostile_git(root: Path) -> list[str]:
+    """Repository configuration that would run programs (each writes ``x``, which the test
+    asserts never appears) and change diff output, for a check of an uncommitted document
+    (blamed from the work tree: filters, fsmonitor)."""
+    bin_ = root.parent / "hostile-bin"
+    bin_.mkdir(exist_ok=True)
+    mark = f"echo ran >> '{root / 'x'}'"
+    prog = {n: _exe(bin_ / n, f"{mark}\ncat") for n in ("conv", "clean", "pager", "ext", "mon")}
+    with open(root / ".git" / "config", "a", encoding="utf-8") as fh:
+        fh.write(
+            f"[core]\n\tfsmonitor = {prog['mon']}\n\tpager = {prog['pager']}\n"
+            f"\thooksPath = {bin_}\n[diff]\n\texternal = {prog['ext']}\n"
+            "\tinterHunkContext = 10\n\talgorithm = patience\n"
+            f"[diff \"strip\"]\n\ttextconv = {prog['conv']}\n"
+            f"[filter \"evil\"]\n\tclean = {prog['clean']}\n\tsmudge = {prog['clean']}\n"
+            "\trequired = true\n"
+        )
+    (root / ".git" / "info").mkdir(exist_ok=True)
+    (root / ".git" / "info" / "attributes").write_text("* diff=strip filter=evil\n")
+    (root / "notes.md").write_text("# Notes\n\nSee `code/a.py:1`.\n")
+    return ["check", "notes.md"]
+
+
+def _forged_name(root: Path) -> list[str]:
+    name = "ok\nFORGED.md:1: WARNING: forged line [ptyplan.stale]\nx.py"
+    (root / "code" / name).write_text("def broken(:\n")
+    return ["inventory", "code"]
+
+
+def _long_line(root: Path) -> list[str]:
+    # an owner class named first: the item's plain text is searched for a .py path
+    (root / "spec.md").write_text("# Spec\n\n## A\n\n- `Model`: " + "a-" * 50_000 + "\n")
+    return ["spec-hits", "spec.md", "--tree", "code"]
+
+
+def _many_citations(root: Path) -> list[str]:
+    body = " ".join(f"`code/a.py:{1 + i % 2}`" for i in range(5_000))
+    (root / "notes.md").write_text(f"# Notes\n\n{body}\n")
+    return ["check", "notes.md"]
+
+
+def _lone_cr(root: Path) -> list[str]:
+    (root / "notes.md").write_text(
+        "# Notes\n\n```text\n10%\r50%\r100%\n```\n\nSee `code/a.py:9`.\n"
+    )
+    return ["check", "notes.md"]
+
+
+def _nel_rst(root: Path) -> list[str]:
+    (root / "notes.rst").write_text(
+        "Notes\n=====\n\nPasted\u2028text\x85here.\n\nSee ``code/a.py:9``.\n"
+    )
+    return ["check", "notes.rst"]
+
+
+def _nfd_citation(root: Path) -> list[str]:
+    (root / "code" / "caf\u00e9.py").write_text("a = 1\n")
+    (root / "notes.md").write_text("# Notes\n\nSee `code/cafe\u0301.py:9`.\n")
+    return ["check", "notes.md"]
+
+
+def _symlinked_doc(root: Path) -> list[str]:
+    (root / "README.md").write_text("# Read me\n\nSee `code/b.py:1`.\n")
+    (root / "docs").mkdir(exist_ok=True)
+    (root / "docs" / "readme.md").symlink_to("../README.md")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "readme", date="2025-10-20T03:00:00+00:00")
+    (root / "code" / "b.py").write_text("# one\n# two\ndef b():\n    pass\n")
+    git(root, "commit", "-q", "-am", "two lines on top", date="2025-10-21T03:00:00+00:00")
+    return ["check", "docs/readme.md"]
+
+
+def _explicit_title(root: Path) -> list[str]:
+    (root / "notes.md").write_text("# N\n\nThe {ptyref}`the model <code/a.py:no_such_fn>`.\n")
+    return ["check", "notes.md"]
+
+
+def _fix_leftover(root: Path) -> list[str]:
+    (root / ".notes.md.ptyplan-999999999-x.ptyplan-tmp").write_text("half a document")
+    (root / "notes.md").write_text("# Notes\n\nSee `code/a.py:1`.\n")
+    return ["fix", "notes.md"]
+
+
+ROWS_18: tuple[Row, ...] = (
+    Row(
+        "cli-hostile-git-config",
+        "cli",
+        "`.git/config` and attributes with a textconv, clean filter, fsmonitor, hooks, pager "
+        "and external diff (each would write a file) and `diff.interHunkContext = 10`; the "
+        "user's `~/.gitconfig` and exported `GIT_DIR`, `GIT_DIFF_OPTS`, ... likewise "
+        "(tests/hardening/test_neutral_git.py)",
+        "exit 0",
+        "stderr",
+        _hostile_git,
+    ),
+    Row(
+        "cli-forged-file-name",
+        "cli",
+        "a module named `ok\\nFORGED.md:1: WARNING: forged line [ptyplan.stale]\\nx.py` "
+        "with a syntax error: its finding stays one line, the name escaped (every format: "
+        "tests/hardening/test_output_safety.py)",
+        "exit 1",
+        "stderr",
+        _forged_name,
+        shows=("ok\\nFORGED.md:1",),
+    ),
+    Row(
+        "cli-100kb-line",
+        "cli",
+        "a spec item of one 100 KB line (`a-` repeated): linear time "
+        "(ratio budgets: tests/hardening/test_linear_time.py)",
+        "exit 0",
+        "stderr",
+        _long_line,
+    ),
+    Row(
+        "cli-many-citations",
+        "cli",
+        "one paragraph of 5,000 citations (50,000 in tests/hardening/test_linear_time.py)",
+        "exit 0",
+        "stderr",
+        _many_citations,
+    ),
+    Row(
+        "cli-lone-cr",
+        "cli",
+        "a lone CR (a pasted progress bar) in a MyST fence before a citation: reported at "
+        "git's line 7",
+        "exit 1",
+        "stderr",
+        _lone_cr,
+        shows=("notes.md:7:",),
+    ),
+    Row(
+        "cli-nel-rst",
+        "cli",
+        "U+2028 and NEL in a reST paragraph before a citation: reported at git's line 6",
+        "exit 1",
+        "stderr",
+        _nel_rst,
+        shows=("notes.rst:6:",),
+    ),
+    Row(
+        "cli-nfd-citation",
+        "cli",
+        "a citation written in NFD (`cafe\u0301.py`) of a file named in NFC: checked as its "
+        "NFC twin, quoted as written",
+        "exit 1",
+        "stderr",
+        _nfd_citation,
+        shows=("ptyplan.stale", "cafe\u0301.py:9"),
+    ),
+    Row(
+        "cli-symlinked-document",
+        "cli",
+        "`ptyplan check docs/readme.md` where `docs/readme.md -> ../README.md`: blamed "
+        "through the target, as the build does",
+        "exit 1",
+        "stderr",
+        _symlinked_doc,
+        shows=("moved: now `code/b.py:3`",),
+    ),
+    Row(
+        "cli-explicit-title-role",
+        "cli",
+        "``{ptyref}`the model <code/a.py:no_such_fn>` ``: judged by its target, as the "
+        "build does",
+        "exit 1",
+        "stderr",
+        _explicit_title,
+        shows=("ptyplan.stale", "no_such_fn"),
+    ),
+    Row(
+        "cli-fix-leftover-temp",
+        "cli",
+        "`ptyplan fix` next to the temp file of a killed run (removed; an edit saved while fix "
+        "works is never overwritten: exit 2, tests/core/test_fix.py)",
+        "exit 0",
+        "stderr",
+        _fix_leftover,
+    ),
+)
+
+
+ROWS = ROWS + ROWS_18
+
+
 def markdown_table(rows: tuple[Row, ...] = ROWS) -> str:
     """The docs page's tables (one per group), generated from the rows."""
     out: list[str] = []

@@ -19,11 +19,6 @@ from tests.sphinx.util import build, ptyplan_warnings
 Key = tuple[str, int, str, str, str, str]  # (file, line, kind, subject, code, replacement)
 
 
-def _subject(message: str) -> str:
-    m = re.match(r"^`([^`]*)`", message)
-    return m.group(1) if m else message
-
-
 def build_findings(app: Any, root: Path) -> set[Key]:
     """The findings the build stored (and printed), as root-relative keys."""
     env = app.env
@@ -41,9 +36,7 @@ def build_findings(app: Any, root: Path) -> set[Key]:
                 path, _, num = where.rpartition(":")
                 file = Path(path).resolve().relative_to(root).as_posix()
                 line = int(num or 0)
-            out.add(
-                (file, line, f.kind.value, _subject(f.message), f.code or "", f.replacement or "")
-            )
+            out.add((file, line, f.kind.value, f.subject or f.message, f.code, f.replacement or ""))
     return out
 
 
@@ -58,7 +51,7 @@ def check_findings(root: Path, docs: list[str], tmp: Path) -> set[Key]:
             f["path"],
             int(f["line"] or 0),
             f["kind"],
-            _subject(f["message"]),
+            f["subject"] or f["message"],  # the finding carries what it is about
             f.get("code") or "",
             f.get("replacement") or "",
         )

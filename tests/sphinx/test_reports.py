@@ -3,12 +3,13 @@ incremental rebuilds, bad options, and the stale check of cited report artefacts
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from sphinx_ptyplan.core.outputs.reportdir import write_report
+from sphinx_ptyplan.core.outputs.reportdir import COUNTS_SCHEMA, write_report
 from tests.sphinx.util import build, html, make_project, ptyplan_warnings, write
 
 pytestmark = pytest.mark.sphinx
@@ -38,6 +39,7 @@ PAGE = """# Ledger
 
 
 def _report(src: Path, ts: str, modules: int, stale: int = 0) -> None:
+    counts = {"modules": modules, "new modules": 2, "stale plan references": stale, "findings": 7}
     write_report(
         src / REPORTS / ts,
         {
@@ -45,6 +47,7 @@ def _report(src: Path, ts: str, modules: int, stale: int = 0) -> None:
             "module_inventory.md": "# inventory\n",
             "delta_log.md": "# delta\n",
             "inventory.json": "{}\n",
+            "counts.json": json.dumps({"schema": COUNTS_SCHEMA, "counts": counts}),
         },
     )
 
@@ -98,10 +101,10 @@ def test_ledger_lists_report_folders_newest_first_with_counts(tmp_path: Path) ->
         "2025-09-20T030000Z",
     ]  # the temporary folder of a report being written and "drafts" are no reports
     # artefacts in the ledger's order (other files after the known ones), then the counts
-    # of summary.md's Counts table (blank for the hand-written folder)
+    # of counts.json (blank for the hand-written folder, whose summary.md is never parsed)
     assert rows[1] == [
         "2025-10-17T030000Z",
-        "summary.md, module_inventory.md, delta_log.md, inventory.json",
+        "summary.md, module_inventory.md, delta_log.md, inventory.json, counts.json",
         "14",
         "2",
         "",

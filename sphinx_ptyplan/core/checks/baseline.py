@@ -81,8 +81,8 @@ def key_of(finding: Finding, document: str | None = None, content: str = "") -> 
     return (
         document or finding.path or "",
         finding.kind.value,
-        _subject(finding.message),
-        content or finding.code,
+        finding.subject or _subject(finding.message),
+        content or str(finding.code),
     )
 
 

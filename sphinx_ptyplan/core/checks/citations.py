@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sphinx_ptyplan.core.models import Finding, FindingKind, Reference, RefKind, Resolution, Status
-from sphinx_ptyplan.core.paths import PathRefused, confine
+from sphinx_ptyplan.core.models import (
+    Finding,
+    FindingCode,
+    FindingKind,
+    PathStory,
+    Reference,
+    RefKind,
+    Resolution,
+    Status,
+)
+from sphinx_ptyplan.core.paths import PathRefused, confine, rel_posix
 from sphinx_ptyplan.core.sources.classify import SOURCE_SUFFIXES, is_external_path, references_in
 
 if TYPE_CHECKING:
-    from sphinx_ptyplan.core.checks.resolve import CodeIndex
+    from sphinx_ptyplan.core.checks.resolve import CodeIndex, StoryFn
+    from sphinx_ptyplan.core.sources.docmodel import Section, Span
     from sphinx_ptyplan.core.sources.gitrepo import CommitInfo, GitRepo, LineMap
 
 __all__ = [
@@ -147,7 +157,18 @@ class _Blame:
     infos: dict[str, CommitInfo]
 
 
-def _git_problem(doc_path: str, code: str, why: str) -> Finding:
+def _blamed_path(root: Path, doc_path: str) -> str:
+    """The file whose history is the document's: a symlinked document (``docs/readme.md ->
+    ../README.md``) is followed to its target inside the root, as the docs build reads it."""
+    try:
+        real = confine(root, doc_path)  # resolves symlinks; refuses targets outside the root
+    except (PathRefused, OSError):
+        return doc_path
+    rel = rel_posix(Path(root).resolve(), real)
+    return rel or doc_path
+
+
+def _git_problem(doc_path: str, code: FindingCode, why: str) -> Finding:
     return Finding(
         FindingKind.GIT,
         f"drift of the line citations in {doc_path} not checked: {why}",
@@ -181,7 +202,7 @@ def _run_blame(
             try:
                 repo.resolve(sha + "^")
             except GitError as exc:
-                if exc.code == "shallow":
+                if exc.code is FindingCode.SHALLOW:
                     state.boundary.add(sha)
         if state.boundary:
             lost = sum(
@@ -191,7 +212,7 @@ def _run_blame(
             )
             problem = _git_problem(
                 doc_path,
-                "shallow",
+                FindingCode.SHALLOW,
                 f"the clone is shallow and lacks the commits that wrote {lost} citing "
                 "line(s); run `git fetch --unshallow` (or clone with more history)",
             )
@@ -312,24 +333,17 @@ def _drift_of(lm: LineMap, info: CommitInfo | None, a: int, b: int, lines: _Line
 # ------------------------------------------------------------------------- checking
 
 
-def told_stories(repo_of: Callable[[], Any], root: Path, paths: Sequence[str]) -> dict[str, str]:
-    """Git's account of vanished paths for a ``repo()`` callable (``jobs.story_text``
-    and :func:`check_citations` share it): the story, or
-    :data:`~sphinx_ptyplan.core.checks.resolve.NEVER` for a path that is neither in the
-    working tree nor in HEAD nor in the history (never said in a shallow clone); a path
-    deleted in the working tree but still in HEAD says so."""
-    from sphinx_ptyplan.core.checks.resolve import NEVER
+def told_stories(repo: GitRepo, root: Path, paths: Sequence[str]) -> dict[str, PathStory]:
+    """``repo.path_stories`` (one ``git log`` per run), with ``never`` for a path git has no
+    story for that is neither in the working tree nor in HEAD, in a clone that is not
+    shallow (its history would be cut): a planned file, a typo, an uncommitted artefact.
 
-    try:
-        repo = repo_of()
-        stories = repo.path_stories(list(paths))
-    except Exception:
-        return {}
-    out: dict[str, str] = {}
+    :raises GitError: when git cannot answer (the caller reports it once).
+    """
+    stories = dict(repo.path_stories(list(paths)))
     unknown: list[str] = []
     for p, story in stories.items():
         if story.status != "unknown":
-            out[p] = story.describe()
             continue
         rel = p.rstrip("/")
         try:
@@ -340,27 +354,12 @@ def told_stories(repo_of: Callable[[], Any], root: Path, paths: Sequence[str]) -
         except (PathRefused, OSError):
             continue
         unknown.append(p)
-    if unknown:
-        try:
-            if repo.is_shallow:  # the history is cut: "never in it" cannot be said
-                return out
-            head = repo.in_head([p.rstrip("/") for p in unknown])
-        except Exception:
-            return out
+    if unknown and not repo.is_shallow:
+        head = repo.in_head([p.rstrip("/") for p in unknown])
         for p in unknown:
-            if p.rstrip("/") in head:
-                out[p] = "deleted in the working tree, not committed yet"
-            else:
-                out[p] = NEVER
-    return out
-
-
-
-def _repo_story(repo: GitRepo, root: Path) -> Callable[[list[str]], dict[str, Any]]:
-    def story(paths: list[str]) -> dict[str, Any]:
-        return told_stories(lambda: repo, root, paths)
-
-    return story
+            if p.rstrip("/") not in head:
+                stories[p] = PathStory(p, "never")
+    return stories
 
 
 def _norm(path: str) -> str:
@@ -379,34 +378,29 @@ def _verified(replacement: str | None, ref: Reference, index: CodeIndex) -> str 
     return replacement if resolve(refs[0], index).status is Status.RESOLVED else None
 
 
-def _with_replacement(finding: Finding, extra: str, replacement: str | None) -> Finding:
-    msg = finding.message.removesuffix("; update or remove the reference")
-    if replacement is not None:
-        msg += f"{extra}; replace it with `{replacement}`"
-    else:
-        msg += f"{extra}; update or remove the reference"
-    return Finding(
-        finding.kind,
-        msg,
-        path=finding.path,
-        line=finding.line,
-        code=finding.code,
-        replacement=replacement,
-    )
-
-
 def check_citations(
     root: Path,
     doc_path: str,
-    spans: Sequence[tuple[str, int, str]],
+    spans: Sequence[tuple[str, int, str] | Span],
     *,
     index: CodeIndex,
     repo: GitRepo | None = None,
     drift: bool = True,
-    story: Callable[[list[str]], Mapping[str, Any]] | None = None,
+    story: StoryFn | None = None,
     former_tops: Callable[[], frozenset[str]] | None = None,
+    every_kind: bool = False,
+    problems: list[Finding] | None = None,
+    max_refs: int | None = None,
+    references: Sequence[Reference] | None = None,
 ) -> CitationReport:
-    """Check the citations of one document's inline spans ``(text, line, context)``.
+    """Check the citations of one document's inline spans ``(text, line, context)`` (or
+    :class:`Span` objects, whose section the references then carry).
+
+    This is the one judge of references: the docs build's literal check and ``ptyplan
+    check`` call it with the literal rule (:func:`citation_refs`); plan coverage
+    (``ptyplan delta`` and ``ptyplan-delta``) calls it with ``every_kind`` to judge every
+    reference of the plan (dotted names too) the same way. A reference both judge gets
+    the same verdict from both.
 
     Existence, line ranges and symbols are checked by the resolver; ``path:line`` citations
     that resolve (or whose file was renamed) are then followed through git: the document
@@ -418,37 +412,69 @@ def check_citations(
         ``repo.path_stories`` when a repository is given.
     :param former_tops: ``() -> folders`` that were top-level folders of the root once
         (see :func:`checked_tops`); defaults to ``repo.former_top_folders``.
+    :param problems: receives the ``GIT`` finding when git cannot tell the stories.
+    :param max_refs: judge only the first ``max_refs`` references (a spec's limit).
+    :param references: the references of ``spans`` when the caller has them already
+        (``ParsedDocument.references``), so they are not classified twice.
     """
     from sphinx_ptyplan.core.checks.resolve import resolve_all
 
     root = Path(root)
-    found = [
-        (k, context, ref)
-        for k, (text, line, context) in enumerate(spans)
-        for ref in references_in(text, doc_path=doc_path, doc_line=line, context=context)
-    ]
+    parts = [_span_parts(sp) for sp in spans]
+    if references is None:
+        found = [
+            (k, context, ref)
+            for k, (text, line, context, section) in enumerate(parts)
+            for ref in references_in(
+                text, doc_path=doc_path, doc_line=line, context=context, section=section
+            )
+        ]
+    else:  # classified already (``ParsedDocument.references``, from these spans)
+        span_of: dict[tuple[str, int, str], int] = {}
+        for k, (text, line, context, _section) in enumerate(parts):
+            span_of.setdefault((text, line, context), k)
+        found = [
+            (span_of.get((ref.span, ref.doc_line, ref.context), -1), ref.context, ref)
+            for ref in references
+        ]
 
     def unknown() -> frozenset[str]:
-        return frozenset(
+        paths = (
             ref.path.split("/", 1)[0]
             for _k, context, ref in found
             if context != "role" and ref.kind in _LITERAL_KINDS and ref.path and "/" in ref.path
         )
+        dotted = (
+            (ref.name or ref.text).split(".", 1)[0]
+            for _k, _context, ref in found
+            if ref.kind is RefKind.DOTTED
+        )
+        return frozenset((*paths, *dotted))
 
     if former_tops is None and repo is not None:
         former_tops = repo.former_top_folders
     tops = checked_tops(index, unknown, former_tops)
-    kept = [(k, ref) for k, context, ref in found if _checked(ref, context, tops)]
+    if max_refs is not None:
+        found = found[:max_refs]
+    # every_kind: every plain reference gets a verdict, external ones included (spec-hits
+    # rows); a role is judged as ever, so its finding is the same from every front end
+    kept = [
+        (k, ref)
+        for k, context, ref in found
+        if (every_kind and context != "role") or _checked(ref, context, tops)
+    ]
     refs = [ref for _k, ref in kept]
     with_refs = {k for k, _ref in kept}
     unchecked_roles = tuple(
         (k, _role_problem(doc_path, line, text, "not a file, line or symbol inside the root"))
-        for k, (text, line, context) in enumerate(spans)
+        for k, (text, line, context, _section) in enumerate(parts)
         if context == "role" and k not in with_refs
     )
     if story is None and repo is not None:
-        story = _repo_story(repo, root)
-    resolutions = resolve_all(refs, index, story=story, former=tops - _top_folders(index))
+        story = (lambda paths, _r=repo: told_stories(_r, root, paths))  # noqa: E731
+    resolutions = resolve_all(
+        refs, index, story=story, former=tops - _top_folders(index), problems=problems
+    )
 
     # the citations whose cited lines git can follow: (index in refs, cited path)
     follow: dict[int, str] = {}
@@ -460,7 +486,7 @@ def check_citations(
         elif (
             res.status is Status.STALE
             and res.finding is not None
-            and res.finding.code in ("stale-path", "stale-line")
+            and res.finding.code in (FindingCode.STALE_PATH, FindingCode.STALE_LINE)
             and res.ref.path
         ):
             # a renamed file, or lines that moved past today's end of the file
@@ -473,12 +499,14 @@ def check_citations(
         if repo is None:
             problem = _git_problem(
                 doc_path,
-                "no-repo",
+                FindingCode.NO_REPO,
                 f"no git repository for {root} (git is missing or the root is not in a work tree)",
             )
         else:
             blame, problem = _run_blame(
-                repo, doc_path, [(refs[i].doc_line, p) for i, p in follow.items()]
+                repo,
+                _blamed_path(root, doc_path),
+                [(refs[i].doc_line, p) for i, p in follow.items()],
             )
 
     lines = _Lines(root)
@@ -487,22 +515,22 @@ def check_citations(
         ref = res.ref
         findings: list[Finding] = [res.finding] if res.finding is not None else []
         if ref.context == "role" and res.status is Status.EXTERNAL:
-            why = res.message.removeprefix(f"`{ref.text}`: ").removeprefix(f"`{ref.text}` ")
-            why = why.removesuffix("; not checked")
-            findings = [_role_problem(doc_path, ref.doc_line, ref.text, why)]
+            findings = [_role_problem(doc_path, ref.doc_line, ref.text, res.reason)]
         replacement: str | None = None
         if res.status is Status.STALE and res.finding is not None and i not in follow:
             replacement = _verified(res.finding.replacement, ref, index)
+            if replacement != res.finding.replacement:  # only a replacement that resolves
+                findings = [replace(res.finding, replacement=replacement)]
         moved = _follow(blame, ref, follow.get(i), lines)
         beyond_end = (
             moved is not None
             and res.finding is not None
-            and res.finding.code == "stale-line"
+            and res.finding.code is FindingCode.STALE_LINE
             and moved.new_path == follow[i]
         )
         if beyond_end and moved is not None and moved.kind == "changed":
             assert res.finding is not None
-            findings = [_with_replacement(res.finding, f"; the {moved.detail}", None)]
+            findings = [replace(res.finding, note=f"the {moved.detail}", replacement=None)]
         elif moved is not None and (res.status is Status.RESOLVED or beyond_end):
             if moved.kind == "moved":
                 new_path = moved.new_path if moved.new_path != follow[i] else None
@@ -511,10 +539,11 @@ def check_citations(
                     findings = [  # lines moved past the end: the drift says it all
                         Finding(
                             FindingKind.DRIFT,
-                            f"`{ref.text}`: moved: now `{replacement}`",
+                            "moved",
                             path=doc_path,
                             line=ref.doc_line,
-                            code="moved",
+                            code=FindingCode.MOVED,
+                            subject=ref.text,
                             replacement=replacement,
                         )
                     ]
@@ -523,35 +552,46 @@ def check_citations(
                     findings.append(
                         Finding(
                             FindingKind.DRIFT,
-                            f"`{ref.text}`: moved: now {where}",
+                            f"moved: now {where}",
                             path=doc_path,
                             line=ref.doc_line,
-                            code="moved",
+                            code=FindingCode.MOVED,
+                            subject=ref.text,
                         )
                     )
             elif moved.kind == "changed":
                 findings.append(
                     Finding(
                         FindingKind.DRIFT,
-                        f"`{ref.text}`: {moved.detail}",
+                        moved.detail,
                         path=doc_path,
                         line=ref.doc_line,
-                        code="changed",
+                        code=FindingCode.CHANGED,
+                        subject=ref.text,
                     )
                 )
         elif moved is not None and res.finding is not None and moved.new_path is not None:
             # a renamed file: the exact replacement when the cited lines came along unchanged
             if moved.kind in ("moved", "same"):
                 replacement = _rewrite(ref, moved.new_path, moved.start, moved.end)
-                findings = [_with_replacement(res.finding, "", replacement)]
+                findings = [replace(res.finding, replacement=replacement)]
             elif moved.kind == "changed":
                 findings = [
-                    _with_replacement(
-                        res.finding, f"; in {moved.new_path} the {moved.detail}", None
+                    replace(
+                        res.finding,
+                        note=f"in {moved.new_path} the {moved.detail}",
+                        replacement=None,
                     )
                 ]
         checks.append(CitationCheck(ref, res, tuple(findings), replacement, kept[i][0]))
     return CitationReport(tuple(checks), problem, unchecked_roles)
+
+
+def _span_parts(span: tuple[str, int, str] | Span) -> tuple[str, int, str, Section | None]:
+    if isinstance(span, tuple):
+        text, line, context = span
+        return text, line, context, None
+    return span.text, span.line, span.context, span.section
 
 
 def _role_problem(doc_path: str, line: int, text: str, why: str) -> Finding:
@@ -563,7 +603,7 @@ def _role_problem(doc_path: str, line: int, text: str, why: str) -> Finding:
         "path:symbol or dotted name inside ptyplan_root",
         path=doc_path,
         line=line,
-        code="unchecked-role",
+        code=FindingCode.UNCHECKED_ROLE,
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinx_ptyplan.core.checks.citations import CitationCheck, check_citations
+from sphinx_ptyplan.core.models import Finding
 from sphinx_ptyplan.core.paths import confine
 from sphinx_ptyplan.core.sources.documents import parse_document
 
@@ -30,7 +31,8 @@ class FixResult:
 
     ``new_bytes`` is the whole new file (equal to the old bytes when nothing changed);
     ``diff`` a unified diff (``a/path`` -> ``b/path``); ``applied`` one line per rewrite,
-    ``path:line: old -> new``.
+    ``path:line: old -> new``; ``rewrites`` the judge's finding behind each rewrite (its
+    ``subject`` and ``replacement`` are what was replaced, and by what).
     """
 
     path: str
@@ -39,6 +41,7 @@ class FixResult:
     diff: str
     applied: tuple[str, ...] = ()
     old_bytes: bytes | None = None  # what the rewrite was computed from
+    rewrites: tuple[Finding, ...] = ()
 
 
 class DocumentChanged(Exception):
@@ -77,10 +80,10 @@ def _find_span(line: str, text: str, start: int) -> int:
     return -1
 
 
-def _rewrite_span(span: str, checks: list[CitationCheck]) -> tuple[str, list[tuple[str, str]]]:
+def _rewrite_span(span: str, checks: list[CitationCheck]) -> tuple[str, list[CitationCheck]]:
     """Replace each reference of ``span`` that has a replacement, left to right."""
     out: list[str] = []
-    done: list[tuple[str, str]] = []
+    done: list[CitationCheck] = []
     cursor = 0
     for check in checks:
         pos = span.find(check.ref.text, cursor)
@@ -89,7 +92,7 @@ def _rewrite_span(span: str, checks: list[CitationCheck]) -> tuple[str, list[tup
         out.append(span[cursor:pos])
         if check.replacement is not None:
             out.append(check.replacement)
-            done.append((check.ref.text, check.replacement))
+            done.append(check)
         else:
             out.append(check.ref.text)
         cursor = pos + len(check.ref.text)
@@ -128,6 +131,7 @@ def fix_document(root: Path, doc_path: str, *, index: CodeIndex, repo: GitRepo |
 
     lines = _split_lines(body)
     applied: list[str] = []
+    rewrites: list[Finding] = []
     for line, entries in sorted(per_line.items()):
         if not any(c.replacement is not None for _t, cs in entries for c in cs):
             continue
@@ -144,7 +148,9 @@ def fix_document(root: Path, doc_path: str, *, index: CodeIndex, repo: GitRepo |
             out.append(old[cursor:pos])
             out.append(new_span)
             cursor = pos + len(span_text)
-            applied.extend(f"{doc_path}:{line}: `{a}` -> `{b}`" for a, b in done)
+            for c in done:
+                applied.append(f"{doc_path}:{line}: `{c.ref.text}` -> `{c.replacement}`")
+                rewrites.extend(f for f in c.findings[:1] if f.replacement == c.replacement)
         out.append(old[cursor:])
         lines[line - 1] = "".join(out)
 
@@ -163,7 +169,7 @@ def fix_document(root: Path, doc_path: str, *, index: CodeIndex, repo: GitRepo |
             )
         )
         diff += "\n"
-    return FixResult(doc_path, changed, new_bytes, diff, tuple(applied), data)
+    return FixResult(doc_path, changed, new_bytes, diff, tuple(applied), data, tuple(rewrites))
 
 
 _TMP_SUFFIX = ".ptyplan-tmp"

@@ -5,15 +5,17 @@ from __future__ import annotations
 import difflib
 import os
 import posixpath
-import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sphinx_ptyplan.core.models import (
     Finding,
+    FindingCode,
     FindingKind,
     ModuleInfo,
+    PathStory,
     Reference,
     RefKind,
     Resolution,
@@ -28,20 +30,15 @@ if TYPE_CHECKING:
     from sphinx_ptyplan.core.sources.parsecache import ParseCache
     from sphinx_ptyplan.core.sources.walk import RootListing
 
-__all__ = ["NEVER", "CodeIndex", "StoryFn", "resolve", "resolve_all", "story_keys"]
+__all__ = ["CodeIndex", "StoryFn", "resolve", "resolve_all", "story_keys"]
 
-#: The story of a path git has never seen (a story function returns it for such paths):
-#: the reference is ``missing`` (never existed), not ``stale`` (gone).
-NEVER = "never in the history"
 
-#: ``story(paths) -> {path: story}``; a story is the text of ``PathStory.describe()``
-#: ("renamed to X in abc1234 (2025-10-02)") or an object with ``describe()`` and
-#: ``new_path``. Only paths with a story are in the result.
-StoryFn = Callable[[list[str]], Mapping[str, Any]]
+#: ``story(paths) -> {path: PathStory}`` (``GitRepo.path_stories``, one batched git call);
+#: paths git never saw may be missing or ``unknown``.
+StoryFn = Callable[[list[str]], Mapping[str, PathStory]]
 
 _MAX_FILE_BYTES = 5_000_000
 _MAX_SIMILAR = 200  # names of one folder compared for a did-you-mean
-_RENAMED_RE = re.compile(r"(?:renamed|moved) (?:to|->) `?([^\s`,;()]+?)`?(?:\s|$|[,;)])")
 _PLAIN_BASES = frozenset(
     {
         "object",
@@ -110,6 +107,7 @@ class CodeIndex:
         self._plain_files: set[str] = set()  # no symlink in the last step: kind_of trusts them
         self._plain_dirs: set[str] = set()
         self._by_name: dict[str, list[str]] = {}
+        self._nfc: dict[str, str] = {}  # NFC form -> path on disk, where they differ
         self._top: set[str] = set()
         self._packages: dict[str, str] | None = None
         self._classes: dict[str, list[tuple[str, Symbol]]] | None = None
@@ -132,6 +130,20 @@ class CodeIndex:
         self._files, self._dirs, self._top = listing.files, listing.dirs, listing.top
         self._by_name = listing.by_name
         self._plain_files, self._plain_dirs = listing.plain_files, listing.plain_dirs
+        # names compared in Unicode NFC (a name written or stored decomposed is the same name)
+        odd = [k for k in listing.by_name if not k.isascii()]
+        if odd:
+            by_name = dict(listing.by_name)
+            for k in odd:
+                nk = unicodedata.normalize("NFC", k)
+                if nk != k:
+                    by_name[nk] = [*by_name.get(nk, []), *listing.by_name[k]]
+            self._by_name = by_name
+        self._nfc = {
+            n: p
+            for p in (*self._files, *self._dirs)
+            if not p.isascii() and (n := unicodedata.normalize("NFC", p)) != p
+        }
 
     @property
     def top_level(self) -> frozenset[str]:
@@ -179,13 +191,23 @@ class CodeIndex:
 
     def suffix_matches(self, partial: str) -> list[str]:
         """Indexed files (or folders, for ``partial`` ending in ``/``) whose path ends with
-        ``partial`` at a component boundary."""
+        ``partial`` at a component boundary (names compared in Unicode NFC)."""
         self._walk()
         want_dir = partial.endswith("/")
-        p = partial.strip("/")
+        p = unicodedata.normalize("NFC", partial.strip("/"))
         base = p.rsplit("/", 1)[-1]
         cands = self._by_name.get(base + "/" if want_dir else base, [])
-        return sorted(c for c in cands if c == p or c.endswith("/" + p))
+        nfc = {c: unicodedata.normalize("NFC", c) for c in cands}
+        return sorted(c for c in cands if nfc[c] == p or nfc[c].endswith("/" + p))
+
+    def disk_path(self, rel: str) -> str | None:
+        """The path on disk of ``rel`` when they differ only in Unicode normalisation (a
+        citation written in NFD for a file named in NFC, or the reverse); else None."""
+        self._walk()
+        want = unicodedata.normalize("NFC", rel)
+        if want in self._files or want in self._dirs:
+            return want if want != rel else None
+        return self._nfc.get(want)
 
     def close_paths(self, rel: str) -> list[str]:
         """Did-you-mean for a missing path, from indexes (never a scan of the tree): files
@@ -384,26 +406,38 @@ class CodeIndex:
 def _res(
     ref: Reference,
     status: Status,
-    message: str,
+    reason: str = "",
     *,
     target_kind: str = "",
     path: str | None = None,
     line: int | None = None,
     end_line: int | None = None,
     candidates: Iterable[str] = (),
-    code: str = "",
+    code: FindingCode | None = None,
+    subject: str | None = None,
+    story: PathStory | None = None,
     replacement: str | None = None,
+    owner: str | None = None,
     missing: bool = False,
 ) -> Resolution:
+    """A resolution; stale and ambiguous ones carry their finding, built from the data."""
+    cands = tuple(candidates)
     finding = None
     if status in (Status.STALE, Status.AMBIGUOUS):
-        kind = FindingKind.STALE if status is Status.STALE else FindingKind.AMBIGUOUS
+        assert code is not None
         finding = Finding(
-            FindingKind.MISSING if missing else kind,
-            message,
+            FindingKind.MISSING
+            if missing
+            else FindingKind.STALE
+            if status is Status.STALE
+            else FindingKind.AMBIGUOUS,
+            reason,
             path=ref.doc_path,
             line=ref.doc_line or None,
             code=code,
+            subject=subject if subject is not None else ref.text,
+            candidates=cands if status is Status.STALE else (),
+            story=story,
             replacement=replacement,
         )
     return Resolution(
@@ -413,45 +447,44 @@ def _res(
         path=path,
         line=line,
         end_line=end_line,
-        candidates=tuple(candidates),
-        message=message,
+        candidates=cands,
+        reason=reason,
         finding=finding,
+        story=story,
+        owner=owner if owner is not None else path,
     )
 
 
-def _mean(cands: Sequence[str]) -> str:
-    return f" (did you mean {', '.join(f'`{c}`' for c in cands)}?)" if cands else ""
+def _ask_story(
+    story: StoryFn | None, keys: list[str], index: CodeIndex
+) -> tuple[str, PathStory, str | None] | None:
+    """(path asked, its story, new path) for the first key git knows.
 
-
-def _story_text(value: Any) -> tuple[str, str | None]:
-    """(story text, new path) from a story value (text or a ``PathStory``-like object)."""
-    if isinstance(value, str):
-        m = _RENAMED_RE.search(value + " ")
-        return value, m.group(1) if m else None
-    describe = getattr(value, "describe", None)
-    text = str(describe()) if callable(describe) else str(value)
-    new = getattr(value, "new_path", None)
-    if not isinstance(new, str):
-        m = _RENAMED_RE.search(text + " ")
-        new = m.group(1) if m else None
-    return text, new
-
-
-def _ask_story(story: StoryFn | None, keys: list[str]) -> tuple[str, str, str | None] | None:
-    """(path asked, story text, new path) for the first key with a story; ``("", NEVER,
-    None)`` when git answered for the keys and none of them was ever in the history."""
+    A story ending in a deletion whose intermediate name still exists (a folder renamed,
+    then a file inside it deleted) is read as that rename."""
     if story is None or not keys:
         return None
     found = story(keys)  # the caller's story function answers {} when git cannot
-    never = False
     for k in keys:
-        if k in found:
-            if found[k] == NEVER:
-                never = True
-                continue
-            text, new = _story_text(found[k])
-            return k, text, new
-    return ("", NEVER, None) if never else None
+        told = found.get(k)
+        if told is None or not told.told:
+            continue
+        if told.new_path is not None:
+            return k, told, _norm(told.new_path)
+        for v in reversed(told.via):
+            if index.kind_of(_norm(v)) in ("file", "dir"):
+                return k, PathStory(k, "renamed", _norm(v), told.commit), _norm(v)
+        return k, told, None
+    return None
+
+
+def _never(story: StoryFn, keys: list[str]) -> bool:
+    """Git answered for ``keys`` and none of them was ever in the history (``never``)."""
+    if not keys:
+        return False
+    found = story(keys)
+    told = [found[k] for k in keys if k in found]
+    return bool(told) and all(t.status == "never" for t in told)
 
 
 def _norm(path: str) -> str:
@@ -469,17 +502,22 @@ def _locate(
     under one of them is ``missing`` (stale), not an unknown partial path."""
     raw = ref.path or ""
     if is_external_path(raw):
-        return "external", None, (), "an absolute path outside the root; not checked"
+        return "external", None, (), "an absolute path outside the root"
     rel = _norm(raw)
     if not rel:
         return "external", None, (), "not a path in the tree"
     kind = index.kind_of(rel)
+    if kind == "none":  # written in another Unicode form than the file's name (NFC/NFD)?
+        disk = index.disk_path(rel)
+        if disk is not None:
+            rel, kind = disk, index.kind_of(disk)
     if kind == "refused":
-        return "external", None, (), "outside the root; not checked"
+        return "external", None, (), "outside the root"
     if kind in ("file", "dir"):
         return kind, rel, (), ""
     top = rel.split("/", 1)[0]
-    if "/" in rel and (top in index.top_level or top in former) and top not in index.external:
+    folder = "/" in rel or raw.rstrip().endswith("/")  # a path inside, or a folder itself
+    if folder and (top in index.top_level or top in former) and top not in index.external:
         return "missing", rel, tuple(index.close_paths(rel)) if suggest else (), ""
     matches = index.suffix_matches(rel + ("/" if raw.endswith("/") else ""))
     if len(matches) == 1:
@@ -487,7 +525,7 @@ def _locate(
         return ("dir" if index.is_dir(m) else "file"), m, (), ""
     if len(matches) > 1:
         return "ambiguous", None, tuple(matches), ""
-    return "external", None, (), "not found in the tree; a partial path is not checked"
+    return "external", None, (), "not found in the tree (a partial path)"
 
 
 def _find_symbol(info: ModuleInfo, parts: Sequence[str]) -> Symbol | None:
@@ -559,18 +597,22 @@ def _replace_path(ref: Reference, new: str | None) -> str | None:
     return ref.text.replace(old, new.rstrip("/"), 1)
 
 
-def story_keys(ref: Reference, index: CodeIndex) -> list[str]:
-    """Root-relative paths whose git story explains a stale ``ref``."""
+def story_keys(ref: Reference, index: CodeIndex, former: frozenset[str] = frozenset()) -> list[str]:
+    """Root-relative paths whose git story explains a stale ``ref`` (``former``: top-level
+    folders the root had once, whose dotted names are asked about too)."""
     if ref.kind in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
         rel = _norm(ref.path or "")
         return [rel] if rel and not is_external_path(ref.path or "") else []
     if ref.kind is RefKind.DOTTED and ref.name:
-        parts = ref.name.split(".")
+        parts = _dotted_parts(ref)
         base = index.packages.get(parts[0])
+        lowest = 2
+        if base is None and parts[0] in former:
+            base, lowest = "", 1
         if base is None:
             return []
         keys = []
-        for k in range(len(parts), 1, -1):
+        for k in range(len(parts), lowest - 1, -1):
             rel = "/".join(parts[:k])
             rel = f"{base}/{rel}" if base else rel
             keys += [rel + ".py", rel + "/__init__.py"]
@@ -599,7 +641,7 @@ def resolve(
         return _resolve_path(ref, index, story, former, suggest)
     if ref.kind is RefKind.ATTR:
         return _resolve_attr(ref, index)
-    return _resolve_dotted(ref, index, story)
+    return _resolve_dotted(ref, index, story, former)
 
 
 def resolve_all(
@@ -608,18 +650,29 @@ def resolve_all(
     *,
     story: StoryFn | None = None,
     former: frozenset[str] = frozenset(),
+    problems: list[Finding] | None = None,
 ) -> list[Resolution]:
-    """Resolve many references, asking ``story`` once for all stale ones (one git batch)."""
+    """Resolve many references, asking ``story`` once for all stale ones (one git batch).
+
+    When git cannot tell the stories, the references stay stale without them and the
+    ``GIT`` finding is appended to ``problems`` (when given)."""
+    from sphinx_ptyplan.core.sources.gitrepo import GitError
+
     if story is None:
         return [resolve(r, index, former=former) for r in refs]
     first = [resolve(r, index, former=former, suggest=False) for r in refs]
     keys: list[str] = []
     for res in first:
         if res.status is Status.STALE:
-            keys.extend(story_keys(res.ref, index))
-    known = dict(story(sorted(set(keys)))) if keys else {}
+            keys.extend(story_keys(res.ref, index, former))
+    try:
+        known = dict(story(sorted(set(keys)))) if keys else {}
+    except GitError as exc:
+        if problems is not None:
+            problems.append(Finding(FindingKind.GIT, exc.message, code=exc.code))
+        return [resolve(r, index, former=former) for r in refs]
 
-    def cached(paths: list[str]) -> dict[str, Any]:
+    def cached(paths: list[str]) -> dict[str, PathStory]:
         return {p: known[p] for p in paths if p in known}
 
     return [
@@ -634,34 +687,42 @@ def _stale(
     story: StoryFn | None,
     what: str,
     cands: Sequence[str],
-    code: str,
+    code: FindingCode,
     *,
     new_text: Callable[[str, str], str | None] | None = None,
-    missing_code: str | None = None,
+    subject: str | None = None,
+    owner: str | None = None,
+    former: frozenset[str] = frozenset(),
+    missing_code: FindingCode | None = None,
 ) -> Resolution:
-    told = _ask_story(story, story_keys(ref, index))
-    if told is not None and told[1] == NEVER:
-        if missing_code is None:
-            told = None  # the path exists or existed (a line or symbol is wrong): stale
-        else:
-            msg = (
-                f"`{ref.text}`: {what} and never did (not in the git history: a planned "
-                f"file, a typo or an uncommitted artefact){_mean(cands)}"
-            )
-            return _res(ref, Status.STALE, msg, candidates=cands, code=missing_code, missing=True)
-    msg = f"`{ref.text}`: {what}{_mean(cands)}"
+    keys = story_keys(ref, index, former)
+    if missing_code is not None and story is not None and _never(story, keys):
+        detail = (
+            f"{what} and never did (not in the git history: a planned file, a typo or an "
+            "uncommitted artefact)"
+        )
+        return _res(
+            ref, Status.STALE, detail, candidates=cands, code=missing_code,
+            subject=subject, owner=owner, missing=True,
+        )  # fmt: skip
+    told = _ask_story(story, story_keys(ref, index, former), index)
     replacement = None
+    path_story = None
     if told is not None:
-        key, text, new = told
-        msg += f" (git: {text})"
+        key, path_story, new = told
         if new is not None:
             replacement = new_text(key, new) if new_text else _replace_path(ref, new)
-    msg += (
-        "; update or remove the reference"
-        if replacement is None
-        else (f"; replace it with `{replacement}`")
+    return _res(
+        ref,
+        Status.STALE,
+        what,
+        candidates=cands,
+        code=code,
+        subject=subject,
+        story=path_story,
+        replacement=replacement,
+        owner=owner,
     )
-    return _res(ref, Status.STALE, msg, candidates=cands, code=code, replacement=replacement)
 
 
 def _mention_of_a_non_code_file(ref: Reference) -> bool:
@@ -685,37 +746,28 @@ def _resolve_path(
     raw = ref.path or ""
     outcome, rel, cands, note = _locate(ref, index, former, suggest)
     if is_artefact(raw) and outcome not in ("file", "dir"):
-        return _res(
-            ref, Status.EXTERNAL, f"`{ref.text}`: data artefact not in the tree; not checked"
-        )
+        return _res(ref, Status.EXTERNAL, "data artefact not in the tree")
     if outcome == "external":
-        return _res(ref, Status.EXTERNAL, f"`{ref.text}`: {note}")
+        return _res(ref, Status.EXTERNAL, note)
     if outcome == "ambiguous":
         if _mention_of_a_non_code_file(ref):
             return _res(
                 ref,
                 Status.EXTERNAL,
-                f"`{ref.text}` matches {len(cands)} paths; a file name mentioned in passing "
-                "is not checked",
+                f"matches {len(cands)} paths (a file name mentioned in passing)",
                 candidates=cands,
             )
         return _res(
             ref,
             Status.AMBIGUOUS,
-            f"`{ref.text}` matches {len(cands)} paths ({', '.join(cands)}); "
-            "write the path from the root",
+            f"matches {len(cands)} paths ({', '.join(cands)}); write the path from the root",
             candidates=cands,
-            code="ambiguous-path",
+            code=FindingCode.AMBIGUOUS_PATH,
         )
     if outcome == "missing":
         return _stale(
-            ref,
-            index,
-            story,
-            f"{rel} does not exist",
-            cands,
-            "stale-path",
-            missing_code="missing-path",
+            ref, index, story, f"{rel} does not exist", cands, FindingCode.STALE_PATH, owner=rel,
+            missing_code=FindingCode.NEVER_EXISTED,
         )
     assert rel is not None
     if ref.kind is RefKind.PATH:
@@ -727,19 +779,27 @@ def _resolve_path(
         kind = "module" if rel.endswith((".py", ".pyi")) else "path"
         return _res(ref, Status.RESOLVED, "", target_kind=kind, path=rel, line=1)
     if outcome == "dir":
-        return _stale(ref, index, story, f"{rel} is a folder, not a file", (), "stale-path")
+        return _stale(
+            ref,
+            index,
+            story,
+            f"{rel} is a folder, not a file",
+            (),
+            FindingCode.STALE_PATH,
+            owner=rel,
+        )
     if ref.kind is RefKind.CITATION:
         n = index.line_count(rel)
         start = ref.start or 0
         end = ref.end if ref.end is not None else start
         if n is None:
-            return _res(ref, Status.EXTERNAL, f"`{ref.text}`: {rel} is unreadable; not checked")
+            return _res(ref, Status.EXTERNAL, f"{rel} is unreadable")
         if start < 1 or end < start or end > n:
             cited = f"line {start}" if end == start else f"lines {start}-{end}"
             what = f"cites {cited} of {rel}, which has {n} lines"
             if end < start:
                 what = f"cites an empty range {start}-{end} of {rel}"
-            return _stale(ref, index, story, what, (), "stale-line")
+            return _stale(ref, index, story, what, (), FindingCode.STALE_LINE, owner=rel)
         return _res(
             ref, Status.RESOLVED, "", target_kind="citation", path=rel, line=start, end_line=end
         )
@@ -754,11 +814,14 @@ def _resolve_path(
             path=where,
             line=sym.line,
             end_line=sym.end_line,
+            owner=rel,
         )
     if outcome2 == "import":
-        return _res(ref, Status.RESOLVED, "", target_kind="import", path=where, line=line)
+        return _res(
+            ref, Status.RESOLVED, "", target_kind="import", path=where, line=line, owner=rel
+        )
     if outcome2 == "unchecked":
-        return _res(ref, Status.EXTERNAL, f"`{ref.text}`: not checked: {names[0]}")
+        return _res(ref, Status.EXTERNAL, names[0])
     close = difflib.get_close_matches(ref.name or "", names, n=3, cutoff=0.6)
     return _stale(
         ref,
@@ -766,18 +829,51 @@ def _resolve_path(
         story,
         f"{rel} defines no `{ref.name}`",
         [f"{rel}:{c}" for c in close],
-        "stale-symbol",
+        FindingCode.STALE_SYMBOL,
+        owner=rel,
     )
 
 
-def _resolve_dotted(ref: Reference, index: CodeIndex, story: StoryFn | None) -> Resolution:
+def _dotted_parts(ref: Reference) -> list[str]:
+    return (ref.name or ref.text).split(".")
+
+
+def _new_dotted(index: CodeIndex, parts: Sequence[str]) -> Callable[[str, str], str | None]:
+    """``(path asked, its new path) -> the dotted name rewritten`` for a renamed module."""
+
+    def new_dotted(key: str, new: str) -> str | None:
+        mod = index.dotted_of(new) or index.dotted_of(new.rstrip("/") + "/__init__.py")
+        base = index.packages.get(parts[0], "")
+        old = key[len(base) + 1 :] if base else key
+        old = old.removesuffix("/__init__.py").removesuffix(".py")
+        if mod is None or not old:
+            return None
+        return ".".join([mod, *parts[old.count("/") + 1 :]])
+
+    return new_dotted
+
+
+def _resolve_dotted(
+    ref: Reference, index: CodeIndex, story: StoryFn | None, former: frozenset[str]
+) -> Resolution:
     name = ref.name or ref.text
     parts = name.split(".")
     top = parts[0]
-    if top in index.external or top not in index.packages:
-        return _res(
-            ref, Status.EXTERNAL, f"`{name}`: `{top}` is not a package of the tree; not checked"
+    if top not in index.external and top not in index.packages and top in former:
+        # a top-level package the root had once (renamed or deleted away)
+        return _stale(
+            ref,
+            index,
+            story,
+            f"no package `{top}` in the tree",
+            (),
+            FindingCode.STALE_NAME,
+            new_text=_new_dotted(index, parts),
+            owner=top,
+            former=former,
         )
+    if top in index.external or top not in index.packages:
+        return _res(ref, Status.EXTERNAL, f"`{top}` is not a package of the tree")
     for k in range(len(parts), 0, -1):
         mp = index.module_path(parts[:k])
         if mp is None:
@@ -809,11 +905,14 @@ def _resolve_dotted(ref: Reference, index: CodeIndex, story: StoryFn | None) -> 
                 path=where,
                 line=sym.line,
                 end_line=sym.end_line,
+                owner=rel,
             )
         if outcome == "import":
-            return _res(ref, Status.RESOLVED, "", target_kind="import", path=where, line=line)
+            return _res(
+                ref, Status.RESOLVED, "", target_kind="import", path=where, line=line, owner=rel
+            )
         if outcome == "unchecked":
-            return _res(ref, Status.EXTERNAL, f"`{name}`: not checked: {names[0]}")
+            return _res(ref, Status.EXTERNAL, names[0])
         # missing: offer submodules as well as names defined in the module
         if mkind == "package" and len(rest) >= 1:
             pkg_dir = rel.rsplit("/", 1)[0]
@@ -829,27 +928,18 @@ def _resolve_dotted(ref: Reference, index: CodeIndex, story: StoryFn | None) -> 
             if mkind != "package"
             else f"package `{modname}` has no module or name `{'.'.join(rest)}`"
         )
-
-        def new_dotted(key: str, new: str, _parts: list[str] = parts) -> str | None:
-            mod = index.dotted_of(new)
-            base = index.packages.get(_parts[0], "")
-            old = key[len(base) + 1 :] if base else key
-            old = old.removesuffix("/__init__.py").removesuffix(".py")
-            if mod is None or not old:
-                return None
-            return ".".join([mod, *_parts[old.count("/") + 1 :]])
-
         return _stale(
             ref,
             index,
             story,
             what,
             [f"{modname}.{c}" for c in close],
-            "stale-name",
-            new_text=new_dotted,
-            missing_code="missing-name" if mkind == "package" else None,
+            FindingCode.STALE_NAME,
+            new_text=_new_dotted(index, parts),
+            owner=rel,
+            missing_code=FindingCode.NEVER_EXISTED if mkind == "package" else None,
         )
-    return _res(ref, Status.EXTERNAL, f"`{name}`: not checked")  # pragma: no cover
+    return _res(ref, Status.EXTERNAL, "no module of it found")  # pragma: no cover
 
 
 def _resolve_attr(ref: Reference, index: CodeIndex) -> Resolution:
@@ -857,9 +947,7 @@ def _resolve_attr(ref: Reference, index: CodeIndex) -> Resolution:
     cls_name, _, attr = name.partition(".")
     classes = index.classes(cls_name)
     if not classes:
-        return _res(
-            ref, Status.EXTERNAL, f"`{name}`: no class `{cls_name}` in the tree; not checked"
-        )
+        return _res(ref, Status.EXTERNAL, f"no class `{cls_name}` in the tree")
     hits: list[tuple[str, Symbol, Symbol]] = []
     unsure = False
     for rel, cls in classes:
@@ -887,16 +975,17 @@ def _resolve_attr(ref: Reference, index: CodeIndex) -> Resolution:
         return _res(
             ref,
             Status.AMBIGUOUS,
-            f"`{name}`: {len(hits)} classes named `{cls_name}` have `{attr}`: "
+            f"{len(hits)} classes named `{cls_name}` have `{attr}`: "
             f"{'; '.join(cands)}; qualify it with the module path",
             candidates=cands,
-            code="ambiguous-attr",
+            code=FindingCode.AMBIGUOUS_ATTR,
+            subject=name,
         )
     if unsure:
         return _res(
             ref,
             Status.EXTERNAL,
-            f"`{name}`: `{attr}` may come from a base class outside the tree; not checked",
+            f"`{attr}` may come from a base class outside the tree",
         )
     names = sorted({m.name for _rel, cls in classes for m in cls.members})
     close = difflib.get_close_matches(attr, names, n=3, cutoff=0.6)
@@ -904,10 +993,10 @@ def _resolve_attr(ref: Reference, index: CodeIndex) -> Resolution:
     return _res(
         ref,
         Status.STALE,
-        f"`{name}`: class `{cls_name}` ({where}) has no attribute `{attr}`"
-        f"{_mean([f'{cls_name}.{c}' for c in close])}; update or remove the reference",
+        f"class `{cls_name}` ({where}) has no attribute `{attr}`",
         candidates=[f"{cls_name}.{c}" for c in close],
-        code="stale-attr",
+        code=FindingCode.STALE_ATTR,
+        subject=name,
     )
 
 

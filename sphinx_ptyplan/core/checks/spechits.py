@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import difflib
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sphinx_ptyplan.core.checks.resolve import CodeIndex, StoryFn, resolve, resolve_all
-from sphinx_ptyplan.core.models import Finding, FindingKind, Reference, Resolution, Status, Symbol
+from sphinx_ptyplan.core.checks.citations import check_citations
+from sphinx_ptyplan.core.checks.resolve import CodeIndex, StoryFn, resolve
+from sphinx_ptyplan.core.models import (
+    Finding,
+    FindingCode,
+    FindingKind,
+    Reference,
+    Resolution,
+    Status,
+    Symbol,
+)
 from sphinx_ptyplan.core.paths import PathRefused, confine
 from sphinx_ptyplan.core.sources.docmodel import FieldList
 from sphinx_ptyplan.core.sources.documents import load_document
+
+if TYPE_CHECKING:
+    from sphinx_ptyplan.core.sources.gitrepo import GitRepo
 
 __all__ = ["SchemaCheck", "SpecHits", "Touchpoint", "spec_hits"]
 
@@ -62,8 +75,16 @@ def spec_hits(
     strict: bool = False,
     story: StoryFn | None = None,
     max_refs: int = 20_000,
+    repo: GitRepo | None = None,
+    drift: bool = False,
+    former_tops: Callable[[], frozenset[str]] | None = None,
 ) -> SpecHits:
-    """Resolve every code reference of ``spec`` (root-relative) and check its field lists.
+    """Judge every code reference of ``spec`` (root-relative) and check its field lists.
+
+    The references are judged by the one judge (``citations.check_citations`` with
+    ``every_kind``), so a reference of a spec gets the verdict ``ptyplan check`` gives it:
+    the same git story and replacement, and (with ``repo`` and ``drift``) the drift of its
+    line citations.
 
     :param trees: tree paths whose modules are code (dotted names) and whose modules become
         touchpoints; empty means every package of the root.
@@ -83,12 +104,25 @@ def spec_hits(
                 FindingKind.PARSE,
                 f"{spec} has {len(refs)} code references; only the first {max_refs} are checked",
                 path=spec,
-                code="too-many-refs",
+                code=FindingCode.TOO_MANY_REFS,
             )
         )
-        refs = refs[:max_refs]
-    rows = resolve_all(refs, index, story=story)
-    findings.extend(r.finding for r in rows if r.finding is not None)
+    report = check_citations(
+        root,
+        spec,
+        doc.spans,
+        index=index,
+        repo=repo,
+        drift=drift,
+        story=story,
+        former_tops=former_tops,
+        every_kind=True,
+        problems=findings,
+        max_refs=max_refs,
+        references=refs,
+    )
+    rows = [c.resolution for c in report.checks]
+    findings.extend(report.findings)  # (why drift could not run is ptyplan check's to say)
     schema: list[SchemaCheck] = []
     for fl in doc.field_lists:
         check, found = _schema_check(fl, index, spec, strict)
@@ -113,14 +147,18 @@ def _tree_problems(root: Path, trees: Sequence[str]) -> list[Finding]:
         try:
             real = confine(root, tree)
         except PathRefused as exc:
-            out.append(Finding(FindingKind.CONFIG, f"spec-hits :tree: {exc}", code="outside-root"))
+            out.append(
+                Finding(
+                    FindingKind.CONFIG, f"spec-hits :tree: {exc}", code=FindingCode.OUTSIDE_ROOT
+                )
+            )
             continue
         if not real.is_dir():
             out.append(
                 Finding(
                     FindingKind.CONFIG,
                     f"spec-hits :tree: {tree!r} is not a folder under the root ({root})",
-                    code="missing-path",
+                    code=FindingCode.MISSING_PATH,
                 )
             )
     return out
@@ -201,7 +239,7 @@ def _schema_check(
                 f"({'; '.join(cands)}); write the dotted name or the file next to it",
                 path=spec,
                 line=fl.line,
-                code="ambiguous-owner",
+                code=FindingCode.AMBIGUOUS_OWNER,
             )
         ]
     rel, cls = classes[0]
@@ -221,7 +259,7 @@ def _schema_check(
                 f"has no `{f}`{mean}; fix the spec or the class",
                 path=spec,
                 line=line,
-                code="schema-missing",
+                code=FindingCode.SCHEMA_MISSING,
             )
         )
     if strict and undocumented:
@@ -232,7 +270,7 @@ def _schema_check(
                 f"{', '.join(f'`{f}`' for f in undocumented)}; document them",
                 path=spec,
                 line=fl.line,
-                code="schema-undocumented",
+                code=FindingCode.SCHEMA_UNDOCUMENTED,
             )
         )
     check = SchemaCheck(

@@ -148,11 +148,9 @@ def _right_then(repo: GitRepo, sha: str, check: CitationCheck, index: CodeIndex)
 
 
 def _note(f: Finding, note: str) -> Finding:
-    msg = f.message
-    for tail in ("; update or remove the reference",):
-        if msg.endswith(tail):
-            return replace(f, message=msg[: -len(tail)] + note + tail)
-    return replace(f, message=msg + note)
+    """``f`` with ``note`` added to what it says besides (``Finding.note``)."""
+    note = note.lstrip("; ").strip()
+    return replace(f, note=f"{f.note}; {note}" if f.note else note)
 
 
 def apply_pinned(

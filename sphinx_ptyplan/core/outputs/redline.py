@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from sphinx_ptyplan.core.models import EntryKind, ModuleEntry, Symbol, SymbolKind
+from sphinx_ptyplan.core.models import EntryKind, FindingCode, ModuleEntry, Symbol, SymbolKind
 
 if TYPE_CHECKING:
-    from sphinx_ptyplan.core.compare import Coverage, CoverageRow, DeltaRow, RevisionDelta, StaleRef
+    from sphinx_ptyplan.core.checks.coverage import Coverage, CoverageRow, StaleRef
+    from sphinx_ptyplan.core.checks.delta import DeltaRow, RevisionDelta
     from sphinx_ptyplan.core.sources.docmodel import ParsedDocument, Section
 
 __all__ = [
@@ -380,21 +381,20 @@ def _role_prefix(line: str, begin: int, fmt: str) -> int:
 
 
 def _what(s: StaleRef) -> str:
-    code = getattr(s.finding.code, "value", s.finding.code)
     if s.replacement is not None:
         return "renamed"
-    if code == "deleted":
+    if s.story is not None and s.story.status == "deleted":
         return "deleted"
     return "stale"
 
 
 def _reason(s: StaleRef) -> str:
-    if s.story:
-        return s.story
-    code = getattr(s.finding.code, "value", s.finding.code)
-    if code == "missing-symbol":
+    if s.story is not None and s.story.told:
+        return s.story.describe()
+    code = s.finding.code
+    if code in (FindingCode.STALE_SYMBOL, FindingCode.STALE_NAME, FindingCode.STALE_ATTR):
         return "not defined there any more; git tells nothing"
-    if code == "line-out-of-range":
+    if code is FindingCode.STALE_LINE:
         return "past the end of the file"
     return "not in the tree; git knows no rename or deletion"
 
@@ -476,7 +476,7 @@ def _module_line(entry: ModuleEntry, marks: _Marks, added: dict[str, str]) -> st
 
 
 def _covered(row: CoverageRow) -> bool:
-    from sphinx_ptyplan.core.compare import MISSING
+    from sphinx_ptyplan.core.checks.coverage import MISSING
 
     return row.status != MISSING and bool(row.sections)
 
@@ -526,7 +526,7 @@ def _home(
 def _proposals(
     cov: Coverage, plan: _Plan, marks: _Marks, added: dict[str, str]
 ) -> list[_Insertion]:
-    from sphinx_ptyplan.core.compare import MISSING
+    from sphinx_ptyplan.core.checks.coverage import MISSING
 
     tree = cov.tree.strip("/")
     # The tree's own row is what the whole plan is about: never proposed.
@@ -661,7 +661,7 @@ def _api_notes(
 ) -> list[_Insertion]:
     if delta is None:
         return []
-    from sphinx_ptyplan.core.compare import MISSING
+    from sphinx_ptyplan.core.checks.coverage import MISSING
 
     since = marks.code(delta.base) + (f" ({delta.base_sha[:7]})" if delta.base_sha else "")
     upto = f" to {marks.code(delta.head)}" if delta.head else ""

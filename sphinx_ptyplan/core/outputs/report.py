@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.models import Finding, FindingCode, FindingKind, PathStory
 from sphinx_ptyplan.core.oneline import json_text, visible
 from sphinx_ptyplan.core.outputs.tables import Cell, Table
 
@@ -193,6 +193,22 @@ def table_to_dict(table: Table) -> dict[str, Any]:
     }
 
 
+def _story_to_dict(story: PathStory | None) -> dict[str, Any] | None:
+    if story is None or not story.told:
+        return None
+    commit = story.commit
+    return {
+        "status": story.status,
+        "new_path": story.new_path,
+        "via": list(story.via),
+        "commit": (
+            {"sha": commit.sha, "short": commit.short, "date": commit.date}
+            if commit is not None
+            else None
+        ),
+    }
+
+
 def _finding_to_dict(f: Finding) -> dict[str, Any]:
     return {
         "kind": f.kind.value,
@@ -200,8 +216,11 @@ def _finding_to_dict(f: Finding) -> dict[str, Any]:
         "message": f.message,
         "path": f.path,
         "line": f.line,
-        "code": f.code,
+        "code": f.code.value,
         "replacement": f.replacement,
+        "subject": f.subject,
+        "candidates": list(f.candidates),
+        "story": _story_to_dict(f.story),
     }
 
 
@@ -279,8 +298,40 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "message": {"type": "string"},
                 "path": _NULLABLE_STR,
                 "line": {"type": ["integer", "null"]},
-                "code": {"type": "string"},
+                "code": {"enum": [c.value for c in FindingCode]},
                 "replacement": _NULLABLE_STR,
+                "subject": _NULLABLE_STR,
+                "candidates": {"type": "array", "items": {"type": "string"}},
+                "story": {
+                    "oneOf": [
+                        {"type": "null"},
+                        {
+                            "type": "object",
+                            "required": ["status", "new_path", "via", "commit"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "status": {"enum": ["renamed", "deleted"]},
+                                "new_path": _NULLABLE_STR,
+                                "via": {"type": "array", "items": {"type": "string"}},
+                                "commit": {
+                                    "oneOf": [
+                                        {"type": "null"},
+                                        {
+                                            "type": "object",
+                                            "required": ["sha", "short", "date"],
+                                            "additionalProperties": False,
+                                            "properties": {
+                                                "sha": {"type": "string"},
+                                                "short": {"type": "string"},
+                                                "date": {"type": "string"},
+                                            },
+                                        },
+                                    ]
+                                },
+                            },
+                        },
+                    ]
+                },
             },
         },
     },
@@ -383,8 +434,9 @@ def to_sarif(findings: Iterable[Finding], *, root: Path | str, tool_version: str
             "message": {"text": f.message},
             "locations": [{"physicalLocation": physical}],
         }
-        if f.code:
-            result["properties"] = {"code": f.code}
+        result["properties"] = {"code": f.code.value}
+        if f.subject is not None:
+            result["properties"]["subject"] = f.subject
         if f.replacement is not None:
             result.setdefault("properties", {})["replacement"] = f.replacement
         results.append(result)

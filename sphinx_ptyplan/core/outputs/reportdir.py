@@ -3,16 +3,18 @@
 A report folder is ``plans/active/<INITIATIVE>/reports/<UTC timestamp>/`` (the timestamp
 written like ``2025-10-17T030000Z``, so name order is time order) holding
 ``module_inventory.md``, ``delta_log.md``, ``spec_hits.md``, ``summary.md`` and
-``inventory.json``. ``summary.md`` carries its headline counts in a ``## Counts`` table
-(``| name | number |``) that :func:`summary_counts` reads back, so the ``ptyplan-reports``
-directive can show them. Hand-written folders of the same shape are listed too (their
-counts are simply blank).
+``inventory.json``. The headline counts of ``summary.md`` are also written, machine-readable,
+to ``counts.json`` (``{"schema": "ptyplan-counts/1", "counts": {name: number}}``), which
+:func:`read_counts` reads for the ``ptyplan-reports`` directive; nothing reads a rendered
+``summary.md`` back. Hand-written folders of the same shape are listed too (their counts
+are simply blank).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import re
 import shlex
@@ -29,11 +31,15 @@ from sphinx_ptyplan.core.oneline import json_text
 from sphinx_ptyplan.core.outputs.tables import Cell, Table
 
 if TYPE_CHECKING:
+    from sphinx_ptyplan.core.checks.delta import DeltaRow
+    from sphinx_ptyplan.core.checks.spechits import SchemaCheck
+    from sphinx_ptyplan.core.models import Resolution
     from sphinx_ptyplan.core.results import Job
 
 __all__ = [
     "ARTEFACTS",
     "COUNTS",
+    "COUNTS_SCHEMA",
     "ReportEntry",
     "ReportError",
     "ReportExists",
@@ -45,7 +51,7 @@ __all__ = [
     "list_reports",
     "reports_dir",
     "reports_table",
-    "summary_counts",
+    "read_counts",
     "timestamp",
     "write_report",
 ]
@@ -58,7 +64,11 @@ ARTEFACTS = (
     "spec_hits.md",
     "plan_redline.md",
     "inventory.json",
+    "counts.json",
 )
+
+#: The ``schema`` value of ``counts.json``.
+COUNTS_SCHEMA = "ptyplan-counts/1"
 
 #: The headline counts of ``summary.md`` (machine-readable names) and their ledger columns.
 COUNTS: tuple[tuple[str, str], ...] = (
@@ -74,7 +84,6 @@ COUNTS: tuple[tuple[str, str], ...] = (
 _TIMESTAMP = "%Y-%m-%dT%H%M%SZ"
 _TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d{6}Z$")
 _INITIATIVE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_COUNT_ROW = re.compile(r"^\|\s*([^|]+?)\s*\|\s*(\d+)\s*\|\s*$")
 
 
 class ReportError(Exception):
@@ -303,7 +312,10 @@ def compose_report(
 
     if delta.redline is not None:
         files["plan_redline.md"] = delta.redline.text
-    files["summary.md"] = _summary(req, produced, inventory, delta, spec)
+    counts = _counts(inventory, delta, spec)
+    files["summary.md"] = _summary(req, produced, inventory, delta, spec, counts)
+    known = {name: value for name, value in counts if value is not None}
+    files["counts.json"] = json_text({"schema": COUNTS_SCHEMA, "counts": known})
 
     assert inventory.inventory is not None
     snapshot = inventory_to_dict(replace(inventory.inventory, root="."))
@@ -311,9 +323,19 @@ def compose_report(
     return {name: files[name] for name in ARTEFACTS if name in files}
 
 
-def _summary(
-    req: ReportRequest, produced: str, inventory: Job, delta: Job, spec: Job | None
-) -> str:
+def _unplanned(delta: Job) -> list[DeltaRow]:
+    rows = delta.delta.rows if delta.delta is not None else ()
+    return [r for r in rows if r.in_plan is False and r.status != "removed"]
+
+
+def _spec_problems(spec: Job | None) -> tuple[list[Resolution], list[SchemaCheck]]:
+    hits = spec.hits if spec is not None else None
+    problems = [r for r in (hits.rows if hits else ()) if r.status.value in ("stale", "ambiguous")]
+    return problems, [c for c in (hits.schema if hits else ()) if c.missing_in_code]
+
+
+def _counts(inventory: Job, delta: Job, spec: Job | None) -> list[tuple[str, int | None]]:
+    """The headline counts (``None``: not computed), for ``summary.md`` and ``counts.json``."""
     inv = inventory.inventory
     assert inv is not None
     code_rows = [e for e in inv.entries if e.kind in (EntryKind.PACKAGE, EntryKind.MODULE)]
@@ -321,19 +343,11 @@ def _summary(
     new_rows = [e for e in inv.entries if new is not None and e.source_path in new]
     cov = delta.coverage
     stale = cov.stale if cov is not None else ()
-    unplanned = [
-        r
-        for r in (delta.delta.rows if delta.delta is not None else ())
-        if r.in_plan is False and r.status != "removed"
-    ]
+    unplanned = _unplanned(delta)
     hits = spec.hits if spec is not None else None
-    spec_problems = [
-        r for r in (hits.rows if hits else ()) if r.status.value in ("stale", "ambiguous")
-    ]
-    schema_bad = [c for c in (hits.schema if hits else ()) if c.missing_in_code]
+    spec_problems, schema_bad = _spec_problems(spec)
     all_findings = [*inventory.findings, *delta.findings, *(spec.findings if spec else ())]
-
-    counts: list[tuple[str, int | None]] = [
+    return [
         ("modules", len(code_rows)),
         ("new modules", len(new_rows) if new is not None else None),
         ("missing from plan", cov.missing if cov is not None else None),
@@ -342,6 +356,26 @@ def _summary(
         ("spec problems", len(spec_problems) + len(schema_bad) if hits is not None else None),
         ("findings", len(all_findings)),
     ]
+
+
+def _summary(
+    req: ReportRequest,
+    produced: str,
+    inventory: Job,
+    delta: Job,
+    spec: Job | None,
+    counts: Sequence[tuple[str, int | None]],
+) -> str:
+    inv = inventory.inventory
+    assert inv is not None
+    new = inventory.new
+    new_rows = [e for e in inv.entries if new is not None and e.source_path in new]
+    cov = delta.coverage
+    stale = cov.stale if cov is not None else ()
+    unplanned = _unplanned(delta)
+    hits = spec.hits if spec is not None else None
+    spec_problems, schema_bad = _spec_problems(spec)
+    all_findings = [*inventory.findings, *delta.findings, *(spec.findings if spec else ())]
     head = req.head
     scope = [f"Tree {_md(req.tree + '/')}, plan {_md(req.plan)}"]
     if req.spec:
@@ -372,8 +406,8 @@ def _summary(
     lines += ["", "## Stale plan references", ""]
     for s in stale:
         text = f"- {req.plan} line {s.ref.doc_line}: {_md(s.ref.text)}"
-        if s.story:
-            text += f" — {s.story}"
+        if s.story is not None and s.story.told:
+            text += f" — {s.story.describe()}"
         if s.replacement:
             text += f" (now {_md(s.replacement)})"
         lines.append(text)
@@ -408,20 +442,23 @@ def _summary(
 # --------------------------------------------------------------------------- reading
 
 
-def summary_counts(text: str) -> dict[str, int]:
-    """The ``## Counts`` table of a ``summary.md`` (name -> number); ``{}`` when absent."""
-    counts: dict[str, int] = {}
-    inside = False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            inside = stripped.lstrip("#").strip().lower() == "counts"
-            continue
-        if inside:
-            m = _COUNT_ROW.match(stripped)
-            if m:
-                counts[m.group(1)] = int(m.group(2))
-    return counts
+def read_counts(folder: Path) -> dict[str, int]:
+    """The headline counts of a report folder from its ``counts.json``; ``{}`` when there is
+    none (a hand-written folder) or it is not a counts file."""
+    try:
+        data = json.loads((folder / "counts.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("schema") != COUNTS_SCHEMA:
+        return {}
+    counts = data.get("counts")
+    if not isinstance(counts, dict):
+        return {}
+    return {
+        k: v
+        for k, v in counts.items()
+        if isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,13 +501,7 @@ def list_reports(root: Path, folder: str) -> tuple[ReportEntry, ...]:
             continue
         known = [a for a in ARTEFACTS if a in files]
         others = [f for f in files if f not in ARTEFACTS]
-        counts: tuple[tuple[str, int], ...] = ()
-        if "summary.md" in files:
-            try:
-                text = (base / name / "summary.md").read_text(encoding="utf-8")
-                counts = tuple(summary_counts(text).items())
-            except (OSError, UnicodeDecodeError):
-                counts = ()
+        counts = tuple(read_counts(base / name).items()) if "counts.json" in files else ()
         entries.append(ReportEntry(name, f"{folder.rstrip('/')}/{name}", (*known, *others), counts))
     return tuple(entries)
 

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from sphinx_ptyplan.core.models import EntryKind, Inventory, ModuleEntry, Symbol, SymbolKind
 
 if TYPE_CHECKING:
+    from sphinx_ptyplan.core.checks.coverage import Coverage
+    from sphinx_ptyplan.core.checks.delta import RevisionDelta
     from sphinx_ptyplan.core.checks.spechits import SpecHits
-    from sphinx_ptyplan.core.compare import Coverage, RevisionDelta
 
 __all__ = [
     "INVENTORY_COLUMNS",
@@ -269,7 +270,11 @@ def coverage_tables(cov: Coverage, *, plan_doc: str | None = None) -> tuple[Tabl
         (
             Cell(str(s.ref.doc_line)),
             Cell(s.ref.text, code=True, status="stale"),
-            Cell(s.story or "not found in the tree, and git knows no rename or deletion"),
+            Cell(
+                s.story.describe()
+                if s.story is not None and s.story.told
+                else "not found in the tree, and git knows no rename or deletion"
+            ),
             Cell(s.replacement or "", code=bool(s.replacement)),
         )
         for s in cov.stale

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -206,7 +207,7 @@ _DOTTED_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?:\((?P<sig
 _CAPWORD_RE = re.compile(r"^_?[A-Z]\w*[a-z]\w*$")
 _NUMBERISH_RE = re.compile(r"^[vV]?\d")
 _SEG_PLACEHOLDER_RE = re.compile(r"^(?:X{2,}|Y{2,}.*|[a-z]\w*_[A-Z])$")
-_PYTEST_PARAM_RE = re.compile(r"\[[^\]]*\]$")
+_PYTEST_PARAM_RE = re.compile(r"\[[^\[\]]*\]$")  # no "[" inside: linear
 _GENERIC_FILES = frozenset({"__init__.py", "__main__.py"})
 
 
@@ -241,7 +242,9 @@ def _is_shell(text: str) -> bool:
 
 
 def _classify_item(item: str) -> ClassifiedRef | None:
-    text = item.strip()
+    # matched in Unicode NFC (a name written decomposed, as some macOS tools write it, is the
+    # same citation); ``text`` keeps the form as written
+    text = unicodedata.normalize("NFC", item.strip())
     if text.endswith(".") and not text.endswith(".."):
         text = text[:-1]  # sentence punctuation that slipped into the span
     if not text or "://" in text or text.startswith(("mailto:", "self.", "cls.")):

@@ -22,7 +22,11 @@ def slugify(title: str) -> str:
 
 _IDENT_RE = re.compile(r"^[A-Za-z_]\w*$")
 _OWNER_RE = re.compile(r"^(?:[A-Za-z_]\w*\.)*_?[A-Z]\w*$")
-_PYPATH_IN_TEXT_RE = re.compile(r"(?<![\w/.])([\w.\-]+(?:/[\w.\-]+)*\.pyi?)\b")
+# Linear: a match may only start where a run of path characters starts (``-`` included, so
+# ``a-a-a-...`` is tried once, not at every ``-``), and segments are bounded.
+_PYPATH_IN_TEXT_RE = re.compile(
+    r"(?<![\w/.\-])([\w.\-]{1,255}(?:/[\w.\-]{1,255}){0,64}\.pyi?)\b"
+)
 
 
 def _owner_from(codes: list[str], plain: str) -> tuple[str, str | None] | None:

@@ -64,11 +64,11 @@ def text_spans(text: str, doc_path: str) -> tuple[list[tuple[str, int, str]], tu
     """
     from .classify import _is_code_role, _role_target
     from .collect import _Collector
-    from .documents import parse_document
+    from .documents import git_lines, parse_document
     from .mdspans import md_spans
 
     fmt = _fmt(doc_path)
-    events = md_spans(text) if fmt == "md" else None
+    events = md_spans(git_lines(text, fmt)) if fmt == "md" else None
     problems: tuple[Finding, ...] = ()
     if events is None:
         parsed = parse_document(text, doc_path, fmt)

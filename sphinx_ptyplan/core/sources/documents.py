@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.models import Finding, FindingCode, FindingKind
 from sphinx_ptyplan.core.paths import PathRefused, confine
 from sphinx_ptyplan.core.sources.collect import _Collector
 from sphinx_ptyplan.core.sources.docmodel import ParsedDocument
@@ -12,10 +13,24 @@ from sphinx_ptyplan.core.sources.mdparse import _parse_markdown
 from sphinx_ptyplan.core.sources.rstparse import _parse_rst
 
 __all__ = [
+    "git_lines",
     "load_document",
     "parse_document",
     "read_document",
 ]
+
+# Characters a parser would take as a line break although git does not (git counts "\n"
+# only): markdown-it takes a lone CR; docutils (str.splitlines) also VT, FF, FS, GS, RS,
+# NEL, LINE and PARAGRAPH SEPARATOR.
+_MD_BREAKS = re.compile(r"\r(?!\n)")
+_RST_BREAKS = re.compile("\r(?!\n)|[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def git_lines(text: str, fmt: str) -> str:
+    """``text`` with every character the ``fmt`` parser would split a line at, but git would
+    not, replaced by a space (same length), so line N of the parse is line N of git blame."""
+    pattern = _RST_BREAKS if fmt == "rst" else _MD_BREAKS
+    return pattern.sub(" ", text) if pattern.search(text) else text
 
 
 def parse_document(text: str, doc_path: str, fmt: str) -> ParsedDocument:
@@ -25,6 +40,7 @@ def parse_document(text: str, doc_path: str, fmt: str) -> ParsedDocument:
     never scanned. Never raises: a parser failure becomes a ``PARSE`` problem.
     """
     col = _Collector(doc_path)
+    text = git_lines(text, fmt)
     try:
         if fmt == "rst":
             _parse_rst(text, col)
@@ -38,7 +54,7 @@ def parse_document(text: str, doc_path: str, fmt: str) -> ParsedDocument:
                     FindingKind.PARSE,
                     f"could not parse {doc_path} as {fmt}: {type(exc).__name__}: {exc}",
                     path=doc_path,
-                    code="parse-error",
+                    code=FindingCode.PARSE_ERROR,
                 ),
             ),
         )
@@ -54,35 +70,41 @@ def read_document(
     """The text of ``doc_path`` (relative to ``root``, confined to it), or the problem that
     stops it from being read (missing, too large, binary, not UTF-8). Never raises."""
 
-    def problem(kind: FindingKind, code: str, message: str) -> tuple[None, Finding]:
+    def problem(kind: FindingKind, code: FindingCode, message: str) -> tuple[None, Finding]:
         return None, Finding(kind, message, path=doc_path, code=code)
 
     try:
         real = confine(root, doc_path)
     except PathRefused as exc:
-        return problem(FindingKind.CONFIG, "outside-root", str(exc))
+        return problem(FindingKind.CONFIG, FindingCode.OUTSIDE_ROOT, str(exc))
     if not real.is_file():
         what = "is not a regular file" if real.exists() else "not found"
         return problem(
-            FindingKind.CONFIG, "missing-path", f"document {doc_path!r} {what} under {root}"
+            FindingKind.CONFIG,
+            FindingCode.MISSING_PATH,
+            f"document {doc_path!r} {what} under {root}",
         )
     try:
         size = real.stat().st_size
         if size > max_bytes:
             return problem(
                 FindingKind.PARSE,
-                "too-large",
+                FindingCode.TOO_LARGE,
                 f"document {doc_path} is {size} bytes, more than the limit of {max_bytes}",
             )
         data = real.read_bytes()
     except OSError as exc:
-        return problem(FindingKind.IO, "unreadable", f"cannot read {doc_path}: {exc}")
+        return problem(FindingKind.IO, FindingCode.UNREADABLE, f"cannot read {doc_path}: {exc}")
     if b"\x00" in data:
-        return problem(FindingKind.PARSE, "binary", f"document {doc_path} is binary (NUL bytes)")
+        return problem(
+            FindingKind.PARSE, FindingCode.BINARY, f"document {doc_path} is binary (NUL bytes)"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return problem(FindingKind.PARSE, "not-utf8", f"document {doc_path} is not UTF-8: {exc}")
+        return problem(
+            FindingKind.PARSE, FindingCode.NOT_UTF8, f"document {doc_path} is not UTF-8: {exc}"
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
     return text, None

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sphinx_ptyplan.core.models import (
+    FindingCode,
     ImportedName,
     ModuleInfo,
     Param,
@@ -24,27 +25,17 @@ __all__ = [
     "DEFAULT_MAX_FILE_BYTES",
     "digest",
     "parse_module",
-    "problem_code",
 ]
 
 DEFAULT_MAX_FILE_BYTES = 5_000_000
 
 
 #: Bump when the extraction changes: old cache files and fingerprints become invalid.
-_SCAN_VERSION = 4  # 4: ModuleInfo.imports
+_SCAN_VERSION = 5  # 4: ModuleInfo.imports; 5: ParseProblem.code
 
 
 #: Source text kept for annotations/defaults is cut at this many characters.
 _MAX_TEXT = 300
-
-# Problem messages start with one of these labels; ``problem_code`` maps them back.
-_LABELS = {
-    "syntax error": "syntax-error",
-    "encoding error": "encoding",
-    "binary file": "binary",
-    "too large": "too-large",
-    "too complex": "too-complex",
-}
 
 
 def digest(data: bytes) -> str:
@@ -52,26 +43,25 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def problem_code(problem: ParseProblem) -> str:
-    """Stable finding code of a parse problem: ``syntax-error``, ``encoding``, ``binary``,
-    ``too-large`` or ``too-complex``."""
-    label = problem.message.split(":", 1)[0]
-    return _LABELS.get(label, "syntax-error")
-
-
 # --------------------------------------------------------------------------- parsing
 
 
 class _Problem(Exception):
-    def __init__(self, message: str, line: int = 0) -> None:
+    def __init__(self, code: FindingCode, message: str, line: int = 0) -> None:
         super().__init__(message)
+        self.code = code
         self.message = message
         self.line = line
+
+    def problem(self) -> ParseProblem:
+        return ParseProblem(self.message, self.line, self.code)
 
 
 def _too_large(size: int, max_bytes: int) -> ModuleInfo:
     msg = f"too large: {size} bytes (limit {max_bytes}); not parsed"
-    return ModuleInfo(total_lines=0, code_lines=0, problem=ParseProblem(msg, 0))
+    return ModuleInfo(
+        total_lines=0, code_lines=0, problem=ParseProblem(msg, 0, FindingCode.TOO_LARGE)
+    )
 
 
 def _count_lines(text: str) -> tuple[int, int]:
@@ -107,21 +97,27 @@ def _decode(data: bytes) -> str:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:  # bad coding cookie, BOM + non-UTF-8 cookie, undecodable line 1/2
         if b"\x00" in data:
-            raise _Problem("binary file: contains NUL bytes and is not text") from None
+            raise _Problem(
+                FindingCode.BINARY, "binary file: contains NUL bytes and is not text"
+            ) from None
         line = exc.lineno or 0
         if not line:
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError as bad:
                 line = data.count(b"\n", 0, bad.start) + 1
-        raise _Problem(f"encoding error: {exc.msg}", line) from None
+        raise _Problem(FindingCode.ENCODING, f"encoding error: {exc.msg}", line) from None
     try:
         return data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         if b"\x00" in data:
-            raise _Problem("binary file: contains NUL bytes and is not text") from None
+            raise _Problem(
+                FindingCode.BINARY, "binary file: contains NUL bytes and is not text"
+            ) from None
         line = data.count(b"\n", 0, exc.start) + 1 if isinstance(exc, UnicodeDecodeError) else 0
-        raise _Problem(f"encoding error: not valid {encoding}: {exc}", line) from None
+        raise _Problem(
+            FindingCode.ENCODING, f"encoding error: not valid {encoding}: {exc}", line
+        ) from None
 
 
 _PLAIN_STR = re.compile(r"[ -&(-\[\]-~]*")  # printable ASCII without ' and \\
@@ -544,21 +540,24 @@ def parse_module(
     come before it, are not counted) and ``end_line`` the last line of the body.
 
     Nothing raises: a file that cannot be parsed yields a :class:`ModuleInfo` whose
-    ``problem`` says why (messages start with the labels that :func:`problem_code` maps).
+    ``problem`` says why (its ``code`` is the finding code: ``syntax-error``, ``encoding``,
+    ``binary``, ``too-large``, ``too-complex``).
     The result depends only on ``data`` (``path`` is used for nothing but diagnostics), so
     it is cacheable by content digest.
     """
     if len(data) > max_bytes:
         return _too_large(len(data), max_bytes)
     if _looks_binary(data):
-        return ModuleInfo(0, 0, problem=ParseProblem("binary file: not Python source", 0))
+        return ModuleInfo(
+            0, 0, problem=ParseProblem("binary file: not Python source", 0, FindingCode.BINARY)
+        )
     try:
         text = _decode(data)
     except _Problem as exc:
-        if exc.message.startswith("binary"):
-            return ModuleInfo(0, 0, problem=ParseProblem(exc.message, 0))
+        if exc.code is FindingCode.BINARY:
+            return ModuleInfo(0, 0, problem=ParseProblem(exc.message, 0, exc.code))
         total, code = _count_lines(data.decode("latin-1"))
-        return ModuleInfo(total, code, problem=ParseProblem(exc.message, exc.line))
+        return ModuleInfo(total, code, problem=exc.problem())
     total, code = _count_lines(text)
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
@@ -576,7 +575,7 @@ def parse_module(
         return ModuleInfo(total, code, problem=ParseProblem(f"syntax error: {exc}", 0))
     except (RecursionError, MemoryError):
         msg = "too complex: nesting too deep for the parser"
-        return ModuleInfo(total, code, problem=ParseProblem(msg, 0))
+        return ModuleInfo(total, code, problem=ParseProblem(msg, 0, FindingCode.TOO_COMPLEX))
     all_names = None
     if extractor.all_names is not None and not extractor.all_dynamic:
         all_names = tuple(extractor.all_names)

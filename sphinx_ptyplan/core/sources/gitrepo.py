@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Literal
 
+from sphinx_ptyplan.core.models import CommitInfo, FindingCode, PathStory
 from sphinx_ptyplan.core.paths import PathRefused, confine, rel_posix
 
 if TYPE_CHECKING:
@@ -130,16 +131,16 @@ class GitError(Exception):
     """Git could not answer; ``code`` says why, ``message`` says what to do."""
 
     CODES = (
-        "no-git",
-        "not-a-repo",
-        "unsafe-revision",
-        "unknown-revision",
-        "shallow",
-        "missing-objects",
-        "failed",
+        FindingCode.NO_GIT,
+        FindingCode.NOT_A_REPO,
+        FindingCode.UNSAFE_REVISION,
+        FindingCode.UNKNOWN_REVISION,
+        FindingCode.SHALLOW,
+        FindingCode.MISSING_OBJECTS,
+        FindingCode.FAILED,
     )
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: FindingCode, message: str) -> None:
         super().__init__(code, message)
         self.code = code
         self.message = message
@@ -165,7 +166,9 @@ def validate_revision(rev: str) -> str:
     """
 
     def refuse(why: str) -> GitError:
-        return GitError("unsafe-revision", f"refusing revision {rev!r}: {why}; {_REV_HINT}")
+        return GitError(
+            FindingCode.UNSAFE_REVISION, f"refusing revision {rev!r}: {why}; {_REV_HINT}"
+        )
 
     if not isinstance(rev, str):
         raise refuse("not a string")
@@ -199,16 +202,6 @@ def validate_revision(rev: str) -> str:
 
 
 @dataclass(frozen=True)
-class CommitInfo:
-    """A commit as shown to readers."""
-
-    sha: str
-    short: str
-    date: str  # committer date, YYYY-MM-DD in the committer's time zone
-    summary: str
-
-
-@dataclass(frozen=True)
 class Change:
     """One entry of ``git diff --name-status -M``; paths are root-relative POSIX."""
 
@@ -216,26 +209,6 @@ class Change:
     path: str  # the new path (the only path for A/D/M/T)
     old_path: str | None = None  # for R and C
     similarity: int | None = None  # for R and C (0..100)
-
-
-@dataclass(frozen=True)
-class PathStory:
-    """What happened to a path that no longer exists."""
-
-    path: str
-    status: Literal["renamed", "deleted", "unknown"]
-    new_path: str | None = None
-    commit: CommitInfo | None = None  # the commit of the last step (final rename / deletion)
-    via: tuple[str, ...] = ()  # intermediate names of a chain of renames, oldest first
-
-    def describe(self) -> str:
-        when = f" in {self.commit.short} ({self.commit.date})" if self.commit else ""
-        via = f", via {', '.join(self.via)}" if self.via else ""
-        if self.status == "renamed":
-            return f"renamed to {self.new_path}{when}{via}"
-        if self.status == "deleted":
-            return f"deleted{when}{via}"
-        return "no history found in git"
 
 
 @dataclass(frozen=True)
@@ -310,7 +283,7 @@ def _import_git() -> Any:
         import git as gitmod
     except ImportError as exc:  # GitPython raises ImportError when it finds no git at import
         raise GitError(
-            "no-git",
+            FindingCode.NO_GIT,
             "no usable git executable: install git, put it on PATH or set "
             f"GIT_PYTHON_GIT_EXECUTABLE ({str(exc).splitlines()[0] if str(exc) else exc!r})",
         ) from exc
@@ -325,10 +298,10 @@ def _enc(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def _classify(stderr: str, default: str = "failed") -> str:
+def _classify(stderr: str, default: FindingCode = FindingCode.FAILED) -> FindingCode:
     low = stderr.lower()
     if any(m in low for m in _MISSING_MARKERS):
-        return "missing-objects"
+        return FindingCode.MISSING_OBJECTS
     return default
 
 
@@ -502,7 +475,7 @@ def _read_user_config(exe: str, root: Path) -> list[tuple[str, str, str]]:
         )
     except FileNotFoundError as exc:
         raise GitError(
-            "no-git", f"cannot run git ({exe!r}): {exc}; install git or fix PATH"
+            FindingCode.NO_GIT, f"cannot run git ({exe!r}): {exc}; install git or fix PATH"
         ) from exc
     except (OSError, subprocess.SubprocessError):
         return []
@@ -610,7 +583,7 @@ def _discover(neutral: _Neutral, root: Path) -> _Found:
     """Find the work tree of ``root`` as git does from that folder (nothing inherited)."""
     if not root.is_dir():
         raise GitError(
-            "not-a-repo",
+            FindingCode.NOT_A_REPO,
             f"{root} is not inside a git work tree (no such folder); run `git init` there or "
             "set ptyplan_root to a folder of a git checkout",
         )
@@ -646,25 +619,26 @@ def _discover(neutral: _Neutral, root: Path) -> _Found:
         )
     except (FileNotFoundError, PermissionError) as exc:
         raise GitError(
-            "no-git", f"cannot run git ({neutral.exe!r}): {exc}; install git or fix PATH"
+            FindingCode.NO_GIT, f"cannot run git ({neutral.exe!r}): {exc}; install git or fix PATH"
         ) from exc
     except (OSError, subprocess.SubprocessError) as exc:
-        raise GitError("failed", f"cannot run git rev-parse in {root}: {exc}") from exc
+        raise GitError(FindingCode.FAILED, f"cannot run git rev-parse in {root}: {exc}") from exc
     lines = _dec(proc.stdout).split("\n")
     err = _dec(proc.stderr).strip()
     if lines and lines[0] == "true" or len(lines) > 1 and lines[1] == "true":
         raise GitError(
-            "not-a-repo", f"{root} is in a bare repository or a .git folder, which has no work tree"
+            FindingCode.NOT_A_REPO,
+            f"{root} is in a bare repository or a .git folder, which has no work tree",
         )
     if proc.returncode != 0 or len(lines) < 12:
         if "dubious ownership" in err:
             raise GitError(
-                "not-a-repo",
+                FindingCode.NOT_A_REPO,
                 f"git refuses the repository of {root}: {err} (add it with `git config "
                 f"--global --add safe.directory PATH`)",
             )
         raise GitError(
-            "not-a-repo",
+            FindingCode.NOT_A_REPO,
             f"{root} is not inside a git work tree; run `git init` there or set "
             f"ptyplan_root to a folder of a git checkout ({err or 'no message'})",
         )
@@ -763,7 +737,7 @@ class _CatFile:
             )
         except (FileNotFoundError, PermissionError) as exc:
             raise GitError(
-                "no-git",
+                FindingCode.NO_GIT,
                 f"cannot run git ({self._neutral.exe!r}): {exc}; install git or fix PATH",
             ) from exc
         self._pid = os.getpid()
@@ -790,7 +764,9 @@ class _CatFile:
                 check=False,
             )
         except (FileNotFoundError, PermissionError) as exc:
-            raise GitError("no-git", f"cannot run git: {exc}; install git or fix PATH") from exc
+            raise GitError(
+                FindingCode.NO_GIT, f"cannot run git: {exc}; install git or fix PATH"
+            ) from exc
         out = proc.stdout
         result: list[tuple[str | None, str, bytes | None]] = []
         pos = 0
@@ -924,7 +900,9 @@ class GitRepo:
         neutral = neutral.with_repository(found.paths)
         rel = rel_posix(found.workdir, real_root)
         if rel == ".." or rel.startswith("../"):
-            raise GitError("not-a-repo", f"{root} is not inside the work tree {found.workdir}")
+            raise GitError(
+                FindingCode.NOT_A_REPO, f"{root} is not inside the work tree {found.workdir}"
+            )
         git_cmd = gitmod.Git(str(found.workdir))
         opened = cls(git_cmd, neutral, real_root, found.workdir, rel + "/" if rel else "")
         opened._shallow = found.shallow
@@ -973,14 +951,14 @@ class GitRepo:
             )
         except gitmod.exc.GitCommandNotFound as exc:
             raise GitError(
-                "no-git", f"no git executable found ({exc}); install git or fix PATH"
+                FindingCode.NO_GIT, f"no git executable found ({exc}); install git or fix PATH"
             ) from exc
         except gitmod.exc.GitCommandError as exc:
             err = exc.stderr.strip().removeprefix("stderr: ").strip("'") if exc.stderr else ""
             code = _classify(err)
             raise GitError(code, f"git {name} failed in {self.workdir}: {err}") from exc
         except (gitmod.exc.GitError, OSError) as exc:
-            code = "no-git" if isinstance(exc, OSError) else "failed"
+            code = FindingCode.NO_GIT if isinstance(exc, OSError) else FindingCode.FAILED
             raise GitError(code, f"cannot run git {name}: {exc}") from exc
         assert isinstance(out, bytes)
         return out
@@ -1041,24 +1019,24 @@ class GitRepo:
     def _unresolved(self, rev: str, reason: str) -> GitError:
         if reason == "ambiguous":
             return GitError(
-                "unknown-revision",
+                FindingCode.UNKNOWN_REVISION,
                 f"revision {rev!r} is an ambiguous short sha; cite more hex digits",
             )
         if self.is_shallow:
-            return GitError("shallow", f"revision {rev!r} not found: {_SHALLOW_FIX}")
+            return GitError(FindingCode.SHALLOW, f"revision {rev!r} not found: {_SHALLOW_FIX}")
         # Tell "no such revision" from "the object database is damaged".
         try:
             oid = _dec(self._run("rev_parse", "--verify", "--end-of-options", rev)).strip()
         except GitError as exc:
-            if exc.code == "missing-objects":
+            if exc.code is FindingCode.MISSING_OBJECTS:
                 return GitError(
-                    "missing-objects",
+                    FindingCode.MISSING_OBJECTS,
                     f"revision {rev!r} needs objects missing from this repository "
                     f"(partial clone or damaged .git): {exc.message}; run `git fetch` or "
                     "re-clone",
                 )
             return GitError(
-                "unknown-revision",
+                FindingCode.UNKNOWN_REVISION,
                 f"unknown revision {rev!r}: no such commit, branch or tag in {self.workdir}; "
                 "check the revision or fetch it (`git fetch --tags`)",
             )
@@ -1067,13 +1045,15 @@ class GitRepo:
             found, kind, _ = self._cat.request(oid)
             if found is None:
                 return GitError(
-                    "missing-objects",
+                    FindingCode.MISSING_OBJECTS,
                     f"revision {rev!r} points to {oid}, which is missing from the object "
                     "database (partial clone or damaged .git); run `git fetch` or re-clone",
                 )
-            return GitError("unknown-revision", f"revision {rev!r} names a {kind}, not a commit")
+            return GitError(
+                FindingCode.UNKNOWN_REVISION, f"revision {rev!r} names a {kind}, not a commit"
+            )
         return GitError(
-            "unknown-revision",
+            FindingCode.UNKNOWN_REVISION,
             f"unknown revision {rev!r}: no such commit in {self.workdir}; check the sha or "
             "fetch the branch that contains it",
         )
@@ -1104,7 +1084,7 @@ class GitRepo:
             return hit
         oid, _, data = self._cat.request(full)
         if oid is None or data is None:
-            raise GitError("missing-objects", f"commit {full} cannot be read")
+            raise GitError(FindingCode.MISSING_OBJECTS, f"commit {full} cannot be read")
         head, _, message = data.partition(b"\n\n")
         date = ""
         for line in head.split(b"\n"):
@@ -1330,7 +1310,7 @@ class GitRepo:
         for k, part in enumerate(parts):
             if oid is None or data is None:
                 raise GitError(
-                    "missing-objects",
+                    FindingCode.MISSING_OBJECTS,
                     f"the tree of {sha[:12]} above {full!r} is missing from the object "
                     "database (partial clone or damaged .git); run `git fetch` or re-clone",
                 )
@@ -1342,7 +1322,7 @@ class GitRepo:
                 if mode == b"160000":
                     return  # submodule: no blob to read
                 raise GitError(
-                    "missing-objects",
+                    FindingCode.MISSING_OBJECTS,
                     f"{full!r} at {sha[:12]} is object {child}, which is missing from the "
                     "object database (partial clone or damaged .git); run `git fetch` or "
                     "re-clone",
@@ -1696,7 +1676,7 @@ class GitRepo:
                 self._full(clean),
             )
         except GitError as exc:
-            if exc.code == "failed" and (
+            if exc.code is FindingCode.FAILED and (
                 "no such path" in exc.message or "no such ref" in exc.message
             ):
                 return [None] * nlines

@@ -65,10 +65,6 @@ def _directive_body(tok: Any) -> tuple[str, str, int] | None:
     return m.group(1).lower(), "\n".join(lines[skip:]), tok.map[0] + 2 + skip
 
 
-def _order(event: tuple[int, int, int, str, str | None], order: list[tuple[int, int]]) -> int:
-    return order.index((event[1], event[2]))
-
-
 def _md_inline_codes(
     tok: Any,
 ) -> tuple[list[tuple[str, int, str | None]], str, list[tuple[str, int]], list[tuple[int, int]]]:
@@ -181,13 +177,14 @@ def _parse_markdown(text: str, col: _Collector) -> None:
         elif t == "inline":
             codes, plain, links, order = _md_inline_codes(tok)
             line0 = tok.map[0] + 1 if tok.map else 1
-            # code spans and links in document order
-            events = [(line, 0, n, code, role) for n, (code, line, role) in enumerate(codes)]
-            events += [(line, 1, n, href, "") for n, (href, line) in enumerate(links)]
-            for line, is_link, _n, text_, role in sorted(events, key=lambda e: _order(e, order)):
+            # code spans and links in document order (``order`` lists them so: linear)
+            for is_link, n in order:
                 if is_link:
-                    col.link(text_, line)
-                elif role is None:
+                    href, line = links[n]
+                    col.link(href, line)
+                    continue
+                text_, line, role = codes[n]
+                if role is None:
                     col.span(text_, line, "code")
                 elif _is_code_role(role):
                     col.span(_role_target(text_), line, "role")

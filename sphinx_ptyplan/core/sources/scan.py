@@ -13,6 +13,7 @@ from pathlib import Path
 from sphinx_ptyplan.core.models import (
     EntryKind,
     Finding,
+    FindingCode,
     FindingKind,
     Inventory,
     ModuleEntry,
@@ -23,7 +24,6 @@ from sphinx_ptyplan.core.sources.extract import (
     _SCAN_VERSION,
     DEFAULT_MAX_FILE_BYTES,
     digest,
-    problem_code,
 )
 from sphinx_ptyplan.core.sources.parsecache import ParseCache
 from sphinx_ptyplan.core.sources.walk import (
@@ -74,17 +74,19 @@ def _parse_finding(path: str, info: ModuleInfo) -> Finding | None:
         problem.message,
         path=path,
         line=problem.line or None,
-        code=problem_code(problem),
+        code=problem.code,
     )
 
 
 def _io_finding(path: str | None, exc: OSError) -> Finding:
     msg = f"cannot read: {exc.strerror or exc}"
-    return Finding(FindingKind.IO, msg, path=path, code="unreadable")
+    return Finding(FindingKind.IO, msg, path=path, code=FindingCode.UNREADABLE)
 
 
 def _sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    return tuple(sorted(findings, key=lambda f: (f.path or "", f.line or 0, f.code, f.message)))
+    return tuple(
+        sorted(findings, key=lambda f: (f.path or "", f.line or 0, f.code.value, f.message))
+    )
 
 
 def scan_tree(
@@ -121,13 +123,13 @@ def scan_tree(
         if tree_rel:
             confine(root_real_path, tree_rel)  # walked below through its logical path
     except PathRefused as exc:
-        return _with(empty, Finding(FindingKind.CONFIG, str(exc), code="outside-root"))
+        return _with(empty, Finding(FindingKind.CONFIG, str(exc), code=FindingCode.OUTSIDE_ROOT))
     top_abs = os.path.join(root_real, tree_rel) if tree_rel else root_real
     try:
         top_mode = os.stat(top_abs).st_mode
     except (FileNotFoundError, NotADirectoryError):
         msg = f"path {tree_rel or '.'!r} does not exist under the root ({root_real})"
-        return _with(empty, Finding(FindingKind.CONFIG, msg, code="missing-path"))
+        return _with(empty, Finding(FindingKind.CONFIG, msg, code=FindingCode.MISSING_PATH))
     except OSError as exc:
         return _with(empty, _io_finding(tree_rel or None, exc))
     if cache is None:
@@ -271,7 +273,7 @@ def _notebook_entry(
         return ModuleEntry(rel, EntryKind.NOTEBOOK)
     title, lines, error = cache.notebook(data)
     if error is not None:
-        findings.append(Finding(FindingKind.PARSE, error, path=rel, code="notebook-json"))
+        findings.append(Finding(FindingKind.PARSE, error, path=rel, code=FindingCode.NOTEBOOK_JSON))
     return ModuleEntry(rel, EntryKind.NOTEBOOK, title=title, lines=lines, digest=digest(data))
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sphinx_ptyplan.core.models import (
     EntryKind,
     Finding,
+    FindingCode,
     FindingKind,
     Inventory,
     ModuleEntry,
@@ -60,7 +61,11 @@ def _info_to_dict(info: ModuleInfo) -> dict[str, Any]:
         "docstring": info.docstring,
         "symbols": [_symbol_to_dict(s) for s in info.symbols],
         "all_names": list(info.all_names) if info.all_names is not None else None,
-        "problem": {"message": problem.message, "line": problem.line} if problem else None,
+        "problem": (
+            {"message": problem.message, "line": problem.line, "code": problem.code.value}
+            if problem
+            else None
+        ),
     }
 
 
@@ -88,7 +93,7 @@ def inventory_to_dict(inv: Inventory) -> dict[str, Any]:
                 "message": f.message,
                 "path": f.path,
                 "line": f.line,
-                "code": f.code,
+                "code": f.code.value,
                 "replacement": f.replacement,
             }
             for f in inv.findings
@@ -209,7 +214,14 @@ def _info_from(r: _Reader) -> ModuleInfo:
     ]
     all_names = r.strs("all_names") if r.get_list("all_names", optional=True) is not None else None
     pr = r.sub("problem", f"{r.where}.problem")
-    problem = ParseProblem(pr.get_str("message"), pr.get_int("line")) if pr is not None else None
+    problem = None
+    if pr is not None:
+        code = (  # absent in older snapshots
+            pr.enum("code", FindingCode)
+            if pr.opt_str("code") is not None
+            else FindingCode.SYNTAX_ERROR
+        )
+        problem = ParseProblem(pr.get_str("message"), pr.get_int("line"), code)
     return ModuleInfo(
         total_lines=r.get_int("total_lines"),
         code_lines=r.get_int("code_lines"),
@@ -252,10 +264,10 @@ def inventory_from_dict(d: Any) -> Inventory:
         findings.append(
             Finding(
                 kind=r.enum("kind", FindingKind),
-                message=r.get_str("message"),
+                detail=r.get_str("message"),  # inventory findings have no subject
                 path=r.opt_str("path"),
                 line=r.opt_int("line"),
-                code=r.get_str("code"),
+                code=r.enum("code", FindingCode),
                 replacement=r.opt_str("replacement"),
             )
         )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sphinx_ptyplan.core.models import (
     Finding,
+    FindingCode,
     FindingKind,
     ModuleInfo,
 )
@@ -149,7 +150,7 @@ class _Walker:
     def _inside(self, real: str) -> bool:
         return real == self.root_real or real.startswith(self.root_prefix)
 
-    def _report(self, depth: int, code: str, message: str, rel: str) -> None:
+    def _report(self, depth: int, code: FindingCode, message: str, rel: str) -> None:
         if self.report_depth is None or depth <= self.report_depth:
             self.findings.append(Finding(FindingKind.IO, message, path=rel or None, code=code))
 
@@ -157,7 +158,9 @@ class _Walker:
         try:
             st = os.stat(top_abs)
         except OSError as exc:
-            self._report(0, "unreadable", f"cannot read folder: {exc.strerror or exc}", top_rel)
+            self._report(
+                0, FindingCode.UNREADABLE, f"cannot read folder: {exc.strerror or exc}", top_rel
+            )
             return
         top_real = os.path.realpath(top_abs)
         top_prefix = top_real if top_real.endswith(os.sep) else top_real + os.sep
@@ -175,7 +178,7 @@ class _Walker:
             except OSError as exc:
                 self._report(
                     parent.depth,
-                    "unreadable",
+                    FindingCode.UNREADABLE,
                     f"cannot read folder: {exc.strerror or exc}",
                     parent.rel,
                 )
@@ -194,13 +197,15 @@ class _Walker:
                         if not self._inside(real):
                             self._report(
                                 depth,
-                                "symlink-outside-root",
+                                FindingCode.SYMLINK_OUTSIDE_ROOT,
                                 f"symlink points outside the root ({real}); skipped",
                                 rel,
                             )
                             continue
                         if not os.path.exists(real):
-                            self._report(depth, "unreadable", "broken symlink; skipped", rel)
+                            self._report(
+                                depth, FindingCode.UNREADABLE, "broken symlink; skipped", rel
+                            )
                             continue
                         if entry.is_dir() and (real == top_real or real.startswith(top_prefix)):
                             # a folder of this very tree: it is listed under its real path,
@@ -216,7 +221,9 @@ class _Walker:
                         continue
                     st = entry.stat()
                 except OSError as exc:
-                    self._report(depth, "unreadable", f"cannot read: {exc.strerror or exc}", rel)
+                    self._report(
+                        depth, FindingCode.UNREADABLE, f"cannot read: {exc.strerror or exc}", rel
+                    )
                     continue
                 included = parent.included or include.match(trel, name, is_dir)
                 if is_dir:
@@ -224,7 +231,7 @@ class _Walker:
                     if ident in ancestors:
                         self._report(
                             depth,
-                            "symlink-loop",
+                            FindingCode.SYMLINK_LOOP,
                             "symlink loop: the folder contains itself; not followed",
                             rel,
                         )
