@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sphinx_ptyplan.cli import main
 from sphinx_ptyplan.core.checks.baseline import Baseline
 from sphinx_ptyplan.core.checks.status import DocStatus, declared_status, status_of
-from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.models import Finding, FindingCode, FindingKind
 from tests.gitutil import Repo
 from tests.sphinx.util import build, ptyplan_warnings
 
@@ -277,13 +277,14 @@ _KEYS = st.tuples(
 @given(st.lists(_KEYS, max_size=12), st.lists(_KEYS, max_size=12))
 def test_a_baseline_never_hides_a_new_finding(accepted: list, today: list) -> None:
     def f(k: tuple[str, str, str, str]) -> Finding:
-        return Finding(FindingKind(k[1]), f"`{k[2]}`", path=k[0])
+        code = FindingCode.STALE_PATH if k[1] == "stale" else FindingCode.MOVED
+        return Finding(FindingKind(k[1]), "wrong", path=k[0], code=code, subject=k[2])
 
     baseline = Baseline.of((f(k), k) for k in accepted)
     keyed = [(f(k), k) for k in today]
     got = baseline.filter(keyed)
     new = Counter(k for k in today) - Counter(accepted)
-    assert Counter((x.path, x.kind.value, x.message.strip("`")) for x in got.new) == Counter(
+    assert Counter((x.path, x.kind.value, x.subject) for x in got.new) == Counter(
         (k[0], k[1], k[2]) for k in new.elements()
     )
     assert got.baselined + len(got.new) == len(today)
