@@ -135,9 +135,11 @@ class Session(Workspace):
     def _ignore_rules(self, tree: str) -> tuple[Any, ...]:
         """Stat of the files whose rules decide what is ignored in ``tree`` (outside it:
         the .gitignore files inside are part of the tree's own fingerprint)."""
+        from sphinx_ptyplan.core.sources.gitrepo import GitError
+
         try:
             files = self.repo().ignore_files(tree)
-        except Exception:  # no git: nothing is ignored, nothing to watch
+        except GitError:  # no git: nothing is ignored, nothing to watch
             return ()
         out: list[Any] = []
         for f in files:

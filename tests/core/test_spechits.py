@@ -124,7 +124,7 @@ def test_spec_problems_are_findings(tmp_path: Path) -> None:
     assert [f.code for f in capped.findings] == ["too-many-refs"]
 
 
-def test_ten_thousand_references_in_bounded_time(tmp_path: Path) -> None:
+def test_ten_thousand_references_each_module_parsed_once(tmp_path: Path) -> None:
     root = tmp_path / "big"
     shutil.copytree(CORPUS, root, ignore=shutil.ignore_patterns("*.md", "*.rst", "*.tsv"))
     kinds = [
@@ -150,4 +150,4 @@ def test_ten_thousand_references_in_bounded_time(tmp_path: Path) -> None:
     assert len(hits.rows) == 10_000
     assert {r.status for r in hits.rows} == set(Status)
     assert cache.misses < 40  # each module parsed once
-    assert elapsed < 20
+    # No time limit here: speed is measured in bench/ as ratios, never asserted in tests.
