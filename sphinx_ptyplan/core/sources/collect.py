@@ -50,7 +50,7 @@ def _owner_from(codes: list[str], plain: str) -> tuple[str, str | None] | None:
     return owner, hint
 
 
-_FIELD_SEP_RE = re.compile(r"^\s*(?:[,/&]|and|or)?\s*$")
+_FIELD_SEP_RE = re.compile(r"^(?:[,/&]|and|or)?$")  # matched on stripped text: linear
 
 
 def _leading_codes(children: list[tuple[bool, str]]) -> list[str]:
@@ -59,7 +59,7 @@ def _leading_codes(children: list[tuple[bool, str]]) -> list[str]:
     for is_code, text in children:
         if is_code:
             out.append(text)
-        elif out and _FIELD_SEP_RE.match(text):
+        elif out and _FIELD_SEP_RE.match(text.strip()):
             continue
         else:
             break

@@ -138,15 +138,25 @@ class _Inline:
         #: positions of newlines markdown-it does not count as line breaks (inside code
         #: spans, inline HTML, link destinations): its lines come from break tokens only
         self.hidden: list[int] = []
+        self._at = 0  # position of the last line asked, and the newlines before it
+        self._breaks = 0
 
     def scan(self, text: str, first_line: int) -> None:
         if "`" not in text and "[" not in text:
             return
         self.hidden = []
+        self._at = self._breaks = 0
         self._scan(text, 0, len(text), first_line, text.count)
 
     def _line(self, text: str, pos: int, first: int) -> int:
-        return first + text.count("\n", 0, pos) - bisect.bisect_left(self.hidden, pos)
+        # newlines before ``pos``, counted on from the last position asked (positions only
+        # grow within a block: linear in the block, however many spans it holds)
+        if pos >= self._at:
+            self._breaks += text.count("\n", self._at, pos)
+        else:
+            self._breaks = text.count("\n", 0, pos)
+        self._at = pos
+        return first + self._breaks - bisect.bisect_left(self.hidden, pos)
 
     def _hide(self, text: str, a: int, b: int) -> None:
         k = text.find("\n", a, b)
@@ -268,7 +278,8 @@ class _Inline:
                     and content.strip(" ")
                 ):
                     content = content[1:-1]
-                line_start = text.rfind("\n", 0, pos) + 1
+                window = max(0, pos - 80)  # a role name is short: look back a little only
+                line_start = text.rfind("\n", window, pos) + 1 or window
                 role = _ROLE_RE.search(text, line_start, pos)
                 out.append((content, self._line(text, pos, first), role.group(1) if role else None))
                 self._hide(text, n, got[0])
