@@ -31,5 +31,7 @@ html_title = "sphinx_ptyplan"
 
 # The example plan pages document the example repository ...
 ptyplan_root = str(EXAMPLE)
+# ... replayed from these snapshots at every build: `ptyplan serve` watches them too.
+ptyplan_watch = ["../examples/ptychopinn"]
 # ... and the "inventory of ourselves" page documents this package.
 ptyplan_roots = {"self": str(HERE.parent)}

@@ -6,8 +6,10 @@ source archive does not have): each snapshot replaces the whole work tree and is
 fixed identity and date, with global and system git configuration switched off, so the commit
 shas are the same on every machine. An optional ``[worktree]`` folder is copied on top of the last
 commit and left uncommitted. A digest of the snapshot folders (plus a fingerprint of the work tree
-that was left behind) is stored in ``.git/ptyplan-example-digest``; when it still matches, nothing
-is rebuilt, so calling :func:`build_example_repo` on every docs build costs a few milliseconds.
+that was left behind, and HEAD) is stored in ``.git/ptyplan-example-digest``; while the digest
+and HEAD still match nothing is rebuilt, so calling :func:`build_example_repo` on every docs
+build costs a few milliseconds, and edits of the work tree (a live preview, a written report)
+survive it. ``reset=True`` (``--reset``) also requires the work tree exactly as built.
 
 Usage from ``docs/conf.py`` (with ``docs/`` on ``sys.path``)::
 
@@ -216,12 +218,19 @@ def _marker(digest: str, dest: Path) -> str:
     return f"{digest}\n{_tree_fingerprint(dest)}\n{_read_head(dest / '.git')}\n"
 
 
-def _is_current(dest: Path, digest: str) -> bool:
+def _is_current(dest: Path, digest: str, *, pristine: bool = False) -> bool:
+    """Whether ``dest`` holds the history of ``digest``. Edits of its work tree (a changed
+    module, a written report) keep it current, so a live preview of the example can edit
+    it; ``pristine`` also asks for the work tree exactly as built."""
     try:
         stored = (dest / ".git" / DIGEST_FILE).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
-    return stored.split("\n", 1)[0] == digest and stored == _marker(digest, dest)
+    if pristine:
+        return stored.split("\n", 1)[0] == digest and stored == _marker(digest, dest)
+    lines = stored.split("\n")
+    head = _read_head(dest / ".git")
+    return len(lines) >= 3 and lines[0] == digest and head is not None and lines[2] == head
 
 
 def _git_env(history: ExampleHistory) -> dict[str, str]:
@@ -303,15 +312,21 @@ def _rmtree(path: Path) -> None:
         shutil.rmtree(path)
 
 
-def build_example_repo(dest: Path, *, source: Path = DEFAULT_SOURCE) -> Path:
+def build_example_repo(
+    dest: Path, *, source: Path = DEFAULT_SOURCE, reset: bool = False
+) -> Path:
     """(Re)create ``dest`` as a git repository replaying the example's history; return ``dest``.
 
-    Nothing is done when ``dest`` already holds the same history and an untouched work tree.
-    Otherwise the repository is built in a sibling folder and moved into place, replacing a
-    previous build. A ``dest`` that is neither empty nor a previous build is never deleted.
+    Nothing is done when ``dest`` already holds the same history at the same HEAD: edits of
+    its work tree (a module changed for a live preview, a report written into it) survive
+    the next docs build. A changed snapshot folder, a new commit in ``dest``, or ``reset``
+    (the work tree must be exactly as built) replays the history: the repository is built in
+    a sibling folder and moved into place, replacing the previous build. A ``dest`` that is
+    neither empty nor a previous build is never deleted.
 
     :param dest: where the repository goes (created with its parents).
     :param source: the example folder holding ``history.toml`` and the snapshot folders.
+    :param reset: replay unless the work tree is untouched (throws edits away).
     :returns: ``dest`` as an absolute path.
     :raises ExampleRepoError: malformed history, git missing or failing, or a foreign ``dest``.
     """
@@ -319,7 +334,7 @@ def build_example_repo(dest: Path, *, source: Path = DEFAULT_SOURCE) -> Path:
     source = Path(source)
     history = load_history(source)
     digest = source_digest(source, history)
-    if _is_current(dest, digest):
+    if _is_current(dest, digest, pristine=reset):
         return dest
     if dest.exists() and (
         not dest.is_dir() or (any(dest.iterdir()) and not (dest / ".git" / DIGEST_FILE).is_file())
@@ -331,7 +346,7 @@ def build_example_repo(dest: Path, *, source: Path = DEFAULT_SOURCE) -> Path:
     try:
         _build(work, history)
         (work / ".git" / DIGEST_FILE).write_text(_marker(digest, work), encoding="utf-8")
-        if _is_current(dest, digest):  # another process finished the same build first
+        if _is_current(dest, digest, pristine=reset):  # another process built it first
             return dest
         _rmtree(dest)
         os.replace(work, dest)
@@ -341,13 +356,17 @@ def build_example_repo(dest: Path, *, source: Path = DEFAULT_SOURCE) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python docs/example_repo.py DEST``: build the example repository and print HEAD."""
-    args = sys.argv[1:] if argv is None else argv
+    """``python docs/example_repo.py [--reset] DEST``: build the example repository (with
+    ``--reset``: throw away edits of its work tree) and print HEAD."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    reset = "--reset" in args
+    if reset:
+        args.remove("--reset")
     if len(args) != 1:
-        print("usage: example_repo.py DEST", file=sys.stderr)
+        print("usage: example_repo.py [--reset] DEST", file=sys.stderr)
         return 2
     try:
-        dest = build_example_repo(Path(args[0]))
+        dest = build_example_repo(Path(args[0]), reset=reset)
     except ExampleRepoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

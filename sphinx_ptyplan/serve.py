@@ -339,6 +339,20 @@ def _conf_namespace(confdir: Path) -> dict[str, object]:
         raise ServeError(f"cannot read {conf}: {exc}") from None
 
 
+def _extra_watch(confdir: Path, ns: Mapping[str, object]) -> list[Path]:
+    """``ptyplan_watch``: files or folders conf.py asks to watch (relative to conf.py)."""
+    extra = ns.get("ptyplan_watch") or []
+    if not isinstance(extra, (list, tuple)) or not all(isinstance(x, str) for x in extra):
+        raise ServeError(f"ptyplan_watch in {confdir / 'conf.py'} must be a list of paths")
+    out = []
+    for item in extra:
+        path = (confdir / item).resolve()
+        if not path.exists():
+            raise ServeError(f"ptyplan_watch names {item!r}, which does not exist ({path})")
+        out.append(path if path.is_dir() else path.parent)
+    return out
+
+
 def stored_deps(doctreedir: Path) -> list[Dep] | None:
     """Every dependency key the ptyplan domain stored in the last build's environment,
     or None when there is no environment, it cannot be loaded, or it records none."""
@@ -381,7 +395,7 @@ def plan_watch(
     deps = None if all_roots else stored_deps(doctreedir)
     extensions = ns.get("extensions", [])
     uses = isinstance(extensions, (list, tuple)) and "sphinx_ptyplan" in extensions
-    targets = dependency_targets(roots, deps)
+    targets = [*dependency_targets(roots, deps), *_extra_watch(confdir, ns)]
     watch = _collapse(targets)
     keep = [sourcedir, *roots.values(), *targets]
     git_ignored = ignored_folders(_collapse([*watch, sourcedir]), keep)

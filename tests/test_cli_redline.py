@@ -42,7 +42,7 @@ def test_one_command_writes_the_redline_and_a_ledger_entry_that_checks_clean(
     )
     assert (code, err) == (0, "")
     assert out.splitlines()[0].endswith(FOLDER)
-    assert "docs/fix_plan.md: entry appended to 'Attempts History' (list, lines 34-" in out
+    assert "docs/fix_plan.md: entry appended to 'Attempts History' (list, lines 35-" in out
     folder = example / FOLDER
     assert (example / PLAN).read_bytes() == plan_before  # the plan itself is never edited
 

@@ -197,14 +197,31 @@ def test_rebuilds_when_a_snapshot_changes(tmp_path: Path) -> None:
     assert git(dest, "status", "--porcelain") == OVERLAY_STATUS
 
 
-def test_rebuilds_when_the_work_tree_was_touched(tmp_path: Path) -> None:
+def test_edits_of_the_work_tree_survive_and_reset_restores(tmp_path: Path) -> None:
+    """A live preview edits the example; a report is written into it: the next docs build
+    (which calls build_example_repo) keeps both. ``reset`` restores the example as built."""
     dest = tmp_path / "repo"
     er.build_example_repo(dest)
     (dest / "docs/fix_plan.md").write_text("rewritten by someone\n", encoding="utf-8")
     (dest / "stray.txt").write_text("x", encoding="utf-8")
     er.build_example_repo(dest)
+    assert (dest / "docs/fix_plan.md").read_text(encoding="utf-8") == "rewritten by someone\n"
+    assert (dest / "stray.txt").exists()
+    assert git(dest, "rev-parse", "HEAD") == EXPECTED_HEAD
+    assert er.main(["--reset", str(dest)]) == 0
     assert git(dest, "status", "--porcelain") == OVERLAY_STATUS
     assert not (dest / "stray.txt").exists()
+
+
+def test_a_commit_in_the_example_replays_its_history(tmp_path: Path) -> None:
+    dest = tmp_path / "repo"
+    er.build_example_repo(dest)
+    (dest / "stray.txt").write_text("x", encoding="utf-8")
+    git(dest, "add", "stray.txt")
+    git(dest, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "mine")
+    er.build_example_repo(dest)
+    assert git(dest, "rev-parse", "HEAD") == EXPECTED_HEAD
+    assert git(dest, "status", "--porcelain") == OVERLAY_STATUS
 
 
 def test_enclosing_git_environment_is_ignored(

@@ -387,3 +387,25 @@ def test_serve_help_does_not_import_sphinx() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "ptyplan serve" in done.stdout and "--all-roots" in done.stdout
+
+
+def test_ptyplan_watch_adds_inputs_no_directive_names(tmp_path: Path) -> None:
+    """conf.py replays snapshots into the root (the shipped example): they are watched too,
+    and a git-ignored folder named there is never ignored."""
+    repo = Repo(tmp_path / "r")
+    _tree(repo.path, "docs/", "code/", "snapshots/one/")
+    (repo.path / ".gitignore").write_text("snapshots/\n", encoding="utf-8")
+    conf = repo.path / "docs" / "conf.py"
+    conf.write_text(
+        'ptyplan_root = "../code"\nptyplan_watch = ["../snapshots", "conf.py"]\n',
+        encoding="utf-8",
+    )
+    plan = plan_watch(repo.path / "docs", repo.path / "docs" / "_build" / "html")
+    assert repo.path / "snapshots" in plan.watch
+    assert not any(p == repo.path / "snapshots" for p in plan.ignore)
+    conf.write_text('ptyplan_watch = ["../missing"]\n', encoding="utf-8")
+    with pytest.raises(ServeError, match="missing"):
+        plan_watch(repo.path / "docs", repo.path / "docs" / "_build" / "html")
+    conf.write_text('ptyplan_watch = "../snapshots"\n', encoding="utf-8")
+    with pytest.raises(ServeError, match="must be a list"):
+        plan_watch(repo.path / "docs", repo.path / "docs" / "_build" / "html")

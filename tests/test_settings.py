@@ -21,7 +21,7 @@ def test_the_declaration_is_the_settings_dataclass() -> None:
     assert Settings() == settings_from({})
     for s in SETTINGS:
         assert getattr(Settings(), s.name) == s.default
-        assert s.help and s.rebuild in ("env", "html")
+        assert s.help and s.rebuild in ("env", "html", "")  # "": only `ptyplan serve` reads it
         # the default passes its own check, and is already in Settings form
         assert s.validate(list(s.default) if isinstance(s.default, tuple) else s.default) == (
             s.default
@@ -38,7 +38,18 @@ def test_the_declaration_is_the_settings_dataclass() -> None:
         ("external", "numpy", "a list of strings"),
         ("exclude", [1], "a list of strings"),
         ("roots", {"a": 1}, "a table of names to folders"),
-        ("source_url", "https://example.org/", "a URL template containing '{path}'"),
+        (
+            "source_url",
+            "https://example.org/",
+            "a URL template containing '{path}', None (links from the git remote) or False",
+        ),
+        (
+            "source_url",
+            True,
+            "a URL template containing '{path}', None (links from the git remote) or False",
+        ),
+        ("mark_problems", "yes", "true or false"),
+        ("watch", "snapshots", "a list of strings"),
         ("source_revision", "", "a non-empty string"),
     ],
 )

@@ -23,9 +23,10 @@ from sphinx_ptyplan.core.outputs.report import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from sphinx_ptyplan.core.models import Finding
 
 __all__ = [
+    "findings_markdown",
     "write_atomic",
 ]
 
@@ -42,9 +43,19 @@ def _document(ctx: Context, result: Result) -> str:
         return json_text(log)
     if fmt == "github":
         return findings_github(result.findings, ctx.root, workspace=_workspace())
-    source_url = ctx.settings.source_url
+    url = ctx.settings.source_url
+    source_url = url if isinstance(url, str) else None  # False: no links; None: none known
     revision = ctx.source_revision() if source_url else "HEAD"
     return to_markdown(result.tables, source_url=source_url, revision=revision)
+
+
+def findings_markdown(findings: tuple[Finding, ...] | list[Finding]) -> str:
+    """Findings as a Markdown list (what ``check -o FILE`` writes with ``--format
+    markdown``: the findings themselves, not an empty table document)."""
+    if not findings:
+        return "No findings.\n"
+    head = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}:\n\n"
+    return head + "".join(f"- {finding_line(f)}\n" for f in findings)
 
 
 def _workspace() -> str | None:

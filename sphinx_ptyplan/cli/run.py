@@ -10,10 +10,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from sphinx_ptyplan import __version__
+from sphinx_ptyplan.cli import init as _init  # noqa: F401 - registers ``init``
 from sphinx_ptyplan.cli import report as _report  # noqa: F401 - registers ``report``
 from sphinx_ptyplan.cli.commands import _kinds
 from sphinx_ptyplan.cli.context import COMMANDS, Context, _context
-from sphinx_ptyplan.cli.output import _document, _stderr_findings, _write_stdout, write_atomic
+from sphinx_ptyplan.cli.output import (
+    _document,
+    _stderr_findings,
+    _write_stdout,
+    findings_markdown,
+    write_atomic,
+)
 from sphinx_ptyplan.cli.settings import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, FORMATS, UsageError
 from sphinx_ptyplan.core.models import FindingKind
 from sphinx_ptyplan.core.oneline import visible
@@ -116,6 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         cmd.add_arguments(p)
+    # `serve` has its own parser (serve.py; main() hands it the arguments before this
+    # parser runs): listed here so that `ptyplan --help` names every command.
+    sub.add_parser(
+        "serve",
+        help="live preview: sphinx-autobuild that also watches the code, plans and specs "
+        "the docs use (ptyplan serve --help)",
+        add_help=False,
+    )
     return parser
 
 
@@ -145,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = dataclasses.replace(result, findings=kept)
         document = _document(ctx, result)
         if args.output:
+            if ctx.format == "markdown" and not result.tables and result.text is None:
+                document = findings_markdown(result.findings)  # check: the findings
             write_atomic(Path(args.output), document)
         else:
             _write_stdout(document)

@@ -28,13 +28,14 @@ class SettingError(ValueError):
 
 Check = Callable[[Any], Any]
 #: What a change invalidates (Sphinx's ``rebuild``): what is read, or only the HTML.
-Rebuild = Literal["env", "html"]
+Rebuild = Literal["env", "html", ""]
 
 
 def _meta(help: str, types: tuple[type, ...], check: Check, rebuild: Rebuild = "env") -> Any:
     """Field metadata: ``types`` are what conf.py may hold (Sphinx's ``types=``); ``check``
     turns a raw value into its :class:`Settings` form or raises ``_Bad(what it must be)``;
-    ``rebuild`` is Sphinx's (``env``: changes what is read; ``html``: presentation only)."""
+    ``rebuild`` is Sphinx's (``env``: changes what is read; ``html``: presentation only;
+    ``""``: the build does not use it)."""
     return {"help": help, "types": types, "check": check, "rebuild": rebuild}
 
 
@@ -54,11 +55,11 @@ def _optional_text(value: Any) -> str | None:
     return None if value is None else _text(value)
 
 
-def _url(value: Any) -> str | None:
-    if value is None:
-        return None
+def _url(value: Any) -> str | bool | None:
+    if value is None or value is False:
+        return value  # None: links from the git remote; False: no links
     if not isinstance(value, str) or "{path}" not in value:
-        raise _Bad("a URL template containing '{path}'")
+        raise _Bad("a URL template containing '{path}', None (links from the git remote) or False")
     return value
 
 
@@ -143,12 +144,16 @@ class Settings:
             _flag,
         ),
     )
-    source_url: str | None = field(
+    source_url: str | bool | None = field(
         default=None,
         metadata=_meta(
-            "URL template for links to code, with ``{path}``, ``{line}`` and ``{revision}``, "
-            "e.g. ``https://github.com/ORG/REPO/blob/{revision}/{path}#L{line}``.",
-            (str, type(None)),
+            "Links to code. ``None`` (the default): when the root is in a git work tree whose "
+            "remote is on GitHub, GitLab, Bitbucket or Gitea/Forgejo/Codeberg, cited files link "
+            "to their lines at the built commit (files with uncommitted changes link to the "
+            "branch, and say so). A URL template with ``{path}``, ``{line}`` and ``{revision}`` "
+            "(``https://github.com/ORG/REPO/blob/{revision}/{path}#L{line}``) overrides that; "
+            "``False`` turns links off.",
+            (str, bool, type(None)),
             _url,
             "html",
         ),
@@ -188,6 +193,28 @@ class Settings:
             "Files larger than this are listed but not parsed (a ``ptyplan.parse`` warning).",
             (int,),
             _whole(1),
+        ),
+    )
+    mark_problems: bool = field(
+        default=True,
+        metadata=_meta(
+            "Mark every citation with a finding where it stands on the page: in HTML a "
+            "badge whose tooltip is the finding and its fix, in LaTeX and text a numbered "
+            "marker and a note at the end of the page. Correct citations are never marked.",
+            (bool,),
+            _flag,
+            "html",
+        ),
+    )
+    watch: tuple[str, ...] = field(
+        default=(),
+        metadata=_meta(
+            "Extra files or folders (relative to conf.py) that ``ptyplan serve`` watches, "
+            "for inputs the build reads that no directive names (for example the snapshots "
+            "that ``conf.py`` replays into a repository). The build itself ignores it.",
+            (list, tuple),
+            _strings,
+            "",
         ),
     )
     jobs: int = field(

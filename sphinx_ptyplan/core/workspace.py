@@ -117,8 +117,14 @@ class Workspace:
                 ignored=self.ignored(""),
                 external=self.external,
                 listing=self._listing,
+                avoid=self.avoid_suggestions(),
             )
         return self._indexes[code_roots]
+
+    def avoid_suggestions(self) -> tuple[str, ...]:
+        """Root-relative paths that did-you-mean never offers (the Sphinx engine: the docs'
+        own pages and build output)."""
+        return ()
 
     def source_revision(self) -> str:
         """The source-link revision as a sha when git knows it, else as written."""

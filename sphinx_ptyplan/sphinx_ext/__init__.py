@@ -30,7 +30,13 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     from sphinx_ptyplan.sphinx_ext.directives import setup_directives
     from sphinx_ptyplan.sphinx_ext.domain import PtyplanDomain
     from sphinx_ptyplan.sphinx_ext.listeners import setup_listeners
-    from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder, ptyplan_ref
+    from sphinx_ptyplan.sphinx_ext.nodes import (
+        ptyplan_placeholder,
+        ptyplan_ref,
+        ptyplan_wbr,
+        skip,
+        visit_wbr_html,
+    )
     from sphinx_ptyplan.sphinx_ext.roles import setup_roles
 
     register(app)
@@ -38,6 +44,15 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     # Placeholders never reach a writer: doctree-resolved replaces them with standard nodes.
     app.add_node(ptyplan_placeholder)
     app.add_node(ptyplan_ref)
+    # Only HTML builders get it (render.Linker); the other writers skip it if one ever does.
+    app.add_node(
+        ptyplan_wbr,
+        html=(visit_wbr_html, None),
+        latex=(skip, None),
+        text=(skip, None),
+        man=(skip, None),
+        texinfo=(skip, None),
+    )
     setup_directives(app)
     setup_roles(app)
     setup_listeners(app)

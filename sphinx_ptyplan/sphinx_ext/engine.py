@@ -93,6 +93,7 @@ class Session(Workspace):
         self.cache_file = cache_dir / cache_name if cache_dir is not None else None
         self._fp: dict[Dep, Any] = {}
         self.doc_paths: dict[str, str] = {}  # root-relative document path -> docname
+        self._links: Any = None
 
     # -- resources ---------------------------------------------------------
     def load_cache(self) -> ParseCache:
@@ -102,6 +103,23 @@ class Session(Workspace):
 
         file = self.cache_file
         return ParseCache.load(file) if file is not None else ParseCache()
+
+    def avoid_suggestions(self) -> tuple[str, ...]:
+        """Did-you-mean never offers the docs' own pages or build output."""
+        return (*self._outputs, *self.doc_paths)
+
+    def links(self) -> Any:
+        """The build's :class:`~sphinx_ptyplan.core.outputs.links.SourceLinks` for this root
+        (git is asked once, when the first page is written). ``ptyplan_source_url`` describes
+        ``ptyplan_root``; a named root links through its own git remote."""
+        if self._links is None:
+            from sphinx_ptyplan.core.outputs.links import SourceLinks
+
+            setting = self.cfg.source_url
+            if self.name and setting is not False:
+                setting = None
+            self._links = SourceLinks(setting, self)
+        return self._links
 
     def _inside_root(self, outputs: tuple[Path, ...]) -> tuple[str, ...]:
         rels: list[str] = []
@@ -317,6 +335,10 @@ def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[s
 
     pinned = status is DocStatus.PINNED
     outcomes: dict[str, Outcome] = {"": Outcome()}
+    # plain literals, keyed by (source file, line, text): the resolved (path, line) of each
+    # reference in it, and the findings to mark on the page
+    literals: dict[str, dict[tuple[str, int, str], Any]] = {"targets": {}, "marks": {}}
+    outcomes[""].extra = literals
     by_source: dict[str, list[Cite]] = {}
     for cite in cites:
         by_source.setdefault(cite.source, []).append(cite)
@@ -365,8 +387,17 @@ def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[s
                 out.deps.add(Dep.file(ref.path.rstrip("/")))
             else:
                 out.deps.add(Dep.tree(""))  # a bare name: any new file may match
-            if key and res.status is Status.RESOLVED and res.path:
-                out.extra = (res.path, res.line if ref.kind is not RefKind.PATH else None)
+            target = None
+            if res.status is Status.RESOLVED and res.path:
+                target = (res.path, res.line if ref.kind is not RefKind.PATH else None)
+            if key:
+                if target is not None:
+                    out.extra = target
+            else:  # a plain literal: remember its target and findings for the page
+                spot = (source, ref.doc_line, ref.span)
+                literals["targets"].setdefault(spot, []).append(target)
+                if check.findings:
+                    literals["marks"].setdefault(spot, []).extend(check.findings)
             for f in check.findings:
                 where = _at(docname, file_of, f.line or ref.doc_line)
                 out.findings.append(Located(f, where, key=keys.get(id(f))))

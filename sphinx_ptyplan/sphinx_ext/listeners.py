@@ -18,6 +18,8 @@ from sphinx_ptyplan.sphinx_ext.engine import Session
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder, ptyplan_ref
 from sphinx_ptyplan.sphinx_ext.render import (
     Linker,
+    Marker,
+    add_notes,
     render_redline,
     render_redline_link,
     render_tables,
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["setup_listeners"]
 
 _ATTR = "_ptyplan_session"
+_MARKS = "marks:"  # results key prefix: the findings of one ptyref role
 
 
 def session_of(app: Sphinx, name: str | None = None) -> Session:
@@ -237,6 +240,9 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
         if cites and status is not DocStatus.ARCHIVED:
             for cite_id, outcome in session.run_cites(list(cites), status).items():
                 results[cite_id] = (outcome.tables, outcome.extra)
+                if cite_id:  # a role's own findings, to mark it on the page
+                    marks = tuple(located.finding for located in outcome.findings)
+                    results[_MARKS + cite_id] = ((), marks)
                 findings.extend(outcome.findings)
                 deps |= outcome.deps
         # pickled on its own: the environment is loaded by every build, the tables of a page
@@ -378,11 +384,18 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
     stored = domain.data["results"].get(docname)
     results: dict[str, Any] = pickle.loads(stored) if stored else {}  # written by us above
     session = session_of(app)
-    linker = Linker(app.builder, docname, session.cfg.source_url, session.source_revision())
+    linker = Linker(app.builder, docname, session.links())
+    marker = Marker(linker.html) if session.cfg.mark_problems else None
+    # Plain literals first: the tables rendered below hold literals of their own.
+    _, literals = results.get("", ((), None))
+    if literals:
+        _link_and_mark_literals(app, doctree, literals, linker, marker)
     for node in list(doctree.findall(ptyplan_placeholder)):
         tables, extra = results.get(node["request_id"], ((), None))
-        # ptyplan_source_url describes ptyplan_root; other named roots link to no code.
-        node_linker = Linker(app.builder, docname, None, "") if node.get("root") else linker
+        root = node.get("root")
+        node_linker = (
+            Linker(app.builder, docname, session_of(app, root).links()) if root else linker
+        )
         new = render_tables(tables, node_linker)
         if isinstance(extra, Redline):
             new.append(render_redline(extra))
@@ -397,13 +410,72 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
         node.replace_self(new)
     for node in list(doctree.findall(ptyplan_ref)):
         _tables, target = results.get(node["cite_id"], ((), None))
-        literal = nodes.literal(node.astext(), node.astext(), classes=["ptyref"])
-        url = linker.code_url(*target) if target else None
-        if url:
-            ref = nodes.reference("", "", literal, refuri=url, internal=False)
+        text = node.astext()
+        literal = linker.code(text)
+        literal["classes"].append("ptyref")
+        ref = linker.code_link(*target) if target else None
+        new_node: nodes.Element = literal
+        if ref is not None:
+            ref += literal
+            new_node = ref
+        node.replace_self(new_node)
+        _, found = results.get(_MARKS + node["cite_id"], ((), ()))
+        if marker is not None and found:
+            marker.mark(new_node, text, found)
+    if marker is not None:
+        add_notes(doctree, marker)
+
+
+def _link_and_mark_literals(
+    app: Sphinx,
+    doctree: nodes.document,
+    literals: dict[str, dict[tuple[str, int, str], Any]],
+    linker: Linker,
+    marker: Marker | None,
+) -> None:
+    """Link each plain literal citation that resolved; mark each one with a finding.
+
+    Marks do not follow ``suppress_warnings`` or ``ptyplan-suppress``: like the tables,
+    which show suppressed rows, the page shows what is wrong; suppression keeps the log
+    (and ``-W``) quiet. ``ptyplan_mark_problems = False`` turns the marks off."""
+    targets, marks = literals.get("targets", {}), literals.get("marks", {})
+    if not targets and not marks:
+        return
+    # The checks know each citation's exact line (from the core's parse of the file); a
+    # literal node knows only its paragraph's. So the citations of one file with one text
+    # are matched to the literal nodes of that file and text in page order.
+    queues: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
+    for key in sorted({*targets, *marks}, key=lambda k: (k[0], k[1])):
+        queues.setdefault((_resolved(key[0]), key[2]), []).append(key)
+    env = app.env
+    for node in list(doctree.findall(nodes.literal)):
+        if _skip_literal(node) or isinstance(node.parent, nodes.reference):
+            continue
+        text = node.astext()
+        queue = queues.get((_resolved(_source_line(node, env)[0]), text))
+        if not queue:
+            continue
+        key = queue.pop(0)
+        found = marks.get(key, ())
+        if found or key in targets:  # a checked citation: a long path may wrap after "/"
+            linker.breakable(node, text)
+        if marker is not None and found:
+            marker.mark(node, text, found)
+            continue
+        got = targets.get(key)
+        if marks.get(key) or not got or len(got) != 1 or got[0] is None:
+            continue  # a problem, several references in one literal, or nothing resolved
+        ref = linker.code_link(*got[0])
+        if ref is not None:
             node.replace_self(ref)
-        else:
-            node.replace_self(literal)
+            ref += node
+
+
+def _resolved(path: str) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):
+        return path
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:

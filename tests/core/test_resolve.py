@@ -195,6 +195,43 @@ def test_did_you_mean_for_paths_and_symbols(tree: Path) -> None:
     assert sym.finding is not None and sym.finding.line == 3 and sym.finding.path == "plan.md"
 
 
+def test_did_you_mean_offers_only_the_same_kind_inside_the_scanned_roots(tree: Path) -> None:
+    _write(
+        tree,
+        {
+            "pkg/sub/helpers.py": "",
+            "pkg/subs/x.py": "",
+            "docs/_build/html/pkg/core.py": "",  # the docs' build output
+            "docs/pkg_core.md": "# a page\n",
+        },
+    )
+    index = CodeIndex(tree, avoid=["docs/_build", "docs/pkg_core.md"])
+    # a missing folder under a file path: the whole path under the similar folder, when it
+    # exists, never the folder itself
+    res = resolve(_ref("pkg/sbu/mod.py"), index)
+    assert set(res.candidates) == {"pkg/sub/mod.py", "other/mod.py"}, res.candidates
+    res = resolve(_ref("pkg/sbu/absent.py"), index)
+    assert res.candidates == (), res.candidates  # not `pkg/sub/`, not `pkg/subs/`
+    # files for files (the folder pkg/sub/ has the same name as a missing file `sub`...)
+    res = resolve(_ref("pkg/gone/helpers.py"), index)
+    assert set(res.candidates) == {"pkg/helpers.py", "pkg/sub/helpers.py"}, res.candidates
+    # folders for folders
+    res = resolve(_ref("pkg/sbu/"), index)
+    assert set(res.candidates) <= {"pkg/sub", "pkg/subs"} and res.candidates, res.candidates
+    assert all(index.is_dir(c) for c in res.candidates)
+    # never the docs' own output or pages
+    res = resolve(_ref("other/core.py"), index)
+    assert "pkg/core.py" in res.candidates, res.candidates
+    assert not any(c.startswith("docs/") for c in res.candidates), res.candidates
+    unguarded = CodeIndex(tree)
+    assert "docs/_build/html/pkg/core.py" in resolve(_ref("other/core.py"), unguarded).candidates
+    with_roots = CodeIndex(tree, code_roots=["pkg"], avoid=["docs/_build"])
+    res = resolve(_ref("other/helpers.py"), with_roots)
+    assert res.candidates == ("pkg/helpers.py", "pkg/sub/helpers.py"), res.candidates
+    res = resolve(_ref("pkg/mod.py"), with_roots)
+    assert "other/mod.py" not in res.candidates  # outside the scanned roots
+
+
 def test_dotted_names(tree: Path) -> None:
     index = CodeIndex(tree)
 

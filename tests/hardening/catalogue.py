@@ -856,7 +856,7 @@ ROWS: tuple[Row, ...] = (
         "",
         "",
         _plan("plan-empty", ""),
-        shows=("0% of 1 packages and modules covered",),
+        shows=("0% of 1 package or module covered",),
     ),
     Row(
         "plan-binary",

@@ -104,6 +104,10 @@ def test_coverage_stale_story_and_api_delta(tmp_path: Path, plan_name: str, plan
     # the revision delta with API changes
     assert "field `n_filters_scale` added" in page or "n_filters_scale" in page
     assert "seed" in page and "epochs" in page
+    # API changes render as code, never as raw backticks
+    api_cells = re.findall(r"<td><p><span>(.*?)</span></p></td>", page)
+    assert any('<code class="docutils literal notranslate">' in c for c in api_cells), api_cells
+    assert not any("`" in c for c in api_cells), api_cells
     assert "base_api.py" in page and "added" in page
     assert "After the delta." in page
 
@@ -112,8 +116,12 @@ def test_plan_is_a_docs_page_sections_link_and_warnings_land_on_the_page(tmp_pat
     repo = _history(tmp_path, "plan.md", PLAN_MD)
     src = repo.path / "docs"
     make_project(src, {"index.md": "# Index\n\n```{toctree}\nplan\n```\n"})
-    (src / "plan.md").write_text(PLAN_MD + "\n" + _delta_page("", base=None).replace(
-        "# Delta\n", "## Delta\n").replace(":plan: \n", ""), encoding="utf-8")
+    (src / "plan.md").write_text(
+        PLAN_MD
+        + "\n"
+        + _delta_page("", base=None).replace("# Delta\n", "## Delta\n").replace(":plan: \n", ""),
+        encoding="utf-8",
+    )
     app, warnings = build(src, "html")
     found = ptyplan_warnings(warnings)
     assert found and all(re.search(r"plan\.md:\d+: WARNING", w) for w in found), found

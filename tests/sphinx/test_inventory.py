@@ -85,6 +85,8 @@ def test_builders_render_the_inventory(
         for p in out.iterdir()
         if p.suffix in {".html", ".tex", ".txt"}
     ).replace("\\_", "_")
+    # HTML: a long path may break after "/" (issue 17); the text is the same
+    text = text.replace('</span><wbr><span class="pre">', "")
     assert "code/pkg/api/base_api.py" in text
     assert "ModelConfig (dataclass: N, gridsize)" in text
     assert "After the table." in text
@@ -94,7 +96,7 @@ def test_builders_render_the_inventory(
 def test_summary_and_rows(app: SphinxTestApp) -> None:
     _built(app)
     text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
-    assert "2 packages, 2 modules, 1 notebooks" in text
+    assert "2 packages, 2 modules, 1 notebook" in text
     assert "Exploring it" in text  # notebook title, informational only
     rows = [line for line in text.splitlines() if "high-impact" in line and "api" in line]
     assert rows, text  # api/ highlighted

@@ -67,5 +67,8 @@ def subtypes(text: str) -> list[str]:
     return re.findall(r"\[ptyplan\.(\w+)\]", text)
 
 
-def html(app: SphinxTestApp, docname: str = "index") -> str:
-    return (Path(app.outdir) / f"{docname}.html").read_text(encoding="utf-8")
+def html(app: SphinxTestApp, docname: str = "index", *, raw: bool = False) -> str:
+    """A written page; unless ``raw``, without the ``<wbr>`` break opportunities of long
+    paths (so tests can look for a path as written)."""
+    text = (Path(app.outdir) / f"{docname}.html").read_text(encoding="utf-8")
+    return text if raw else text.replace('</span><wbr><span class="pre">', "")

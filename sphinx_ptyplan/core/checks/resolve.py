@@ -72,6 +72,8 @@ class CodeIndex:
         those packages. Default: every top-level package/module of the root.
     :param ignored: ``ignored(relpath) -> bool`` for paths never to index.
     :param external: top-level names always treated as external (never warned about).
+    :param avoid: root-relative folders and files never offered as did-you-mean (the docs'
+        own pages and build output).
     """
 
     def __init__(
@@ -84,8 +86,10 @@ class CodeIndex:
         external: Sequence[str] = (),
         max_bytes: int = _MAX_FILE_BYTES,
         listing: RootListing | None = None,
+        avoid: Sequence[str] = (),
     ) -> None:
         self.root = Path(root).resolve()
+        self.avoid = tuple(a.strip("/") for a in avoid if a.strip("/"))
         self.code_roots = tuple(r.strip("/") for r in code_roots)
         if cache is None:
             from sphinx_ptyplan.core.sources.parsecache import ParseCache
@@ -117,7 +121,7 @@ class CodeIndex:
         self._kinds: dict[str, str] = {}
         self._kids: dict[str, list[str]] | None = None
         self._by_stem: dict[str, list[str]] | None = None
-        self._close: dict[str, list[str]] = {}
+        self._close: dict[tuple[str, str | None], list[str]] = {}
 
     # ---------------------------------------------------------------- file system
 
@@ -209,46 +213,58 @@ class CodeIndex:
             return want if want != rel else None
         return self._nfc.get(want)
 
-    def close_paths(self, rel: str) -> list[str]:
-        """Did-you-mean for a missing path, from indexes (never a scan of the tree): files
-        of the same name elsewhere (moved), of the same stem (``loader.py`` -> ``loader/``,
-        ``loader_v2.py``), then names similar to the missing part in its deepest existing
-        folder (a bounded ``difflib`` over that folder only). Memoised per path."""
-        got = self._close.get(rel)
-        if got is not None:
-            return got
+    def close_paths(self, rel: str, want: str | None = None) -> list[str]:
+        """Did-you-mean for a missing path: files of the same name elsewhere in the tree
+        (moved files) and similar names in its deepest existing folder.
+
+        Only entries of the kind asked for are offered (``want``: ``file`` or ``dir``; None
+        when the reference does not tell), never anything under ``avoid`` (the docs' own
+        pages and build output), and with ``code_roots`` only entries inside them. A similar
+        *folder* name higher up is offered as the whole path under it, and only when that
+        path exists: ``ptycho_torch/foo.py`` for ``ptychotorch/foo.py``, never the folder
+        ``ptycho_torch`` for a file.
+        """
+        memo = (rel, want)
+        got = self._close.get(memo)
+        if got is None:
+            got = self._close[memo] = self._close_paths(rel, want)
+        return got
+
+    def _close_paths(self, rel: str, want: str | None) -> list[str]:
         self._walk()
-        parts = rel.strip("/").split("/")
+        clean = rel.strip("/")
+        parts = clean.split("/")
         out: list[str] = []
-        for moved in self._by_name.get(parts[-1], []) + self._by_name.get(parts[-1] + "/", []):
-            if moved != rel.strip("/"):
-                out.append(moved)
-        if self._by_stem is None:
-            stems: dict[str, list[str]] = {}
-            for names in self._by_name.values():
-                for p in names:
-                    base = p.rsplit("/", 1)[-1]
-                    stem = base.split(".", 1)[0] if not base.startswith(".") else base
-                    stems.setdefault(stem, []).append(p)
-            self._by_stem = stems
-        base = parts[-1]
-        stem = base.split(".", 1)[0] if not base.startswith(".") else base
-        if stem:
-            out += [p for p in self._by_stem.get(stem, []) if p != rel.strip("/")][:3]
+        names = []
+        if want != "dir":
+            names.append(parts[-1])
+        if want != "file":
+            names.append(parts[-1] + "/")
+        for name in names:
+            out += [m for m in self._by_name.get(name, []) if m != clean]
         i = len(parts) - 1
         while i > 0 and "/".join(parts[:i]) not in self._dirs:
             i -= 1
         parent = "/".join(parts[:i])
         prefix = parent + "/" if parent else ""
+        rest = "/".join(parts[i + 1 :])
         siblings = self._children(parent)
         if len(siblings) > _MAX_SIMILAR:  # bounded: names of about the same length first
-            want = len(parts[i])
-            siblings = sorted(siblings, key=lambda n: abs(len(n) - want))[:_MAX_SIMILAR]
+            size = len(parts[i])
+            siblings = sorted(siblings, key=lambda n: abs(len(n) - size))[:_MAX_SIMILAR]
         for name in difflib.get_close_matches(parts[i], siblings, n=3, cutoff=0.6):
-            out.append(prefix + name)
-        got = list(dict.fromkeys(out))[:5]
-        self._close[rel] = got
-        return got
+            out.append(prefix + name + ("/" + rest if rest else ""))
+        return [c for c in dict.fromkeys(out) if self._offerable(c, want)][:5]
+
+    def _offerable(self, rel: str, want: str | None) -> bool:
+        kind = "file" if rel in self._files else "dir" if rel in self._dirs else None
+        if kind is None or (want is not None and kind != want):
+            return False
+        if any(rel == a or rel.startswith(a + "/") for a in self.avoid):
+            return False
+        if self.code_roots and "" not in self.code_roots:
+            return any(rel == r or rel.startswith(r + "/") for r in self.code_roots)
+        return True
 
     def line_count(self, rel: str) -> int | None:
         """Number of lines of a file of the root (``None`` when unreadable)."""
@@ -518,7 +534,10 @@ def _locate(
     top = rel.split("/", 1)[0]
     folder = "/" in rel or raw.rstrip().endswith("/")  # a path inside, or a folder itself
     if folder and (top in index.top_level or top in former) and top not in index.external:
-        return "missing", rel, tuple(index.close_paths(rel)) if suggest else (), ""
+        want = "dir" if raw.endswith("/") else "file" if "." in rel.rsplit("/", 1)[-1] else None
+        if ref.kind in (RefKind.CITATION, RefKind.PATH_SYMBOL):
+            want = "file"
+        return "missing", rel, tuple(index.close_paths(rel, want)), ""
     matches = index.suffix_matches(rel + ("/" if raw.endswith("/") else ""))
     if len(matches) == 1:
         m = matches[0]

@@ -113,7 +113,12 @@ def cell_markdown(cell: Cell, *, source_url: str | None = None, revision: str = 
         )
     if not cell.text:
         return ""
-    inner = _md_code(cell.text) if cell.code else _md_text(cell.text)
+    if cell.rich and not cell.code:
+        from .tables import code_spans
+
+        inner = "".join(_md_code(t) if c else _md_text(t) for t, c in code_spans(cell.text))
+    else:
+        inner = _md_code(cell.text) if cell.code else _md_text(cell.text)
     if cell.path is not None:
         url = source_link(source_url, revision, cell.path, cell.line)
         if url:

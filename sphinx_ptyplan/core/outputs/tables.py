@@ -27,6 +27,7 @@ __all__ = [
     "inventory_table",
     "spechits_tables",
     "matches_any",
+    "count",
     "split_list",
     "symbol_summary",
 ]
@@ -48,6 +49,7 @@ class Cell:
     anchor: str | None = None
     status: str | None = None
     parts: tuple[Cell, ...] = ()  # a cell made of several linked pieces, joined by ", "
+    rich: bool = False  # ``backticked`` spans of ``text`` are code (API change details)
 
     def plain(self) -> str:
         if self.parts:
@@ -68,6 +70,41 @@ class Table:
 
 
 INVENTORY_COLUMNS = ("path", "kind", "lines", "symbols", "docstring", "new", "high-impact")
+
+
+_IRREGULAR = {"class": "classes", "is": "are", "has": "have", "was": "were"}
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 notebook``, ``2 notebooks``, ``0 classes``: a number and its noun in agreement.
+
+    The last word of ``noun`` is inflected (``namespace folders``); pass ``plural`` when
+    another word is (``lines of code``).
+    """
+    if n == 1:
+        return f"{n} {noun}"
+    if plural is None:
+        rest, sep, last = noun.rpartition(" ")
+        if last in _IRREGULAR:
+            last = _IRREGULAR[last]
+        elif last.endswith(("s", "x", "ch", "sh")):
+            last += "es"
+        else:
+            last += "s"
+        plural = rest + sep + last
+    return f"{n} {plural}"
+
+
+def code_spans(text: str) -> list[tuple[str, bool]]:
+    """Split text at backticks: ``[(piece, is_code), ...]``; an unpaired backtick stays text."""
+    out: list[tuple[str, bool]] = []
+    pieces = text.split("`")
+    if len(pieces) % 2 == 0:  # odd number of backticks: not markup
+        return [(text, False)]
+    for i, piece in enumerate(pieces):
+        if piece:
+            out.append((piece, i % 2 == 1))
+    return out
 
 
 def split_list(value: str | None) -> tuple[str, ...]:
@@ -187,15 +224,15 @@ def inventory_table(
         }
         rows.append(tuple(cell_map[c] for c in cols))
     parts = [
-        f"{counts[EntryKind.PACKAGE]} packages",
-        f"{counts[EntryKind.MODULE]} modules",
-        f"{counts[EntryKind.NOTEBOOK]} notebooks",
+        count(counts[EntryKind.PACKAGE], "package"),
+        count(counts[EntryKind.MODULE], "module"),
+        count(counts[EntryKind.NOTEBOOK], "notebook"),
     ]
     if counts[EntryKind.NAMESPACE]:
-        parts.insert(1, f"{counts[EntryKind.NAMESPACE]} namespace folders")
+        parts.insert(1, count(counts[EntryKind.NAMESPACE], "namespace folder"))
     if counts[EntryKind.ASSET]:
-        parts.append(f"{counts[EntryKind.ASSET]} other files")
-    parts.append(f"{lines} lines of code")
+        parts.append(count(counts[EntryKind.ASSET], "other file"))
+    parts.append(count(lines, "line of code", "lines of code"))
     if new is not None:
         parts.append(f"{new_count} new since {since}" if since else f"{new_count} new")
     title = f"Module inventory of {inv.tree or '.'}/"
@@ -252,9 +289,10 @@ def coverage_tables(cov: Coverage, *, plan_doc: str | None = None) -> tuple[Tabl
         )
     total = cov.covered + cov.by_package + cov.missing
     summary = (
-        f"{cov.percent:.0f}% of {total} packages and modules covered by {cov.plan}: "
+        f"{cov.percent:.0f}% of {count(total, 'package or module', 'packages and modules')} "
+        f"covered by {cov.plan}: "
         f"{cov.covered} covered, {cov.by_package} covered by package, {cov.missing} missing; "
-        f"{len(cov.stale)} stale plan references"
+        f"{count(len(cov.stale), 'stale plan reference')}"
     )
     tables = [
         Table(
@@ -273,7 +311,8 @@ def coverage_tables(cov: Coverage, *, plan_doc: str | None = None) -> tuple[Tabl
             Cell(
                 s.story.describe()
                 if s.story is not None and s.story.told
-                else "not found in the tree, and git knows no rename or deletion"
+                else "not found in the tree, and git knows no rename or deletion",
+                rich=True,
             ),
             Cell(s.replacement or "", code=bool(s.replacement)),
         )
@@ -283,8 +322,12 @@ def coverage_tables(cov: Coverage, *, plan_doc: str | None = None) -> tuple[Tabl
         tables.append(
             Table(
                 title="Stale plan references",
-                summary=f"{len(stale_rows)} references of {cov.plan} point into {cov.tree}/ "
-                "but name nothing that exists now",
+                summary=f"{count(len(stale_rows), 'reference')} of {cov.plan} "
+                + (
+                    f"points into {cov.tree}/ but names nothing that exists now"
+                    if len(stale_rows) == 1
+                    else f"point into {cov.tree}/ but name nothing that exists now"
+                ),
                 columns=("plan line", "reference", "what happened", "replacement"),
                 rows=stale_rows,
                 classes=("ptyplan-stale-refs",),
@@ -310,7 +353,7 @@ def delta_table(delta: RevisionDelta) -> Table:
                 Cell(r.status, status=r.status),
                 Cell(path, code=True, path=r.path if r.status != "removed" else None),
                 Cell(r.kind),
-                Cell(api),
+                Cell(api, rich=True),
                 Cell(in_plan, status=None if r.in_plan is not False else "missing"),
             )
         )
@@ -352,7 +395,9 @@ def spechits_tables(
             label = "candidates" if status == "ambiguous" else "did you mean"
             target = Cell(f"{label}: {', '.join(res.candidates)}")
         else:
-            target = Cell(res.message if status != "external" else "outside the tree")
+            # the reference is in its own column: the message without its leading `ref`:
+            message = res.message.removeprefix(f"`{res.ref.text}`: ")
+            target = Cell(message if status != "external" else "outside the tree", rich=True)
         rows.append(
             (
                 Cell(str(res.ref.doc_line)),
@@ -363,7 +408,7 @@ def spechits_tables(
             )
         )
     order = ("resolved", "external", "ambiguous", "stale")
-    summary = f"{len(hits.rows)} code references in {hits.spec}: " + ", ".join(
+    summary = f"{count(len(hits.rows), 'code reference')} in {hits.spec}: " + ", ".join(
         f"{counts.get(s, 0)} {s}" for s in order
     )
     tables = [
@@ -393,8 +438,9 @@ def spechits_tables(
         tables.append(
             Table(
                 title="Schema check of the spec's field lists",
-                summary=f"{len(hits.schema)} field lists compared with their dataclasses; "
-                f"{bad} name fields the code does not have",
+                summary=f"{count(len(hits.schema), 'field list')} compared with their "
+                f"dataclasses; {count(bad, 'list', 'lists')} "
+                f"{'names' if bad == 1 else 'name'} fields the code does not have",
                 columns=(
                     "spec line",
                     "class",
@@ -418,7 +464,7 @@ def spechits_tables(
     tables.append(
         Table(
             title="Spec touchpoints",
-            summary=f"{len(touch_rows)} modules referenced by the spec"
+            summary=f"{count(len(touch_rows), 'module')} referenced by the spec"
             + (f"; {changed} changed since {since}" if since else ""),
             columns=(
                 "module",

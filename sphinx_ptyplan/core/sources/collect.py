@@ -50,7 +50,7 @@ def _owner_from(codes: list[str], plain: str) -> tuple[str, str | None] | None:
     return owner, hint
 
 
-_FIELD_SEP_RE = re.compile(r"^(?:[,/&]|and|or)?$")  # matched on stripped text: linear
+_FIELD_SEP_RE = re.compile(r"^\s*(?:(?:[,/&]|and|or)\s*)?$")
 
 
 def _leading_codes(children: list[tuple[bool, str]]) -> list[str]:

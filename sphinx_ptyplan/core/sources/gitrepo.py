@@ -1063,6 +1063,66 @@ class GitRepo:
         oid, _, _ = self._cat.request("HEAD^{commit}")
         return oid
 
+    def remote_url(self) -> str | None:
+        """The fetch URL of the remote that the current branch tracks, else of ``origin``,
+        else of the first remote; None without remotes (one git process)."""
+        try:
+            out = _dec(
+                self._run("config", "--get-regexp", r"^(remote\..*\.url|branch\..*\.remote)$")
+            )
+        except GitError:
+            return None  # exit status 1: no such keys
+        urls: dict[str, str] = {}
+        tracked: dict[str, str] = {}
+        for line in out.splitlines():
+            key, _, value = line.partition(" ")
+            if key.startswith("remote.") and key.endswith(".url"):
+                urls.setdefault(key[len("remote.") : -len(".url")], value.strip())
+            elif key.startswith("branch.") and key.endswith(".remote"):
+                tracked[key[len("branch.") : -len(".remote")]] = value.strip()
+        branch = self.branch()
+        for name in (tracked.get(branch or ""), "origin"):
+            if name and name in urls:
+                return urls[name]
+        return next(iter(urls.values()), None)
+
+    def branch(self) -> str | None:
+        """The checked-out branch name, None on a detached HEAD or without git."""
+        try:
+            out = _dec(self._run("symbolic_ref", "--quiet", "--short", "HEAD")).strip()
+        except GitError:
+            return None
+        return out or None
+
+    def uncommitted(self) -> frozenset[str]:
+        """Root-relative paths whose working-tree content is not what HEAD has (modified,
+        added, untracked; one ``git status``)."""
+        try:
+            out = self._run(
+                "status",
+                "--porcelain=v1",
+                "-z",
+                "--untracked-files=all",
+                "--",
+                self._full("") or ".",
+            )
+        except GitError:
+            return frozenset()
+        paths: set[str] = set()
+        items = out.split(b"\x00")
+        i = 0
+        while i < len(items):
+            item = items[i]
+            i += 1
+            if len(item) < 4:
+                continue
+            if item[:1] in (b"R", b"C"):
+                i += 1  # the entry's source path follows; the new path is what exists
+            rel = self._rel(_dec(item[3:]))
+            if rel is not None:
+                paths.add(rel)
+        return frozenset(paths)
+
     def fingerprint(self, revs: Sequence[str]) -> tuple[str | None, ...]:
         """Current shas of ``revs`` (None where unusable); never cached, no new process."""
         out: list[str | None] = []
