@@ -72,9 +72,15 @@ def _find_span(line: str, text: str, start: int) -> int:
         return -1
     pos = line.find(text, start)
     while pos >= 0:
-        before = line[:pos].rstrip(" ")
-        after = line[pos + len(text) :].lstrip(" ")
-        if before[-1:] in ("`", "<") and after[:1] in ("`", ">"):
+        # the characters next to it, spaces skipped, without copying the line (a paragraph
+        # of 50,000 citations is one line: a slice per span would be quadratic)
+        i = pos - 1
+        while i >= 0 and line[i] == " ":
+            i -= 1
+        j = pos + len(text)
+        while j < len(line) and line[j] == " ":
+            j += 1
+        if i >= 0 and line[i] in "`<" and j < len(line) and line[j] in "`>":
             return pos
         pos = line.find(text, pos + 1)
     return -1
