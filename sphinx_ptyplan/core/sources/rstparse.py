@@ -185,12 +185,15 @@ class _RstWalker:
         base = _node_line(para) or 1
         raw = para.rawsource or ""
         pos = 0
+        counted = 0  # newlines of raw[:pos] are counted in base (O(1) amortised per node)
         out: list[tuple[Any, int]] = []
         for node in para.findall(lambda n: isinstance(n, (nodes.literal, nodes.reference))):
             rs = node.rawsource or ""
             found = raw.find(rs, pos) if rs else -1
             if found >= 0:
-                out.append((node, base + raw.count("\n", 0, found)))
+                base += raw.count("\n", counted, found)
+                counted = found
+                out.append((node, base))
                 # a reference may hold a literal: search inside it next
                 pos = found + (1 if isinstance(node, nodes.reference) else len(rs))
             else:
