@@ -364,6 +364,7 @@ def check_citations(
     drift: bool = True,
     story: StoryFn | None = None,
     former_tops: Callable[[], frozenset[str]] | None = None,
+    former_packages: Callable[[], frozenset[str]] | None = None,
     every_kind: bool = False,
     problems: list[Finding] | None = None,
     max_refs: int | None = None,
@@ -388,6 +389,9 @@ def check_citations(
         ``repo.path_stories`` when a repository is given.
     :param former_tops: ``() -> folders`` that were top-level folders of the root once
         (see :func:`checked_tops`); defaults to ``repo.former_top_folders``.
+    :param former_packages: ``() -> folders`` of those that held Python modules, the only
+        ones whose dotted names can be stale; defaults to ``repo.former_top_packages``
+        (without either, every former folder counts).
     :param problems: receives the ``GIT`` finding when git cannot tell the stories.
     :param max_refs: judge only the first ``max_refs`` references (a spec's limit).
     :param references: the references of ``spans`` when the caller has them already
@@ -448,8 +452,14 @@ def check_citations(
     )
     if story is None and repo is not None:
         story = repo.path_stories
+    former = tops - _top_folders(index)
+    if former_packages is None and repo is not None:
+        former_packages = repo.former_top_packages
+    packages = former & former_packages() if former and former_packages is not None else None
     resolutions = list(
-        resolve_all(refs, index, story=story, former=tops - _top_folders(index), problems=problems)
+        resolve_all(
+            refs, index, story=story, former=former, problems=problems, packages=packages
+        )
     )
     bare = narrow_bare_names(resolutions, index, drift and repo is not None)
 

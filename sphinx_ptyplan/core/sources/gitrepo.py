@@ -1538,6 +1538,20 @@ class GitRepo:
         """
         return frozenset(ev.old.split("/", 1)[0] for ev in self._history() if "/" in ev.old)
 
+    def former_top_packages(self) -> frozenset[str]:
+        """The :meth:`former_top_folders` that held Python code: a module (``.py``/``.pyi``)
+        was deleted or renamed from under them at some point of history.
+
+        Only these make a dotted name under them stale: a former folder of notes named like
+        a library (``torch/``) says nothing about ``torch.cuda``. A folder that is gone had
+        to lose every file, so its modules are among the events when it had any.
+        """
+        return frozenset(
+            ev.old.split("/", 1)[0]
+            for ev in self._history()
+            if "/" in ev.old and ev.old.endswith((".py", ".pyi"))
+        )
+
     def path_story(self, path: str) -> PathStory:
         """What happened to ``path`` (a file, or a folder given with or without "/")."""
         return self.path_stories([path])[path]
