@@ -389,9 +389,8 @@ def check_citations(
         ``repo.path_stories`` when a repository is given.
     :param former_tops: ``() -> folders`` that were top-level folders of the root once
         (see :func:`checked_tops`); defaults to ``repo.former_top_folders``.
-    :param former_packages: ``() -> folders`` of those that held Python modules, the only
-        ones whose dotted names can be stale; defaults to ``repo.former_top_packages``
-        (without either, every former folder counts).
+    :param former_packages: ``() -> folders`` of those that held Python modules (the only
+        ones whose dotted names can be stale); defaults to ``repo.former_top_packages``.
     :param problems: receives the ``GIT`` finding when git cannot tell the stories.
     :param max_refs: judge only the first ``max_refs`` references (a spec's limit).
     :param references: the references of ``spans`` when the caller has them already
@@ -453,13 +452,10 @@ def check_citations(
     if story is None and repo is not None:
         story = repo.path_stories
     former = tops - _top_folders(index)
-    if former_packages is None and repo is not None:
-        former_packages = repo.former_top_packages
-    packages = former & former_packages() if former and former_packages is not None else None
+    pkgs = former_packages or (repo.former_top_packages if repo is not None else None)
+    packages = former & pkgs() if former and pkgs is not None else None
     resolutions = list(
-        resolve_all(
-            refs, index, story=story, former=former, problems=problems, packages=packages
-        )
+        resolve_all(refs, index, story=story, former=former, problems=problems, packages=packages)
     )
     bare = narrow_bare_names(resolutions, index, drift and repo is not None)
 
