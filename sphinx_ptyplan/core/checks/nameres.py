@@ -122,11 +122,15 @@ def resolve_name(
     raw = (ref.name or ref.text).strip()
     bare = raw[:-2] if raw.endswith("()") else raw
     kind = is_bare_name(raw)
+    if kind is None and ref.text.strip().startswith(bare + "("):
+        kind = is_bare_name(bare + "()")  # ``train()``, ``save(path)``: written as a call
     if kind is None:
         return _res(ref, Status.EXTERNAL, "not a name")
     defs = names.lookup(bare, kind)
-    if not defs and kind == "function":
-        method = _method_by_context(ref, bare, index)
+    if kind == "function":
+        # the class named next to it (or a qualified mention in the section) outranks a
+        # top-level function of the same name elsewhere; an earlier section's does not
+        method = _method_by_context(ref, bare, index, near=bool(defs))
         if method is not None:
             return method
     if not defs:
@@ -153,13 +157,18 @@ def resolve_name(
     )
 
 
-def _method_by_context(ref: Reference, name: str, index: Any) -> Resolution | None:
+def _method_by_context(
+    ref: Reference, name: str, index: Any, *, near: bool = False
+) -> Resolution | None:
     """A lower-case name that no top-level function has, bound to a method by context: a
     qualified mention ``ModelManager.load_model`` earlier in the section, or the class
     named in the same list item or paragraph (or an enclosing item). The class must have
     that method and be one class of the tree (or one the rest of the context decides);
-    otherwise the name stays prose (``None``)."""
+    otherwise the name stays prose (``None``). ``near``: only the section's own qualified
+    mentions and the classes of the same block or enclosing items count."""
     for how, text in ref.hints:
+        if near and "earlier section" in how:
+            continue
         if how.startswith("qualified mention"):
             parts = [p for p in re.split(r"[.:]", text) if p]
             if len(parts) < 2 or parts[-1] != name or not parts[-2][:1].isupper():
