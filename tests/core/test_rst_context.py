@@ -83,6 +83,22 @@ def test_rest_bold_owner_is_a_field_list_owner() -> None:
     assert [ln for _f, ln in rst.field_lists[0].fields] == [16, 17, 17]
 
 
+def test_a_plain_bold_owner_in_markdown_too() -> None:
+    """reST cannot put a code span inside bold, so its owners are ``**ModelConfig**``;
+    Markdown reads the same shape the same way."""
+    text = "# C\n\n- **ModelConfig**: the model.\n  - `N`: size.\n  - `gridsize`: grid.\n"
+    doc = parse_document(text, "s.md", "md", names=True)
+    assert [(fl.owner.name, fl.line, [f for f, _ in fl.fields]) for fl in doc.field_lists] == [
+        ("ModelConfig", 3, ["N", "gridsize"])
+    ]
+    # a bold word that is no class name, or bold text around more than a word: no owner
+    for head in ("**Note**", "**the model**", "*ModelConfig*"):
+        other = parse_document(text.replace("**ModelConfig**", head), "s.md", "md", names=True)
+        assert [fl.owner.name for fl in other.field_lists] == (
+            ["Note"] if head == "**Note**" else []
+        )
+
+
 def test_rest_bold_word_without_field_items_is_no_owner() -> None:
     doc = parse_document(
         "- **Note**: read this.\n\n  - plain words only\n", "s.rst", "rst", names=True
