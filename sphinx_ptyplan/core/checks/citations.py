@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sphinx_ptyplan.core.checks.barenames import by_history, narrow_bare_names, say_resolved
 from sphinx_ptyplan.core.checks.relocate import _Lines, relocate
+from sphinx_ptyplan.core.checks.stories import told_stories
 from sphinx_ptyplan.core.models import (
     Finding,
     FindingCode,
@@ -450,7 +451,7 @@ def check_citations(
         if context == "role" and k not in with_refs
     )
     if story is None and repo is not None:
-        story = repo.path_stories
+        story = (lambda paths, _r=repo: told_stories(_r, root, paths))  # noqa: E731
     former = tops - _top_folders(index)
     pkgs = former_packages or (repo.former_top_packages if repo is not None else None)
     packages = former & pkgs() if former and pkgs is not None else None
