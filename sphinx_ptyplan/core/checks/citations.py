@@ -390,8 +390,7 @@ def check_citations(
         ``repo.path_stories`` when a repository is given.
     :param former_tops: ``() -> folders`` that were top-level folders of the root once
         (see :func:`checked_tops`); defaults to ``repo.former_top_folders``.
-    :param former_packages: ``() -> folders`` of those that held Python modules (the only
-        ones whose dotted names can be stale); defaults to ``repo.former_top_packages``.
+    :param former_packages: those that held modules (``repo.former_top_packages``).
     :param problems: receives the ``GIT`` finding when git cannot tell the stories.
     :param max_refs: judge only the first ``max_refs`` references (a spec's limit).
     :param references: the references of ``spans`` when the caller has them already
