@@ -119,6 +119,10 @@ def test_rest_module_directives_are_page_settings() -> None:
         ("page setting", "given"),
     ]
     assert ref.doc_line == 9
+    reset = parse_document(text.replace("ptycho.params", "None"), "s.rst", "rst", names=True)
+    assert [h for r in reset.references for h in r.hints if h[0] == "page setting"] == [
+        ("page setting", "ptycho.config")
+    ]
     # a code block that shows the directive is not a setting
     shown = parse_document(
         "T\n=\n\n.. code-block:: rst\n\n   .. currentmodule:: x\n\nUse ``ModelConfig``.\n",

@@ -76,7 +76,8 @@ def _rst_lookups() -> Iterator[None]:
 
         def run(self) -> list[nodes.Node]:
             name = self.arguments[0].strip() if self.arguments else ""
-            return [nodes.container(ptyplan_module=name)] if name else []
+            # ``.. currentmodule:: None`` resets Sphinx's module: no setting
+            return [nodes.container(ptyplan_module=name)] if name and name != "None" else []
 
     builtin_roles = {
         "literal",
