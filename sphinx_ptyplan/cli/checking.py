@@ -109,7 +109,15 @@ def _check_keyed(
         git_problem = git_problem or report.git_problem
     if git_problem is not None:
         keyed.append((git_problem, key_of(git_problem)))  # once per run, as in the docs build
-    return keyed, {"documents": docs, "statuses": statuses}
+    # one reference, one verdict: a line that cites the same thing twice gives one finding,
+    # as the docs build reports it
+    seen: set[Finding] = set()
+    once: list[Any] = []
+    for f, k in keyed:
+        if f not in seen:
+            seen.add(f)
+            once.append((f, k))
+    return once, {"documents": docs, "statuses": statuses}
 
 
 def _baseline_path(ctx: Context, given: str | None = None) -> Path:
