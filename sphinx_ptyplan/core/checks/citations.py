@@ -21,12 +21,8 @@ from sphinx_ptyplan.core.models import (
     Status,
 )
 from sphinx_ptyplan.core.paths import PathRefused, confine, rel_posix
-from sphinx_ptyplan.core.sources.classify import (
-    SOURCE_SUFFIXES,
-    is_external_path,
-    references_in,
-    written_path,
-)
+from sphinx_ptyplan.core.sources import classify as _classify
+from sphinx_ptyplan.core.sources.classify import SOURCE_SUFFIXES, is_external_path, references_in
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.checks.resolve import CodeIndex, StoryFn
@@ -253,7 +249,7 @@ def _rewrite(ref: Reference, new_path: str | None, a: int, b: int) -> str | None
     it cannot take a new path (None)."""
     if ref.written is not None:
         return _rewrite_element(ref.written, new_path, ref.path, a, b)
-    written, i = written_path(ref.text, ref.path or "")
+    written, i = _classify.written_path(ref.text, ref.path or "")
     if i < 0:
         return None
     rest = ref.text[i + len(written) :]
