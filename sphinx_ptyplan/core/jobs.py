@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from sphinx_ptyplan.core.sources.docmodel import Span
     from sphinx_ptyplan.core.sources.gitrepo import GitRepo
     from sphinx_ptyplan.core.sources.parsecache import ParseCache
+    from sphinx_ptyplan.core.sources.walk import RootListing
 
 __all__ = [
     "CLI_OPTION",
@@ -85,6 +86,8 @@ class Host(Protocol):
     def jobs(self) -> int: ...
 
     def index(self, code_roots: tuple[str, ...] = ()) -> CodeIndex: ...
+
+    def listing(self) -> RootListing: ...
 
 
 def git_finding(exc: GitError, what: str) -> Finding:
@@ -235,9 +238,9 @@ def scan(
         notebooks=notebooks,
         assets=assets,
         max_file_bytes=max_file_bytes,
-        ignored=host.ignored(tree),
         cache=host.cache,
         jobs=host.jobs,
+        listing=host.listing(),
     )
     job.findings.extend(inv.findings)
     job.inventory = inv

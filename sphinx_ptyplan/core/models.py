@@ -181,7 +181,6 @@ class FindingCode(enum.StrEnum):
     INTERNAL_ERROR = "internal-error"
     # io
     UNREADABLE = "unreadable"
-    SYMLINK_LOOP = "symlink-loop"
     SYMLINK_OUTSIDE_ROOT = "symlink-outside-root"
 
     @property
@@ -307,7 +306,6 @@ _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
         (_I,),
         "A file or folder cannot be read (permissions, broken symlink).",
     ),
-    FindingCode.SYMLINK_LOOP: ((_I,), "A symlinked folder leads back into itself; skipped."),
     FindingCode.SYMLINK_OUTSIDE_ROOT: ((_I,), "A symlink points outside the root; skipped."),
 }
 
