@@ -57,7 +57,7 @@ class PtyplanDomain(Domain):
     label = "ptyplan"
     # 2: results pickled per page; 3: Cite.context; 4: typed requests, Dep; 5: lists per page;
     # 6: SpecHitsRequest.prefer, Reference.hints
-    data_version = 6
+    data_version = 7  # 7: a file location is a typed FileLine
     initial_data: ClassVar[dict[str, Any]] = {  # Sphinx deep-copies it
         "requests": {},  # docname -> list[Request]
         "cites": {},  # docname -> list[Cite]

@@ -25,7 +25,11 @@ from sphinx_ptyplan.core.models import (
 )
 from sphinx_ptyplan.core.sources.codespans import is_bare_name, parse_code_span
 
-__all__ = ["check_signature", "resolve_name", "short_module", "symbol_at"]
+__all__ = ["NO_DEFINITION", "check_signature", "resolve_name", "short_module", "symbol_at"]
+
+#: The reason of a bare name that names nothing of the tree now (spec hits then ask git
+#: whether it was code when its line was written).
+NO_DEFINITION = "no definition in the tree"
 
 #: ``resolve_dotted(ref_with_name) -> Resolution``: the resolver's own dotted lookup.
 DottedFn = Callable[[Reference], Resolution]
@@ -125,7 +129,7 @@ def resolve_name(
         return _res(ref, Status.EXTERNAL, "not a name")
     defs = names.lookup(bare, kind)
     if not defs:
-        return _res(ref, Status.EXTERNAL, "no definition in the tree")
+        return _res(ref, Status.EXTERNAL, NO_DEFINITION)
     targets = {d.target for d in defs if d.kind == "alias"}
     if all(d.kind == "alias" for d in defs) and len(targets) == 1:
         return _defined(ref, defs[0], "", dotted)
