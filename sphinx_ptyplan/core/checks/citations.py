@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sphinx_ptyplan.core.checks.barenames import by_history, narrow_bare_names, say_resolved
 from sphinx_ptyplan.core.checks.relocate import _Lines, relocate
+from sphinx_ptyplan.core.checks.stories import told_stories
 from sphinx_ptyplan.core.models import (
     Finding,
     FindingCode,
@@ -447,7 +448,7 @@ def check_citations(
         if context == "role" and k not in with_refs
     )
     if story is None and repo is not None:
-        story = repo.path_stories
+        story = (lambda paths, _r=repo: told_stories(_r, root, paths))  # noqa: E731
     resolutions = list(
         resolve_all(refs, index, story=story, former=tops - _top_folders(index), problems=problems)
     )

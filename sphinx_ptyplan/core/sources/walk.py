@@ -176,6 +176,10 @@ class RootListing:
         self.dirs: set[str] = set()
         self.by_name: dict[str, list[str]] = {}
         self.top: set[str] = set()
+        #: files and folders whose last step is not a symlink: the code index answers
+        #: their kind without resolving them (anything else goes through ``confine``)
+        self.plain_files: set[str] = set()
+        self.plain_dirs: set[str] = set()
 
     def abspath(self, rel: str) -> str:
         return os.path.join(self.root_real, rel) if rel else self.root_real
@@ -233,7 +237,8 @@ class RootListing:
 
     def walk(self) -> None:
         """List the whole root (once): ``files``, ``dirs``, ``by_name`` (a name, folders
-        with a trailing ``/`` -> its paths) and ``top`` (the root's own entries)."""
+        with a trailing ``/`` -> its paths), ``top`` (the root's own entries) and the
+        plain (not symlinked) files and folders."""
         if self.walks:
             return
         self.walks += 1
@@ -248,12 +253,15 @@ class RootListing:
                     self.top.add(c.name)
                 if c.link_dir:
                     continue
-                if c.is_dir:
+                if c.is_dir:  # a folder link is never listed: every folder is plain
                     self.dirs.add(child)
+                    self.plain_dirs.add(child)
                     self.by_name.setdefault(c.name + "/", []).append(child)
                     stack.append(child)
                 else:
                     self.files.add(child)
+                    if not c.entry.is_symlink():
+                        self.plain_files.add(child)
                     self.by_name.setdefault(c.name, []).append(child)
 
     def walk_tree(
