@@ -66,7 +66,13 @@ def _check_keyed(ctx: Context, paths: Sequence[str]) -> tuple[list[Any], dict[st
     """The checks of ``ptyplan check`` on the documents under PATHS, each finding with its
     baseline key; and the run's facts (documents, statuses)."""
     from sphinx_ptyplan.core.checks.baseline import key_of, keyed_findings
-    from sphinx_ptyplan.core.checks.status import DocStatus, apply_pinned, status_of
+    from sphinx_ptyplan.core.checks.status import (
+        DocStatus,
+        apply_pinned,
+        declared,
+        page_suppressions,
+        status_of,
+    )
     from sphinx_ptyplan.core.jobs import check_document, prefetch_drift
     from sphinx_ptyplan.core.sources.docspans import document_spans
     from sphinx_ptyplan.core.sources.documents import read_document
@@ -76,12 +82,15 @@ def _check_keyed(ctx: Context, paths: Sequence[str]) -> tuple[list[Any], dict[st
     docs = _documents(ctx, paths)
     statuses: dict[str, int] = {s.value: 0 for s in DocStatus}
     loaded: list[tuple[str, list[tuple[str, int, str]], DocStatus]] = []
+    # ``ptyplan-suppress`` of a page: as in the docs build, the findings located on it
+    silenced: dict[str, frozenset[str]] = {}
     for doc_path in docs:  # each document read and parsed once
         text, problem = read_document(ctx.root, doc_path)
         if text is None:
             if problem is not None:
                 keyed.append((problem, key_of(problem, doc_path)))
             continue
+        silenced[doc_path] = page_suppressions(declared(text, "ptyplan-suppress"))
         status, _why = status_of(doc_path, text, ctx.settings.status)
         statuses[status.value] += 1
         if status is DocStatus.ARCHIVED:
@@ -106,6 +115,11 @@ def _check_keyed(ctx: Context, paths: Sequence[str]) -> tuple[list[Any], dict[st
         git_problem = git_problem or report.git_problem
     if git_problem is not None:
         keyed.append((git_problem, key_of(git_problem)))  # once per run, as in the docs build
+    keyed = [
+        (f, k)
+        for f, k in keyed
+        if f.path is None or f.kind.value not in silenced.get(f.path, frozenset())
+    ]
     return keyed, {"documents": docs, "statuses": statuses}
 
 
