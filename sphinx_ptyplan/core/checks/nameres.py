@@ -12,6 +12,7 @@ from typing import Any
 
 from sphinx_ptyplan.core.checks.names import Binding, Definition, NameIndex, bind
 from sphinx_ptyplan.core.checks.signatures import compare_signature, signature_of
+from sphinx_ptyplan.core.checks.verdict import resolution as _res
 from sphinx_ptyplan.core.models import (
     Finding,
     FindingCode,
@@ -35,43 +36,6 @@ NO_DEFINITION = "no definition in the tree"
 DottedFn = Callable[[Reference], Resolution]
 
 
-def _res(
-    ref: Reference,
-    status: Status,
-    reason: str = "",
-    *,
-    target_kind: str = "",
-    path: str | None = None,
-    line: int | None = None,
-    end_line: int | None = None,
-    candidates: tuple[str, ...] = (),
-    code: FindingCode | None = None,
-    binding: str = "",
-) -> Resolution:
-    finding = None
-    if status in (Status.STALE, Status.AMBIGUOUS):
-        assert code is not None
-        finding = Finding(
-            FindingKind.STALE if status is Status.STALE else FindingKind.AMBIGUOUS,
-            reason,
-            path=ref.doc_path,
-            line=ref.doc_line or None,
-            code=code,
-            subject=ref.text,
-        )
-    return Resolution(
-        ref=ref,
-        status=status,
-        target_kind=target_kind,
-        path=path,
-        line=line,
-        end_line=end_line,
-        candidates=candidates,
-        reason=reason if not binding else (f"{reason}; " if reason else "") + binding,
-        finding=finding,
-    )
-
-
 def _defined(ref: Reference, d: Definition, how: str, dotted: DottedFn) -> Resolution:
     if d.kind == "alias" and d.target:
         target = dotted(_with_name(ref, d.target))
@@ -80,25 +44,33 @@ def _defined(ref: Reference, d: Definition, how: str, dotted: DottedFn) -> Resol
             return _res(
                 ref,
                 Status.RESOLVED,
+                _join(note, how),
                 target_kind=target.target_kind,
                 path=target.path,
                 line=target.line,
                 end_line=target.end_line,
-                binding=_join(note, how),
+                owner_from_path=False,
             )
         return _res(
-            ref, Status.RESOLVED, target_kind="import", path=d.path, line=d.line, binding=note
+            ref,
+            Status.RESOLVED,
+            note,
+            target_kind="import",
+            path=d.path,
+            line=d.line,
+            owner_from_path=False,
         )
     if d.kind == "local":
         how = _join(f"local variable of `{d.owner}`", how)
     return _res(
         ref,
         Status.RESOLVED,
+        how,
         target_kind="constant" if d.kind == "local" else d.kind,
         path=d.path,
         line=d.line,
         end_line=d.end_line,
-        binding=how,
+        owner_from_path=False,
     )
 
 
@@ -178,11 +150,12 @@ def short_module(ref: Reference, names: NameIndex, dotted: DottedFn, index: Any)
     return _res(
         ref,
         Status.RESOLVED,
+        note,
         target_kind=res.target_kind,
         path=res.path,
         line=res.line,
         end_line=res.end_line,
-        binding=note,
+        owner_from_path=False,
     )
 
 
