@@ -42,9 +42,9 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_the_project_checks_without_the_bug(project: Path) -> None:
-    # the same project builds, and warns about the stale path (so the code below ran)
+    # the same project builds, and warns about the path git never saw (so the code below ran)
     _app, warnings = build(project, "html")
-    assert "code/pkg/gone.py" in warnings and "[ptyplan.stale]" in warnings
+    assert "code/pkg/gone.py" in warnings and "[ptyplan.missing]" in warnings
 
 
 def test_an_engine_bug_fails_the_docs_build(
