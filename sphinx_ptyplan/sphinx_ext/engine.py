@@ -354,7 +354,12 @@ def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[s
             except GitError:
                 repo = None
             report = apply_pinned(report, repo, doc_path, session.index(()))
-        keys = {id(f): k for f, k in keyed_findings(session.root, report, doc_path)}
+        keys = {  # compared only with a configured baseline (its setting re-reads pages)
+            id(f): k
+            for f, k in keyed_findings(
+                session.root, report, doc_path, content=bool(session.cfg.baseline)
+            )
+        }
         owner = {(c.line, c.text, c.context): c.id or "" for c in group}
         if git_available(session):  # stories, former folders and drift read the history
             outcomes[""].deps.add(Dep.rev("HEAD"))
