@@ -118,12 +118,16 @@ def _check_keyed(
         git_problem = git_problem or report.git_problem
     if git_problem is not None:
         keyed.append((git_problem, key_of(git_problem)))  # once per run, as in the docs build
-    keyed = [
-        (f, k)
-        for f, k in keyed
-        if f.path is None or f.kind.value not in silenced.get(f.path, frozenset())
-    ]
-    return keyed, {"documents": docs, "statuses": statuses}
+    # one reference, one verdict: a line that cites the same thing twice gives one finding,
+    # as the docs build reports it; a page's ptyplan-suppress drops the findings located on it
+    seen: set[Finding] = set()
+    once: list[Any] = []
+    for f, k in keyed:
+        if f in seen or (f.path is not None and f.kind.value in silenced.get(f.path, ())):
+            continue
+        seen.add(f)
+        once.append((f, k))
+    return once, {"documents": docs, "statuses": statuses}
 
 
 def _baseline_path(ctx: Context, given: str | None = None) -> Path:

@@ -99,8 +99,9 @@ class Session(Workspace):
         return ParseCache.load(file) if file is not None else ParseCache()
 
     def avoid_suggestions(self) -> tuple[str, ...]:
-        """Did-you-mean never offers the docs' own pages or build output."""
-        return (*self._outputs, *self.doc_paths)
+        """Did-you-mean never offers the build's output (the docs' own pages it offers, as
+        ``ptyplan check`` does: a page cited under an old name is a citation to mend)."""
+        return self._outputs
 
     def links(self) -> Any:
         """The build's :class:`~sphinx_ptyplan.core.outputs.links.SourceLinks` for this root
