@@ -6,6 +6,7 @@ Sphinx >= 8 prints the ``[ptyplan.<subtype>]`` suffix itself (``show_warning_typ
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
@@ -22,6 +23,22 @@ WARNING_TYPE = "ptyplan"
 logger = logging.getLogger("sphinx_ptyplan")
 
 
+@dataclass(frozen=True, slots=True)
+class FileLine:
+    """A warning's location in a file that is not a page of the docs (a module of the
+    tree, a plan included into a page): the path as Sphinx should print it, and the line
+    (``None``: the file as a whole)."""
+
+    path: str
+    line: int | None = None
+
+    def sphinx(self) -> str:
+        """The location string Sphinx prints. Sphinx reads a string without ``:`` as a
+        docname (and appends ``.rst``); ``path:`` is what it prints itself for a node with
+        a source and no line."""
+        return f"{self.path}:{self.line}" if self.line else f"{self.path}:"
+
+
 def warn(
     kind: FindingKind,
     message: str,
@@ -33,6 +50,8 @@ def warn(
     # One warning, one line: a file name or git's multi-line output must not print a line
     # of its own (a forged warning) or carry terminal escapes.
     message = visible(message.strip())
+    if isinstance(location, FileLine):
+        location = location.sphinx()
     logger.warning(
         message,
         type=WARNING_TYPE,

@@ -11,6 +11,7 @@ from typing import Any
 
 from sphinx_ptyplan.core.sources.classify import _is_code_role, _role_target
 from sphinx_ptyplan.core.sources.collect import _Collector, _leading_codes, _owner_from
+from sphinx_ptyplan.core.sources.docmodel import ParserFailure
 
 _RST_LOCK = threading.Lock()
 _ROLE_ALIASES = {
@@ -161,7 +162,10 @@ def _rst_doctree(text: str) -> Any:
         "_disable_config": True,
     }
     with _rst_lookups():
-        return publish_doctree(text, source_path="<ptyplan>", settings_overrides=settings)
+        try:
+            return publish_doctree(text, source_path="<ptyplan>", settings_overrides=settings)
+        except Exception as exc:  # docutils' own failure on odd input (not our code)
+            raise ParserFailure.of(exc) from exc
 
 
 def _node_line(node: Any) -> int | None:
