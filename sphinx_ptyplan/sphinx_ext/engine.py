@@ -104,8 +104,10 @@ class Session(Workspace):
         return ParseCache.load(file) if file is not None else ParseCache()
 
     def avoid_suggestions(self) -> tuple[str, ...]:
-        """Did-you-mean never offers the docs' own pages or build output."""
-        return (*self._outputs, *self.doc_paths)
+        """Did-you-mean never offers the build's own output. The docs' pages stay offerable:
+        ``ptyplan check`` cannot know them, and a page moved to another folder is the
+        right suggestion for a citation of its old path (the same verdict from both)."""
+        return self._outputs
 
     def links(self) -> Any:
         """The build's :class:`~sphinx_ptyplan.core.outputs.links.SourceLinks` for this root
