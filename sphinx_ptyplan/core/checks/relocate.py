@@ -13,7 +13,7 @@ from sphinx_ptyplan.core.paths import PathRefused, confine
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.sources.gitrepo import LineMap
 
-__all__ = ["relocate"]
+__all__ = ["BULK_LINES", "citing_words", "relocate", "unverified"]
 
 _SHOWN = 70
 
@@ -122,6 +122,93 @@ def relocate(
             ),
         )
     return winners[0], "", ""
+
+
+#: a commit that wrote this many lines of a document at once (the document added, imported or
+#: regenerated) does not date the citations in it: they may have been written against other
+#: code, so a move is fixed only when the words around the citation name the cited code
+BULK_LINES = 40
+_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PY_DEF_RE = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?(?:def|class)[ \t]+(?P<name>\w+)")
+#: ``name =``, ``name: T =``, ``self.name =`` at the start of a line (not ``==``)
+_PY_ASSIGN_RE = re.compile(r"^[ \t]*(?:self\.)?(?P<name>\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
+
+
+def _distinctive(name: str) -> bool:
+    """A name a sentence would not use by chance: ``coords_offsets``, ``ModelConfig``."""
+    inner = name.strip("_")
+    return len(inner) >= 4 and ("_" in inner or any(c.isupper() for c in inner[1:]))
+
+
+def _dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
+def _named_by(old: Sequence[str], a: int, b: int, path: str) -> list[str]:
+    """What the cited lines ``a..b`` of ``path`` (as they were) are about: for Python, the
+    functions and classes defined on them, the distinctive names assigned on them, and the
+    innermost definition holding them (with its class when that is a dunder method); for
+    other files, the distinctive names on the cited lines."""
+    cited = old[a - 1 : b]
+    if not path.endswith((".py", ".pyi")):
+        return [n for t in cited for n in _IDENT_RE.findall(t) if _distinctive(n)]
+    names: list[str] = []
+    for t in cited:
+        m = _PY_DEF_RE.match(t)
+        if m is not None:
+            names.append(m.group("name"))
+            continue
+        m = _PY_ASSIGN_RE.match(t)
+        if m is not None and _distinctive(m.group("name")):
+            names.append(m.group("name"))
+    first = next((t for t in cited if t.strip()), "")
+    indent = len(first) - len(first.lstrip())
+    holders = 0
+    for t in reversed(old[: a - 1]):
+        m = _PY_DEF_RE.match(t)
+        if m is None or len(m.group("indent")) >= indent or not t.strip():
+            continue
+        names.append(m.group("name"))
+        holders += 1
+        indent = len(m.group("indent"))
+        if not _dunder(m.group("name")) or holders > 1 or indent == 0:
+            break
+    return [n for n in names if not _dunder(n)]
+
+
+def unverified(old: Sequence[str], a: int, b: int, path: str, words: str) -> str | None:
+    """Why the citation of ``path:a-b`` cannot be trusted to mean those lines (as they were
+    when the document line was written): ``words`` (the table row or the sentence around
+    the citation, without it) name none of the code the lines are about. None when they do.
+    """
+    said = set(_IDENT_RE.findall(words))
+    if any(n in said for n in _named_by(old, a, b, path)):
+        return None
+    about = [n for n in dict.fromkeys(_named_by(old, a, b, path))][:3]
+    what = f" ({', '.join(f'`{n}`' for n in about)})" if about else ""
+    return (
+        f"the words around the citation name none of the code at {path}:{a}"
+        + (f"-{b}" if b != a else "")
+        + f"{what} when it was written in a commit that wrote much of the document at once: "
+        "the citation may be older than that commit, so its lines cannot be trusted"
+    )
+
+
+def citing_words(doc_lines: Sequence[str], line: int, cite: str) -> str:
+    """The words a reader would take the citation's meaning from: its table row, or its
+    paragraph (up to two lines either side, within blank lines); the citation removed."""
+    if not 1 <= line <= len(doc_lines):
+        return ""
+    here = doc_lines[line - 1]
+    if here.lstrip().startswith("|"):
+        return here.replace(cite, " ")
+    lo = line - 1
+    while lo > max(0, line - 3) and doc_lines[lo - 1].strip():
+        lo -= 1
+    hi = line
+    while hi < min(len(doc_lines), line + 2) and doc_lines[hi].strip():
+        hi += 1
+    return "\n".join(doc_lines[lo:hi]).replace(cite, " ")
 
 
 class _Lines:
