@@ -13,6 +13,8 @@ from sphinx_ptyplan.core.sources.classify import _is_code_role, _role_target
 from sphinx_ptyplan.core.sources.collect import _Collector, _leading_codes, _owner_from
 
 _RST_LOCK = threading.Lock()
+#: an include directive: (argument, line, options)
+IncludeFound = tuple[str, int, tuple[tuple[str, str], ...]]
 _ROLE_ALIASES = {
     "": "title-reference",
     "t": "title-reference",
@@ -27,10 +29,22 @@ _RST_SKIP_DIRECTIVES = frozenset(
 )
 
 
+#: directives whose content is never reST (so never holds an include to follow)
+_RST_LITERAL_DIRECTIVES = frozenset(
+    {"raw", "code", "code-block", "sourcecode", "literalinclude", "highlight", "parsed-literal",
+     "math", "csv-table", "list-table", "doctest", "testcode", "testoutput", "productionlist",
+     "graphviz", "digraph", "graph", "mermaid", "plot", "ipython", "jupyter-execute"}
+)  # fmt: skip
+
+
 @contextmanager
-def _rst_lookups() -> Iterator[None]:
+def _rst_lookups(includes: list[IncludeFound] | None = None) -> Iterator[None]:
     """Make unknown roles/directives harmless while *this* parse runs, then restore docutils'
-    (or Sphinx's patched) lookup functions: global docutils state is left as found."""
+    (or Sphinx's patched) lookup functions: global docutils state is left as found.
+
+    With ``includes``, the parse records every ``include`` directive there (argument, line,
+    options) instead of skipping it, and the content of directives docutils does not know
+    (Sphinx's ``only``, ``tab``...) is parsed as reST, so includes nested in them are seen."""
     from docutils import nodes
     from docutils.parsers.rst import Directive, directives, roles
 
@@ -69,6 +83,26 @@ def _rst_lookups() -> Iterator[None]:
         def run(self) -> list[nodes.Node]:
             return []
 
+    class RecordInclude(SkipDirective):
+        option_spec: Any = _Options()
+
+        def run(self) -> list[nodes.Node]:
+            assert includes is not None
+            if self.arguments:
+                target = "".join(self.arguments[0].splitlines()).strip()
+                opts = tuple((k, "" if v is None else str(v)) for k, v in self.options.items())
+                includes.append((target, self.lineno, opts))
+            return []
+
+    class NestedDirective(SkipDirective):
+        option_spec: Any = _Options()
+
+        def run(self) -> list[nodes.Node]:
+            holder = nodes.container()
+            if self.content:
+                self.state.nested_parse(self.content, self.content_offset, holder)
+            return []
+
     builtin_roles = {
         "literal",
         "code",
@@ -102,6 +136,11 @@ def _rst_lookups() -> Iterator[None]:
 
     def directive(type_name: str, language_module: Any, document: Any) -> tuple[Any, list[Any]]:
         name = type_name.lower()
+        if includes is not None:
+            if name == "include":
+                return RecordInclude, []
+            if name not in directives._directive_registry:
+                return (SkipDirective if name in _RST_LITERAL_DIRECTIVES else NestedDirective), []
         if name in _RST_SKIP_DIRECTIVES or name not in directives._directive_registry:
             return SkipDirective, []
         modname, clsname = directives._directive_registry[name]
@@ -133,7 +172,27 @@ class _AnyOptions(dict[str, Any]):
         return lambda value: value
 
 
-def _rst_doctree(text: str) -> Any:
+def rst_includes(text: str) -> list[IncludeFound]:
+    """Every ``include`` directive of a reST text, as docutils parses it: ``(argument, line,
+    options)`` in document order. Directives nested in other directives (``note``, ``only``,
+    table cells) count; a literal block, a comment or a code directive holds none."""
+    if "include::" not in text:
+        return []
+    found: list[IncludeFound] = []
+    _rst_doctree(text, found)
+    return found
+
+
+class _Options(_AnyOptions):
+    """Every option accepted, and read as options: docutils parses a directive's options
+    only when its option_spec is truthy (an empty ``_AnyOptions`` leaves them in the
+    argument block, which the skipped directives do not mind)."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _rst_doctree(text: str, includes: list[IncludeFound] | None = None) -> Any:
     from docutils.core import publish_doctree
 
     settings = {
@@ -148,7 +207,7 @@ def _rst_doctree(text: str) -> Any:
         "embed_stylesheet": False,
         "_disable_config": True,
     }
-    with _rst_lookups():
+    with _rst_lookups(includes):
         return publish_doctree(text, source_path="<ptyplan>", settings_overrides=settings)
 
 
