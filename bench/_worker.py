@@ -238,6 +238,58 @@ def sphinx_build(src: str, out: str) -> dict[str, Any]:
     return {"seconds": seconds, "parses": counter["parses"]}
 
 
+def check(root: str, paths: list[str]) -> dict[str, Any]:
+    """``ptyplan check --format json PATHS`` in this process (cwd: ``root``), cold."""
+    import contextlib
+    import io
+
+    from sphinx_ptyplan.cli import main as cli
+
+    os.chdir(root)
+    out = io.StringIO()
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = cli(["--format", "json", "check", *paths])
+    seconds = time.perf_counter() - t0
+    if code not in (0, 1):
+        raise RuntimeError(f"ptyplan check exited {code}")
+    data = json.loads(out.getvalue())
+    kinds: dict[str, int] = {}
+    for f in data["findings"]:
+        kinds[f["kind"]] = kinds.get(f["kind"], 0) + 1
+    return {
+        "seconds": seconds,
+        "findings": len(data["findings"]),
+        "kinds": kinds,
+        "documents": len(data["meta"].get("documents", [])),
+        "statuses": data["meta"].get("statuses", {}),
+    }
+
+
+def sphinx_corpus(
+    src: str, out: str, jobs: int = 1, off: bool = False, conf: str | None = None
+) -> dict[str, Any]:
+    """One ``sphinx-build -b html`` of a corpus, with or without the extension (the
+    corpus's conf.py drops it when ``PTYPLAN_BENCH_OFF`` is set); its warnings are written
+    to ``OUT.warnings`` (ptyplan's only) and counted."""
+    from sphinx.cmd.build import build_main
+
+    if off:
+        os.environ["PTYPLAN_BENCH_OFF"] = "1"
+    warn = Path(out + ".warnings")
+    args = ["-q", "-b", "html", "-w", str(warn), "-j", str(jobs)]
+    if conf:
+        args += ["-c", conf]
+    t0 = time.perf_counter()
+    status = build_main([*args, src, out])
+    seconds = time.perf_counter() - t0
+    if status:
+        raise RuntimeError(f"sphinx-build exited {status}")
+    lines = [x for x in warn.read_text(errors="replace").splitlines() if "[ptyplan." in x]
+    warn.write_text("".join(sorted(x + "\n" for x in lines)))
+    return {"seconds": seconds, "warnings": len(lines)}
+
+
 TASKS = {
     "floor": floor,
     "inventory": inventory,
@@ -246,6 +298,8 @@ TASKS = {
     "git_floor": git_floor,
     "citations": citations,
     "sphinx": sphinx_build,
+    "check": check,
+    "sphinx_corpus": sphinx_corpus,
 }
 
 

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "GIT_ENV",
@@ -268,3 +269,369 @@ def citation_ledger(repo: Path, n_files: int = 10, n_lines: int = 200) -> str:
     git(repo, "commit", "-q", "-m", "rename", day=3)
     marker.write_text("ok\n")
     return doc
+
+
+# --------------------------------------------------------------------------- planning corpus
+
+_TOPS = ("engine", "io_tools", "models", "physics", "recon", "sim", "train", "viz", "utils", "cli")
+_SUBS = (
+    "core", "providers", "adapters", "legacy", "ops", "backends", "schemas", "runners",
+    "tools", "kernels", "stages", "loaders", "metrics", "plugins", "config",
+)  # fmt: skip
+_WORDS = (
+    "probe", "object", "scan", "patch", "grid", "loss", "phase", "amp", "batch", "mask",
+    "frame", "stack", "solver", "window", "filter", "shift", "align", "fourier", "noise",
+    "weight", "detector", "beam", "sample", "tile", "merge",
+)  # fmt: skip
+
+
+def _camel(name: str) -> str:
+    return "".join(p.title() for p in name.split("_") if not p.isdigit())
+
+
+def corpus_module(path: str, version: int = 0) -> str:
+    """A small module (~30 lines): docstring, a constant, a class with two methods, two
+    functions. ``version`` inserts lines at the top (lines move) or edits a body line.
+    A renamed file keeps the content of its first name (``path`` is that name)."""
+    stem = path.rsplit("/", 1)[-1][:-3]
+    cls = _camel(stem) or "Thing"
+    head = [f'"""{stem}: generated for the ptyplan corpus benchmark."""', ""]
+    head += [f"# revision note {k}" for k in range(2 * (version // 2))]  # moves lines
+    body = [
+        "from __future__ import annotations",
+        "",
+        f"LIMIT = {len(stem) * 7}",
+        "",
+        "",
+        f"class {cls}:",
+        f'    """The {stem} stage."""',
+        "",
+        "    def __init__(self, size: int) -> None:",
+        "        self.size = size",
+        "",
+        "    def run(self, x: float) -> float:",
+        "        return x * self.size" if version % 2 == 0 else "        return x + self.size",
+        "",
+        "    def reset(self) -> None:",
+        "        self.size = 0",
+        "",
+        "",
+        f"def build_{stem}(size: int = 1) -> {cls}:",
+        f"    return {cls}(size)",
+        "",
+        "",
+        f"def check_{stem}(value: float) -> bool:",
+        "    return value < LIMIT",
+    ]
+    return "\n".join(head + body) + "\n"
+
+
+#: symbols of :func:`corpus_module` and their line (version 0)
+CORPUS_SYMBOLS = {"LIMIT": 5, "run": 14, "reset": 17}
+
+
+_DAY = 86_400
+_EPOCH = 1_735_689_600  # 2025-01-01 00:00 UTC
+
+
+def _day_name(day: int) -> str:
+    import datetime as _dt
+
+    return (_dt.date(2025, 1, 1) + _dt.timedelta(days=day)).isoformat()
+
+
+CORPUS_CONF = """\
+import os
+
+extensions = ["myst_parser", "sphinx_ptyplan"]
+if os.environ.get("PTYPLAN_BENCH_OFF"):
+    extensions = ["myst_parser"]
+project = "corpus"
+exclude_patterns = ["_build"]
+suppress_warnings = ["myst.header"]
+ptyplan_root = ".."
+ptyplan_status = {status}
+"""
+
+CORPUS_STATUS = {"docs/plans/20*": "pinned", "docs/archive/**": "archived"}
+
+CORPUS_INDEX = """\
+# Corpus
+
+```{toctree}
+:glob:
+:maxdepth: 1
+
+guide/*
+plans/*
+archive/*
+```
+"""
+
+
+class _Corpus:
+    """The state of a generated repository while its history is written."""
+
+    def __init__(self, n_files: int, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.version: dict[str, int] = {}
+        self.first: dict[str, str] = {}  # path -> the name its content was written for
+        self.stream: list[bytes] = []
+        self.mark = 0
+        names: set[str] = set()
+        per_sub = 20
+        while len(names) < n_files:
+            k = len(names)
+            top = _TOPS[k % len(_TOPS)]
+            sub = _SUBS[(k // len(_TOPS)) % len(_SUBS)]
+            group = k // (len(_TOPS) * len(_SUBS) * per_sub)
+            w1, w2 = self.rng.choice(_WORDS), self.rng.choice(_WORDS)
+            names.add(f"{top}/{sub}{'' if group == 0 else f'_{group}'}/{w1}_{w2}_{k}.py")
+        for p in sorted(names):
+            self.version[p] = 0
+            self.first[p] = p
+        self.gone: dict[str, tuple[str, str | None]] = {}  # path -> (how, new path)
+
+    def alive(self) -> list[str]:
+        return sorted(self.version)
+
+    def commit(self, day: int, message: str, ops: list[bytes]) -> None:
+        self.mark += 1
+        when = f"{_EPOCH + day * _DAY + 3600} +0000".encode()
+        msg = message.encode()
+        head = [
+            b"commit refs/heads/main\n",
+            f"mark :{self.mark}\n".encode(),
+            b"author Bench <bench@example.org> " + when + b"\n",
+            b"committer Bench <bench@example.org> " + when + b"\n",
+            f"data {len(msg)}\n".encode() + msg + b"\n",
+        ]
+        if self.mark > 1:
+            head.append(f"from :{self.mark - 1}\n".encode())
+        self.stream.extend(head)
+        self.stream.extend(ops)
+        self.stream.append(b"\n")
+
+
+def _m(path: str, text: str) -> bytes:
+    data = text.encode()
+    return f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n"
+
+
+_FILLER = (
+    "The stage keeps its inputs as they are and hands the result to the next one.",
+    "We measured the effect on the reference data set before changing anything else.",
+    "This section records what was decided and why, for whoever picks this up next.",
+    "Nothing here changes the public interface; callers keep working as before.",
+    "The numbers below come from the nightly run on the shared machine.",
+    "A follow-up will remove the old path once the new one has been used for a week.",
+    "Open question: whether the cache should be kept between runs or rebuilt.",
+)
+_PLAIN = ("--dry-run", "True", "None", "x = 1", "batch_size", "float32", "n_steps=4", "-j 2")
+
+
+def _doc(
+    c: _Corpus, title: str, tree: list[str], n_lines: int, n_spans: int, *, planned: int,
+    typos: int, gone: list[str], example: bool,
+) -> tuple[str, int]:  # fmt: skip
+    """One Markdown document of about ``n_lines`` lines with about ``n_spans`` inline code
+    spans citing ``tree`` (the files as of its writing). Returns (text, spans written)."""
+    rng = c.rng
+    lines = [f"# {title}", ""]
+    spans = 0
+
+    def cite() -> str:
+        p = rng.choice(tree)
+        v = c.version.get(p, 0)
+        shift = 2 * (v // 2)
+        r = rng.random()
+        if r < 0.35:
+            return f"`{p}`"
+        if r < 0.45:
+            return f"`{p.rsplit('/', 1)[0]}/`"
+        if r < 0.75:
+            sym, line = rng.choice(sorted(CORPUS_SYMBOLS.items()))
+            return f"`{p}:{line + shift}`"
+        if r < 0.8:
+            return f"`{p}:{14 + shift}-{15 + shift}`"
+        sym = rng.choice(("run", "reset", "LIMIT"))
+        owner = _camel(c.first[p].rsplit("/", 1)[-1][:-3]) or "Thing"
+        return f"`{p}:{owner}.{sym}`" if sym != "LIMIT" else f"`{p}:LIMIT`"
+
+    extra: list[str] = []
+    for _k in range(planned):
+        top = rng.choice(_TOPS)
+        extra.append(f"`{top}/providers/omp_rpc_{rng.randint(1, 9999)}.py`")
+    for _k in range(typos):
+        p = rng.choice(tree)
+        folder, base = p.rsplit("/", 1)
+        extra.append(f"`{folder}/{base.replace('_', '', 1)}`")
+    extra += [f"`{g}`" for g in gone]
+    section = 0
+    while len(lines) < n_lines - 4:
+        section += 1
+        lines += [f"## Part {section}", ""]
+        for _ in range(rng.randint(3, 6)):
+            if spans < n_spans and rng.random() < 0.8:
+                if extra and rng.random() < 0.3:
+                    ref = extra.pop()
+                elif rng.random() < 0.2:
+                    ref = f"`{rng.choice(_PLAIN)}`"
+                else:
+                    ref = cite()
+                second = f" and {cite()}" if spans + 1 < n_spans and rng.random() < 0.4 else ""
+                spans += 1 + (1 if second else 0)
+                lines.append(f"- See {ref}{second}: {rng.choice(_FILLER)}")
+            else:
+                lines.append(f"- {rng.choice(_FILLER)}")
+        lines.append("")
+        lines.append(rng.choice(_FILLER))
+        lines.append(rng.choice(_FILLER))
+        lines.append("")
+        if section % 4 == 0:
+            lines += ["```text", f"{rng.choice(tree)}:12  (example output)", "```", ""]
+        if section % 6 == 0 and spans < n_spans:
+            p = rng.choice(tree)
+            lines += ["| file | note |", "| --- | --- |", f"| {cite()} | kept |", ""]
+            spans += 1
+            del p
+    if example:
+        lines += [
+            "## Example",
+            "",
+            "The tool creates:",
+            "",
+            "```text",
+            "recon/runs/<name>/plan.md",
+            "```",
+            "",
+            "<!-- ptyplan-ignore-start -->",
+            "For instance `recon/runs/frc_metric/plan.md` and `recon/runs/frc_metric/summary.md`.",
+            "<!-- ptyplan-ignore-end -->",
+            "",
+        ]
+    while extra:
+        lines.append(f"- Also {extra.pop()}.")
+        spans += 1
+    return "\n".join(lines) + "\n", spans
+
+
+def corpus_repo(
+    repo: Path,
+    *,
+    n_docs: int = 800,
+    n_files: int = 3000,
+    n_lines: int = 200_000,
+    n_spans: int = 30_000,
+    n_days: int = 60,
+    seed: int = 1616,
+) -> dict[str, int]:
+    """A git repository with a planning corpus: ``n_files`` small modules under ten
+    top-level packages, ``n_days`` daily commits that edit (lines move or change), delete
+    and rename files, and ``n_docs`` Markdown documents of ``n_lines`` lines and
+    ``n_spans`` inline code spans in all:
+
+    - 75 % dated plans ``docs/plans/2025-MM-DD-*.md``, each written on its day citing the
+      tree *of that day* (later commits delete or rename some of what they cite), with
+      files they propose to create (never in the history) and a few typos; one in ten
+      gets a line appended on a later day;
+    - 10 % ``docs/archive/`` notes written early;
+    - 15 % ``docs/guide/`` pages written on the last day, citing today's tree, with some
+      deleted paths and an example region (a fenced block and a ``ptyplan-ignore`` region).
+
+    Written with one ``git fast-import`` (fixed identities and dates), so it is
+    deterministic and fast. Returns counts (documents, lines, spans, files, commits).
+    """
+    marker = repo / ".git" / "bench-corpus"
+    if marker.exists():
+        return {k: int(v) for k, v in (x.split("=") for x in marker.read_text().split())}
+    if repo.exists():
+        shutil.rmtree(repo)
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    # a quarter more files at first: deletions and renames bring it down to about n_files
+    extra = max(n_days * 10 // 2, 1)
+    c = _Corpus(n_files + extra, seed)
+    rng = c.rng
+    n_plans = n_docs * 75 // 100
+    n_archive = n_docs * 10 // 100
+    n_guide = n_docs - n_plans - n_archive
+    per_doc_lines = max(30, n_lines // max(n_docs, 1))
+    per_doc_spans = max(4, n_spans // max(n_docs, 1))
+    plan_days = sorted(rng.randrange(1, max(n_days - 4, 2)) for _ in range(n_plans))
+    archive_days = sorted(rng.randrange(1, max(n_days // 6, 2)) for _ in range(n_archive))
+    appended: list[tuple[int, str, str]] = []  # (day, doc path, its text)
+    totals = {"documents": 0, "lines": 0, "spans": 0}
+
+    def write_doc(path: str, title: str, day: int, ops: list[bytes], **kw: Any) -> None:
+        text, spans = _doc(c, title, c.alive(), per_doc_lines, per_doc_spans, **kw)
+        ops.append(_m(path, text))
+        totals["documents"] += 1
+        totals["lines"] += text.count("\n")
+        totals["spans"] += spans
+        if kw.get("planned") is not None and rng.random() < 0.1 and day < n_days - 2:
+            appended.append((rng.randrange(day + 1, n_days), path, text))
+
+    ops = [_m(p, corpus_module(p)) for p in c.alive()]
+    ops.append(_m("docs/conf.py", CORPUS_CONF.format(status=repr(CORPUS_STATUS))))
+    ops.append(_m("docs/index.md", CORPUS_INDEX))
+    ops.append(_m(".gitignore", "docs/_build/\n"))
+    status = ", ".join(f'"{k}" = "{v}"' for k, v in CORPUS_STATUS.items())
+    ops.append(_m("pyproject.toml", f"[tool.ptyplan]\nstatus = {{{status}}}\n"))
+    c.commit(0, "initial tree", ops)
+    k_plan = k_arch = 0
+    for day in range(1, n_days):
+        ops = []
+        alive = c.alive()
+        for p in rng.sample(alive, min(30, len(alive))):  # lines move or change
+            c.version[p] += 1
+            ops.append(_m(p, corpus_module(c.first[p], c.version[p])))
+        victims = rng.sample(alive, 10)
+        for p in victims[:5]:
+            ops.append(f"D {p}\n".encode())
+            c.gone[p] = ("deleted", None)
+            del c.version[p]
+        for p in victims[5:]:
+            folder, base = p.rsplit("/", 1)
+            new = f"{folder}/{base[:-3]}_v{day}.py"
+            ops.append(f"R {p} {new}\n".encode())
+            c.gone[p] = ("renamed", new)
+            c.version[new] = c.version.pop(p)
+            c.first[new] = c.first[p]
+        while k_arch < n_archive and archive_days[k_arch] <= day:
+            write_doc(
+                f"docs/archive/note-{k_arch:04d}.md", f"Archived note {k_arch}", day, ops,
+                planned=0, typos=0, gone=[], example=False,
+            )  # fmt: skip
+            k_arch += 1
+        while k_plan < n_plans and plan_days[k_plan] <= day:
+            slug = rng.choice(_WORDS)
+            write_doc(
+                f"docs/plans/{_day_name(day)}-{slug}-{k_plan:04d}.md",
+                f"Plan {k_plan}: {slug}", day, ops,
+                planned=rng.randint(1, 4), typos=1 if k_plan % 5 == 0 else 0, gone=[],
+                example=False,
+            )  # fmt: skip
+            k_plan += 1
+        for _when, path, text in [a for a in appended if a[0] == day]:
+            line = f"- Status {_day_name(day)}: now also `{rng.choice(c.alive())}`.\n"
+            ops.append(_m(path, text + line))
+            totals["lines"] += 1
+            totals["spans"] += 1
+        c.commit(day, f"day {day}", ops)
+    ops = []
+    gone = sorted(c.gone)
+    for k in range(n_guide):
+        write_doc(
+            f"docs/guide/page-{k:04d}.md", f"Guide {k}", n_days, ops,
+            planned=0, typos=1 if k % 4 == 0 else 0,
+            gone=[rng.choice(gone)] if k % 3 == 0 and gone else [], example=k % 10 == 0,
+        )  # fmt: skip
+    c.commit(n_days, "guide pages", ops)
+    stream = b"".join(c.stream) + b"done\n"
+    git(repo, "fast-import", "--quiet", "--done", stdin=stream)
+    git(repo, "reset", "--hard", "-q", "main")
+    totals["files"] = len(c.version)
+    totals["commits"] = c.mark
+    marker.write_text(" ".join(f"{k}={v}" for k, v in totals.items()) + "\n")
+    return totals

@@ -519,6 +519,211 @@ def bench_git(suite: Suite, work: Path, repeats: int, quick: bool) -> dict[str, 
     return {"modules": n_mod, "commits": n_commits}
 
 
+# ---- a planning corpus (issue 16)
+
+CORPUS_QUICK = {"n_docs": 80, "n_files": 300, "n_lines": 20_000, "n_spans": 3_000, "n_days": 20}
+
+REAL_CONF = """\
+import os
+
+extensions = ["myst_parser", "sphinx_ptyplan"]
+if os.environ.get("PTYPLAN_BENCH_OFF"):
+    extensions = ["myst_parser"]
+project = "real corpus"
+source_suffix = {{".md": "markdown", ".rst": "restructuredtext"}}
+exclude_patterns = ["_build", "**/node_modules", "**/.git", "**/.venv", "**/site-packages"]
+suppress_warnings = ["myst", "toc", "docutils", "misc", "ref", "image", "download"]
+ptyplan_root = {root!r}
+"""
+
+
+@dataclass(frozen=True)
+class Corpus:
+    key: str
+    label: str
+    root: Path  # the git work tree (ptyplan's root)
+    src: Path  # the documents (Sphinx source folder, ``ptyplan check`` argument)
+    conf: Path | None  # a conf folder outside a read-only checkout (-c)
+
+
+def prepare_corpora(work: Path, quick: bool, real: Sequence[Path]) -> tuple[list[Corpus], dict]:
+    """The generated corpus (``gen.corpus_repo``: 800 documents, 200,000 lines, 30,000
+    code spans over 3,000 files; quick: a tenth) and any real corpus folders given."""
+    root = work / ("corpus-quick" if quick else "corpus")
+    totals = gen.corpus_repo(root, **(CORPUS_QUICK if quick else {}))
+    out = [Corpus("corpus", "generated planning corpus", root, root / "docs", None)]
+    for path in real:
+        path = path.resolve()
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=path,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        key = "real-" + Path(top).name
+        conf = work / f"conf-{key}"
+        conf.mkdir(parents=True, exist_ok=True)
+        (conf / "conf.py").write_text(REAL_CONF.format(root=top))
+        out.append(Corpus(key, f"real corpus {path}", Path(top), path, conf))
+    return out, totals
+
+
+def bench_corpus(suite: Suite, corpora: list[Corpus], work: Path, repeats: int) -> None:
+    """Per corpus: ``ptyplan check`` cold in one process; sphinx-build with the extension
+    against the same build without it (cold, no-change); ``-j 2`` (warnings compared with
+    the serial build's)."""
+    for c in corpora:
+        out = work / f"build-{c.key}"
+        conf = str(c.conf) if c.conf else None
+        rel = os.path.relpath(c.src, c.root)
+        for n in ("check", "on-cold", "off-cold", "on-nochange", "off-nochange", "on-j2"):
+            suite.add(f"{c.key}/{n}", "seconds" if n == "check" else "wall")
+
+        def build(
+            name: str,
+            jobs: int = 1,
+            off: bool = False,
+            c: Corpus = c,
+            conf: str | None = conf,
+            out: Path = out,
+        ) -> Callable[[], dict[str, Any]]:
+            args = {"src": str(c.src), "out": str(out / name), "jobs": jobs, "off": off}
+            if conf:
+                args["conf"] = conf
+            return lambda: run_worker("sphinx_corpus", args, timeout=3600)
+
+        def fresh(name: str, out: Path = out) -> Callable[[], None]:
+            return lambda: shutil.rmtree(out / name, ignore_errors=True)
+
+        def steps(r: int, c: Corpus = c, rel: str = rel) -> list[Step]:
+            check = Step(
+                f"{c.key}/check", lambda: run_worker("check", {"root": str(c.root), "paths": [rel]})
+            )
+            return (
+                [check]
+                + alternate(
+                    r,
+                    [
+                        [
+                            Step(f"{c.key}/on-cold", build("on"), fresh("on")),
+                            Step(f"{c.key}/off-cold", build("off", off=True), fresh("off")),
+                        ],
+                        [
+                            Step(f"{c.key}/on-nochange", build("on")),
+                            Step(f"{c.key}/off-nochange", build("off", off=True)),
+                        ],
+                    ],
+                )
+                + [Step(f"{c.key}/on-j2", build("j2", jobs=2), fresh("j2"))]
+            )
+
+        suite.rounds(steps, repeats, warmup=0)
+        serial, parallel = out / "on.warnings", out / "j2.warnings"
+        same = serial.exists() and parallel.exists() and serial.read_text() == parallel.read_text()
+        suite.skipped[f"{c.key}/j2-same"] = "yes" if same else "no"
+
+
+def corpus_rows(
+    suite: Suite, corpora: list[Corpus], totals: dict[str, int]
+) -> tuple[list[Row], list[Check]]:
+    rows: list[Row] = []
+    checks: list[Check] = []
+
+    def med(name: str, key: str | None = None) -> float | None:
+        s = suite.get(name)
+        if s is None:
+            return None
+        return s.median_of(key) if key else s.median
+
+    for c in corpora:
+        label = c.label
+        if c.key == "corpus" and totals:
+            label += (
+                f" ({totals.get('documents')} documents, {totals.get('lines'):,} lines, "
+                f"{totals.get('spans'):,} code spans, {totals.get('files'):,} files, "
+                f"{totals.get('commits')} commits)"
+            )
+        s_check = suite.get(f"{c.key}/check")
+        v = med(f"{c.key}/check")
+        found = s_check.last("kinds") if s_check else None
+        note = (
+            f"findings {json.dumps(found)}; statuses {json.dumps(s_check.last('statuses'))}"
+            if s_check and s_check.results
+            else ""
+        )
+        target = verdict = ""
+        if c.key == "corpus":
+            ck = Check(f"{label}: ptyplan check cold, 1 process <= 5 s", v, 5.0)
+            checks.append(ck)
+            target, verdict = "<= 5 s", ck.verdict
+        rows.append(
+            Row(
+                label,
+                "`ptyplan check` of the whole corpus, cold, 1 process",
+                _s(v),
+                "",
+                target,
+                verdict,
+                note,
+            )
+        )
+        for n, what, limit in (
+            ("cold", "cold build", 1.25),
+            ("nochange", "no-change rebuild", 1.1),
+        ):
+            on, off = med(f"{c.key}/on-{n}"), med(f"{c.key}/off-{n}")
+            r = _ratio(on, off)
+            rows.append(
+                Row(label, f"sphinx-build without the extension: {what}", _s(off), "1.00 x")
+            )
+            ck = Check(f"{label}: {what} with the extension <= {limit} x without", r, limit)
+            checks.append(ck)
+            rows.append(
+                Row(
+                    label,
+                    f"sphinx-build with the extension: {what}",
+                    _s(on),
+                    _x(r),
+                    f"<= {limit} x",
+                    ck.verdict,
+                )
+            )
+        mon, moff = med(f"{c.key}/on-cold", "rss_kb"), med(f"{c.key}/off-cold", "rss_kb")
+        r = _ratio(mon, moff)
+        ck = Check(f"{label}: peak memory of the build <= 1.5 x without the extension", r, 1.5)
+        checks.append(ck)
+        rows.append(
+            Row(
+                label,
+                "peak memory: build with / without the extension",
+                f"{_mb(mon)} / {_mb(moff)}",
+                _x(r),
+                "<= 1.5 x",
+                ck.verdict,
+            )
+        )
+        same = suite.skipped.get(f"{c.key}/j2-same")
+        ck = Check(
+            f"{label}: -j 2 gives the serial build's warnings",
+            1.0 if same == "yes" else (0.0 if same else None),
+            1.0,
+            at_least=True,
+        )
+        checks.append(ck)
+        rows.append(
+            Row(
+                label,
+                "sphinx-build -j 2 with the extension",
+                _s(med(f"{c.key}/on-j2")),
+                "",
+                "same warnings as serial",
+                ck.verdict,
+            )
+        )
+    return rows, checks
+
+
 # ---- memory bound
 
 
@@ -1007,6 +1212,11 @@ def render_from(raw: Path, output: Path | None) -> int:
     trees = [Tree(k, label, Path("."), "", (), large) for k, label, large in lay["trees"]]
     docs = [DocsProject(Path("."), Path("."), Path("."), Path("."), n) for n in lay["docs"]]
     rows, checks = build_rows(suite, trees, docs, lay["git"], lay["mem_n"])
+    suite.skipped.update(lay.get("j2_same", {}))
+    corpora = [Corpus(k, label, Path("."), Path("."), None) for k, label in lay.get("corpora", [])]
+    more_rows, more_checks = corpus_rows(suite, corpora, lay.get("corpus_totals", {}))
+    rows += more_rows
+    checks += more_checks
     quick = bool(data["quick"])
     target = output or (BENCH / "_out" / "quick.md" if quick else PAGE)
     if quick and target.resolve() == PAGE.resolve():
@@ -1031,7 +1241,17 @@ def main(argv: list[str] | None = None) -> int:
         default=BENCH / "_out" / "work",
         help="generated trees and projects (kept between runs)",
     )
-    ap.add_argument("--only", default="", help="comma-separated groups: trees,docs,git,memory")
+    ap.add_argument(
+        "--only", default="", help="comma-separated groups: trees,docs,git,memory,corpus"
+    )
+    ap.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also measure this real corpus folder (inside a git work tree; read only)",
+    )
     ap.add_argument(
         "--head",
         action=argparse.BooleanOptionalAction,
@@ -1123,8 +1343,22 @@ def main(argv: list[str] | None = None) -> int:
     group("docs", do_docs)
     group("git", do_git)
     group("memory", do_memory)
+    corpora: list[Corpus] = []
+    corpus_totals: dict[str, int] = {}
+
+    def do_corpus() -> None:
+        log("corpus: generated planning corpus" + (" and real ones" if args.corpus else ""))
+        got, totals = prepare_corpora(work, quick, args.corpus)
+        corpora.extend(got)
+        corpus_totals.update(totals)
+        bench_corpus(suite, corpora, work, 1 if quick else max(2, repeats - 2))
+
+    group("corpus", do_corpus)
 
     rows, checks = build_rows(suite, trees, docs, git, mem_n)
+    more_rows, more_checks = corpus_rows(suite, corpora, corpus_totals)
+    rows += more_rows
+    checks += more_checks
     elapsed = time.perf_counter() - t_start
     load1 = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     meta = {
@@ -1155,6 +1389,9 @@ def main(argv: list[str] | None = None) -> int:
                     "docs": [d.modules for d in docs],
                     "git": git,
                     "mem_n": mem_n,
+                    "corpora": [[c.key, c.label] for c in corpora],
+                    "corpus_totals": corpus_totals,
+                    "j2_same": {k: v for k, v in suite.skipped.items() if k.endswith("j2-same")},
                 },
                 "series": {
                     k: {

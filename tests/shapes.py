@@ -5,7 +5,8 @@ real git repository whose history moves the cited code: for the exact-line and p
 3 adds, to blocks written in commit 1, lines that cite the code as it is now (correct).
 Every citation of commit 1 (``pkg/b.py:N``) is then "moved" to ``N+3`` and must be reported
 at its own line; every citation of commit 3 is correct and must not be reported. Each
-``pkg/gone_K.py:1`` (K unique) names a missing file: a stale warning at exactly its line.
+``pkg/gone_K.py:1`` (K unique) names a file never in the history: a missing warning at
+exactly its line.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ CODE1 = "".join(f"value_{n} = {n}\n" for n in range(1, 41))
 CODE2 = "# header one\n# header two\n# header three\n" + CODE1
 
 # {old:N} -> written in commit 1 as pkg/b.py:N; {new:N} -> added in commit 3 as pkg/b.py:N+3
-# {gone} -> a unique missing file (stale at its line)
+# {gone} -> a unique file never in the history (missing at its line)
 
 MD1 = """# Shapes
 

@@ -32,7 +32,9 @@ def test_check_reports_the_ledger_findings_and_exits_1(
     assert "docs/fix_plan.md:14: ptyplan.drift" in err and "moved: now" in err
     assert "docs/fix_plan.md:17: ptyplan.drift" in err and "changed since" in err
     assert "docs/fix_plan.md:21: ptyplan.ambiguous" in err
-    assert err.count("ptyplan.stale") == 2
+    assert err.count("ptyplan.stale") == 1
+    # a report folder that was never committed: never in the history, not gone
+    assert err.count("ptyplan.missing") == 1 and "never did" in err
 
 
 def test_check_of_a_clean_document_exits_0(

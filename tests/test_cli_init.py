@@ -92,10 +92,10 @@ def test_init_writes_a_building_docs_project_and_refuses_to_overwrite(
     plan_html = (html / "ptyplan-plan.html").read_text()
     assert "Module inventory of pkg/" in plan_html and "Spec hits of specs/api_spec.md" in plan_html
     assert "Plan coverage of pkg/" in plan_html
-    # ... and a stale citation in the Markdown still fails -W (the gate is on ptyplan.*)
+    # ... and a broken citation in the Markdown still fails -W (the gate is on ptyplan.*)
     (docs / "guide.md").write_text(GUIDE.replace("pkg/model.py:1", "pkg/gone.py:1"))
     proc = _sphinx(docs, "-W", "--keep-going")
-    assert proc.returncode != 0 and "[ptyplan.stale]" in proc.stderr, proc.stderr
+    assert proc.returncode != 0 and "[ptyplan.missing]" in proc.stderr, proc.stderr
     # a second init refuses and writes nothing
     before = {p: p.read_bytes() for p in docs.rglob("*") if p.is_file() and "_build" not in p.parts}
     assert main(["init"]) == 2

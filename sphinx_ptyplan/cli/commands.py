@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
-from collections.abc import Callable, Sequence
-from pathlib import Path
+import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sphinx_ptyplan.cli.checking import _documents, _repo_or_none, run_baseline, run_check
 from sphinx_ptyplan.cli.context import Command, Context, Result, register
 from sphinx_ptyplan.cli.settings import UsageError
 from sphinx_ptyplan.core.models import Finding, FindingCode, FindingKind
@@ -30,7 +30,6 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.results import Job
-    from sphinx_ptyplan.core.sources.gitrepo import GitRepo
 
 
 def _typed(parse: Callable[[str], T]) -> Callable[[str], T]:
@@ -180,69 +179,20 @@ register(
 )
 
 
-_DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
-
-
-def _documents(ctx: Context, paths: Sequence[str]) -> list[str]:
-    """Root-relative Markdown/reST documents named by PATHS (folders are searched)."""
-    from sphinx_ptyplan.core.outputs.reportdir import is_report_folder
-    from sphinx_ptyplan.core.outputs.tables import matches_any
-    from sphinx_ptyplan.core.paths import confine
-    from sphinx_ptyplan.core.sources.walk import DEFAULT_EXCLUDES
-
-    found: list[str] = []
-    for value in paths:
-        rel = ctx.path(value, "document")
-        target = confine(ctx.root, rel) if rel else ctx.root
-        if target.is_file():
-            found.append(rel)
-            continue
-        if not target.is_dir():  # a FIFO, socket or device: reading it could block
-            raise UsageError(f"document {value!r} is not a regular file or folder")
-        for dirpath, dirnames, filenames in os.walk(target):
-            # Report folders (reports/<timestamp>/) are evidence of a past state: they are
-            # checked only when named explicitly.
-            in_reports = os.path.basename(dirpath) == "reports"
-            dirnames[:] = sorted(
-                d
-                for d in dirnames
-                if not matches_any(d, DEFAULT_EXCLUDES) and not (in_reports and is_report_folder(d))
-            )
-            base = Path(dirpath)
-            for name in sorted(filenames):
-                if name.endswith(_DOC_SUFFIXES[:3]):
-                    found.append((base / name).relative_to(ctx.root).as_posix())
-    return list(dict.fromkeys(found))
-
-
-def _repo_or_none(ctx: Context) -> GitRepo | None:
-    from sphinx_ptyplan.core.sources.gitrepo import GitError
-
-    try:
-        return ctx.repo()
-    except GitError:
-        return None  # check_citations / fix_document say why drift could not run
-
-
-def run_check(ctx: Context, args: argparse.Namespace) -> Result:
-    """``ptyplan check PATHS``: the docs build's citation and drift checks on documents."""
-    from sphinx_ptyplan.core.jobs import check_document
-    from sphinx_ptyplan.core.sources.docspans import document_spans
-
-    findings: list[Finding] = []
-    git_problem: Finding | None = None
-    docs = _documents(ctx, args.paths)
-    for doc_path in docs:
-        # the same spans at the same lines as the docs build: included files followed
-        doc = document_spans(ctx.root, doc_path)
-        findings.extend(doc.problems)
-        for path, spans in doc.items():
-            report = check_document(ctx, path, spans, drift=ctx.settings.drift)
-            findings.extend(report.findings)
-            git_problem = git_problem or report.git_problem
-    if git_problem is not None:
-        findings.append(git_problem)  # once per run, as in the docs build
-    return Result("check", (), tuple(findings), meta={"documents": docs})
+def _baseline_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--prune",
+        action="store_true",
+        help="only drop the entries that match nothing any more (never adds one)",
+    )
+    p.add_argument(
+        "--file",
+        metavar="FILE",
+        default=None,
+        help="the baseline file (default: [tool.ptyplan] baseline, else "
+        "ROOT/ptyplan-baseline.json)",
+    )
+    _check_arguments(p)
 
 
 def _check_arguments(p: argparse.ArgumentParser) -> None:
@@ -266,10 +216,14 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
     problems: list[Finding] = []
     rewrites: list[Finding] = []
     refused: list[str] = []
+    held: list[str] = []
     for doc_path in _documents(ctx, args.paths):
         unusable = load_document(ctx.root, doc_path).problems  # binary, not UTF-8, ...
         if unusable:  # the same finding `check` reports; the file is left alone
             problems.extend(unusable)
+            continue
+        if not args.pinned and _status(ctx, doc_path) != "live":
+            held.append(doc_path)  # a record of its day (pinned) or not checked (archived)
             continue
         try:
             result = fix_document(
@@ -305,10 +259,26 @@ def run_fix(ctx: Context, args: argparse.Namespace) -> Result:
             )
             for p in changed
         )
+    if held:
+        print(
+            f"ptyplan fix: {len(held)} pinned or archived document(s) left as written "
+            "(--pinned rewrites them too)",
+            file=sys.stderr,
+        )
     diff = "".join(diffs)
+    meta = {"changed": changed, "held": held}
     if ctx.format in ("json", "sarif"):  # a machine-readable document; the diff goes in meta
-        return Result("fix", (), findings, meta={"changed": changed, "diff": diff})
-    return Result("fix", (), findings, text=diff, meta={"changed": changed})
+        return Result("fix", (), findings, meta={**meta, "diff": diff})
+    return Result("fix", (), findings, text=diff, meta=meta)
+
+
+def _status(ctx: Context, doc_path: str) -> str:
+    """The status value (live, pinned, archived) of a document for ``fix``."""
+    from sphinx_ptyplan.core.checks.status import status_of
+    from sphinx_ptyplan.core.sources.documents import read_document
+
+    text, _problem = read_document(ctx.root, doc_path)
+    return status_of(doc_path, text, ctx.settings.status)[0].value
 
 
 def _fix_arguments(p: argparse.ArgumentParser) -> None:
@@ -330,6 +300,12 @@ def _fix_arguments(p: argparse.ArgumentParser) -> None:
         help="write a bare or partial file name that resolves to one file with its path "
         "from the root (model.py:12 -> pkg/model.py:12)",
     )
+    p.add_argument(
+        "--pinned",
+        action="store_true",
+        help="also rewrite pinned and archived documents (by default they are records of "
+        "their day and left as written)",
+    )
     _check_arguments(p)
 
 
@@ -341,6 +317,19 @@ register(
         run_check,
         description="Run the checks of the docs build (existence, line ranges, symbols, "
         "drift through git) on the inline code of Markdown and reST documents.",
+    )
+)
+register(
+    Command(
+        "baseline",
+        "write today's findings to the baseline file, so check reports only new ones",
+        _baseline_arguments,
+        run_baseline,
+        description="Run the checks of `ptyplan check` and write every finding to the "
+        "baseline file (stable order, keyed by document, reference and the cited content, "
+        "not by line). With [tool.ptyplan] baseline (or ptyplan_baseline) set, `ptyplan "
+        "check` and the docs build report only findings not in it. --prune drops entries "
+        "that match nothing any more.",
     )
 )
 register(

@@ -58,6 +58,7 @@ __all__ = [
     "git_finding",
     "inventory_job",
     "path_stories",
+    "prefetch_drift",
     "reports_job",
     "spec_hits_job",
 ]
@@ -111,9 +112,12 @@ def missing_object_findings(host: Host) -> list[Finding]:
 
 
 def path_stories(host: Host, paths: Sequence[str]) -> dict[str, PathStory]:
-    """``GitRepo.path_stories`` (one ``git log`` for all paths), or ``{}`` without git."""
+    """``GitRepo.path_stories`` (one ``git log`` for all paths), ``never`` for paths never in
+    the history (``stories.told_stories``), or ``{}`` without git."""
+    from sphinx_ptyplan.core.checks.stories import told_stories
+
     try:
-        return dict(host.repo().path_stories(list(paths)))
+        return told_stories(host.repo(), host.root, paths)
     except GitError:
         return {}
 
@@ -199,6 +203,68 @@ def check_document(
     if missing and report.git_problem is None:  # stories were read around a missing object
         report = replace(report, git_problem=missing[0])
     return report
+
+
+def prefetch_drift(
+    host: Host,
+    live: Sequence[tuple[str, Sequence[tuple[str, int, str]]]],
+    docs: Sequence[str],
+    pinned: Sequence[tuple[str, Sequence[tuple[str, int, str]]]] = (),
+) -> None:
+    """Batch the git work of many documents before they are checked one by one: ONE
+    ``git log`` tells which documents were written in a single commit (their blame needs
+    no ``git blame``); the documents of ``live`` with line citations are blamed, and the
+    line maps of every cited file are read with one ``git diff`` per blamed commit for
+    all documents together. The per-document checks then find it all in the GitRepo's
+    caches. The files cited by ``pinned`` documents written in one commit are read at that
+    commit, all with one ``git cat-file`` (what the pinned check asks when a reference is
+    wrong today). Never raises: without git the checks say why drift was not run."""
+    from .models import RefKind
+    from .sources.classify import classify
+    from .sources.gitrepo import GitError
+
+    try:
+        repo = host.repo()
+    except Exception:
+        return
+    try:
+        repo.prime_blames(list(docs))
+        if repo.is_shallow:
+            return  # the per-document check handles the boundary commits
+        wanted: list[tuple[str, str]] = []
+        for doc, spans in pinned:
+            sha = repo.single_commit(doc)
+            if sha is None:
+                continue
+            for text, _line, _context in spans:
+                if "/" not in text:
+                    continue
+                for c in classify(text):
+                    if c.path and "/" in c.path and not c.external:
+                        clean = "/".join(p for p in c.path.strip("/").split("/") if p != ".")
+                        wanted.append((sha, clean))
+        repo.prefetch_objects(wanted)
+        per_commit: dict[str, set[str]] = {}
+        for doc, spans in live:
+            cited: dict[int, set[str]] = {}
+            for text, line, _context in spans:
+                if ":" not in text and "#L" not in text:
+                    continue
+                for c in classify(text):
+                    if c.kind is RefKind.CITATION and c.path and "/" in c.path and not c.external:
+                        clean = "/".join(p for p in c.path.strip("/").split("/") if p != ".")
+                        cited.setdefault(line, set()).add(clean)
+            if not cited:
+                continue
+            blame = repo.blame(doc)
+            for line, paths in cited.items():
+                sha = blame[line - 1] if 0 < line <= len(blame) else None
+                if sha is not None:
+                    per_commit.setdefault(sha, set()).update(paths)
+        for sha, paths in per_commit.items():
+            repo.line_maps(sha, sorted(paths))
+    except GitError:
+        return
 
 
 def at_request_if_missing(f: Finding) -> Finding:

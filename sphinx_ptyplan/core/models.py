@@ -63,6 +63,7 @@ class FindingKind(enum.Enum):
     """
 
     STALE = "stale"
+    MISSING = "missing"
     DRIFT = "drift"
     AMBIGUOUS = "ambiguous"
     SCHEMA = "schema"
@@ -84,6 +85,13 @@ _FINDING_DOCS: dict[FindingKind, str] = {
     FindingKind.STALE: (
         "A referenced path, module, symbol or line no longer exists in the tree "
         "(with the git story when there is one: renamed to X in <sha>, deleted in <sha>)."
+    ),
+    FindingKind.MISSING: (
+        "A referenced path (or the module of a dotted name) is not in the tree and never "
+        "was in its git history: a file a plan proposes to create, a typo, an artefact that "
+        "was never committed. Told apart from ``stale`` (it existed and is gone) so it can "
+        "be suppressed on its own; a close name is offered when one exists. Without git "
+        "the two cannot be told apart and both are ``stale``."
     ),
     FindingKind.DRIFT: (
         "A file:line citation still resolves, but the cited lines moved or changed "
@@ -184,6 +192,8 @@ class FindingCode(enum.StrEnum):
     UNREADABLE = "unreadable"
     SYMLINK_LOOP = "symlink-loop"
     SYMLINK_OUTSIDE_ROOT = "symlink-outside-root"
+    # missing
+    NEVER_EXISTED = "never-existed"
 
     @property
     def description(self) -> str:
@@ -198,8 +208,14 @@ class FindingCode(enum.StrEnum):
 
 _S, _D, _A, _SC = (FindingKind.STALE, FindingKind.DRIFT, FindingKind.AMBIGUOUS, FindingKind.SCHEMA)
 _G, _P, _C, _I = (FindingKind.GIT, FindingKind.PARSE, FindingKind.CONFIG, FindingKind.IO)
+_M = FindingKind.MISSING
 
 _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
+    FindingCode.NEVER_EXISTED: (
+        (_M,),
+        "A referenced path (or the module of a dotted name) never was in the git history "
+        "(a planned file, a typo, an uncommitted artefact).",
+    ),
     FindingCode.STALE_PATH: (
         (_S,),
         "A referenced file or folder does not exist (or a citation names a folder).",
@@ -329,15 +345,16 @@ class PathStory:
     """What happened to a path that no longer exists (``gitrepo.GitRepo.path_stories``)."""
 
     path: str
-    status: Literal["renamed", "deleted", "unknown"]
+    status: Literal["renamed", "deleted", "unknown", "never"]
     new_path: str | None = None
     commit: CommitInfo | None = None  # the commit of the last step (final rename / deletion)
     via: tuple[str, ...] = ()  # intermediate names of a chain of renames, oldest first
 
     @property
     def told(self) -> bool:
-        """Git knows what happened (``unknown``: git never saw the path)."""
-        return self.status != "unknown"
+        """Git knows what happened to a path that existed (``unknown``: git was not asked
+        or cannot say; ``never``: git's history never had the path)."""
+        return self.status in ("renamed", "deleted")
 
     def describe(self) -> str:
         when = f" in {self.commit.short} ({self.commit.date})" if self.commit else ""
@@ -346,6 +363,8 @@ class PathStory:
             return f"renamed to {self.new_path}{when}{via}"
         if self.status == "deleted":
             return f"deleted{when}{via}"
+        if self.status == "never":
+            return "never in the history"
         return "no history found in git"
 
 
@@ -396,7 +415,8 @@ class Finding:
         if self.kind is FindingKind.DRIFT:
             return f"{text}: now `{self.replacement}`" if self.replacement else text
         renamed = self.story is not None and self.story.status == "renamed"
-        if self.candidates and self.kind is FindingKind.STALE and not renamed:
+        unsure = self.kind in (FindingKind.STALE, FindingKind.MISSING)
+        if self.candidates and unsure and not renamed:
             text += f" (did you mean {', '.join(f'`{c}`' for c in self.candidates)}?)"
         if self.story is not None and self.story.told:
             text += f" (git: {self.story.describe()})"

@@ -92,6 +92,15 @@ def _named_folders(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+def _statuses(value: Any) -> dict[str, str]:
+    from sphinx_ptyplan.core.checks.status import validate_rules
+
+    try:
+        return validate_rules(value)
+    except ValueError as exc:
+        raise _Bad(f"a table of path globs to live, pinned or archived ({exc})") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """The settings in force; each field is ``ptyplan_<name>`` in conf.py and ``<name>`` in
@@ -215,6 +224,29 @@ class Settings:
             "enough to pay for it; 1: never).",
             (int,),
             _whole(0),
+        ),
+    )
+    status: dict[str, str] = field(
+        default_factory=dict,
+        metadata=_meta(
+            "Document status by path glob (root-relative, ``fnmatch``: ``*`` also crosses "
+            "``/``; the first match wins): ``live`` (checked against today's tree, the "
+            "default), ``pinned`` (a reference is reported only when it was already wrong at "
+            "the commit that wrote its line; no drift) or ``archived`` (not checked), e.g. "
+            '``{"docs/plans/20*": "pinned", "docs/archive/**": "archived"}``. A document\'s '
+            "own ``ptyplan: pinned`` front matter (or ``:ptyplan: pinned`` field) wins.",
+            (dict,),
+            _statuses,
+        ),
+    )
+    baseline: str | None = field(
+        default=None,
+        metadata=_meta(
+            "A baseline file written by ``ptyplan baseline`` (relative to the root): the "
+            "findings it holds are not reported (their number is), so ``-W`` and ``ptyplan "
+            "check`` fail only on new ones.",
+            (str, type(None)),
+            _optional_text,
         ),
     )
 

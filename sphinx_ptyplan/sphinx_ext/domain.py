@@ -56,8 +56,8 @@ class PtyplanDomain(Domain):
     name = "ptyplan"
     label = "ptyplan"
     # 2: results pickled per page; 3: Cite.context; 4: typed requests, Dep; 5: lists per page;
-    # 6: SpecHitsRequest.prefer, Reference.hints
-    data_version = 6
+    # 6: SpecHitsRequest.prefer, Reference.hints; 7: findings carry baseline keys
+    data_version = 7
     initial_data: ClassVar[dict[str, Any]] = {  # Sphinx deep-copies it
         "requests": {},  # docname -> list[Request]
         "cites": {},  # docname -> list[Cite]

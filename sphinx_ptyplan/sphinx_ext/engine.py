@@ -46,6 +46,7 @@ class Located:
     location: tuple[str, int] | str
     #: findings with the same ``once`` key are reported once per build (drift git problems)
     once: tuple[str, ...] | None = None
+    key: tuple[str, str, str, str] | None = None  # its baseline key (core/baseline.py)
 
     def sort_key(self) -> tuple[str, int, str, str]:
         loc = self.location
@@ -236,8 +237,8 @@ class Session(Workspace):
         out.deps = {k.in_root(self.name) for k in out.deps}
         return out
 
-    def run_cites(self, cites: list[Cite]) -> dict[str, Outcome]:
-        outcomes = run_cites(self, cites)
+    def run_cites(self, cites: list[Cite], status: Any = None) -> dict[str, Outcome]:
+        outcomes = run_cites(self, cites, status)
         for out in outcomes.values():
             out.deps = {k.in_root(self.name) for k in out.deps}
         return outcomes
@@ -322,16 +323,19 @@ def _at(docname: str, file: str | None, line: int) -> tuple[str, int] | str:
     return (docname, line) if file is None else f"{file}:{line}"
 
 
-def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
+def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[str, Outcome]:
     """Check the citations of one page: ``ptyref`` roles and (by default) plain literals.
 
     The rules live in the core (``citations.check_citations``, shared with ``ptyplan
     check``). Returns one Outcome per role id (its ``extra`` is the resolved ``(path,
     line)`` used for the link) and one under ``""`` for the page's plain literals.
     """
+    from sphinx_ptyplan.core.checks.baseline import key_of, keyed_findings
+    from sphinx_ptyplan.core.checks.status import DocStatus, apply_pinned
     from sphinx_ptyplan.core.jobs import check_document, git_available
     from sphinx_ptyplan.core.models import RefKind, Status
 
+    pinned = status is DocStatus.PINNED
     outcomes: dict[str, Outcome] = {"": Outcome()}
     # plain literals, keyed by (source file, line, text): the resolved (path, line) of each
     # reference in it, and the findings to mark on the page
@@ -352,9 +356,16 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
         own_page = inside and session.doc_paths.get(doc_path) == docname
         # the page's line, or for an included plan the plan file's own line
         file_of = None if own_page or not inside else str(session.root / doc_path)
-        drift = bool(session.cfg.drift and inside and not generated)
+        drift = bool(session.cfg.drift and inside and not pinned and not generated)
         spans = [(c.text, c.line, "code" if generated else c.context) for c in group]
         report = check_document(session, doc_path, spans, drift=drift)
+        if pinned and inside:
+            try:
+                repo = session.repo()
+            except Exception:
+                repo = None
+            report = apply_pinned(report, repo, doc_path, session.index(()))
+        keys = {id(f): k for f, k in keyed_findings(session.root, report, doc_path)}
         owner = {(c.line, c.text, spans[k][2]): c.id or "" for k, c in enumerate(group)}
         if git_available(session):  # stories, former folders and drift read the history
             outcomes[""].deps.add(Dep.rev("HEAD"))
@@ -363,7 +374,12 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
         if report.git_problem is not None:
             problem = report.git_problem
             outcomes[""].findings.append(
-                Located(problem, (docname, group[0].line), once=("drift", problem.code.value))
+                Located(
+                    problem,
+                    (docname, group[0].line),
+                    key=key_of(problem, doc_path),
+                    once=("drift", problem.code.value),
+                )
             )
         for check in report.checks:
             ref, res = check.ref, check.resolution
@@ -387,8 +403,11 @@ def run_cites(session: Session, cites: list[Cite]) -> dict[str, Outcome]:
                 if check.findings:
                     literals["marks"].setdefault(spot, []).extend(check.findings)
             for f in check.findings:
-                out.findings.append(Located(f, _at(docname, file_of, f.line or ref.doc_line)))
+                where = _at(docname, file_of, f.line or ref.doc_line)
+                out.findings.append(Located(f, where, key=keys.get(id(f))))
         for k, f in report.unchecked_roles:
             where = _at(docname, file_of, f.line or group[k].line)
-            outcomes[group[k].id or ""].findings.append(Located(f, where))
+            outcomes[group[k].id or ""].findings.append(
+                Located(f, where, key=keys.get(id(f)))
+            )
     return outcomes

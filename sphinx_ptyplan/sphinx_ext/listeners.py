@@ -88,8 +88,9 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
 
     The spans come from the same parse as ``ptyplan check`` (core ``document_spans`` of the
     page's source file, included files followed), so both report the same citations at the
-    same lines; a ``ptyref`` role keeps its id and takes the line of its span there. Pages
-    in other formats (or outside the root) fall back to the doctree's nodes.
+    same lines; a ``ptyref`` role keeps its id and takes the line of its span there. A page
+    outside the root is parsed the same way from its own source (without includes); pages
+    in other formats fall back to the doctree's nodes.
     """
     if not app.config.ptyplan_check_literals:
         return
@@ -108,10 +109,14 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
     root = root_path(cfg)
     source = Path(env.doc2path(docname))
     spans = _core_spans(root, source, Path(env.srcdir))
-    if spans is None:  # not Markdown/reST, or outside the root: the doctree's lines
+    if spans is None:  # not Markdown/reST (or unreadable): the doctree's lines
+        regions: dict[str, frozenset[int]] = {}
         for node in literals:
             where, line = _source_line(node, env)
-            domain.add_cite(Cite(None, docname, where, line, node.astext()))
+            if where not in regions:
+                regions[where] = _example_lines(where)
+            if line not in regions[where]:  # an example region (ptyplan-ignore): unchecked
+                domain.add_cite(Cite(None, docname, where, line, node.astext()))
         return
     pending: dict[tuple[str, str], list[Cite]] = {}  # (file, role text) -> role cites
     for cite in roles:
@@ -192,8 +197,35 @@ def _core_spans(root: Path, source: Path, srcdir: Path) -> Any:
         rel = source.resolve().relative_to(root).as_posix()
         src = srcdir.resolve().relative_to(root).as_posix()
     except (ValueError, OSError):
-        return None
+        return _outside_spans(source)
     return document_spans(root, rel, srcdir="" if src == "." else src)
+
+
+def _outside_spans(source: Path) -> Any:
+    """A page outside the root (docs of a tool whose ``ptyplan_root`` is an example): the
+    same one parse of its own source gives its spans exact lines; includes are not
+    followed (their nodes keep the doctree's lines). None when it cannot be read."""
+    from sphinx_ptyplan.core.sources.docspans import DocumentSpans, text_spans
+
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "include}" in text or "include::" in text:
+        return None  # included files' lines: the doctree's, as before
+    spans, problems = text_spans(text, source.name)
+    return DocumentSpans(str(source), {str(source.resolve()): spans}, problems)
+
+
+def _example_lines(source: str) -> frozenset[int]:
+    """Lines of ``ptyplan-ignore`` regions of a source file (read once per page)."""
+    from sphinx_ptyplan.core.sources.docspans import ignored_lines
+
+    try:
+        text = Path(source).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return frozenset()
+    return ignored_lines(text)
 
 
 _CITATION_KINDS = frozenset({RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL})
@@ -239,6 +271,8 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     session.doc_paths = _doc_paths(env, session.root)
     read = _read_docs(app) & env.all_docs.keys()
     suppressed = _page_suppressions(env)
+    statuses = _statuses(env, session)
+    _prefetch(session, domain, read, statuses)
     for docname in sorted(read):
         requests = domain.data["requests"].get(docname, ())
         cites = domain.data["cites"].get(docname, ())
@@ -258,8 +292,11 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
             results[request.id] = (outcome.tables, outcome.extra)
             findings.extend(outcome.findings)
             deps |= outcome.deps
-        if cites:
-            for cite_id, outcome in session.run_cites(list(cites)).items():
+        from sphinx_ptyplan.core.checks.status import DocStatus
+
+        status = statuses.get(docname, DocStatus.LIVE)
+        if cites and status is not DocStatus.ARCHIVED:
+            for cite_id, outcome in session.run_cites(list(cites), status).items():
                 results[cite_id] = (outcome.tables, outcome.extra)
                 if cite_id:  # a role's own findings, to mark it on the page
                     marks = tuple(located.finding for located in outcome.findings)
@@ -275,6 +312,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
             domain.data["fingerprints"].update(session_of(app, name).fingerprints(deps))
     # Every build reports every page's findings, read this time or not (Sphinx issue 725).
     seen: set[Hashable] = set()
+    report: list[Any] = []
     for docname in sorted(domain.data["findings"]):
         if docname not in env.all_docs:
             continue
@@ -292,8 +330,91 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
             if key in seen:
                 continue
             seen.add(key)
-            warn_finding(located.finding, located.location)
+            report.append((located, docname))
+    _warn_all(session, report)
     return []
+
+
+def _warn_all(session: Session, report: list[Any]) -> None:
+    """Warn every finding, except those a configured baseline holds (their number is said)."""
+    from sphinx.util import logging
+
+    from sphinx_ptyplan.core.checks.baseline import Baseline, key_of
+    from sphinx_ptyplan.core.models import FindingKind
+    from sphinx_ptyplan.sphinx_ext.warnings import warn
+
+    name = session.cfg.baseline
+    if not name:
+        for located, _doc in report:
+            warn_finding(located.finding, located.location)
+        return
+    path = Path(name) if Path(name).is_absolute() else session.root / name
+    try:
+        baseline = Baseline.load(path)
+    except ValueError as exc:
+        warn(FindingKind.CONFIG, f"ptyplan_baseline: {exc}; every finding is reported", f"{path}:")
+        for located, _doc in report:
+            warn_finding(located.finding, located.location)
+        return
+    keyed = [(loc, loc.key or key_of(loc.finding, doc)) for loc, doc in report]
+    got = baseline.filter([(loc.finding, k) for loc, k in keyed])
+    new = {id(f) for f in got.new}
+    for loc, _k in keyed:
+        if id(loc.finding) in new:
+            warn_finding(loc.finding, loc.location)
+    note = f"ptyplan: {got.baselined} finding(s) baselined in {path.name}"
+    if got.prunable:
+        note += (
+            f"; {len(got.prunable)} baseline entries match nothing any more "
+            "(`ptyplan baseline --prune` drops them)"
+        )
+    logging.getLogger(__name__).info(note)
+
+
+def _statuses(env: BuildEnvironment, session: Session) -> dict[str, Any]:
+    """The status of every page: its own ``ptyplan:`` metadata, else ``ptyplan_status``."""
+    from sphinx_ptyplan.core.checks.status import status_of
+
+    out: dict[str, Any] = {}
+    rules = session.cfg.status
+    for docname in env.found_docs:
+        meta = env.metadata.get(docname, {})
+        declared = meta.get("ptyplan")
+        try:
+            rel = Path(env.doc2path(docname)).resolve().relative_to(session.root).as_posix()
+        except ValueError:
+            rel = docname
+        out[docname] = status_of(rel, None, rules, None if declared is None else str(declared))[0]
+    return out
+
+
+def _prefetch(session: Session, domain: Any, read: set[str], statuses: dict[str, Any]) -> None:
+    """The git work of all pages read in this build, batched before they are checked."""
+    from sphinx_ptyplan.core.checks.status import DocStatus
+    from sphinx_ptyplan.core.jobs import prefetch_drift
+
+    live: list[tuple[str, list[tuple[str, int, str]]]] = []
+    pinned: list[tuple[str, list[tuple[str, int, str]]]] = []
+    docs: list[str] = []
+    for docname in sorted(read):
+        cites = domain.data["cites"].get(docname, ())
+        status = statuses.get(docname, DocStatus.LIVE)
+        if not cites or status is DocStatus.ARCHIVED:
+            continue
+        by_source: dict[str, list[tuple[str, int, str]]] = {}
+        for c in cites:
+            by_source.setdefault(c.source, []).append((c.text, c.line, "role" if c.id else "code"))
+        for source, spans in by_source.items():
+            rel = session.rel_source(source)
+            if rel is None:
+                continue
+            docs.append(rel)
+            if status is DocStatus.LIVE:
+                live.append((rel, spans))
+            elif status is DocStatus.PINNED:
+                pinned.append((rel, spans))
+    if len(docs) > 1:
+        prefetch_drift(session, live if session.cfg.drift else [], docs, pinned)
 
 
 def _page_suppressions(env: BuildEnvironment) -> dict[str, frozenset[str]]:

@@ -21,7 +21,7 @@ from tests.gitutil import Repo, git, without_config
 CORPUS = Path(__file__).parent.parent / "corpus" / "ledger"
 LEDGER = "docs/fix_plan.md"
 TOPS = frozenset({"pkg_a", "pkg_b", "docs"})
-CLASSES = ("ok", "moved", "changed", "stale", "ambiguous", "ignored")
+CLASSES = ("ok", "moved", "changed", "stale", "missing", "ambiguous", "ignored")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -53,6 +53,8 @@ def outcome(check: CitationCheck) -> str:
     kinds = {f.kind for f in check.findings}
     if FindingKind.STALE in kinds:
         return "stale"
+    if FindingKind.MISSING in kinds:
+        return "missing"
     if FindingKind.AMBIGUOUS in kinds:
         return "ambiguous"
     for f in check.findings:

@@ -53,8 +53,10 @@ def _project(tmp_path: Path) -> Repo:
         ),
     )
     repo.write("plans/plan.md", f"# Plan\n\n## Phase A\n\n- `pkg/{_LONG}/`\n- `pkg/old_stage.py`\n")
+    repo.write("pkg/old_stage.py", _module(9))
     repo.commit("first")
     repo.git("tag", "base")
+    repo.remove("pkg/old_stage.py")
     repo.write(f"pkg/{_LONG}/stage_3_of_the_pipeline_with_a_long_name.py", _module(3))
     repo.commit("a new stage")
     repo.write(

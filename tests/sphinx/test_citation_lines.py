@@ -67,7 +67,7 @@ def _as_expected(keys: set[Key]) -> dict[tuple[str, int], set[str]]:
             old = subject.rsplit(":", 1)[1]
             new = replacement.rsplit(":", 1)[1]
             what = f"moved {old}->{new}"
-        elif kind == "stale":
+        elif kind == "missing":  # never in the history (issue 16): reported apart from stale
             what = "stale " + re.sub(r"^pkg/(gone_\d+)\.py.*$", r"\1", subject)
         else:
             what = f"{kind} {code} {subject}"
@@ -241,5 +241,33 @@ def test_a_page_whose_only_citations_are_links_is_checked(tmp_path: Path) -> Non
     root = repo.path.resolve()
     app, _warnings = build(root / "docs", "html", outdir=tmp_path / "out")
     found = build_findings(app, root)
-    assert {(f[0], f[1], f[2]) for f in found} == {("docs/links.md", 4, "stale")}
+    assert {(f[0], f[1], f[2]) for f in found} == {("docs/links.md", 4, "missing")}
     assert found == check_findings(root, ["docs/links.md"], tmp_path)
+
+
+def test_a_page_outside_the_root_reports_each_citation_at_its_own_line(tmp_path: Path) -> None:
+    """A tool's own docs whose ``ptyplan_root`` is an example repository beside them: the
+    page is outside the root, and its citations still stand at their own lines, not at
+    their paragraph's first line (found on our own docs)."""
+    repo = Repo(tmp_path / "example")
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/model.py", "x = 1\n")
+    repo.commit("code")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "conf.py").write_text(
+        'extensions = ["myst_parser", "sphinx_ptyplan"]\n'
+        f"ptyplan_root = {str(repo.path)!r}\n",
+        encoding="utf-8",
+    )
+    (docs / "index.md").write_text(
+        "# Page\n\nThe first line names `pkg/model.py:1`,\nthe second `pkg/gone.py:2`,\n"
+        "and the third `pkg/model.py:7`.\n",
+        encoding="utf-8",
+    )
+    _app, warnings = build(docs, "html", outdir=tmp_path / "out")
+    got = sorted(
+        (int(m.group(1)), m.group(2))
+        for m in re.finditer(r"index\.md:(\d+): WARNING: .*\[ptyplan\.(\w+)\]", warnings)
+    )
+    assert got == [(4, "missing"), (5, "stale")], warnings

@@ -32,6 +32,9 @@ A role: {ptyref}`pkg/gone.py:3`.
 
 def _repo(tmp_path: Path, remote: str | None = "git@github.com:org/proj.git") -> Repo:
     repo = Repo(tmp_path / "proj")
+    repo.write("pkg/gone.py", "'''Gone.'''\n")
+    repo.commit("a module that will go")
+    repo.remove("pkg/gone.py")
     repo.write("pkg/__init__.py", "")
     repo.write("pkg/alpha.py", ALPHA)
     repo.write("pkg/a/model.py", "x = 1\n")
@@ -56,14 +59,15 @@ def test_problems_are_marked_where_they_stand_in_html(tmp_path: Path) -> None:
     page = html(app)
     badges = _abbrs(page)
     labels = [label for _title, label in badges]
-    assert labels == ["stale", "ambiguous", "stale"], badges
+    # never in the history (a planned file, a typo) is told apart from deleted
+    assert labels == ["missing", "ambiguous", "stale"], badges
     titles = [t for t, _ in badges]
-    assert "pkg/loader.py does not exist" in titles[0] and "update or remove" in titles[0]
+    assert "pkg/loader.py does not exist and never did" in titles[0]
     assert "write the path from the root" in titles[1] and "pkg/a/model.py" in titles[1]
-    assert "pkg/gone.py" in titles[2]
+    assert "pkg/gone.py" in titles[2] and "deleted" in titles[2], titles[2]
     # the marked literal carries classes, the correct citation none
     assert re.search(
-        r'<code class="[^"]*ptyplan-problem ptyplan-stale[^"]*"><span class="pre">'
+        r'<code class="[^"]*ptyplan-problem ptyplan-missing[^"]*"><span class="pre">'
         r"pkg/loader.py",
         page,
     )
@@ -77,15 +81,16 @@ def test_problems_in_latex_and_text_are_a_marker_and_a_note(tmp_path: Path) -> N
     repo = _repo(tmp_path)
     app, _ = build(repo.path / "docs", "text")
     text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
-    assert '"pkg/loader.py" [stale 1]' in text
+    assert '"pkg/loader.py" [missing 1]' in text
     assert '"model.py" [ambiguous 2]' in text
     assert '"pkg/gone.py:3" [stale 3]' in text  # a ptyref role
     assert "Problems marked on this page" in text
-    assert re.search(r'\[1\] "pkg/loader.py": stale: .*pkg/loader.py does not', text)
+    assert re.search(r'\[1\] "pkg/loader.py": missing: .*pkg/loader.py does\s+not', text)
     assert '"pkg/alpha.py:4" [' not in text
     app, _ = build(repo.path / "docs", "latex")
     tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")
-    assert "{[}stale 1{]}" in tex and "Problems marked on this page" in tex, tex[-3000:]
+    assert "{[}missing 1{]}" in tex and "{[}stale 3{]}" in tex, tex[-3000:]
+    assert "Problems marked on this page" in tex
 
 
 def test_marks_can_be_switched_off_and_stay_when_the_log_is_silenced(tmp_path: Path) -> None:
@@ -95,11 +100,11 @@ def test_marks_can_be_switched_off_and_stay_when_the_log_is_silenced(tmp_path: P
     assert len(ptyplan_warnings(warnings)) == 3  # the checks themselves still run
     app, _ = build(
         repo.path / "docs",
-        confoverrides={"suppress_warnings": ["ptyplan.stale"]},
+        confoverrides={"suppress_warnings": ["ptyplan.stale", "ptyplan.missing"]},
         outdir=tmp_path / "suppressed",
     )
     # suppression quiets the log; the page still shows what is wrong (as tables do)
-    assert [label for _, label in _abbrs(html(app))] == ["stale", "ambiguous", "stale"]
+    assert [label for _, label in _abbrs(html(app))] == ["missing", "ambiguous", "stale"]
 
 
 def test_tables_scroll_in_their_own_box_with_a_legend_and_breakable_paths(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from sphinx_ptyplan.core.checks.relocate import (
     relocate,
     unverified,
 )
+from sphinx_ptyplan.core.checks.stories import told_stories
 from sphinx_ptyplan.core.models import (
     Finding,
     FindingCode,
@@ -471,7 +472,7 @@ def check_citations(
         if context == "role" and k not in with_refs
     )
     if story is None and repo is not None:
-        story = repo.path_stories
+        story = (lambda paths, _r=repo: told_stories(_r, root, paths))  # noqa: E731
     resolutions = list(
         resolve_all(refs, index, story=story, former=tops - _top_folders(index), problems=problems)
     )

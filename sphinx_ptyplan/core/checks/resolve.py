@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import posixpath
 import re
 import unicodedata
@@ -35,12 +36,14 @@ if TYPE_CHECKING:
 
 __all__ = ["CodeIndex", "StoryFn", "resolve", "resolve_all", "story_keys"]
 
+
 #: ``story(paths) -> {path: PathStory}`` (``GitRepo.path_stories``, one batched git call);
 #: paths git never saw may be missing or ``unknown``.
 StoryFn = Callable[[list[str]], Mapping[str, PathStory]]
 
 _MAX_FILE_BYTES = 5_000_000
 _DOTTED_NAME_RE = re.compile(r"^[A-Za-z_]\w*\.[A-Za-z_]\w*$")
+_MAX_SIMILAR = 200  # names of one folder compared for a did-you-mean
 _PLAIN_BASES = frozenset(
     {
         "object",
@@ -110,6 +113,8 @@ class CodeIndex:
         self._walked = False
         self._files: set[str] = set()
         self._dirs: set[str] = set()
+        self._plain_files: set[str] = set()  # no symlink in the last step: kind_of trusts them
+        self._plain_dirs: set[str] = set()
         self._by_name: dict[str, list[str]] = {}
         self._nfc: dict[str, str] = {}  # NFC form -> path on disk, where they differ
         self._top: set[str] = set()
@@ -120,6 +125,8 @@ class CodeIndex:
         self._imports: dict[str, tuple[dict[str, tuple[str, int]], bool]] = {}
         self._kinds: dict[str, str] = {}
         self._kids: dict[str, list[str]] | None = None
+        self._by_stem: dict[str, list[str]] | None = None
+        self._close: dict[tuple[str, str | None], list[str]] = {}
         self._names: NameIndex | None = None
 
     @property
@@ -139,6 +146,7 @@ class CodeIndex:
         listing.walk()
         self._files, self._dirs, self._top = listing.files, listing.dirs, listing.top
         self._by_name = listing.by_name
+        self._plain_files, self._plain_dirs = listing.plain_files, listing.plain_dirs
         # names compared in Unicode NFC (a name written or stored decomposed is the same name)
         odd = [k for k in listing.by_name if not k.isascii()]
         if odd:
@@ -164,6 +172,16 @@ class CodeIndex:
         """``file``, ``dir``, ``none`` or ``refused`` (escapes the root) for a root path;
         memoised, so each path is confined and stat'ed once per index."""
         got = self._kinds.get(rel)
+        if got is None and self._walked and rel and not rel.startswith(("/", "..")):
+            # the walk's own answer (symlinks and escaping paths still go through confine)
+            if rel in self._plain_files:
+                got = "file"
+            elif rel in self._plain_dirs:
+                got = "dir"
+            elif "\x00" not in rel and not os.path.lexists(self.root / rel):
+                got = "none"
+            if got is not None:
+                self._kinds[rel] = got
         if got is None:
             try:
                 real = confine(self.root, rel)
@@ -174,6 +192,13 @@ class CodeIndex:
                 got = "none"
             self._kinds[rel] = got
         return got
+
+    def _real(self, rel: str) -> Path:
+        """The file of ``rel``: straight from the walk when it holds no symlink, else
+        through ``confine`` (which refuses what escapes the root)."""
+        if rel in self._plain_files:
+            return self.root / rel
+        return confine(self.root, rel)
 
     def is_file(self, rel: str) -> bool:
         return self.kind_of(rel) == "file"
@@ -212,6 +237,13 @@ class CodeIndex:
         path exists: ``ptycho_torch/foo.py`` for ``ptychotorch/foo.py``, never the folder
         ``ptycho_torch`` for a file.
         """
+        memo = (rel, want)
+        got = self._close.get(memo)
+        if got is None:
+            got = self._close[memo] = self._close_paths(rel, want)
+        return got
+
+    def _close_paths(self, rel: str, want: str | None) -> list[str]:
         self._walk()
         clean = rel.strip("/")
         parts = clean.split("/")
@@ -229,7 +261,11 @@ class CodeIndex:
         parent = "/".join(parts[:i])
         prefix = parent + "/" if parent else ""
         rest = "/".join(parts[i + 1 :])
-        for name in difflib.get_close_matches(parts[i], self._children(parent), n=3, cutoff=0.6):
+        siblings = self._children(parent)
+        if len(siblings) > _MAX_SIMILAR:  # bounded: names of about the same length first
+            size = len(parts[i])
+            siblings = sorted(siblings, key=lambda n: abs(len(n) - size))[:_MAX_SIMILAR]
+        for name in difflib.get_close_matches(parts[i], siblings, n=3, cutoff=0.6):
             out.append(prefix + name + ("/" + rest if rest else ""))
         return [c for c in dict.fromkeys(out) if self._offerable(c, want)][:5]
 
@@ -247,7 +283,7 @@ class CodeIndex:
         """Number of lines of a file of the root (``None`` when unreadable)."""
         if rel not in self._lines:
             try:
-                real = confine(self.root, rel)
+                real = self._real(rel)
                 if real.stat().st_size > 50 * self.max_bytes:
                     self._lines[rel] = None
                 else:
@@ -265,7 +301,7 @@ class CodeIndex:
         if rel not in self._infos:
             info: ModuleInfo | None = None
             try:
-                data = confine(self.root, rel).read_bytes()
+                data = self._real(rel).read_bytes()
                 _key, info = self.cache.get_or_parse(data, path=rel, max_bytes=self.max_bytes)
             except (PathRefused, OSError):
                 info = None
@@ -411,6 +447,7 @@ def _res(
     story: PathStory | None = None,
     replacement: str | None = None,
     owner: str | None = None,
+    missing: bool = False,
 ) -> Resolution:
     """A resolution; stale and ambiguous ones carry their finding, built from the data."""
     cands = tuple(candidates)
@@ -418,7 +455,11 @@ def _res(
     if status in (Status.STALE, Status.AMBIGUOUS):
         assert code is not None
         finding = Finding(
-            FindingKind.STALE if status is Status.STALE else FindingKind.AMBIGUOUS,
+            FindingKind.MISSING
+            if missing
+            else FindingKind.STALE
+            if status is Status.STALE
+            else FindingKind.AMBIGUOUS,
             reason,
             path=ref.doc_path,
             line=ref.doc_line or None,
@@ -466,13 +507,22 @@ def _ask_story(
     return None
 
 
+def _never(story: StoryFn, keys: list[str]) -> bool:
+    """Git answered for ``keys`` and none of them was ever in the history (``never``)."""
+    if not keys:
+        return False
+    found = story(keys)
+    told = [found[k] for k in keys if k in found]
+    return bool(told) and all(t.status == "never" for t in told)
+
+
 def _norm(path: str) -> str:
     p = posixpath.normpath(path.strip("/")) if path.strip("/") else ""
     return "" if p == "." else p
 
 
 def _locate(
-    ref: Reference, index: CodeIndex, former: frozenset[str] = frozenset()
+    ref: Reference, index: CodeIndex, former: frozenset[str] = frozenset(), suggest: bool = True
 ) -> tuple[str, str | None, tuple[str, ...], str]:
     """Find ``ref.path``: ``(outcome, path, candidates, note)``; outcome is one of
     ``file``, ``dir``, ``missing`` (in-tree, stale), ``ambiguous``, ``external``.
@@ -611,6 +661,7 @@ def resolve(
     *,
     story: StoryFn | None = None,
     former: frozenset[str] = frozenset(),
+    suggest: bool = True,
 ) -> Resolution:
     """Resolve one reference against the index; never reads outside the root.
 
@@ -619,7 +670,7 @@ def resolve(
     raises (it must surface as a bug, not as a quiet "not checked").
     """
     if ref.kind in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
-        return _resolve_path(ref, index, story, former)
+        return _resolve_path(ref, index, story, former, suggest)
     if ref.kind is RefKind.ATTR:
         return _resolve_attr(ref, index)
     if ref.kind is RefKind.NAME:
@@ -645,21 +696,24 @@ def resolve_all(
     cannot decide is warned once per section, not once per mention."""
     from sphinx_ptyplan.core.sources.gitrepo import GitError
 
-    first = _once_per_section([_signed(resolve(r, index, former=former), index) for r in refs])
+    def judged(suggest: bool) -> list[Resolution]:
+        return _once_per_section(
+            [_signed(resolve(r, index, former=former, suggest=suggest), index) for r in refs]
+        )
+
     if story is None:
-        return first
+        return judged(True)
+    first = judged(False)  # a did-you-mean is asked again only for what stays stale
     keys: list[str] = []
     for res in first:
         if res.status is Status.STALE:
             keys.extend(story_keys(res.ref, index, former))
-    if not keys:
-        return first
     try:
-        known = dict(story(sorted(set(keys))))
+        known = dict(story(sorted(set(keys)))) if keys else {}
     except GitError as exc:
         if problems is not None:
             problems.append(Finding(FindingKind.GIT, exc.message, code=exc.code))
-        return first
+        return judged(True)
 
     def cached(paths: list[str]) -> dict[str, PathStory]:
         return {p: known[p] for p in paths if p in known}
@@ -705,7 +759,18 @@ def _stale(
     subject: str | None = None,
     owner: str | None = None,
     former: frozenset[str] = frozenset(),
+    missing_code: FindingCode | None = None,
 ) -> Resolution:
+    keys = story_keys(ref, index, former)
+    if missing_code is not None and story is not None and _never(story, keys):
+        detail = (
+            f"{what} and never did (not in the git history: a planned file, a typo or an "
+            "uncommitted artefact)"
+        )
+        return _res(
+            ref, Status.STALE, detail, candidates=cands, code=missing_code,
+            subject=subject, owner=owner, missing=True,
+        )  # fmt: skip
     told = _ask_story(story, story_keys(ref, index, former), index)
     replacement = None
     path_story = None
@@ -738,10 +803,14 @@ def _mention_of_a_non_code_file(ref: Reference) -> bool:
 
 
 def _resolve_path(
-    ref: Reference, index: CodeIndex, story: StoryFn | None, former: frozenset[str]
+    ref: Reference,
+    index: CodeIndex,
+    story: StoryFn | None,
+    former: frozenset[str],
+    suggest: bool = True,
 ) -> Resolution:
     raw = ref.path or ""
-    outcome, rel, cands, note = _locate(ref, index, former)
+    outcome, rel, cands, note = _locate(ref, index, former, suggest)
     if is_artefact(raw) and outcome not in ("file", "dir", "missing"):
         # a data artefact named in passing (``recon.npz``) is not checked; one under an
         # existing top-level folder is a root-relative path like any other (``missing``)
@@ -775,7 +844,8 @@ def _resolve_path(
         )
     if outcome == "missing":
         return _stale(
-            ref, index, story, f"{rel} does not exist", cands, FindingCode.STALE_PATH, owner=rel
+            ref, index, story, f"{rel} does not exist", cands, FindingCode.STALE_PATH, owner=rel,
+            missing_code=FindingCode.NEVER_EXISTED,
         )
     assert rel is not None
     if ref.kind is RefKind.PATH:
@@ -804,7 +874,7 @@ def _resolve_path(
             return _res(ref, Status.EXTERNAL, f"{rel} is unreadable")
         if start < 1 or end < start or end > n:
             cited = f"line {start}" if end == start else f"lines {start}-{end}"
-            what = f"cites {cited} of {rel}, which has {n} lines"
+            what = f"cites {cited} of {rel}, which has {n} line{'' if n == 1 else 's'}"
             if end < start:
                 what = f"cites an empty range {start}-{end} of {rel}"
             return _stale(ref, index, story, what, (), FindingCode.STALE_LINE, owner=rel)
@@ -949,6 +1019,7 @@ def _resolve_dotted(
             FindingCode.STALE_NAME,
             new_text=_new_dotted(index, parts),
             owner=rel,
+            missing_code=FindingCode.NEVER_EXISTED if mkind == "package" else None,
         )
     return _res(ref, Status.EXTERNAL, "no module of it found")  # pragma: no cover
 

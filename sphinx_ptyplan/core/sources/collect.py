@@ -66,7 +66,7 @@ def _leading_codes(children: list[tuple[bool, str]]) -> list[str]:
     for is_code, text in children:
         if is_code:
             out.append(text)
-        elif out and _FIELD_SEP_RE.match(text):
+        elif out and _FIELD_SEP_RE.match(text.strip()):
             continue
         else:
             break
@@ -87,9 +87,10 @@ def _field_name(code: str, owner: str) -> str | None:
 class _Collector:
     """Accumulates sections, spans, references and field lists for one document."""
 
-    def __init__(self, doc_path: str, names: bool = False) -> None:
+    def __init__(self, doc_path: str, names: bool = False, *, refs: bool = True) -> None:
         self.doc_path = doc_path
         self.names = names
+        self.want_refs = refs  # False: spans only (the citation checks classify them later)
         self.sections: list[Section] = []
         self.spans: list[Span] = []
         self.refs: list[Reference] = []
@@ -110,6 +111,8 @@ class _Collector:
     def span(self, text: str, line: int, context: str) -> None:
         line += self.offset
         self.spans.append(Span(text, line, context, self.section, self.block or line, self.items))
+        if not self.want_refs:
+            return
         refs = references_in(
             text, doc_path=self.doc_path, doc_line=line, context=context, section=self.section
         )

@@ -23,9 +23,70 @@ __all__ = [
     "Include",
     "document_spans",
     "find_includes",
+    "ignored_lines",
     "included_region",
     "sphinx_srcdir",
+    "text_spans",
 ]
+
+_IGNORE_RE = re.compile(r"ptyplan-ignore(-start|-end)?(?![\w-])")
+
+
+def ignored_lines(text: str) -> frozenset[int]:
+    """Lines of an explicit example region: from a line holding ``ptyplan-ignore-start``
+    to one holding ``ptyplan-ignore-end`` (both included; to the end when not closed), and
+    any line holding ``ptyplan-ignore`` itself (in a comment: ``<!-- ptyplan-ignore -->``,
+    ``.. ptyplan-ignore``, ``% ptyplan-ignore``). Placeholders and example paths written
+    there are never checked."""
+    if "ptyplan-ignore" not in text:
+        return frozenset()
+    out: set[int] = set()
+    start: int | None = None
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _IGNORE_RE.search(line)
+        if m is None:
+            if start is not None:
+                out.add(n)
+            continue
+        out.add(n)
+        if m.group(1) == "-start":
+            start = n
+        elif m.group(1) == "-end":
+            start = None
+    return frozenset(out)
+
+
+def text_spans(text: str, doc_path: str) -> tuple[list[tuple[str, int, str]], tuple[Finding, ...]]:
+    """``(text, line, context)`` of a document's inline code, code roles and file links,
+    outside example regions (:func:`ignored_lines`), and its parse problems.
+
+    Markdown goes through the one-pass scanner (``mdspans``), which gives exactly what the
+    full parse gives or declines; then (and for reST) the full parse is used.
+    """
+    from .classify import _is_code_role, _role_target
+    from .collect import _Collector
+    from .documents import git_lines, parse_document
+    from .mdspans import md_spans
+
+    fmt = _fmt(doc_path)
+    events = md_spans(git_lines(text, fmt)) if fmt == "md" else None
+    problems: tuple[Finding, ...] = ()
+    if events is None:
+        parsed = parse_document(text, doc_path, fmt)
+        out = [(sp.text, sp.line, sp.context) for sp in parsed.spans]
+        problems = parsed.problems
+    else:
+        col = _Collector(doc_path, refs=False)
+        for code, line, role in events:
+            if role == "":
+                col.link(code, line)
+            elif role is None:
+                col.span(code, line, "code")
+            elif _is_code_role(role):
+                col.span(_role_target(code), line, "role")
+        out = [(sp.text, sp.line, sp.context) for sp in col.spans]
+    skip = ignored_lines(text)
+    return ([sp for sp in out if sp[1] not in skip] if skip else out), problems
 
 _MAX_DEPTH = 8
 _FORMATS = {".md": "md", ".markdown": "md", ".rst": "rst", ".rest": "rst", ".txt": "rst"}
@@ -77,6 +138,8 @@ def _md_includes(text: str) -> list[Include]:
     from .mdparse import _markdown
 
     out: list[Include] = []
+    if "{include}" not in text:
+        return out  # no full parse for the (usual) document without includes
     for tok in _markdown().parse(text):
         if tok.type != "fence" or not tok.map:
             continue
@@ -183,23 +246,20 @@ def document_spans(
     Never raises: a document that cannot be read gives its ``load_document`` problem; an
     included file that cannot be read is skipped (the docs build warns about it itself).
     """
-    from .documents import load_document, parse_document
+    from .documents import parse_document, read_document
 
     root = Path(root)
     if srcdir is None:
         srcdir = sphinx_srcdir(root, doc_path)
     out = DocumentSpans(doc_path)
     if text is None:
-        parsed = load_document(root, doc_path)
-        if parsed.problems:
-            out.problems = parsed.problems
-            out.files[doc_path] = [(s.text, s.line, s.context) for s in parsed.spans]
+        text, problem = read_document(root, doc_path)
+        if text is None:
+            out.problems = (problem,) if problem is not None else ()
+            out.files[doc_path] = []
             return out
-        text = _read(root, doc_path) or ""
-    else:
-        parsed = parse_document(text, doc_path, _fmt(doc_path))
-        out.problems = parsed.problems
-    out.files[doc_path] = [(s.text, s.line, s.context) for s in parsed.spans]
+    spans, out.problems = text_spans(text, doc_path)
+    out.files[doc_path] = spans
 
     def follow(path: str, body: str, depth: int, chain: tuple[str, ...]) -> None:
         if depth >= _MAX_DEPTH:
@@ -219,9 +279,10 @@ def document_spans(
             part, first = region
             sub = parse_document(part, target, _fmt(target))
             spans = out.files.setdefault(target, [])
+            skip = ignored_lines(whole)
             for s in sub.spans:
                 item = (s.text, s.line + first - 1, s.context)
-                if item not in spans:
+                if item not in spans and item[1] not in skip:
                     spans.append(item)
             follow(target, part, depth + 1, (*chain, target))
 

@@ -17,6 +17,7 @@ __all__ = [
     "git_lines",
     "load_document",
     "parse_document",
+    "read_document",
 ]
 
 # Characters a parser would take as a line break although git does not (git counts "\n"
@@ -71,21 +72,14 @@ def parse_document(
 _FORMATS = {".md": "md", ".markdown": "md", ".rst": "rst", ".txt": "rst", ".rest": "rst"}
 
 
-def load_document(
-    root: Path,
-    doc_path: str,
-    *,
-    max_bytes: int = 10_000_000,
-    names: bool = False,
-    prefer: Sequence[str] = (),
-) -> ParsedDocument:
-    """Read ``doc_path`` (relative to ``root``, confined to it) and parse it. Never raises."""
+def read_document(
+    root: Path, doc_path: str, *, max_bytes: int = 10_000_000
+) -> tuple[str | None, Finding | None]:
+    """The text of ``doc_path`` (relative to ``root``, confined to it), or the problem that
+    stops it from being read (missing, too large, binary, not UTF-8). Never raises."""
 
-    def problem(kind: FindingKind, code: FindingCode, message: str) -> ParsedDocument:
-        return ParsedDocument(
-            path=doc_path,
-            problems=(Finding(kind, message, path=doc_path, code=code),),
-        )
+    def problem(kind: FindingKind, code: FindingCode, message: str) -> tuple[None, Finding]:
+        return None, Finding(kind, message, path=doc_path, code=code)
 
     try:
         real = confine(root, doc_path)
@@ -121,6 +115,21 @@ def load_document(
         )
     if text.startswith("\ufeff"):
         text = text[1:]
+    return text, None
+
+
+def load_document(
+    root: Path,
+    doc_path: str,
+    *,
+    max_bytes: int = 10_000_000,
+    names: bool = False,
+    prefer: Sequence[str] = (),
+) -> ParsedDocument:
+    """Read ``doc_path`` (relative to ``root``, confined to it) and parse it. Never raises."""
+    text, problem = read_document(root, doc_path, max_bytes=max_bytes)
+    if text is None:
+        return ParsedDocument(path=doc_path, problems=(problem,) if problem else ())
     fmt = _FORMATS.get(Path(doc_path).suffix.lower(), "md")
     return parse_document(text, doc_path, fmt, names=names, prefer=prefer)
 

@@ -749,6 +749,41 @@ class _CatFile:
         self._err.seek(0)
         return _dec(self._err.read()).strip()
 
+    def many(self, names: Sequence[str]) -> list[tuple[str | None, str, bytes | None]]:
+        """:meth:`request` for many names with ONE short-lived ``git cat-file --batch``
+        (all names written at once, the answers read in order: no round trip per name)."""
+        if not names:
+            return []
+        try:
+            proc = subprocess.run(
+                self._neutral.command("cat-file", "--batch"),
+                cwd=self._cwd,
+                env=self._neutral.env,
+                input=b"".join(_enc(n) + b"\n" for n in names),
+                capture_output=True,
+                check=False,
+            )
+        except (FileNotFoundError, PermissionError) as exc:
+            raise GitError(
+                FindingCode.NO_GIT, f"cannot run git: {exc}; install git or fix PATH"
+            ) from exc
+        out = proc.stdout
+        result: list[tuple[str | None, str, bytes | None]] = []
+        pos = 0
+        for _name in names:
+            nl = out.find(b"\n", pos)
+            if nl < 0:
+                raise GitError(_classify(_dec(proc.stderr)), "git cat-file output truncated")
+            parts = out[pos:nl].split(b" ")
+            pos = nl + 1
+            if len(parts) == 3 and parts[2].isdigit():
+                size = int(parts[2])
+                result.append((_dec(parts[0]), _dec(parts[1]), out[pos : pos + size]))
+                pos += size + 1
+            else:
+                result.append((None, _dec(parts[-1]), None))
+        return result
+
     def request(self, name: str) -> tuple[str, str, bytes] | tuple[None, str, None]:
         """Return ``(oid, type, content)`` or ``(None, reason, None)`` (missing, ambiguous...)."""
         with self._lock:
@@ -832,6 +867,11 @@ class GitRepo:
         self._events_head: str | None = None
         self._worktree_changes: dict[str, list[Change]] = {}
         self._line_maps: dict[tuple[str, str, str | None, str], LineMap] = {}
+        self._story_index: tuple[Any, ...] | None = None
+        self._blames: dict[tuple[str, bytes], list[str | None]] = {}
+        self._single: dict[str, str] = {}  # documents of one commit (doc_single_commits)
+        self._objects: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
+        self._blob_memo: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
         self._hexlen = 40
         self._ignore_files: tuple[str, ...] = ()
         #: objects a read skipped because they are missing (oid -> path holding it, or "")
@@ -879,6 +919,8 @@ class GitRepo:
         HEAD; only the rename lookup of :meth:`line_map` remembers the working tree.
         """
         self._worktree_changes.clear()
+        self._single.clear()
+        self._blames.clear()
 
     def close(self) -> None:
         """Stop the persistent cat-file and GitPython's helper processes."""
@@ -1346,6 +1388,12 @@ class GitRepo:
         return result
 
     def _blob(self, sha: str, path: str) -> tuple[str | None, bytes | None]:
+        got = self._blob_memo.get((sha, path))
+        if got is None:
+            got = self._blob_memo[(sha, path)] = self._read_blob(sha, path)
+        return got
+
+    def _read_blob(self, sha: str, path: str) -> tuple[str | None, bytes | None]:
         clean = _clean_path(path)
         if not clean:
             return None, None
@@ -1552,16 +1600,131 @@ class GitRepo:
         return self.path_stories([path])[path]
 
     def path_stories(self, paths: Sequence[str]) -> dict[str, PathStory]:
-        """:meth:`path_story` for many paths from ONE ``git log`` over the root's history."""
+        """:meth:`path_story` for many paths from ONE ``git log`` over the root's history
+        (read once per HEAD; its indexes and every story told are kept for the run)."""
         events = self._history()
-        by_old: dict[str, list[_Event]] = {}
-        by_dir: dict[str, list[_Event]] = {}
-        for ev in events:
-            by_old.setdefault(ev.old, []).append(ev)
-            parts = ev.old.split("/")
-            for k in range(1, len(parts)):
-                by_dir.setdefault("/".join(parts[:k]) + "/", []).append(ev)
-        return {p: self._story(p, by_old, by_dir) for p in paths}
+        if self._story_index is None or self._story_index[0] is not events:
+            by_old: dict[str, list[_Event]] = {}
+            by_dir: dict[str, list[_Event]] = {}
+            for ev in events:
+                by_old.setdefault(ev.old, []).append(ev)
+                parts = ev.old.split("/")
+                for k in range(1, len(parts)):
+                    by_dir.setdefault("/".join(parts[:k]) + "/", []).append(ev)
+            self._story_index = (events, by_old, by_dir, {})
+        _ev, by_old, by_dir, told = self._story_index
+        out: dict[str, PathStory] = {}
+        for p in paths:
+            story = told.get(p)
+            if story is None:
+                story = told[p] = self._story(p, by_old, by_dir)
+            out[p] = story
+        return out
+
+    def prefetch_objects(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Read ``path`` at ``rev`` for many pairs with ONE git process, so that
+        :meth:`object_at`, :meth:`in_head` and blob reads answer them from memory."""
+        todo: dict[tuple[str, str], str] = {}
+        for rev, path in pairs:
+            clean = _clean_path(path)
+            if clean and (rev, path) not in self._objects and (rev, path) not in todo:
+                todo[(rev, path)] = f"{rev}:{self._full(clean)}"
+        if not todo:
+            return
+        for key, (oid, kind, data) in zip(todo, self._cat.many(list(todo.values())), strict=True):
+            if oid is None:
+                self._objects[key] = (None, None)
+                continue
+            self._objects[key] = (kind, data if kind == "blob" else None)
+            if kind == "blob":
+                self._blob_memo[key] = (oid, data)
+
+    def object_at(self, rev: str, path: str) -> tuple[str | None, bytes | None]:
+        """``("blob", data)``, ``("tree", None)`` or ``(None, None)`` for ``path`` at ``rev``
+        (a missing object counts as absent); remembered for the run."""
+        got = self._objects.get((rev, path))
+        if got is not None:
+            return got
+        clean = _clean_path(path)
+        if not clean:
+            return None, None
+        oid, kind, data = self._cat.request(f"{rev}:{self._full(clean)}")
+        got = (None, None) if oid is None else (kind, data if kind == "blob" else None)
+        self._objects[(rev, path)] = got
+        return got
+
+    def in_head(self, paths: Sequence[str]) -> frozenset[str]:
+        """The paths (files or folders) that exist in HEAD's tree, through the persistent
+        cat-file: a path missing from the working tree but in HEAD was deleted and not
+        committed yet, which is not "never in the history"."""
+        head = self.head()
+        if head is None:
+            return frozenset()
+        unknown = [(head, p) for p in paths if (head, p) not in self._objects]
+        if len(unknown) > 32:  # one process beats many round trips only for many paths
+            self.prefetch_objects(unknown)
+        return frozenset(p for p in paths if self.object_at(head, p)[0] is not None)
+
+    def doc_single_commits(self, paths: Sequence[str]) -> dict[str, str]:
+        """For documents written in ONE commit and untouched since (also in the working
+        tree): path -> that commit. Every line of such a document was written by it, so
+        its blame needs no ``git blame``. One ``git log`` for all paths."""
+        head = self.head()
+        wanted = [c for c in (_clean_path(p) for p in paths) if c]
+        if head is None or not wanted:
+            return {}
+        out = self._run(
+            "log",
+            "-M",
+            "--name-status",
+            "-z",
+            "--no-show-signature",
+            "--no-color",
+            "--format=\x1e%H",
+            head,
+            "--",
+            *(self._full(p) for p in wanted),
+        )
+        touched: dict[str, list[tuple[str, str]]] = {}
+        sha = ""
+        tokens = out.split(b"\x00")
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i].lstrip(b"\n")
+            i += 1
+            if tok.startswith(b"\x1e"):
+                sha = _dec(tok[1:]).strip()
+                continue
+            if not tok or not sha:
+                continue
+            status = _dec(tok[:1])
+            if status in ("R", "C"):
+                names = [tokens[i], tokens[i + 1]] if i + 1 < len(tokens) else []
+                i += 2
+            else:
+                names = [tokens[i]] if i < len(tokens) else []
+                i += 1
+            for name in names:
+                rel = self._rel(_dec(name))
+                if rel is not None:
+                    touched.setdefault(rel, []).append((sha, status))
+        result: dict[str, str] = {}
+        single = {
+            p: h[0][0] for p, h in touched.items() if p in wanted and len(h) == 1 and h[0][1] == "A"
+        }
+        self.prefetch_objects([(sha, p) for p, sha in single.items()])
+        for p in wanted:
+            if p not in single:
+                continue
+            commit = single[p]
+            _oid, data = self._blob(commit, p)
+            try:
+                now = confine(self.root, p).read_bytes()
+            except (OSError, PathRefused):
+                continue
+            if data is not None and data == now:
+                result[p] = commit
+        return result
 
     def _story(
         self, path: str, by_old: dict[str, list[_Event]], by_dir: dict[str, list[_Event]]
@@ -1646,8 +1809,25 @@ class GitRepo:
 
     # ---------------------------------------------------------------- blame and line maps
 
-    def blame(self, doc_path: str) -> list[str | None]:
-        """Per line of the working-tree file, the sha of the commit that wrote it (or None)."""
+    def prime_blames(self, paths: Sequence[str]) -> None:
+        """Learn, in one ``git log``, which documents need no ``git blame`` at all (written
+        in one commit, unchanged since): :meth:`blame` answers those from memory."""
+        todo = [p for p in paths if p not in self._single]
+        if todo:
+            self._single.update(self.doc_single_commits(todo))
+
+    def single_commit(self, doc_path: str) -> str | None:
+        """The one commit that wrote every line of ``doc_path``, when :meth:`prime_blames`
+        found it so (else None: it may still be true, git was not asked)."""
+        clean = _clean_path(doc_path)
+        return self._single.get(clean) if clean else None
+
+    def blame(self, doc_path: str, lines: Sequence[int] = ()) -> list[str | None]:
+        """Per line of the working-tree file, the sha of the commit that wrote it (or None).
+
+        ``lines``: only these lines are wanted (``git blame -L`` ranges); the others are
+        None. Results are kept per file content for the run.
+        """
         clean = _clean_path(doc_path)
         if not clean:
             return []
@@ -1656,6 +1836,22 @@ class GitRepo:
         except (OSError, PathRefused):
             data = b""
         nlines = _count_lines(data)
+        single = self._single.get(clean)
+        if single is not None:
+            return [single] * nlines
+        digest = hashlib.blake2b(data, digest_size=16).digest()
+        cached = self._blames.get((clean, digest))
+        if cached is not None:
+            return cached
+        ranges: list[str] = []
+        for n in sorted({n for n in lines if 1 <= n <= nlines}):
+            if ranges and ranges[-1].endswith(f",{n - 1}"):
+                ranges[-1] = ranges[-1].rsplit(",", 1)[0] + f",{n}"
+            else:
+                ranges.append(f"{n},{n}")
+        if lines and not ranges:
+            return [None] * nlines
+        spec = [a for r in ranges for a in ("-L", r)]
         try:
             out = self._run(
                 "blame",
@@ -1663,6 +1859,7 @@ class GitRepo:
                 "--no-textconv",
                 "--diff-algorithm=myers",
                 "--ignore-revs-file=",
+                *spec,
                 "--",
                 self._full(clean),
             )
@@ -1688,6 +1885,8 @@ class GitRepo:
                 final = int(parts[2])
                 if 1 <= final <= nlines:
                     result[final - 1] = None if sha == zero else sha
+        if not lines:
+            self._blames[(clean, digest)] = result
         return result
 
     def defined_at(

@@ -260,6 +260,10 @@ class RootListing:
         self.dirs: set[str] = set()
         self.by_name: dict[str, list[str]] = {}
         self.top: set[str] = set()
+        #: files and folders whose last step is not a symlink: the code index answers
+        #: their kind without resolving them (anything else goes through ``confine``)
+        self.plain_files: set[str] = set()
+        self.plain_dirs: set[str] = set()
 
     def walk(self) -> None:
         if self.walks:
@@ -287,12 +291,17 @@ class RootListing:
                     continue
                 if not rel:
                     self.top.add(name)
+                plain = not e.is_symlink()
                 if is_dir:
                     self.dirs.add(child)
+                    if plain:
+                        self.plain_dirs.add(child)
                     self.by_name.setdefault(name + "/", []).append(child)
                     stack.append(child)
                 elif is_file:
                     self.files.add(child)
+                    if plain:
+                        self.plain_files.add(child)
                     self.by_name.setdefault(name, []).append(child)
 
 
