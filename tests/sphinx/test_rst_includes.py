@@ -86,7 +86,7 @@ def test_included_citations_are_checked_by_build_and_check_alike(tmp_path: Path)
     repo.commit("docs")
 
     _app, warnings = build(repo.path / "docs", "html", outdir=tmp_path / "out")
-    built = sorted(w for w in ptyplan_warnings(warnings) if "[ptyplan.stale]" in w)
+    built = sorted(w for w in ptyplan_warnings(warnings) if "[ptyplan.missing]" in w)
     assert [next(n for n in FOLLOWED if f"pkg/{n}.py" in w) for w in built] == sorted(FOLLOWED)
     opts = next(w for w in built if "pkg/opts.py" in w)
     assert "parts/opts.rst:5:" in opts  # at the included file's own line
@@ -95,7 +95,7 @@ def test_included_citations_are_checked_by_build_and_check_alike(tmp_path: Path)
     cli_main(["check", "--root", str(repo.path), "--format", "json", "-o", str(out),
               "docs/index.rst"])  # fmt: skip
     found = json.loads(out.read_text(encoding="utf-8"))["findings"]
-    checked = {(f["path"], f["line"], f["subject"]) for f in found if f["kind"] == "stale"}
+    checked = {(f["path"], f["line"], f["subject"]) for f in found if f["kind"] == "missing"}
     assert checked == {
         ("docs/parts/opts.rst", 5, "pkg/opts.py:1"),
         ("docs/shared/rooted.rst", 1, "pkg/rooted.py:1"),
