@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sphinx_ptyplan.core.models import FindingCode
 from sphinx_ptyplan.core.paths import PathRefused, confine
 
 if TYPE_CHECKING:
-    from sphinx_ptyplan.core.sources.gitrepo import LineMap
+    from sphinx_ptyplan.core.sources.gitrepo import CommitInfo, LineMap
 
 __all__ = ["BULK_LINES", "citing_words", "relocate", "unverified"]
 
 _SHOWN = 70
 
 
-def _short(text: str) -> str:
+def _short(text: str | None) -> str:
+    if text is None:
+        return "?"
     t = text.strip()
     return t if len(t) <= _SHOWN else t[: _SHOWN - 1] + "…"
 
@@ -209,6 +213,72 @@ def citing_words(doc_lines: Sequence[str], line: int, cite: str) -> str:
     while hi < min(len(doc_lines), line + 2) and doc_lines[hi].strip():
         hi += 1
     return "\n".join(doc_lines[lo:hi]).replace(cite, " ")
+
+
+def _new_line_of(lm: LineMap, n: int) -> int | None:
+    """The working-tree line that replaced old line ``n`` (None when it was deleted)."""
+    for a, b, c, d in lm.hunks:
+        if b and a <= n < a + b:
+            k = n - a
+            return c + k if k < d else None
+    return None
+
+
+@dataclass(frozen=True)
+class _Drift:
+    kind: str  # "same" | "moved" | "changed" | "unknown" | "unfixable"
+    new_path: str | None = None
+    start: int = 0
+    end: int = 0
+    detail: str = ""
+    code: str = ""  # why a move cannot be fixed (kind "unfixable")
+
+
+def _drift_of(
+    lm: LineMap, info: CommitInfo | None, a: int, b: int, lines: _Lines, words: str | None = None
+) -> _Drift:
+    """Where cited lines ``a..b`` (as of the blame commit) are now. ``words`` (the row or
+    sentence around a citation written in a bulk commit) must name the cited code for a
+    move to be fixable (:func:`relocate.unverified`)."""
+    if lm.old_lines is None or lm.all_changed or b > len(lm.old_lines) or a < 1:
+        return _Drift("unknown")  # not in git at that commit, binary, or wrong already
+    if lm.new_path is None:
+        return _Drift("unknown")  # deleted: the existence check reports it
+    mapped = lm.map_range(a, b)
+    if mapped is not None:
+        if mapped[0] == a:  # the same lines (in a renamed file, maybe): nothing to relocate
+            return _Drift("same" if lm.new_path == lm.path else "moved", lm.new_path, a, b)
+        start, code, why = relocate(lm, a, b, mapped, lines.all(lm.new_path))
+        if not code and words is not None:
+            doubt = unverified(lm.old_lines, a, b, lm.path, words)
+            if doubt is not None:
+                code, why = FindingCode.UNFIXABLE_UNVERIFIED.value, doubt
+        if code:
+            return _Drift("unfixable", lm.new_path, mapped[0], mapped[1], detail=why, code=code)
+        return _Drift("moved", lm.new_path, start, start + (b - a))
+    since = f"{info.short} ({info.date})" if info is not None else lm.commit[:7]
+    changed = [n for n in range(a, b + 1) if lm.map(n) is None]
+    if not changed:
+        return _Drift(
+            "changed",
+            lm.new_path,
+            detail=f"cited lines changed since {since}: lines were inserted between "
+            f"lines {a} and {b}",
+        )
+    n = changed[0]
+    new_n = _new_line_of(lm, n)
+    now = (
+        "now deleted"
+        if new_n is None
+        else f"now `{_short(lines.get(lm.new_path, new_n))}` ({lm.new_path}:{new_n})"
+    )
+    more = f" (and {len(changed) - 1} more changed line(s))" if len(changed) > 1 else ""
+    return _Drift(
+        "changed",
+        lm.new_path,
+        detail=f"cited lines changed since {since}: line {n} was "
+        f"`{_short(lm.old_text(n))}`, {now}{more}",
+    )
 
 
 class _Lines:
