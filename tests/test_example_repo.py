@@ -338,6 +338,14 @@ def test_shipped_report_is_what_ptyplan_report_writes(
         old = (shipped / name).read_text(encoding="utf-8")
         new = (fresh / name).read_text(encoding="utf-8")
         assert paths(old) == paths(new), name
+    # the shipped stories are today's: the folder was renamed in 2b428f0 (rebase-base), not
+    # in 8ac7eb8, where a file inside it (train_utils.py) was deleted under its new name
+    for text in (shipped / "delta_log.md", fresh / "delta_log.md"):
+        rows = [
+            r for r in text.read_text(encoding="utf-8").splitlines() if "`ptychopinn_torch/`" in r
+        ]
+        assert len(rows) == 2
+        assert all("renamed to ptycho_torch in 2b428f0 (2025-09-20)" in r for r in rows)
     # the redline: the same draft (its first line names the command, which differs by --out)
     old_redline = (shipped / "plan_redline.md").read_text(encoding="utf-8").splitlines()
     new_redline = (fresh / "plan_redline.md").read_text(encoding="utf-8").splitlines()

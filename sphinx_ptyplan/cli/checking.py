@@ -62,9 +62,12 @@ def _repo_or_none(ctx: Context) -> Any:
         return None  # check_citations / fix_document say why drift could not run
 
 
-def _check_keyed(ctx: Context, paths: Sequence[str]) -> tuple[list[Any], dict[str, Any]]:
+def _check_keyed(
+    ctx: Context, paths: Sequence[str], *, content: bool = True
+) -> tuple[list[Any], dict[str, Any]]:
     """The checks of ``ptyplan check`` on the documents under PATHS, each finding with its
-    baseline key; and the run's facts (documents, statuses)."""
+    baseline key (the cited content's digest only with ``content``); and the run's facts
+    (documents, statuses)."""
     from sphinx_ptyplan.core.checks.baseline import key_of, keyed_findings
     from sphinx_ptyplan.core.checks.status import DocStatus, apply_pinned, status_of
     from sphinx_ptyplan.core.jobs import check_document, prefetch_drift
@@ -102,11 +105,19 @@ def _check_keyed(ctx: Context, paths: Sequence[str]) -> tuple[list[Any], dict[st
         report = check_document(ctx, doc_path, spans, drift=drift)
         if status is DocStatus.PINNED:
             report = apply_pinned(report, repo, doc_path, ctx.index(()))
-        keyed.extend(keyed_findings(ctx.root, report, doc_path))
+        keyed.extend(keyed_findings(ctx.root, report, doc_path, content=content))
         git_problem = git_problem or report.git_problem
     if git_problem is not None:
         keyed.append((git_problem, key_of(git_problem)))  # once per run, as in the docs build
-    return keyed, {"documents": docs, "statuses": statuses}
+    # one reference, one verdict: a line that cites the same thing twice gives one finding,
+    # as the docs build reports it
+    seen: set[Finding] = set()
+    once: list[Any] = []
+    for f, k in keyed:
+        if f not in seen:
+            seen.add(f)
+            once.append((f, k))
+    return once, {"documents": docs, "statuses": statuses}
 
 
 def _baseline_path(ctx: Context, given: str | None = None) -> Path:
@@ -124,7 +135,7 @@ def run_check(ctx: Context, args: argparse.Namespace) -> Result:
     """``ptyplan check PATHS``: the docs build's citation and drift checks on documents."""
     from sphinx_ptyplan.core.checks.baseline import Baseline
 
-    keyed, meta = _check_keyed(ctx, args.paths)
+    keyed, meta = _check_keyed(ctx, args.paths, content=bool(ctx.settings.baseline))
     findings = [f for f, _k in keyed]
     if ctx.settings.baseline:
         path = _baseline_path(ctx)

@@ -53,6 +53,7 @@ __all__ = [
     "Host",
     "check_document",
     "delta_job",
+    "former_packages",
     "former_tops",
     "git_available",
     "git_finding",
@@ -160,6 +161,14 @@ def former_tops(host: Host) -> frozenset[str]:
         return frozenset()
 
 
+def former_packages(host: Host) -> frozenset[str]:
+    """``GitRepo.former_top_packages`` (the former folders that held modules), or nothing."""
+    try:
+        return frozenset(host.repo().former_top_packages())
+    except GitError:
+        return frozenset()
+
+
 def git_available(host: Host) -> bool:
     """Whether the root is in a git work tree that can be opened."""
     return host.git_available()
@@ -196,6 +205,7 @@ def check_document(
         drift=drift,
         story=lambda paths: path_stories(host, paths),
         former_tops=lambda: former_tops(host),
+        former_packages=lambda: former_packages(host),
         every_kind=every_kind,
         references=references,
     )
@@ -556,6 +566,7 @@ def spec_hits_job(
         repo=repo,
         drift=drift and repo is not None,
         former_tops=lambda: former_tops(host),
+        former_packages=lambda: former_packages(host),
         prefer=request.prefer,
         history=lambda asked: name_history(host, spec, asked, trees),
     )

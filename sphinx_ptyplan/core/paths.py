@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 __all__ = ["PathRefused", "confine", "rel_posix"]
@@ -27,11 +28,17 @@ def confine(root: Path, relpath: str) -> Path:
     pure = PurePosixPath(text)
     if pure.is_absolute() or (len(text) > 1 and text[1] == ":"):
         raise PathRefused(f"absolute path {relpath!r} is outside ptyplan_root ({root})")
-    real_root = root.resolve()
+    real_root = _real_root(root)
     candidate = (real_root / pure).resolve()
     if candidate != real_root and real_root not in candidate.parents:
         raise PathRefused(f"path {relpath!r} resolves outside ptyplan_root ({real_root})")
     return candidate
+
+
+@lru_cache(maxsize=64)
+def _real_root(root: Path) -> Path:
+    """The configured root's real path (asked for every cited file: resolved once)."""
+    return root.resolve()
 
 
 def rel_posix(root: Path, path: Path) -> str:

@@ -122,8 +122,8 @@ class Workspace:
         return self._indexes[code_roots]
 
     def avoid_suggestions(self) -> tuple[str, ...]:
-        """Root-relative paths that did-you-mean never offers (the Sphinx engine: its
-        build output)."""
+        """Root-relative paths that did-you-mean never offers (the Sphinx engine: its build
+        output)."""
         return ()
 
     def source_revision(self) -> str:

@@ -105,9 +105,8 @@ class Session(Workspace):
         return ParseCache.load(file) if file is not None else ParseCache()
 
     def avoid_suggestions(self) -> tuple[str, ...]:
-        """Did-you-mean never offers the build's own output. The docs' pages stay offerable:
-        ``ptyplan check`` cannot know them, and a page moved to another folder is the
-        right suggestion for a citation of its old path (the same verdict from both)."""
+        """Did-you-mean never offers the build's output (the docs' own pages it offers, as
+        ``ptyplan check`` does: a page cited under an old name is a citation to mend)."""
         return self._outputs
 
     def links(self) -> Any:
@@ -365,7 +364,12 @@ def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[s
             except Exception:
                 repo = None
             report = apply_pinned(report, repo, doc_path, session.index(()))
-        keys = {id(f): k for f, k in keyed_findings(session.root, report, doc_path)}
+        keys = {  # compared only with a configured baseline (its setting re-reads pages)
+            id(f): k
+            for f, k in keyed_findings(
+                session.root, report, doc_path, content=bool(session.cfg.baseline)
+            )
+        }
         owner = {(c.line, c.text, spans[k][2]): c.id or "" for k, c in enumerate(group)}
         if git_available(session):  # stories, former folders and drift read the history
             outcomes[""].deps.add(Dep.rev("HEAD"))

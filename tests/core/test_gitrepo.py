@@ -815,3 +815,30 @@ def test_odd_file_names(tmp_path: Path) -> None:
         assert g.read_blobs(c1, names) == dict.fromkeys(names, body.encode())
         assert g.blame("ünï/cödé.py")[:3] == [c1, None, c1]
         assert Change("M", 'q"uote.py') in g.changes(c1, None)
+
+
+def test_folder_story_names_the_rename_not_a_later_deletion_inside(tmp_path: Path) -> None:
+    """A folder renamed in X whose file is deleted later in Y (under its new name): the
+    folder's story is "renamed in X"; the file's own story still says deleted in Y."""
+    r = Repo(tmp_path / "r")
+    for name in ("__init__.py", "a.py", "b.py", "utils.py"):
+        r.write(f"oldpkg/{name}", f"# {name}\n" + f"{name[0]} = 1\n" * 6)
+    r.commit("one")
+    r.move("oldpkg", "newpkg")
+    x = r.commit("rename the package")
+    r.write("newpkg/a.py", "# a.py\n" + "a = 1\n" * 6 + "more = 2\n")
+    r.remove("newpkg/utils.py")
+    y = r.commit("drop the utilities")
+    with GitRepo.open(r.path) as g:
+        s = g.path_stories(["oldpkg/", "oldpkg", "oldpkg/utils.py", "oldpkg/b.py"])
+        cx, cy = g.commit_info(x), g.commit_info(y)
+    assert (s["oldpkg/"].status, s["oldpkg/"].new_path, s["oldpkg/"].commit) == (
+        "renamed",
+        "newpkg/",
+        cx,
+    )
+    assert s["oldpkg/"].describe() == f"renamed to newpkg/ in {cx.short} (2025-10-02)"
+    assert (s["oldpkg"].new_path, s["oldpkg"].commit) == ("newpkg", cx)
+    assert (s["oldpkg/utils.py"].status, s["oldpkg/utils.py"].commit) == ("deleted", cy)
+    assert s["oldpkg/utils.py"].via == ("newpkg/utils.py",)
+    assert (s["oldpkg/b.py"].new_path, s["oldpkg/b.py"].commit) == ("newpkg/b.py", cx)

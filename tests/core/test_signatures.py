@@ -180,3 +180,60 @@ def test_signature_of_the_code() -> None:
         "resolve_accelerator(accelerator: str = 'auto', device: Optional[str] = None) -> str"
     )
     assert signature_of(sym("Loader.load")) == "load(path, *, strict=False) -> 'Dataset'"
+
+
+ANNOTATED = b"""
+from typing import Any, Dict, List, Optional, Union
+from pathlib import Path
+from .config import ModelConfig as TFModelConfig
+
+def train(cfg: Dict[str, Any], sizes: List[int], out: Optional[Path] = None) -> None: ...
+
+def scale(x: float, n: int, mode: Union[str, None], obj: "TFModelConfig") -> float: ...
+
+def pick(items: list[str], key: str | None = None, factor: int = 2) -> str: ...
+"""
+
+
+def asym(name: str):  # type: ignore[no-untyped-def]
+    s = parse_module(ANNOTATED, path="a.py").symbol(name)
+    assert s is not None
+    return s
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # loose spellings of the same annotations: never a mismatch
+        "train(cfg: dict, sizes: list, out: Path | None = None)",
+        "train(cfg: Dict, sizes: Sequence[int], out: Optional[Path] = None) -> None",
+        "train(cfg: Mapping[str, Any], sizes: List[int], out: str = None)",
+        "scale(x: int, n: int, mode: Optional[str], obj: ModelConfig) -> float",
+        "scale(x: float, n: float, mode: str | None, obj: TFModelConfig)",
+        "pick(items: List[str], key: Optional[str] = None, factor: Any = 2)",
+        "pick(items: list, key=None, factor: int = 2) -> Optional[str]",
+        # unannotated on either side: nothing to compare
+        "pick(items, key: str = None, factor=2)",
+    ],
+)
+def test_loose_parameter_annotations_are_not_mismatches(text: str) -> None:
+    sig = written(text)
+    assert compare_signature(sig, asym(sig.name)) == [], text
+
+
+def test_parameter_annotations_that_contradict_the_code() -> None:
+    assert compare_signature(
+        written("train(cfg: list, sizes: dict, out: Path | None = None)"), asym("train")
+    ) == [
+        "`cfg` is `list`, the code `Dict[str, Any]`",
+        "`sizes` is `dict`, the code `List[int]`",
+    ]
+    assert compare_signature(
+        written("pick(items: list[str], key: int | None = None, factor: str = 2)"), asym("pick")
+    ) == ["`key` is `int | None`, the code `str | None`", "`factor` is `str`, the code `int`"]
+    # an import alias the caller knows is the same type
+    sig = written("scale(x, n, mode, obj: InferenceConfig)")
+    assert compare_signature(sig, asym("scale")) == [
+        "`obj` is `InferenceConfig`, the code `'TFModelConfig'`"
+    ]
+    assert compare_signature(sig, asym("scale"), same_type=lambda w, c: "Config" in w) == []

@@ -271,3 +271,36 @@ def test_a_page_outside_the_root_reports_each_citation_at_its_own_line(tmp_path:
         for m in re.finditer(r"index\.md:(\d+): WARNING: .*\[ptyplan\.(\w+)\]", warnings)
     )
     assert got == [(4, "missing"), (5, "stale")], warnings
+
+
+def test_check_and_build_say_the_same_words_once_per_line(tmp_path: Path) -> None:
+    """Found on a real repository's docs: `check` reported a line that cites one path twice
+    twice (the build once), and only the build left out the did-you-mean of a docs page
+    cited under an old name (it avoided the docs' own pages). Same findings, same words."""
+    repo = Repo(tmp_path / "repo")
+    repo.write("pkg/__init__.py", "")
+    repo.write(
+        "docs/conf.py", 'extensions = ["myst_parser", "sphinx_ptyplan"]\nptyplan_root = ".."\n'
+    )
+    repo.write("docs/architecture.md", "# Architecture\n")
+    repo.write(
+        "docs/index.md",
+        "# Index\n\n```{toctree}\narchitecture\n```\n\n"
+        "See `docs/architecture_torch.md` and again `docs/architecture_torch.md`.\n",
+    )
+    repo.write(".gitignore", "_out/\n")
+    repo.commit("docs")
+    root = repo.path.resolve()
+    _app, warnings = build(root / "docs", "html", outdir=tmp_path / "out")
+    built = [
+        line.split(": WARNING: ", 1)[1]
+        for line in ptyplan_warnings(warnings)
+        if "index.md:7" in line
+    ]
+    report = tmp_path / "check.json"
+    args = ["check", "--root", str(root), "--format", "json", "-o", str(report), "docs"]
+    assert cli_main(args) == 1
+    checked = [f["message"] for f in json.loads(report.read_text(encoding="utf-8"))["findings"]]
+    assert len(built) == 1 and len(checked) == 1, (built, checked)
+    assert "did you mean `docs/architecture.md`?" in checked[0], checked
+    assert built[0].startswith(checked[0]), (built, checked)

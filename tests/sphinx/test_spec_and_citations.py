@@ -321,3 +321,92 @@ def test_page_module_decides_bare_names(tmp_path: Path, opts: str, front: str) -
     # front matter keeps the spec's line numbers
     assert [w for w in found if "n_filterz" in w and re.search(r"names\.md:1[14]: ", w)]
     assert "`ptycho` (page setting)" in html(app)
+
+
+# -- issue 15: the same context in a reST spec (item, paragraph, page module, bold owner) --
+
+RST_NAMES_SPEC = """API
+===
+
+Models
+------
+
+``ModelConfig`` is used by both backends; ``build_model(config, extra)`` builds one.
+
+Torch side
+----------
+
+- The port keeps ``ModelConfig`` with its own fields,
+  as written in ``ptycho_torch/config_params.py``.
+
+The adapter reads ``ModelConfig`` at import time, from
+``ptycho/config/config.py``.
+
+TensorFlow side (``ptycho/config/config.py``)
+---------------------------------------------
+
+- **ModelConfig**: the model.
+
+  - ``N``: size.
+  - ``n_filterz``: misspelt.
+"""
+
+
+def _rst_names_project(tmp_path: Path, head: str = "") -> Path:
+    page = (
+        "Spec hits\n=========\n\n.. ptyplan-spec-hits:: specs/names.rst\n"
+        "   :tree: ptycho_torch, ptycho\n"
+    )
+    src = make_project(
+        tmp_path / "src",
+        {"index.rst": page},
+        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n',
+    )
+    write(src, {**CODE, "specs/names.rst": head + RST_NAMES_SPEC})
+    return src
+
+
+def _row_of(page: str, line: int) -> str:
+    """The text of the spec-hits table row of spec line ``line`` (tags dropped)."""
+    rows = [re.sub(r"<[^>]+>", "", r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S)]
+    found = [" ".join(r.split()) for r in rows if re.match(rf"\s*{line}\s", r)]
+    assert found, line
+    return found[0]
+
+
+def test_rest_spec_binds_names_by_item_paragraph_and_bold_owner(tmp_path: Path) -> None:
+    app, warnings = build(_rst_names_project(tmp_path), "html")
+    found = ptyplan_warnings(warnings)
+    # only "Models" cannot say which ModelConfig: one ambiguous warning, at its line
+    amb = [w for w in found if "[ptyplan.ambiguous]" in w]
+    assert len(amb) == 1 and re.search(r"specs/names\.rst:7: WARNING", amb[0]), found
+    sig = [w for w in found if "no parameter `extra`" in w]
+    assert len(sig) == 1 and "[ptyplan.schema]" in sig[0]
+    # the bold owner's field list is checked against the class its heading names
+    field = [w for w in found if "n_filterz" in w]
+    assert len(field) == 1 and "[ptyplan.schema]" in field[0], found
+    assert "ptycho.config.config.ModelConfig" in field[0]
+    assert re.search(r"names\.rst:24: ", field[0])
+    page = html(app)
+    # the list item names the PyTorch file two lines down: the item decides
+    item = _row_of(page, 12)
+    assert "ptycho_torch/config_params.py:5" in item and "same item" in item, item
+    # the paragraph names the TensorFlow file on its next line: the paragraph decides
+    # (the item's file above is not the section's introduction)
+    para = _row_of(page, 15)
+    assert "ptycho/config/config.py:5" in para and "same paragraph" in para, para
+
+
+@pytest.mark.parametrize("directive", ["currentmodule", "module", "py:currentmodule"])
+def test_rest_currentmodule_is_a_page_setting(tmp_path: Path, directive: str) -> None:
+    app, warnings = build(_rst_names_project(tmp_path, f".. {directive}:: ptycho\n\n"), "html")
+    found = ptyplan_warnings(warnings)
+    assert not [w for w in found if "[ptyplan.ambiguous]" in w], found
+    # the directive's two lines shift the spec: the warnings keep the file's own lines
+    assert [w for w in found if "n_filterz" in w and re.search(r"names\.rst:26: ", w)]
+    page = html(app)
+    assert "`ptycho` (page setting)" in page
+    models = _row_of(page, 9)
+    assert "ptycho/config/config.py:5" in models, models
+    # nearer context still wins over the page setting: the item keeps the PyTorch class
+    assert "ptycho_torch/config_params.py:5" in _row_of(page, 14)

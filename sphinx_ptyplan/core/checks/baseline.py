@@ -67,27 +67,22 @@ def cited_digest(
     return _digest(data)
 
 
-def _subject(message: str) -> str:
-    """The reference a message is about: its leading backticked text, else the message."""
-    if message.startswith("`"):
-        end = message.find("`", 1)
-        if end > 0:
-            return message[1:end]
-    return message
-
-
 def key_of(finding: Finding, document: str | None = None, content: str = "") -> Key:
     """The baseline key of a finding that cites nothing (parse, git, config problems...)."""
     return (
         document or finding.path or "",
         finding.kind.value,
-        finding.subject or _subject(finding.message),
+        finding.subject or finding.message,
         content or str(finding.code),
     )
 
 
-def keyed_findings(root: Path, report: CitationReport, doc_path: str) -> list[tuple[Finding, Key]]:
-    """Every finding of a document's citation report with its baseline key."""
+def keyed_findings(
+    root: Path, report: CitationReport, doc_path: str, *, content: bool = True
+) -> list[tuple[Finding, Key]]:
+    """Every finding of a document's citation report with its baseline key. Without
+    ``content`` (no baseline configured: the keys are never compared) the cited files are
+    not read and the keys carry no digest."""
     out: list[tuple[Finding, Key]] = []
     cache: dict[tuple[str | None, int | None, int | None], str] = {}
     for check in report.checks:
@@ -95,7 +90,7 @@ def keyed_findings(root: Path, report: CitationReport, doc_path: str) -> list[tu
         path = res.path or (ref.path.rstrip("/") if ref.path else None)
         where = (path, ref.start, ref.end)
         if check.findings and where not in cache:
-            cache[where] = cited_digest(root, path, ref.start, ref.end)
+            cache[where] = cited_digest(root, path, ref.start, ref.end) if content else ""
         for f in check.findings:
             out.append((f, (doc_path, f.kind.value, ref.text, cache[where])))
     for _k, f in report.unchecked_roles:

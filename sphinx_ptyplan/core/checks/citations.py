@@ -323,6 +323,7 @@ def check_citations(
     drift: bool = True,
     story: StoryFn | None = None,
     former_tops: Callable[[], frozenset[str]] | None = None,
+    former_packages: Callable[[], frozenset[str]] | None = None,
     every_kind: bool = False,
     problems: list[Finding] | None = None,
     max_refs: int | None = None,
@@ -347,6 +348,7 @@ def check_citations(
         ``repo.path_stories`` when a repository is given.
     :param former_tops: ``() -> folders`` that were top-level folders of the root once
         (see :func:`checked_tops`); defaults to ``repo.former_top_folders``.
+    :param former_packages: those that held modules (``repo.former_top_packages``).
     :param problems: receives the ``GIT`` finding when git cannot tell the stories.
     :param max_refs: judge only the first ``max_refs`` references (a spec's limit).
     :param references: the references of ``spans`` when the caller has them already
@@ -407,8 +409,11 @@ def check_citations(
     )
     if story is None and repo is not None:
         story = (lambda paths, _r=repo: told_stories(_r, root, paths))  # noqa: E731
+    former = tops - _top_folders(index)
+    pkgs = former_packages or (repo.former_top_packages if repo is not None else None)
+    packages = former & pkgs() if former and pkgs is not None else None
     resolutions = list(
-        resolve_all(refs, index, story=story, former=tops - _top_folders(index), problems=problems)
+        resolve_all(refs, index, story=story, former=former, problems=problems, packages=packages)
     )
     bare = narrow_bare_names(resolutions, index, drift and repo is not None)
 

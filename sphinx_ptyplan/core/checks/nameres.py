@@ -7,6 +7,7 @@ written signature. Never raises; never reads outside the root.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -121,9 +122,17 @@ def resolve_name(
     raw = (ref.name or ref.text).strip()
     bare = raw[:-2] if raw.endswith("()") else raw
     kind = is_bare_name(raw)
+    if kind is None and ref.text.strip().startswith(bare + "("):
+        kind = is_bare_name(bare + "()")  # ``train()``, ``save(path)``: written as a call
     if kind is None:
         return _res(ref, Status.EXTERNAL, "not a name")
     defs = names.lookup(bare, kind)
+    if kind == "function":
+        # the class named next to it (or a qualified mention in the section) outranks a
+        # top-level function of the same name elsewhere; an earlier section's does not
+        method = _method_by_context(ref, bare, index, near=bool(defs))
+        if method is not None:
+            return method
     if not defs:
         return _res(ref, Status.EXTERNAL, "no definition in the tree")
     targets = {d.target for d in defs if d.kind == "alias"}
@@ -146,6 +155,54 @@ def resolve_name(
         candidates=cands,
         code=FindingCode.AMBIGUOUS_NAME,
     )
+
+
+def _method_by_context(
+    ref: Reference, name: str, index: Any, *, near: bool = False
+) -> Resolution | None:
+    """A lower-case name that no top-level function has, bound to a method by context: a
+    qualified mention ``ModelManager.load_model`` earlier in the section, or the class
+    named in the same list item or paragraph (or an enclosing item). The class must have
+    that method and be one class of the tree (or one the rest of the context decides);
+    otherwise the name stays prose (``None``). ``near``: only the section's own qualified
+    mentions and the classes of the same block or enclosing items count."""
+    for how, text in ref.hints:
+        if near and "earlier section" in how:
+            continue
+        if how.startswith("qualified mention"):
+            parts = [p for p in re.split(r"[.:]", text) if p]
+            if len(parts) < 2 or parts[-1] != name or not parts[-2][:1].isupper():
+                continue
+            cls = parts[-2]
+        elif how.startswith("class named"):
+            cls = text
+        else:
+            continue
+        found = [
+            (path, c, m)
+            for path, c in index.classes(cls)
+            if (m := c.member(name)) is not None
+            and m.kind in (SymbolKind.METHOD, SymbolKind.FUNCTION)
+        ]
+        if len(found) > 1:
+            defs = [Definition(cls, p, c.line, c.end_line, "class") for p, c, _m in found]
+            got = bind(cls, defs, ref.hints, index)
+            if not isinstance(got, Binding):
+                continue
+            found = [f for f in found if f[0] == got.definition.path]
+        if len(found) != 1:
+            continue
+        path, c, m = found[0]
+        return _res(
+            ref,
+            Status.RESOLVED,
+            target_kind="method",
+            path=path,
+            line=m.line,
+            end_line=m.end_line,
+            binding=f"method of `{c.name}`, bound by `{text}` ({how})",
+        )
+    return None
 
 
 def short_module(ref: Reference, names: NameIndex, dotted: DottedFn, index: Any) -> Resolution:

@@ -662,22 +662,26 @@ def resolve(
     story: StoryFn | None = None,
     former: frozenset[str] = frozenset(),
     suggest: bool = True,
+    packages: frozenset[str] | None = None,
 ) -> Resolution:
     """Resolve one reference against the index; never reads outside the root.
 
     Stale and ambiguous results carry a :class:`Finding` located at ``ref.doc_path:doc_line``.
-    ``former`` names top-level folders that existed once (see ``_locate``). A bug here
-    raises (it must surface as a bug, not as a quiet "not checked").
+    ``former`` names top-level folders that existed once (see ``_locate``); ``packages``
+    those of them that held Python modules (dotted names under the others are not the
+    tree's; ``None``: all of them). A bug here raises (it must surface as a bug, not as a
+    quiet "not checked").
     """
     if ref.kind in (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL):
         return _resolve_path(ref, index, story, former, suggest)
+    pkgs = former if packages is None else packages
     if ref.kind is RefKind.ATTR:
         return _resolve_attr(ref, index)
     if ref.kind is RefKind.NAME:
         return resolve_name(
-            ref, index.names, lambda r: _resolve_dotted(r, index, None, former), index=index
+            ref, index.names, lambda r: _resolve_dotted(r, index, None, pkgs), index=index
         )
-    return _resolve_dotted(ref, index, story, former)
+    return _resolve_dotted(ref, index, story, pkgs)
 
 
 def resolve_all(
@@ -687,18 +691,23 @@ def resolve_all(
     story: StoryFn | None = None,
     former: frozenset[str] = frozenset(),
     problems: list[Finding] | None = None,
+    packages: frozenset[str] | None = None,
 ) -> list[Resolution]:
     """Resolve many references, asking ``story`` once for all stale ones (one git batch).
 
     When git cannot tell the stories, the references stay stale without them and the
     ``GIT`` finding is appended to ``problems`` (when given). Written signatures are
     compared with what they resolve to (``signature-mismatch``), and a name that context
-    cannot decide is warned once per section, not once per mention."""
+    cannot decide is warned once per section, not once per mention. ``packages``: the
+    ``former`` folders that held Python modules (see :func:`resolve`)."""
     from sphinx_ptyplan.core.sources.gitrepo import GitError
 
     def judged(suggest: bool) -> list[Resolution]:
         return _once_per_section(
-            [_signed(resolve(r, index, former=former, suggest=suggest), index) for r in refs]
+            [
+                _signed(resolve(r, index, former=former, suggest=suggest, packages=packages), index)
+                for r in refs
+            ]
         )
 
     if story is None:
@@ -707,7 +716,7 @@ def resolve_all(
     keys: list[str] = []
     for res in first:
         if res.status is Status.STALE:
-            keys.extend(story_keys(res.ref, index, former))
+            keys.extend(story_keys(res.ref, index, former if packages is None else packages))
     try:
         known = dict(story(sorted(set(keys)))) if keys else {}
     except GitError as exc:
@@ -719,7 +728,9 @@ def resolve_all(
         return {p: known[p] for p in paths if p in known}
 
     return [
-        resolve(res.ref, index, story=cached, former=former) if res.status is Status.STALE else res
+        resolve(res.ref, index, story=cached, former=former, packages=packages)
+        if res.status is Status.STALE
+        else res
         for res in first
     ]
 

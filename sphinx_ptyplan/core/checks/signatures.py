@@ -51,6 +51,70 @@ def _loose_type(text: str | None) -> str | None:
     return _LOOSE.get(base, base)
 
 
+#: annotations that accept (or stand for) anything: never a mismatch
+_ANYTHING = frozenset({"Any", "object", "Literal", "TypeVar", "Self", "Callable", "callable"})
+#: base names a spec may use for one another (numbers; path-likes)
+_FAMILIES = (
+    frozenset({"int", "float", "complex", "Number", "Real", "Integral"}),
+    frozenset({"str", "Path", "PathLike", "PurePath", "PosixPath"}),
+)
+
+
+def _top_split(text: str, sep: str) -> list[str]:
+    """``text`` split at ``sep`` outside brackets (one pass)."""
+    out: list[str] = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return out
+
+
+def _alternatives(text: str) -> set[str]:
+    """The loose base names an annotation allows, ``None`` left out: ``Optional[X]``,
+    ``X | None`` and ``Union[X, None]`` are all ``{X}``; ``Dict[str, Any]`` is ``{dict}``."""
+    t = text.strip().strip("'\"").strip()
+    m = re.match(r"^(?:typing\.)?(Optional|Union)\[(.*)\]$", t, re.S)
+    parts = _top_split(m.group(2), ",") if m else _top_split(t, "|")
+    out: set[str] = set()
+    for part in parts:
+        p = part.strip().strip("'\"").strip()
+        if not p or p == "None":
+            continue
+        if p != t and (p.startswith(("Optional[", "Union[", "typing.")) or "|" in p):
+            out |= _alternatives(p)
+            continue
+        base = p.split("[", 1)[0].strip().rsplit(".", 1)[-1]
+        out.add(_LOOSE.get(base, base))
+    return out
+
+
+def _same_annotation(written: str, code: str) -> bool:
+    """Whether a written parameter annotation can mean the code's, loosely: any shared base
+    name (``list`` for ``List[int]``, ``X`` for ``Optional[X]``), an alias spelled with a
+    prefix (``TFModelConfig`` for ``ModelConfig``), numbers for numbers, a path for a path;
+    ``Any``, ``object``, ``Literal``, type variables and an empty side are never wrong."""
+    ws, cs = _alternatives(written), _alternatives(code)
+    if not ws or not cs or (ws | cs) & _ANYTHING:
+        return True
+    if any(len(n) == 1 and n.isupper() for n in ws | cs):
+        return True  # a type variable
+    for a in ws:
+        for b in cs:
+            if a == b or a.endswith(b) or b.endswith(a):
+                return True
+            if any(a in fam and b in fam for fam in _FAMILIES):
+                return True
+    return False
+
+
 def _code_params(sym: Symbol, written: Sequence[WrittenParam]) -> list[Param]:
     params = list(sym.params)
     if (
@@ -71,10 +135,11 @@ def compare_signature(
     """Differences between a written signature and the definition ``sym`` (a function,
     method or class: a class is compared through its ``__init__`` or dataclass fields).
 
-    Compared: parameter names, their order, defaults present/absent and the return annotation
-    when the spec writes one. Parameter annotations are not compared (specs write them
-    loosely). ``same_type(written, code)`` may accept more return annotations as equal
-    (import aliases); the default compares base names loosely. ``[]`` when they agree.
+    Compared: parameter names, their order, defaults present/absent, and the parameter and
+    return annotations when both the spec and the code write them, loosely (``dict`` for
+    ``Dict[str, Any]``, ``list`` for ``List[int]``, ``Optional[X]`` for ``X | None``: see
+    :func:`_same_annotation`). ``same_type(written, code)`` may accept more annotations as
+    equal (import aliases). ``[]`` when they agree.
     """
     code = _code_params(sym, written.params)
     if sym.kind.value == "class":
@@ -115,6 +180,13 @@ def compare_signature(
             problems.append(f"`{p.name}` has no default in the code")
         elif p.default is None and c.default is not None:
             problems.append(f"`{p.name}` has a default ({c.default}) in the code")
+        if (
+            p.annotation
+            and c.annotation
+            and not _same_annotation(p.annotation, c.annotation)
+            and not (same_type is not None and same_type(p.annotation, c.annotation))
+        ):
+            problems.append(f"`{p.name}` is `{p.annotation}`, the code `{c.annotation}`")
     if not written.gap:
         written_names = {p.name for p in written.params}
         for c in code:

@@ -79,6 +79,7 @@ def spec_hits(
     repo: GitRepo | None = None,
     drift: bool = False,
     former_tops: Callable[[], frozenset[str]] | None = None,
+    former_packages: Callable[[], frozenset[str]] | None = None,
     prefer: Sequence[str] = (),
     history: HistoryFn | None = None,
 ) -> SpecHits:
@@ -124,6 +125,7 @@ def spec_hits(
         drift=drift,
         story=story,
         former_tops=former_tops,
+        former_packages=former_packages,
         every_kind=True,
         problems=findings,
         max_refs=max_refs,

@@ -372,9 +372,11 @@ def code_names(text: str) -> list[ClassifiedRef]:
     from sphinx_ptyplan.core.sources.codespans import is_bare_name, parse_code_span
 
     t = text.strip()
-    if not t or len(t) > 600 or _is_shell(t):
+    if not t or len(t) > 600:
         return []
     span = parse_code_span(t)
+    if _is_shell(t) and (span is None or span.kind != "signature"):
+        return []  # a signature may write ``x: list | None`` (no shell pipe)
     if span is None:
         if is_bare_name(t):
             return [ClassifiedRef(text=t, kind=RefKind.NAME, name=t.removesuffix("()"))]

@@ -101,12 +101,21 @@ class _Collector:
         self.items: tuple[int, ...] = ()
         self.prefer: tuple[str, ...] = ()
         self._ctx: tuple[int, Any] | None = None
+        self._own = 0  # page settings the page's own directives added (first in prefer)
 
     def heading(self, title: str, line: int, level: int) -> None:
         line += self.offset
         sec = Section(title=title, anchor=slugify(title), line=line, level=level)
         self.sections.append(sec)
         self.section = sec
+
+    def page_setting(self, module: str) -> None:
+        """A module the page itself names for its bare names (reST ``.. currentmodule::`` /
+        ``.. module::``): a page setting, before the ones given from outside."""
+        if module and module not in self.prefer:
+            self.prefer = (*self.prefer[: self._own], module, *self.prefer[self._own :])
+            self._own += 1
+            self._ctx = None
 
     def span(self, text: str, line: int, context: str) -> None:
         line += self.offset

@@ -8,6 +8,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from sphinx_ptyplan.core.sources.codespans import is_bare_name
+
 __all__ = ["DocContext", "context_hints"]
 
 _PY_IN_TEXT_RE = re.compile(r"(?<![\w/.])([\w.\-]+(?:/[\w.\-]+)*\.pyi?|[\w\-]+(?:/[\w\-]+)+/)")
@@ -49,8 +51,13 @@ class DocContext:
         self.qualified: dict[str, list[tuple[int, int, str]]] = {}
         self.blocks: dict[tuple[int, int], list[tuple[int, str]]] = {}
         self.intro: dict[int, list[tuple[int, str]]] = {}
+        # classes named bare in a block (``ModelManager``): the owner of the methods named
+        # next to it (``load_model()``); only method lookups read these hints
+        self.classes: dict[tuple[int, int], list[tuple[int, str]]] = {}
         for sp in spans:
             sec = sp.section.line if sp.section is not None else 0
+            if sp.context == "code" and is_bare_name(sp.text) == "class":
+                self.classes.setdefault((sec, sp.block), []).append((sp.line, sp.text.strip()))
             qual, place = _place_of(sp.text)
             if qual:
                 last = re.split(r"[.:]", qual)[-1]
@@ -84,6 +91,11 @@ class DocContext:
         for item in items[1:]:
             outer = self.blocks.get((sec, item), [])
             out += [(f"named in the enclosing item (line {ln})", p) for ln, p in outer[:cap]]
+        if name[:1].islower():  # a method's class: in the same block, then enclosing items
+            for k, block in enumerate((at.block, *items[1:])):
+                where = f"the same {what}" if k == 0 else "the enclosing item"
+                owners = self.classes.get((sec, block), [])
+                out += [(f"class named in {where} (line {ln})", c) for ln, c in owners[:cap]]
         intro = sorted((p for p in self.intro.get(sec, []) if p[0] < at.line), reverse=True)
         out += [(f"named in the section's introduction (line {ln})", p) for ln, p in intro[:cap]]
         for h in _heading_path(self.sections, at.section):

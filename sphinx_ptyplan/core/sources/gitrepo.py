@@ -1595,6 +1595,20 @@ class GitRepo:
         """
         return frozenset(ev.old.split("/", 1)[0] for ev in self._history() if "/" in ev.old)
 
+    def former_top_packages(self) -> frozenset[str]:
+        """The :meth:`former_top_folders` that held Python code: a module (``.py``/``.pyi``)
+        was deleted or renamed from under them at some point of history.
+
+        Only these make a dotted name under them stale: a former folder of notes named like
+        a library (``torch/``) says nothing about ``torch.cuda``. A folder that is gone had
+        to lose every file, so its modules are among the events when it had any.
+        """
+        return frozenset(
+            ev.old.split("/", 1)[0]
+            for ev in self._history()
+            if "/" in ev.old and ev.old.endswith((".py", ".pyi"))
+        )
+
     def path_story(self, path: str) -> PathStory:
         """What happened to ``path`` (a file, or a folder given with or without "/")."""
         return self.path_stories([path])[path]
@@ -1786,10 +1800,11 @@ class GitRepo:
         evs = by_dir.get(current, [])
         if before is not None:
             evs = [e for e in evs if e.idx < before]
-        if not evs:
-            return None
-        commits = sorted({e.idx for e in evs}, reverse=before is not None)
-        # newest commit that renamed the folder (first after `before` when following a chain)
+        if not evs or self._folder_at_head(current):
+            return None  # a folder still there lost some files: it was not renamed or deleted
+        commits = sorted({e.idx for e in evs})
+        # the newest commit that renamed the folder: the one that emptied it (a file deleted
+        # inside it before it moved, or inside its new name later, is not the folder's story)
         for cidx in commits:
             group = [e for e in evs if e.idx == cidx]
             votes: Counter[str | None] = Counter()
@@ -1804,8 +1819,17 @@ class GitRepo:
                 n, target = max(renames)
                 if n >= votes[None]:
                     return group[0], target or None
-        newest = commits[-1] if before is not None else commits[0]
-        return next(e for e in evs if e.idx == newest), None
+        return next(e for e in evs if e.idx == commits[0]), None
+
+    def _folder_at_head(self, folder: str) -> bool:
+        """Whether ``folder`` (root-relative, ending in "/") is a tree at the HEAD the
+        history was read at (one request on the running ``cat-file`` stream)."""
+        head = self._events_head
+        clean = _clean_path(folder.rstrip("/"))
+        if head is None or not clean:
+            return False
+        _oid, kind, _data = self._cat.request(f"{head}:{self._full(clean)}")
+        return kind == "tree"
 
     # ---------------------------------------------------------------- blame and line maps
 

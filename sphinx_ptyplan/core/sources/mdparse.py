@@ -108,6 +108,14 @@ def _md_inline_codes(
     return out, "".join(plain), links, order
 
 
+def _bold_word(children: Any) -> str | None:
+    """The text of a paragraph's opening ``**word**`` (plain text only), else ``None``."""
+    kids = [c for c in children[:4] if c.type != "text" or c.content][:3]
+    if len(kids) == 3 and kids[0].type == "strong_open" and kids[2].type == "strong_close":
+        return str(kids[1].content) if kids[1].type == "text" else None
+    return None
+
+
 def _parse_markdown(text: str, col: _Collector) -> None:
     tokens = _markdown().parse(text)
     # open list items: [first code span (text, line), owner named by the first paragraph]
@@ -212,4 +220,8 @@ def _parse_markdown(text: str, col: _Collector) -> None:
                 if first_code is not None:
                     items[-1][0] = [(c, line0) for c in lead]
                     owner = _owner_from([first_code], plain)
+                    items[-1][1] = (owner, line0) if owner is not None else None
+                elif _bold_word(tok.children or ()) is not None:
+                    # ``- **ModelConfig**: ...`` (bold, no code span), as reST writes it
+                    owner = _owner_from([_bold_word(tok.children or ()) or ""], plain)
                     items[-1][1] = (owner, line0) if owner is not None else None

@@ -27,6 +27,8 @@ _ROLE_ALIASES = {
 _RST_SKIP_DIRECTIVES = frozenset(
     {"include", "raw", "code", "code-block", "sourcecode", "literalinclude", "highlight"}
 )
+#: Sphinx's directives that set the module of the names after them: a page setting here
+_RST_MODULE_DIRECTIVES = frozenset({"module", "currentmodule", "py:module", "py:currentmodule"})
 
 
 #: directives whose content is never reST (so never holds an include to follow)
@@ -103,6 +105,14 @@ def _rst_lookups(includes: list[IncludeFound] | None = None) -> Iterator[None]:
                 self.state.nested_parse(self.content, self.content_offset, holder)
             return []
 
+    class ModuleDirective(SkipDirective):
+        """``.. currentmodule:: ptycho.config``: a marker the walker reads as a page setting."""
+
+        def run(self) -> list[nodes.Node]:
+            name = self.arguments[0].strip() if self.arguments else ""
+            # ``.. currentmodule:: None`` resets Sphinx's module: no setting
+            return [nodes.container(ptyplan_module=name)] if name and name != "None" else []
+
     builtin_roles = {
         "literal",
         "code",
@@ -141,6 +151,8 @@ def _rst_lookups(includes: list[IncludeFound] | None = None) -> Iterator[None]:
                 return RecordInclude, []
             if name not in directives._directive_registry:
                 return (SkipDirective if name in _RST_LITERAL_DIRECTIVES else NestedDirective), []
+        if name in _RST_MODULE_DIRECTIVES:
+            return ModuleDirective, []
         if name in _RST_SKIP_DIRECTIVES or name not in directives._directive_registry:
             return SkipDirective, []
         modname, clsname = directives._directive_registry[name]
@@ -260,7 +272,9 @@ class _RstWalker:
         from docutils import nodes
 
         for child in node.children:
-            if isinstance(child, nodes.section):
+            if isinstance(child, nodes.container) and child.get("ptyplan_module"):
+                self.col.page_setting(str(child["ptyplan_module"]))
+            elif isinstance(child, nodes.section):
                 title = child.next_node(nodes.title)
                 if title is not None:
                     self.col.heading(title.astext().strip(), self.title_line(title), level + 1)
@@ -316,6 +330,7 @@ class _RstWalker:
         for el in elems:
             if isinstance(el, (nodes.literal_block, nodes.doctest_block, nodes.title)):
                 continue
+            self.place(el)
             for node, line in self.inline_lines(el):
                 if isinstance(node, nodes.literal) and _in_url_link(node):
                     continue  # the link text of a URL names what the URL names
@@ -326,6 +341,28 @@ class _RstWalker:
                     continue
                 ctx = "role" if "ptyplan-role" in node.get("classes", ()) else "code"
                 self.col.span(node.astext(), line, ctx)
+
+    def place(self, el: Any) -> None:
+        """Tell the collector where ``el`` stands, as the Markdown reader does: the first
+        lines of its enclosing list items (innermost first) and its block (the innermost
+        item, or the paragraph or table cell itself), and the files its plain text names."""
+        from docutils import nodes
+
+        line = _node_line(el) or 1
+        items: list[int] = []
+        in_table = False
+        for a in _ancestors(el):
+            if isinstance(a, nodes.list_item):
+                first = a.children[0] if a.children else a
+                items.append(_node_line(first) or line)
+            elif isinstance(a, nodes.table):
+                in_table = True
+        self.col.items = tuple(items)
+        self.col.block = items[0] if items and not in_table else line
+        plain = "".join(
+            t.astext() for t in el.findall(nodes.Text) if not isinstance(t.parent, nodes.literal)
+        )
+        self.col.plain_paths(plain, line)
 
     def _para_info(self, para: Any) -> tuple[list[str], str, bool, str | None, int]:
         from docutils import nodes
@@ -350,8 +387,11 @@ class _RstWalker:
             if not paras or not nested:
                 continue
             codes, plain, starts, _first, line = self._para_info(paras[0])
+            lead = paras[0].children[0] if paras[0].children else None
             if not starts:
-                continue
+                if not isinstance(lead, (nodes.strong, nodes.emphasis)):
+                    continue
+                codes = [lead.astext()]  # a bold owner: ``- **ModelConfig**: ...``
             owner = _owner_from(codes[:1], plain)
             if owner is None:
                 continue
@@ -375,6 +415,7 @@ class _RstWalker:
         oline = _node_line(table) or 1
         if isinstance(prev, nodes.paragraph):
             codes = [lit.astext() for lit in prev.findall(nodes.literal)]
+            codes += [b.astext() for b in prev.findall(nodes.strong)]  # **ModelConfig** fields
             owner = _owner_from(codes, prev.astext())
             oline = _node_line(prev) or oline
         elif prev is None and isinstance(table.parent, nodes.section):
