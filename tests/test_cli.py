@@ -339,7 +339,13 @@ def test_outside_git_works_without_new_and_refuses_since(tmp_path, capsys, monke
         (["inventory", "pkg", "--notebooks", "maybe"], "invalid choice: 'maybe'"),
         (["inventory", "pkg", "-o", "no/such/folder/out.md"], "cannot write"),
         (["--config", "nope.toml", "inventory", "pkg"], "does not exist"),
-        (["inventory", "pkg", "--suppress", "parse,bogus"], "unknown finding kind 'bogus'"),
+        (["inventory", "pkg", "--suppress", "parse,bogus"], "unknown warning subtype 'bogus'"),
+        (
+            ["--root-name", "other", "inventory", "pkg"],
+            "'other' is not a name of the configured roots",
+        ),
+        (["reports"], "give --initiative NAME or --folder PATH"),
+        (["reports", "--initiative", "a/b"], "bad initiative name 'a/b'"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(

@@ -69,7 +69,13 @@ def _check_keyed(
     baseline key (the cited content's digest only with ``content``); and the run's facts
     (documents, statuses)."""
     from sphinx_ptyplan.core.checks.baseline import key_of, keyed_findings
-    from sphinx_ptyplan.core.checks.status import DocStatus, apply_pinned, status_of
+    from sphinx_ptyplan.core.checks.status import (
+        DocStatus,
+        apply_pinned,
+        declared,
+        page_suppressions,
+        status_of,
+    )
     from sphinx_ptyplan.core.jobs import check_document, prefetch_drift
     from sphinx_ptyplan.core.sources.docspans import document_spans
     from sphinx_ptyplan.core.sources.documents import read_document
@@ -79,12 +85,15 @@ def _check_keyed(
     docs = _documents(ctx, paths)
     statuses: dict[str, int] = {s.value: 0 for s in DocStatus}
     loaded: list[tuple[str, list[tuple[str, int, str]], DocStatus]] = []
+    # ``ptyplan-suppress`` of a page: as in the docs build, the findings located on it
+    silenced: dict[str, frozenset[str]] = {}
     for doc_path in docs:  # each document read and parsed once
         text, problem = read_document(ctx.root, doc_path)
         if text is None:
             if problem is not None:
                 keyed.append((problem, key_of(problem, doc_path)))
             continue
+        silenced[doc_path] = page_suppressions(declared(text, "ptyplan-suppress"))
         status, _why = status_of(doc_path, text, ctx.settings.status)
         statuses[status.value] += 1
         if status is DocStatus.ARCHIVED:
@@ -110,13 +119,14 @@ def _check_keyed(
     if git_problem is not None:
         keyed.append((git_problem, key_of(git_problem)))  # once per run, as in the docs build
     # one reference, one verdict: a line that cites the same thing twice gives one finding,
-    # as the docs build reports it
+    # as the docs build reports it; a page's ptyplan-suppress drops the findings located on it
     seen: set[Finding] = set()
     once: list[Any] = []
     for f, k in keyed:
-        if f not in seen:
-            seen.add(f)
-            once.append((f, k))
+        if f in seen or (f.path is not None and f.kind.value in silenced.get(f.path, ())):
+            continue
+        seen.add(f)
+        once.append((f, k))
     return once, {"documents": docs, "statuses": statuses}
 
 

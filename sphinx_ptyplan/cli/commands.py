@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from sphinx_ptyplan.cli.checking import _documents, _repo_or_none, run_baseline, run_check
 from sphinx_ptyplan.cli.context import Command, Context, Result, register
+from sphinx_ptyplan.cli.options import add_option, typed
 from sphinx_ptyplan.cli.settings import UsageError
 from sphinx_ptyplan.core.models import Finding, FindingCode, FindingKind
 from sphinx_ptyplan.core.oneline import json_text
-from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
+from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS
 from sphinx_ptyplan.core.requests import (
+    LAYOUT,
     NOTEBOOKS,
     SHOW,
     DeltaRequest,
     InventoryRequest,
-    OptionError,
     SpecHitsRequest,
     parse_columns,
     parse_count,
@@ -26,40 +26,15 @@ from sphinx_ptyplan.core.requests import (
     parse_revision,
 )
 
-T = TypeVar("T")
-
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.results import Job
 
 
-def _typed(parse: Callable[[str], T]) -> Callable[[str], T]:
-    """An argparse ``type=`` from the option's one parser (shared with the directives)."""
-
-    def convert(value: str) -> T:
-        try:
-            return parse(value)
-        except OptionError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    convert.__name__ = parse.__name__.removeprefix("parse_")
-    return convert
-
-
+_typed = typed
 _revision = _typed(parse_revision)
 _depth = _typed(parse_count)
 _globs = _typed(parse_globs)
 _columns = _typed(parse_columns)
-
-
-def _kinds(value: str) -> frozenset[str]:
-    kinds = frozenset(k.removeprefix("ptyplan.") for k in split_list(value))
-    known = {k.value for k in FindingKind}
-    unknown = sorted(kinds - known)
-    if unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown finding kind {unknown[0]!r} (known: {', '.join(sorted(known))})"
-        )
-    return kinds
 
 
 # --------------------------------------------------------------------------- inventory
@@ -116,6 +91,7 @@ def _inventory_arguments(p: argparse.ArgumentParser) -> None:
         default=(),
         help=f"columns to show, of: {', '.join(INVENTORY_COLUMNS)}",
     )
+    add_option(p, LAYOUT, default="table")
     p.add_argument(
         "--json",
         action="store_true",
@@ -144,6 +120,7 @@ def inventory_request(ctx: Context, args: argparse.Namespace) -> InventoryReques
         include=args.include,
         exclude=args.exclude,
         columns=args.columns,
+        format=args.layout,
     )
 
 
@@ -446,6 +423,7 @@ def _spec_hits_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--prefer",
+        "--module",
         metavar="MODULES",
         type=_globs,
         default=(),

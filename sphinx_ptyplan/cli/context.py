@@ -12,6 +12,7 @@ from typing import Any
 from sphinx_ptyplan.cli.settings import Settings, UsageError, find_root, load_settings
 from sphinx_ptyplan.core.models import Finding
 from sphinx_ptyplan.core.outputs.tables import Table
+from sphinx_ptyplan.core.requests import OptionError, named_root
 from sphinx_ptyplan.core.workspace import Workspace
 
 __all__ = [
@@ -122,4 +123,14 @@ def _context(args: argparse.Namespace, argv: list[str]) -> Context:
         root = (config.parent / settings.root).resolve()
         if not root.is_dir():
             raise UsageError(f"[tool.ptyplan] root {settings.root!r} is not a folder ({root})")
+    if args.root_name is not None:  # the directives' :root: NAME
+        if args.root is not None:
+            raise UsageError("give --root DIR or --root-name NAME, not both")
+        try:
+            folder = named_root(settings.roots, args.root_name)
+        except OptionError as exc:
+            raise UsageError(f"--root-name: {exc}") from None
+        root = ((config.parent if config is not None else root) / folder).resolve()
+        if not root.is_dir():
+            raise UsageError(f"[tool.ptyplan] roots {args.root_name!r} is not a folder ({root})")
     return Context(root, settings, fmt=args.format, config=config, argv=argv)

@@ -19,10 +19,17 @@ from sphinx_ptyplan.cli.commands import (
     _snapshot_option,
 )
 from sphinx_ptyplan.cli.context import Command, Context, Result, register
+from sphinx_ptyplan.cli.options import add_option
 from sphinx_ptyplan.cli.settings import UsageError
-from sphinx_ptyplan.core.requests import DeltaRequest, InventoryRequest, SpecHitsRequest
+from sphinx_ptyplan.core.requests import (
+    REPORTS_OPTIONS,
+    DeltaRequest,
+    InventoryRequest,
+    ReportsRequest,
+    SpecHitsRequest,
+)
 
-__all__ = ["run_report"]
+__all__ = ["reports_request", "run_report", "run_reports"]
 
 
 def _report_arguments(p: argparse.ArgumentParser) -> None:
@@ -249,5 +256,51 @@ register(
         "exit 2). The "
         "folder is written atomically and never over an existing one (exit 2). Findings are "
         "recorded in the report, not reported: exit 0 once the folder is written.",
+    )
+)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def _reports_arguments(p: argparse.ArgumentParser) -> None:
+    for option in REPORTS_OPTIONS:
+        add_option(p, option)
+
+
+def reports_request(ctx: Context, args: argparse.Namespace) -> ReportsRequest:
+    """The request ``ptyplan-reports`` builds from the same options."""
+    from sphinx_ptyplan.core.outputs.reportdir import reports_dir
+
+    initiative: str | None = args.initiative
+    folder = None
+    if args.folder is not None:
+        folder = ctx.path(args.folder, "--folder", must_exist=False).strip("/") or None
+    if folder is None and initiative is not None:
+        folder = reports_dir(initiative)
+    if folder is None:
+        raise UsageError("give --initiative NAME or --folder PATH (the reports folder)")
+    return ReportsRequest(folder, initiative=initiative, limit=args.limit or None)
+
+
+def run_reports(ctx: Context, args: argparse.Namespace) -> Result:
+    """``ptyplan reports``: the table of the ``ptyplan-reports`` directive."""
+    from sphinx_ptyplan.core.jobs import reports_job
+
+    request = reports_request(ctx, args)
+    job = reports_job(ctx, request)
+    meta = {"folder": request.folder, "initiative": request.initiative}
+    return _job_result("reports", job, meta)
+
+
+register(
+    Command(
+        "reports",
+        "list the report folders of an initiative, newest first",
+        _reports_arguments,
+        run_reports,
+        description="List the report folders written by 'ptyplan report' under "
+        "plans/active/INITIATIVE/reports/ (or --folder), newest first, with their headline "
+        "counts: the table of the ptyplan-reports directive.",
     )
 )

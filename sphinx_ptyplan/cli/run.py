@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from sphinx_ptyplan import __version__
 from sphinx_ptyplan.cli import init as _init  # noqa: F401 - registers ``init``
 from sphinx_ptyplan.cli import report as _report  # noqa: F401 - registers ``report``
-from sphinx_ptyplan.cli.commands import _kinds
 from sphinx_ptyplan.cli.context import COMMANDS, Context, _context
+from sphinx_ptyplan.cli.options import add_option
 from sphinx_ptyplan.cli.output import (
     _document,
     _stderr_findings,
@@ -22,8 +22,8 @@ from sphinx_ptyplan.cli.output import (
     write_atomic,
 )
 from sphinx_ptyplan.cli.settings import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, FORMATS, UsageError
-from sphinx_ptyplan.core.models import FindingKind
 from sphinx_ptyplan.core.oneline import visible
+from sphinx_ptyplan.core.requests import ROOT, SUPPRESS
 
 if TYPE_CHECKING:
     pass
@@ -84,14 +84,8 @@ def _global_options(p: argparse.ArgumentParser, *, suppress: bool) -> None:
         help="pyproject.toml whose [tool.ptyplan] table gives defaults "
         "(default: ROOT/pyproject.toml when present)",
     )
-    p.add_argument(
-        "--suppress",
-        metavar="KINDS",
-        type=_kinds,
-        default=default(frozenset()),
-        help="finding kinds to drop, like the directives' :suppress: "
-        f"(of: {', '.join(k.value for k in FindingKind)})",
-    )
+    add_option(p, SUPPRESS, default=default(frozenset()))
+    add_option(p, ROOT, default=default(None))
     p.add_argument(
         "-o",
         "--output",

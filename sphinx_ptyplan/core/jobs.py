@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from sphinx_ptyplan.core.sources.docmodel import Span
     from sphinx_ptyplan.core.sources.gitrepo import GitRepo
     from sphinx_ptyplan.core.sources.parsecache import ParseCache
+    from sphinx_ptyplan.core.sources.walk import RootListing
 
 __all__ = [
     "CLI_OPTION",
@@ -87,6 +88,8 @@ class Host(Protocol):
     def jobs(self) -> int: ...
 
     def index(self, code_roots: tuple[str, ...] = ()) -> CodeIndex: ...
+
+    def listing(self) -> RootListing: ...
 
 
 def git_finding(exc: GitError, what: str) -> Finding:
@@ -235,7 +238,7 @@ def prefetch_drift(
 
     try:
         repo = host.repo()
-    except Exception:
+    except GitError:
         return
     try:
         repo.prime_blames(list(docs))
@@ -311,9 +314,9 @@ def scan(
         notebooks=notebooks,
         assets=assets,
         max_file_bytes=max_file_bytes,
-        ignored=host.ignored(tree),
         cache=host.cache,
         jobs=host.jobs,
+        listing=host.listing(),
     )
     job.findings.extend(inv.findings)
     job.inventory = inv

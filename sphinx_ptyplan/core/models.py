@@ -190,7 +190,6 @@ class FindingCode(enum.StrEnum):
     INTERNAL_ERROR = "internal-error"
     # io
     UNREADABLE = "unreadable"
-    SYMLINK_LOOP = "symlink-loop"
     SYMLINK_OUTSIDE_ROOT = "symlink-outside-root"
     # missing
     NEVER_EXISTED = "never-existed"
@@ -325,7 +324,6 @@ _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
         (_I,),
         "A file or folder cannot be read (permissions, broken symlink).",
     ),
-    FindingCode.SYMLINK_LOOP: ((_I,), "A symlinked folder leads back into itself; skipped."),
     FindingCode.SYMLINK_OUTSIDE_ROOT: ((_I,), "A symlink points outside the root; skipped."),
 }
 
@@ -411,7 +409,15 @@ class Finding:
         """The one-line text every output shows (Sphinx warning, CLI, Markdown, JSON, SARIF)."""
         if self.subject is None:
             return self.detail
-        text = f"`{self.subject}`: {self.detail}"
+        return f"`{self.subject}`: {self.verdict}"
+
+    @property
+    def verdict(self) -> str:
+        """What the finding says of its subject: :attr:`message` without the subject in
+        front (a table that shows the reference in a column of its own shows this)."""
+        text = self.detail
+        if self.subject is None:
+            return text
         if self.kind is FindingKind.DRIFT:
             return f"{text}: now `{self.replacement}`" if self.replacement else text
         renamed = self.story is not None and self.story.status == "renamed"
@@ -680,5 +686,16 @@ class Resolution:
         if self.finding is not None:
             return self.finding.message
         if self.status is Status.EXTERNAL:
-            return f"`{self.ref.text}`: not checked: {self.reason or 'outside the tree'}"
+            return f"`{self.ref.text}`: {self.verdict}"
+        return ""
+
+    @property
+    def verdict(self) -> str:
+        """:attr:`message` without the reference in front (its finding's
+        :attr:`Finding.verdict` when the finding's subject is this reference)."""
+        f = self.finding
+        if f is not None:
+            return f.verdict if f.subject == self.ref.text else f.message
+        if self.status is Status.EXTERNAL:
+            return f"not checked: {self.reason or 'outside the tree'}"
         return ""

@@ -10,23 +10,36 @@ Requests are frozen plain data, so the Sphinx environment can pickle them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from sphinx_ptyplan.core.models import FindingKind
 from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
 
 __all__ = [
+    "COMMON_OPTIONS",
+    "LAYOUT",
     "NOTEBOOKS",
+    "REPORTS_OPTIONS",
+    "ROOT",
     "SHOW",
+    "SUPPRESS",
     "TREE_FORMATS",
     "DeltaRequest",
     "InventoryRequest",
+    "JobRequest",
+    "Option",
     "OptionError",
     "ReportsRequest",
-    "JobRequest",
     "SpecHitsRequest",
+    "named_root",
     "parse_columns",
     "parse_count",
     "parse_globs",
+    "parse_initiative",
+    "parse_kind",
+    "parse_kinds",
     "parse_revision",
 ]
 
@@ -75,6 +88,103 @@ def parse_revision(value: str) -> str:
         return validate_revision(value)
     except GitError as exc:
         raise OptionError(exc.message) from None
+
+
+def parse_kind(value: str) -> str:
+    """One warning subtype (a :class:`FindingKind` value; ``ptyplan.`` in front is allowed)."""
+    kind = value.strip().removeprefix("ptyplan.")
+    known = [k.value for k in FindingKind]
+    if kind not in known:
+        raise OptionError(f"unknown warning subtype {kind!r} (known: {', '.join(sorted(known))})")
+    return kind
+
+
+def parse_kinds(value: str | None) -> frozenset[str]:
+    """Comma-separated warning subtypes (``suppress``)."""
+    return frozenset(parse_kind(k) for k in split_list(value))
+
+
+def parse_initiative(value: str) -> str:
+    """An initiative name usable as one folder (``INTEGRATE-PYTORCH-000``)."""
+    from sphinx_ptyplan.core.outputs.reportdir import ReportError, check_initiative
+
+    try:
+        return check_initiative(value.strip())
+    except ReportError as exc:
+        raise OptionError(str(exc)) from None
+
+
+def named_root(roots: Mapping[str, str], name: str) -> str:
+    """The folder of a named root (``ptyplan_roots`` / ``roots`` of ``[tool.ptyplan]``)."""
+    if name not in roots:
+        known = ", ".join(sorted(roots)) or "none configured"
+        raise OptionError(f"{name!r} is not a name of the configured roots ({known})")
+    return roots[name]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """An option declared once for both front ends: ``:name:`` on the directive and
+    ``--name`` (``cli`` when the command line needs another word) on the command, with
+    its help, its one parser and its choices. The command's arguments, and so ``ptyplan
+    CMD --help`` and the CLI page of the docs, are generated from it; the directive's
+    ``option_spec`` takes its names from it."""
+
+    name: str
+    help: str
+    metavar: str | None = None
+    parse: Callable[[str], Any] | None = None
+    choices: tuple[str, ...] = ()
+    cli: str | None = None
+
+    @property
+    def flag(self) -> str:
+        """The command-line flag (``--name``)."""
+        return f"--{self.cli or self.name}"
+
+    @property
+    def dest(self) -> str:
+        """The attribute argparse stores the value under."""
+        return (self.cli or self.name).replace("-", "_")
+
+
+#: ``:suppress:`` / ``--suppress``: drop findings of these kinds (every directive/command).
+SUPPRESS = Option(
+    "suppress",
+    "warning subtypes to drop for this directive or command only, like suppress_warnings "
+    f"(of: {', '.join(k.value for k in FindingKind)})",
+    metavar="KINDS",
+    parse=parse_kinds,
+)
+#: ``:root: NAME`` / ``--root-name NAME`` (``--root`` is the folder itself on the command line).
+ROOT = Option(
+    "root",
+    "run on the root of this name in ptyplan_roots / [tool.ptyplan] roots instead of the "
+    "main root",
+    metavar="NAME",
+    cli="root-name",
+)
+#: The options every directive and command has.
+COMMON_OPTIONS = (SUPPRESS, ROOT)
+#: ``:format: tree`` / ``--layout tree`` (``--format`` is the output format on the command
+#: line): the inventory as a table or as a list nested by folder.
+LAYOUT = Option(
+    "format",
+    "draw the inventory as a table, or as a list nested by folder",
+    choices=TREE_FORMATS,
+    cli="layout",
+)
+#: The options of ``ptyplan-reports`` / ``ptyplan reports``.
+REPORTS_OPTIONS = (
+    Option(
+        "initiative",
+        "the initiative whose reports to list (plans/active/NAME/reports/)",
+        metavar="NAME",
+        parse=parse_initiative,
+    ),
+    Option("folder", "the reports folder to list (instead of --initiative)", metavar="PATH"),
+    Option("limit", "show only the newest N reports", metavar="N", parse=parse_count),
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,8 +119,9 @@ class Settings:
     roots: dict[str, str] = field(
         default_factory=dict,
         metadata=_meta(
-            "Extra named roots (name -> folder relative to conf.py) for directives that "
-            "document another tree than ``ptyplan_root`` (``:root: NAME``), e.g. a second "
+            "Extra named roots (name -> folder relative to conf.py; in ``[tool.ptyplan]``, to "
+            "pyproject.toml) for directives (``:root: NAME``) and commands (``--root-name "
+            "NAME``) that document another tree than ``ptyplan_root``, e.g. a second "
             "repository.",
             (dict,),
             _named_folders,

@@ -100,23 +100,30 @@ class Workspace:
             self._cache = self.load_cache()
         return self._cache
 
-    def index(self, code_roots: tuple[str, ...] = ()) -> CodeIndex:
-        """The code index of the root for these code roots (built once per run). Every
-        index of the workspace reads the same walk of the root and parses through the same
-        cache as the inventory."""
-        if code_roots not in self._indexes:
-            from sphinx_ptyplan.core.checks.resolve import CodeIndex
+    def listing(self) -> RootListing:
+        """The one listing of the root (made on first use): every scan of a tree and every
+        code index of the workspace read their folders from it, each folder once, with one
+        symlink policy and what :meth:`ignored` leaves out of the root."""
+        if self._listing is None:
             from sphinx_ptyplan.core.sources.walk import RootListing
 
-            if self._listing is None:
-                self._listing = RootListing(self.root.resolve(), ignored=self.ignored(""))
+            self._listing = RootListing(self.root.resolve(), ignored=self.ignored(""))
+        return self._listing
+
+    def index(self, code_roots: tuple[str, ...] = ()) -> CodeIndex:
+        """The code index of the root for these code roots (built once per run). Every
+        index of the workspace reads the same listing of the root (:meth:`listing`) and
+        parses through the same cache as the inventory."""
+        if code_roots not in self._indexes:
+            from sphinx_ptyplan.core.checks.resolve import CodeIndex
+
             self._indexes[code_roots] = CodeIndex(
                 self.root,
                 code_roots=code_roots,
                 cache=self.cache,
                 ignored=self.ignored(""),
                 external=self.external,
-                listing=self._listing,
+                listing=self.listing(),
                 avoid=self.avoid_suggestions(),
             )
         return self._indexes[code_roots]

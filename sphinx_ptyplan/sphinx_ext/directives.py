@@ -12,8 +12,13 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx_ptyplan.core.models import Finding, FindingCode, FindingKind
 from sphinx_ptyplan.core.outputs.tables import INVENTORY_COLUMNS, split_list
 from sphinx_ptyplan.core.requests import (
+    COMMON_OPTIONS,
+    LAYOUT,
     NOTEBOOKS,
+    REPORTS_OPTIONS,
+    ROOT,
     SHOW,
+    SUPPRESS,
     TREE_FORMATS,
     DeltaRequest,
     InventoryRequest,
@@ -21,9 +26,12 @@ from sphinx_ptyplan.core.requests import (
     OptionError,
     ReportsRequest,
     SpecHitsRequest,
+    named_root,
     parse_columns,
     parse_count,
     parse_globs,
+    parse_initiative,
+    parse_kind,
     parse_revision,
 )
 from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
@@ -43,7 +51,6 @@ __all__ = [
     "setup_directives",
 ]
 
-_SUBTYPES = {k.value for k in FindingKind}
 T = TypeVar("T")
 
 
@@ -82,10 +89,7 @@ class _PtyplanDirective(SphinxDirective):
     has_content = False
     optional_arguments = 1
     final_argument_whitespace = True
-    common_options: ClassVar[OptionSpec] = {
-        "suppress": directives.unchanged,
-        "root": directives.unchanged,
-    }
+    common_options: ClassVar[OptionSpec] = {o.name: directives.unchanged for o in COMMON_OPTIONS}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -103,19 +107,21 @@ class _PtyplanDirective(SphinxDirective):
             elif isinstance(value, _Rejected):
                 self.problem(f":{name}: {value}")
                 del self.options[name]
-        root_name = self.text_option("root")
-        if root_name is not None and root_name not in get_config(self.config).roots:
-            known = ", ".join(sorted(get_config(self.config).roots)) or "none configured"
-            self.problem(f":root: {root_name!r} is not a name in ptyplan_roots ({known})")
-            root_name = None
+        root_name = self.text_option(ROOT.name)
+        if root_name is not None:
+            try:
+                named_root(get_config(self.config).roots, root_name)
+            except OptionError as exc:
+                self.problem(f":{ROOT.name}: {exc}")
+                root_name = None
         self._root_name = root_name
         spec = self.validate()
-        suppress = frozenset(split_list(self.options.get("suppress")))
-        for s in suppress - _SUBTYPES:
-            self.problem(
-                f":suppress: names an unknown warning subtype {s!r} "
-                f"(known: {', '.join(sorted(_SUBTYPES))})"
-            )
+        suppress: set[str] = set()
+        for item in split_list(self.options.get(SUPPRESS.name)):
+            try:  # each kind on its own: a typo drops that one, not the others
+                suppress.add(parse_kind(item))
+            except OptionError as exc:
+                self.problem(f":{SUPPRESS.name}: {exc}")
         domain = domain_of(self.env)
         source, lineno = self.get_source_info()
         request = Request(
@@ -127,7 +133,7 @@ class _PtyplanDirective(SphinxDirective):
             spec=spec,
             root=root_name,
             findings=tuple(self._findings),
-            suppress=suppress & _SUBTYPES,
+            suppress=frozenset(suppress),
         )
         domain.add_request(request)
         for file in self.dependencies(spec):
@@ -232,7 +238,7 @@ class InventoryDirective(_PtyplanDirective):
         "include": directives.unchanged,
         "exclude": directives.unchanged,
         "columns": directives.unchanged,
-        "format": directives.unchanged,
+        LAYOUT.name: directives.unchanged,
     }
 
     def validate(self) -> InventoryRequest | None:
@@ -254,7 +260,7 @@ class InventoryDirective(_PtyplanDirective):
             include=self.list_option("include"),
             exclude=self.list_option("exclude"),
             columns=tuple(c for c in columns if c in INVENTORY_COLUMNS),
-            format=self.choice_option("format", TREE_FORMATS, "table"),
+            format=self.choice_option(LAYOUT.name, TREE_FORMATS, "table"),
         )
         return request if tree is not None else None
 
@@ -343,21 +349,13 @@ class ReportsDirective(_PtyplanDirective):
     optional_arguments = 0
     option_spec: ClassVar[OptionSpec] = {
         **_PtyplanDirective.common_options,
-        "initiative": directives.unchanged,
-        "folder": directives.unchanged,
-        "limit": directives.unchanged,
+        **{o.name: directives.unchanged for o in REPORTS_OPTIONS},
     }
 
     def validate(self) -> ReportsRequest | None:
-        from sphinx_ptyplan.core.outputs.reportdir import ReportError, check_initiative, reports_dir
+        from sphinx_ptyplan.core.outputs.reportdir import reports_dir
 
-        initiative = self.text_option("initiative")
-        if initiative is not None:
-            try:
-                check_initiative(initiative)
-            except ReportError as exc:
-                self.problem(f":initiative: {exc}")
-                initiative = None
+        initiative = self.parsed("initiative", parse_initiative)
         folder = self.text_option("folder")
         if folder is not None:
             folder = folder.strip("/") or None

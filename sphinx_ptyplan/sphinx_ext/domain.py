@@ -56,8 +56,9 @@ class PtyplanDomain(Domain):
     name = "ptyplan"
     label = "ptyplan"
     # 2: results pickled per page; 3: Cite.context; 4: typed requests, Dep; 5: lists per page;
-    # 6: SpecHitsRequest.prefer, Reference.hints; 7: findings carry baseline keys
-    data_version = 7
+    # 6: SpecHitsRequest.prefer, Reference.hints; 7: findings carry baseline keys;
+    # 8: a file location is a typed FileLine
+    data_version = 8
     initial_data: ClassVar[dict[str, Any]] = {  # Sphinx deep-copies it
         "requests": {},  # docname -> list[Request]
         "cites": {},  # docname -> list[Cite]

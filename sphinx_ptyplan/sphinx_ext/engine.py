@@ -28,6 +28,7 @@ from sphinx_ptyplan.core.results import Dep
 from sphinx_ptyplan.core.settings import Settings
 from sphinx_ptyplan.core.workspace import Workspace
 from sphinx_ptyplan.sphinx_ext.domain import Cite, Request
+from sphinx_ptyplan.sphinx_ext.warnings import FileLine
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.results import Job
@@ -40,25 +41,18 @@ CACHE_FILE = "ptyplan-parse-cache.pickle"
 
 @dataclass(frozen=True, slots=True)
 class Located:
-    """A finding and where Sphinx should report it: ``(docname, line)`` or ``"path:line"``."""
+    """A finding and where Sphinx should report it: ``(docname, line)`` or a file's line."""
 
     finding: Finding
-    location: tuple[str, int] | str
+    location: tuple[str, int] | FileLine
     #: findings with the same ``once`` key are reported once per build (drift git problems)
     once: tuple[str, ...] | None = None
     key: tuple[str, str, str, str] | None = None  # its baseline key (core/baseline.py)
 
     def sort_key(self) -> tuple[str, int, str, str]:
         loc = self.location
-        if isinstance(loc, tuple):
-            return (loc[0], loc[1], self.finding.kind.value, self.finding.message)
-        path, _, line = loc.rpartition(":")
-        return (
-            path or loc,
-            int(line) if line.isdigit() else 0,
-            self.finding.kind.value,
-            self.finding.message,
-        )
+        where = (loc.path, loc.line or 0) if isinstance(loc, FileLine) else loc
+        return (*where, self.finding.kind.value, self.finding.message)
 
 
 @dataclass
@@ -243,17 +237,14 @@ class Session(Workspace):
         return outcomes
 
     # -- locations ---------------------------------------------------------
-    def where(self, finding: Finding, fallback: tuple[str, int]) -> tuple[str, int] | str:
+    def where(self, finding: Finding, fallback: tuple[str, int]) -> tuple[str, int] | FileLine:
         """Sphinx location of a core finding: a page line, a file line, or the directive."""
         if finding.path is None:
             return fallback
         docname = self.doc_paths.get(finding.path)
         if docname is not None:
             return (docname, finding.line or 0)
-        path = self.root / finding.path
-        # Sphinx reads a location string without ":" as a docname (and appends ".rst");
-        # "path:" is what Sphinx itself prints for a node with a source and no line.
-        return f"{path}:{finding.line}" if finding.line else f"{path}:"
+        return FileLine(str(self.root / finding.path), finding.line)
 
 
 # -- runners ---------------------------------------------------------------
@@ -316,10 +307,10 @@ def _latest_redline(session: Session, request: Request, out: Outcome, folder: st
     return (link, session.doc_paths.get(link))
 
 
-def _at(docname: str, file: str | None, line: int) -> tuple[str, int] | str:
-    """Where a citation finding is reported: the page's line, or ``file:line`` when the
+def _at(docname: str, file: str | None, line: int) -> tuple[str, int] | FileLine:
+    """Where a citation finding is reported: the page's line, or the file's line when the
     citing text is an included file (a plan included into the page)."""
-    return (docname, line) if file is None else f"{file}:{line}"
+    return (docname, line) if file is None else FileLine(file, line)
 
 
 def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[str, Outcome]:
@@ -359,9 +350,11 @@ def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[s
         spans = [(c.text, c.line, "code" if generated else c.context) for c in group]
         report = check_document(session, doc_path, spans, drift=drift)
         if pinned and inside:
+            from sphinx_ptyplan.core.sources.gitrepo import GitError
+
             try:
                 repo = session.repo()
-            except Exception:
+            except GitError:
                 repo = None
             report = apply_pinned(report, repo, doc_path, session.index(()))
         keys = {  # compared only with a configured baseline (its setting re-reads pages)

@@ -420,11 +420,13 @@ def _prefetch(session: Session, domain: Any, read: set[str], statuses: dict[str,
 def _page_suppressions(env: BuildEnvironment) -> dict[str, frozenset[str]]:
     """``ptyplan-suppress: drift, stale`` in a page's metadata (MyST front matter or a reST
     field list at the top) silences those subtypes for findings located on that page."""
+    from sphinx_ptyplan.core.checks.status import page_suppressions
+
     out = {}
     for docname, meta in env.metadata.items():
         value = meta.get("ptyplan-suppress")
         if value:
-            out[docname] = frozenset(x.strip() for x in str(value).split(",") if x.strip())
+            out[docname] = page_suppressions(value)
     return out
 
 

@@ -5,6 +5,7 @@ Sphinx >= 8 prints the ``[ptyplan.<subtype>]`` suffix itself (``show_warning_typ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sphinx.util import logging
@@ -16,10 +17,28 @@ WARNING_TYPE = "ptyplan"
 logger = logging.getLogger("sphinx_ptyplan")
 
 
+@dataclass(frozen=True, slots=True)
+class FileLine:
+    """A warning's location in a file that is not a page of the docs (a module of the
+    tree, a plan included into a page): the path as Sphinx should print it, and the line
+    (``None``: the file as a whole)."""
+
+    path: str
+    line: int | None = None
+
+    def sphinx(self) -> str:
+        """The location string Sphinx prints. Sphinx reads a string without ``:`` as a
+        docname (and appends ``.rst``); ``path:`` is what it prints itself for a node with
+        a source and no line."""
+        return f"{self.path}:{self.line}" if self.line else f"{self.path}:"
+
+
 def warn(kind: FindingKind, message: str, location: Any, *, once: bool = False) -> None:
     # One warning, one line: a file name or git's multi-line output must not print a line
     # of its own (a forged warning) or carry terminal escapes.
     message = visible(message.strip())
+    if isinstance(location, FileLine):
+        location = location.sphinx()
     if isinstance(location, str):
         location = visible(location)
     elif isinstance(location, tuple) and location and isinstance(location[0], str):

@@ -8,6 +8,7 @@ import ast
 import os
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,3 +107,111 @@ def test_the_imports_are_part_of_the_parse(root: Path) -> None:
         b"import a.b\nimport c.d as e\nfrom ..f import g as h\n"
         b"from .i import *\ndef k():\n    import late\n"
     )
+
+
+def _tree_with_links(tmp_path: Path) -> Path:
+    """A git work tree whose ``pkg/`` has every kind of entry a walk must decide on."""
+    from tests.gitutil import Repo
+
+    repo = Repo(tmp_path / "root")
+    for rel, text in {
+        "pkg/__init__.py": "",
+        "pkg/a.py": "A = 1\n",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/b.py": "B = 1\n",
+        "pkg/gen/out.py": "GENERATED = 1\n",  # .gitignore'd
+        "pkg/__pycache__/x.py": "X = 1\n",  # a default exclude
+        "pkg/.gitignore": "gen/\n",
+        "lib/c.py": "C = 1\n",
+    }.items():
+        repo.write(rel, text)
+    (tmp_path / "outside.py").write_text("SECRET = 1\n", encoding="utf-8")
+    pkg = repo.path / "pkg"
+    (pkg / "alias.py").symlink_to(pkg / "a.py")  # a file link inside the root: listed
+    (pkg / "linked").symlink_to(repo.path / "lib", target_is_directory=True)  # not followed
+    (pkg / "sub" / "up").symlink_to(pkg, target_is_directory=True)  # would loop
+    (pkg / "leak.py").symlink_to(tmp_path / "outside.py")  # out of the root: never read
+    (pkg / "broken.py").symlink_to(pkg / "gone.py")
+    return repo.path
+
+
+def _parsed_files(inv: Any) -> set[str]:
+    from sphinx_ptyplan.core.models import EntryKind
+
+    out = set()
+    for e in inv.entries:
+        if e.kind is EntryKind.MODULE:
+            out.add(e.path)
+        elif e.kind is EntryKind.PACKAGE:
+            out.add(f"{e.path}/__init__.py")
+    return out
+
+
+def test_inventory_and_index_list_the_same_files(tmp_path: Path) -> None:
+    """One listing, one policy: the inventory's files of a tree are exactly the code
+    index's files under that tree (symlinks, .gitignore, default excludes), and a scan's
+    own excludes only take away."""
+    root = _tree_with_links(tmp_path)
+    ws = Workspace(root)
+    try:
+        job = inventory_job(ws, InventoryRequest("pkg"))
+        assert job.inventory is not None
+        index = ws.index(("pkg",))
+        index_files = {f for f in index.module_files() if f.startswith("pkg/")}
+        listed = {f for f in ws.listing().files if f.startswith("pkg/") and f.endswith(".py")}
+        expected = {
+            "pkg/__init__.py",
+            "pkg/a.py",
+            "pkg/alias.py",
+            "pkg/sub/__init__.py",
+            "pkg/sub/b.py",
+        }
+        assert _parsed_files(job.inventory) == expected
+        assert index_files == expected
+        assert listed == expected
+        # the same problems are reported whoever meets them: the scan says what it skipped
+        assert sorted((f.path, f.code.value) for f in job.inventory.findings) == [
+            ("pkg/broken.py", "unreadable"),
+            ("pkg/leak.py", "symlink-outside-root"),
+        ]
+        # the index never offers a link out of the root, nor a folder link's duplicate
+        assert index.suffix_matches("leak.py") == []
+        assert index.suffix_matches("c.py") == ["lib/c.py"]
+        narrowed = inventory_job(ws, InventoryRequest("pkg", exclude=("sub/",)))
+        assert narrowed.inventory is not None
+        assert _parsed_files(narrowed.inventory) == expected - {
+            "pkg/sub/__init__.py",
+            "pkg/sub/b.py",
+        }
+    finally:
+        ws.close()
+
+
+def test_the_root_is_listed_once_for_scans_and_indexes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _tree_with_links(tmp_path)
+    scans: list[str] = []
+    real_scandir = os.scandir
+
+    def counting_scandir(path: object = ".") -> object:
+        scans.append(os.path.relpath(os.fspath(path), root))  # type: ignore[arg-type]
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", counting_scandir)
+    ws = Workspace(root)
+    try:
+        inventory_job(ws, InventoryRequest("pkg"))
+        inventory_job(ws, InventoryRequest("pkg/sub"))  # a second tree: nothing read again
+        after_scans = list(scans)
+        assert sorted(after_scans) == ["pkg", "pkg/sub"]
+        ws.index(()).top_level  # noqa: B018 - the index lists the whole root
+        ws.index(("pkg",)).module_files()
+        inventory_job(ws, InventoryRequest("lib"))
+    finally:
+        ws.close()
+    counted = Counter(scans)
+    assert counted["."] == 1
+    assert max(counted.values()) == 1, counted
+    assert sorted(counted) == [".", "lib", "pkg", "pkg/sub"]
+    assert ws.listing().reads == len(scans)

@@ -33,9 +33,8 @@ def build_findings(app: Any, root: Path) -> set[Key]:
                 file = Path(env.doc2path(where[0])).resolve().relative_to(root).as_posix()
                 line = where[1]
             else:
-                path, _, num = where.rpartition(":")
-                file = Path(path).resolve().relative_to(root).as_posix()
-                line = int(num or 0)
+                file = Path(where.path).resolve().relative_to(root).as_posix()
+                line = where.line or 0
             out.add((file, line, f.kind.value, f.subject or f.message, f.code, f.replacement or ""))
     return out
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sphinx_ptyplan.core.checks.names import Binding, Definition, NameIndex, bind
 from sphinx_ptyplan.core.checks.signatures import compare_signature, signature_of
+from sphinx_ptyplan.core.checks.verdict import resolution as _res
 from sphinx_ptyplan.core.models import (
     Finding,
     FindingCode,
@@ -26,47 +27,14 @@ from sphinx_ptyplan.core.models import (
 )
 from sphinx_ptyplan.core.sources.codespans import is_bare_name, parse_code_span
 
-__all__ = ["check_signature", "resolve_name", "short_module", "symbol_at"]
+__all__ = ["NO_DEFINITION", "check_signature", "resolve_name", "short_module", "symbol_at"]
+
+#: The reason of a bare name that names nothing of the tree now (spec hits then ask git
+#: whether it was code when its line was written).
+NO_DEFINITION = "no definition in the tree"
 
 #: ``resolve_dotted(ref_with_name) -> Resolution``: the resolver's own dotted lookup.
 DottedFn = Callable[[Reference], Resolution]
-
-
-def _res(
-    ref: Reference,
-    status: Status,
-    reason: str = "",
-    *,
-    target_kind: str = "",
-    path: str | None = None,
-    line: int | None = None,
-    end_line: int | None = None,
-    candidates: tuple[str, ...] = (),
-    code: FindingCode | None = None,
-    binding: str = "",
-) -> Resolution:
-    finding = None
-    if status in (Status.STALE, Status.AMBIGUOUS):
-        assert code is not None
-        finding = Finding(
-            FindingKind.STALE if status is Status.STALE else FindingKind.AMBIGUOUS,
-            reason,
-            path=ref.doc_path,
-            line=ref.doc_line or None,
-            code=code,
-            subject=ref.text,
-        )
-    return Resolution(
-        ref=ref,
-        status=status,
-        target_kind=target_kind,
-        path=path,
-        line=line,
-        end_line=end_line,
-        candidates=candidates,
-        reason=reason if not binding else (f"{reason}; " if reason else "") + binding,
-        finding=finding,
-    )
 
 
 def _defined(ref: Reference, d: Definition, how: str, dotted: DottedFn) -> Resolution:
@@ -77,25 +45,33 @@ def _defined(ref: Reference, d: Definition, how: str, dotted: DottedFn) -> Resol
             return _res(
                 ref,
                 Status.RESOLVED,
+                _join(note, how),
                 target_kind=target.target_kind,
                 path=target.path,
                 line=target.line,
                 end_line=target.end_line,
-                binding=_join(note, how),
+                owner_from_path=False,
             )
         return _res(
-            ref, Status.RESOLVED, target_kind="import", path=d.path, line=d.line, binding=note
+            ref,
+            Status.RESOLVED,
+            note,
+            target_kind="import",
+            path=d.path,
+            line=d.line,
+            owner_from_path=False,
         )
     if d.kind == "local":
         how = _join(f"local variable of `{d.owner}`", how)
     return _res(
         ref,
         Status.RESOLVED,
+        how,
         target_kind="constant" if d.kind == "local" else d.kind,
         path=d.path,
         line=d.line,
         end_line=d.end_line,
-        binding=how,
+        owner_from_path=False,
     )
 
 
@@ -134,7 +110,7 @@ def resolve_name(
         if method is not None:
             return method
     if not defs:
-        return _res(ref, Status.EXTERNAL, "no definition in the tree")
+        return _res(ref, Status.EXTERNAL, NO_DEFINITION)
     targets = {d.target for d in defs if d.kind == "alias"}
     if all(d.kind == "alias" for d in defs) and len(targets) == 1:
         return _defined(ref, defs[0], "", dotted)
@@ -196,11 +172,12 @@ def _method_by_context(
         return _res(
             ref,
             Status.RESOLVED,
+            f"method of `{c.name}`, bound by `{text}` ({how})",
             target_kind="method",
             path=path,
             line=m.line,
             end_line=m.end_line,
-            binding=f"method of `{c.name}`, bound by `{text}` ({how})",
+            owner_from_path=False,
         )
     return None
 
@@ -231,11 +208,12 @@ def short_module(ref: Reference, names: NameIndex, dotted: DottedFn, index: Any)
     return _res(
         ref,
         Status.RESOLVED,
+        note,
         target_kind=res.target_kind,
         path=res.path,
         line=res.line,
         end_line=res.end_line,
-        binding=note,
+        owner_from_path=False,
     )
 
 

@@ -7,13 +7,14 @@ import os
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinx_ptyplan.core.checks.nameres import check_signature, resolve_name, short_module
 from sphinx_ptyplan.core.checks.names import NameIndex
+from sphinx_ptyplan.core.checks.verdict import resolution as _res
 from sphinx_ptyplan.core.models import (
     Finding,
     FindingCode,
@@ -432,58 +433,6 @@ class CodeIndex:
 # -------------------------------------------------------------------- resolution helpers
 
 
-def _res(
-    ref: Reference,
-    status: Status,
-    reason: str = "",
-    *,
-    target_kind: str = "",
-    path: str | None = None,
-    line: int | None = None,
-    end_line: int | None = None,
-    candidates: Iterable[str] = (),
-    code: FindingCode | None = None,
-    subject: str | None = None,
-    story: PathStory | None = None,
-    replacement: str | None = None,
-    owner: str | None = None,
-    missing: bool = False,
-) -> Resolution:
-    """A resolution; stale and ambiguous ones carry their finding, built from the data."""
-    cands = tuple(candidates)
-    finding = None
-    if status in (Status.STALE, Status.AMBIGUOUS):
-        assert code is not None
-        finding = Finding(
-            FindingKind.MISSING
-            if missing
-            else FindingKind.STALE
-            if status is Status.STALE
-            else FindingKind.AMBIGUOUS,
-            reason,
-            path=ref.doc_path,
-            line=ref.doc_line or None,
-            code=code,
-            subject=subject if subject is not None else ref.text,
-            candidates=cands if status is Status.STALE else (),
-            story=story,
-            replacement=replacement,
-        )
-    return Resolution(
-        ref=ref,
-        status=status,
-        target_kind=target_kind,
-        path=path,
-        line=line,
-        end_line=end_line,
-        candidates=cands,
-        reason=reason,
-        finding=finding,
-        story=story,
-        owner=owner if owner is not None else path,
-    )
-
-
 def _ask_story(
     story: StoryFn | None, keys: list[str], index: CodeIndex
 ) -> tuple[str, PathStory, str | None] | None:
@@ -583,9 +532,13 @@ def _target_kind(sym: Symbol) -> str:
     return sym.kind.value
 
 
+#: What :func:`_symbol_in_module` found: ``(outcome, symbol, where, line, names)``.
+_Looked = tuple[str, Symbol | None, str, int | None, list[str]]
+
+
 def _symbol_in_module(
     ref: Reference, index: CodeIndex, rel: str, parts: Sequence[str], depth: int = 0
-) -> tuple[str, Symbol | None, str, int | None, list[str]]:
+) -> _Looked:
     """Look ``parts`` up in module ``rel``: ``(outcome, symbol, where, line, names)`` with
     outcome ``found`` / ``import`` / ``unchecked`` / ``missing``."""
     info = index.info(rel)
@@ -893,24 +846,11 @@ def _resolve_path(
             ref, Status.RESOLVED, "", target_kind="citation", path=rel, line=start, end_line=end
         )
     parts = (ref.name or "").split(".")
-    outcome2, sym, where, line, names = _symbol_in_module(ref, index, rel, parts)
-    if outcome2 == "found" and sym is not None:
-        return _res(
-            ref,
-            Status.RESOLVED,
-            "",
-            target_kind=_target_kind(sym),
-            path=where,
-            line=sym.line,
-            end_line=sym.end_line,
-            owner=rel,
-        )
-    if outcome2 == "import":
-        return _res(
-            ref, Status.RESOLVED, "", target_kind="import", path=where, line=line, owner=rel
-        )
-    if outcome2 == "unchecked":
-        return _res(ref, Status.EXTERNAL, names[0])
+    looked = _symbol_in_module(ref, index, rel, parts)
+    found = _symbol_verdict(ref, rel, looked)
+    if found is not None:
+        return found
+    names = looked[4]
     close = difflib.get_close_matches(ref.name or "", names, n=3, cutoff=0.6)
     return _stale(
         ref,
@@ -921,6 +861,31 @@ def _resolve_path(
         FindingCode.STALE_SYMBOL,
         owner=rel,
     )
+
+
+def _symbol_verdict(ref: Reference, rel: str, looked: _Looked) -> Resolution | None:
+    """The verdict on a name looked up in module ``rel`` (:func:`_symbol_in_module`): found,
+    an import, or not checkable (a star import); None when it is missing (the caller says
+    what is missing and which names are close)."""
+    outcome, sym, where, line, names = looked
+    if outcome == "found" and sym is not None:
+        return _res(
+            ref,
+            Status.RESOLVED,
+            "",
+            target_kind=_target_kind(sym),
+            path=where,
+            line=sym.line,
+            end_line=sym.end_line,
+            owner=rel,
+        )
+    if outcome == "import":
+        return _res(
+            ref, Status.RESOLVED, "", target_kind="import", path=where, line=line, owner=rel
+        )
+    if outcome == "unchecked":
+        return _res(ref, Status.EXTERNAL, names[0])
+    return None
 
 
 def _dotted_parts(ref: Reference) -> list[str]:
@@ -984,28 +949,14 @@ def _resolve_dotted(
             )
         rest = parts[k:]
         if mkind == "namespace":
-            outcome, sym, where, line, names = "missing", None, rel, None, index._children(rel)
-            names = [n[:-3] if n.endswith(".py") else n for n in names]
+            names = [n[:-3] if n.endswith(".py") else n for n in index._children(rel)]
         else:
-            outcome, sym, where, line, names = _symbol_in_module(ref, index, rel, rest)
+            looked = _symbol_in_module(ref, index, rel, rest)
+            found = _symbol_verdict(ref, rel, looked)
+            if found is not None:
+                return found
+            names = looked[4]
         modname = ".".join(parts[:k])
-        if outcome == "found" and sym is not None:
-            return _res(
-                ref,
-                Status.RESOLVED,
-                "",
-                target_kind=_target_kind(sym),
-                path=where,
-                line=sym.line,
-                end_line=sym.end_line,
-                owner=rel,
-            )
-        if outcome == "import":
-            return _res(
-                ref, Status.RESOLVED, "", target_kind="import", path=where, line=line, owner=rel
-            )
-        if outcome == "unchecked":
-            return _res(ref, Status.EXTERNAL, names[0])
         # missing: offer submodules as well as names defined in the module
         if mkind == "package" and len(rest) >= 1:
             pkg_dir = rel.rsplit("/", 1)[0]

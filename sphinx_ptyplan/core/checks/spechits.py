@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinx_ptyplan.core.checks.citations import check_citations
+from sphinx_ptyplan.core.checks.nameres import NO_DEFINITION
 from sphinx_ptyplan.core.checks.resolve import CodeIndex, StoryFn, resolve
 from sphinx_ptyplan.core.models import (
     Finding,
@@ -141,16 +142,18 @@ def spec_hits(
         r for r in rows if not (r.ref.kind is RefKind.NAME and r.status is Status.EXTERNAL)
     ]  # a bare word that names nothing of the tree is prose: no row, no warning
     schema: list[SchemaCheck] = []
+    owners: set[tuple[int | None, str]] = set()  # field lists whose owner is ambiguous
     for fl in doc.field_lists:
-        check, found = _schema_check(fl, index, spec, strict)
+        check, found, ambiguous = _schema_check(fl, index, spec, strict)
         if check is not None:
             schema.append(check)
+        if ambiguous is not None:
+            owners.add((fl.line, ambiguous))
         findings.extend(found)
-    owners = {(f.line, f.message.split("`")[1]) for f in findings if f.code == "ambiguous-owner"}
     findings = [
         f
         for f in findings
-        if not (f.code == "ambiguous-name" and (f.line, f.message.split("`")[1]) in owners)
+        if not (f.code is FindingCode.AMBIGUOUS_NAME and (f.line, f.subject) in owners)
     ]  # the field list's owner is the same mention: one warning
     findings.sort(key=lambda f: (f.line or 0, f.kind.value, f.message))
     return SpecHits(
@@ -174,7 +177,7 @@ def _with_history(rows: list[Resolution], history: HistoryFn, spec: str) -> list
         for r in rows
         if r.ref.kind is RefKind.NAME
         and r.status is Status.EXTERNAL
-        and r.reason == "no definition in the tree"
+        and r.reason == NO_DEFINITION
     ]
     if not asked:
         return rows
@@ -299,22 +302,23 @@ def _names(index: CodeIndex, cls: Symbol, depth: int = 0) -> tuple[set[str], lis
 
 def _schema_check(
     fl: FieldList, index: CodeIndex, spec: str, strict: bool
-) -> tuple[SchemaCheck | None, list[Finding]]:
+) -> tuple[SchemaCheck | None, list[Finding], str | None]:
+    """The schema check of a field list, its findings, and its owner as written when
+    several classes have that name (then there is no check)."""
     classes, shown = _owner_class(fl, index)
     if not classes:
-        return None, []
+        return None, [], None
     if len(classes) > 1:
         cands = [f"{index.dotted_of(p) or p}.{c.name} ({p}:{c.line})" for p, c in classes]
-        return None, [
-            Finding(
-                FindingKind.AMBIGUOUS,
-                f"field list of `{shown}`: {len(classes)} classes have that name "
-                f"({'; '.join(cands)}); write the dotted name or the file next to it",
-                path=spec,
-                line=fl.line,
-                code=FindingCode.AMBIGUOUS_OWNER,
-            )
-        ]
+        ambiguous = Finding(
+            FindingKind.AMBIGUOUS,
+            f"field list of `{shown}`: {len(classes)} classes have that name "
+            f"({'; '.join(cands)}); write the dotted name or the file next to it",
+            path=spec,
+            line=fl.line,
+            code=FindingCode.AMBIGUOUS_OWNER,
+        )
+        return None, [ambiguous], shown
     rel, cls = classes[0]
     qual = f"{index.dotted_of(rel) or rel}.{cls.name}"
     names, fields = _names(index, cls)
@@ -354,4 +358,4 @@ def _schema_check(
         missing_in_code=missing,
         undocumented=undocumented,
     )
-    return check, findings
+    return check, findings, None

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DocStatus",
     "apply_pinned",
+    "declared",
     "declared_status",
+    "page_suppressions",
     "status_of",
     "validate_rules",
 ]
@@ -48,28 +50,46 @@ def _value(raw: str) -> DocStatus | None:
         return None
 
 
-def declared_status(text: str) -> tuple[DocStatus | None, str]:
-    """``ptyplan: pinned`` in a Markdown front matter (``---`` block at the top) or a reST
-    field ``:ptyplan: pinned`` in the field list that opens the document. Returns the
-    status (None when not declared or not one of live/pinned/archived) and the raw value."""
+def declared(text: str, key: str) -> str | None:
+    """The value of ``key`` in a Markdown front matter (``---`` block at the top) or in the
+    reST field list that opens the document (``:key: value``), as written; None when the
+    document does not declare it. What Sphinx puts in a page's metadata, read without
+    Sphinx (``ptyplan check`` gives it the meaning the build gives it)."""
     lines = text.splitlines()
     if lines and lines[0].strip() == "---":
         for line in lines[1:200]:
             if line.strip() in ("---", "..."):
                 break
             m = _FRONT_RE.match(line)
-            if m and m.group(1) == "ptyplan":
-                return _value(m.group(2)), m.group(2)
-        return None, ""
+            if m and m.group(1) == key:
+                return m.group(2)
+        return None
     for line in lines[:200]:
         if not line.strip() or line.startswith(".. "):
             continue
         m = _FIELD_RE.match(line)
         if m is None:
             break
-        if m.group(1) == "ptyplan":
-            return _value(m.group(2)), m.group(2)
-    return None, ""
+        if m.group(1) == key:
+            return m.group(2)
+    return None
+
+
+def declared_status(text: str) -> tuple[DocStatus | None, str]:
+    """``ptyplan: pinned`` in a Markdown front matter or a reST field ``:ptyplan: pinned``
+    in the field list that opens the document. Returns the status (None when not declared
+    or not one of live/pinned/archived) and the raw value."""
+    raw = declared(text, "ptyplan")
+    return (None, "") if raw is None else (_value(raw), raw)
+
+
+def page_suppressions(value: Any) -> frozenset[str]:
+    """``ptyplan-suppress: drift, stale`` (a page's metadata, or a list of subtypes): the
+    warning subtypes silenced for the findings located on that page, in the docs build and
+    in ``ptyplan check`` alike (``ptyplan.stale`` is ``stale``, as in ``:suppress:``)."""
+    items = value if isinstance(value, list | tuple) else str(value or "").strip("[]").split(",")
+    kinds = (str(x).strip().strip("'\"").removeprefix("ptyplan.") for x in items)
+    return frozenset(k for k in kinds if k)
 
 
 def validate_rules(value: Any) -> dict[str, str]:

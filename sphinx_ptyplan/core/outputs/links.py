@@ -104,9 +104,11 @@ class SourceLinks:
             self._commit = self.setting
             self._revision = self.ws.source_revision()
             return
+        from sphinx_ptyplan.core.sources.gitrepo import GitError
+
         try:
             repo = self.ws.repo()
-        except Exception:
+        except GitError:
             return  # not a git work tree, or no git: no links, no warning
         url = repo.remote_url()
         templates = remote_templates(url) if url else None

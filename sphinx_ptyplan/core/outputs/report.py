@@ -135,12 +135,32 @@ def _table_markdown(table: Table, source_url: str | None, revision: str) -> str:
     if not table.rows or not table.columns:
         lines.append(f"*{_md_text(table.empty)}*")
         return "\n".join(lines)
+    if "ptyplan-tree" in table.classes:  # ``:format: tree`` / ``--layout tree``
+        lines += _tree_markdown(table, source_url, revision)
+        return "\n".join(lines)
     lines.append("| " + " | ".join(_md_text(c) for c in table.columns) + " |")
     lines.append("|" + "|".join(" --- " for _ in table.columns) + "|")
     for row in table.rows:
         cells = [cell_markdown(c, source_url=source_url, revision=revision) for c in row]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _tree_markdown(table: Table, source_url: str | None, revision: str) -> list[str]:
+    """Rows as a list nested by folder (the first column is the path; a folder ends with
+    ``/``), the other non-empty cells after a dash: the directive's tree, in Markdown."""
+    lines: list[str] = []
+    folders: list[str] = []  # the open folders, outermost first
+    for row in table.rows:
+        path = row[0].text.rstrip("/")
+        while folders and not path.startswith(folders[-1] + "/"):
+            folders.pop()
+        cells = [cell_markdown(c, source_url=source_url, revision=revision) for c in row]
+        shown = [cells[0], *(text for text, c in zip(cells[1:], row[1:], strict=True) if c.plain())]
+        lines.append("  " * len(folders) + "- " + " — ".join(shown))
+        if row[0].text.endswith("/"):
+            folders.append(path)
+    return lines
 
 
 def to_markdown(

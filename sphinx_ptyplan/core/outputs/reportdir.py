@@ -31,9 +31,10 @@ from sphinx_ptyplan.core.oneline import json_text
 from sphinx_ptyplan.core.outputs.tables import Cell, Table
 
 if TYPE_CHECKING:
+    from sphinx_ptyplan.core.checks.coverage import Coverage, StaleRef
     from sphinx_ptyplan.core.checks.delta import DeltaRow
-    from sphinx_ptyplan.core.checks.spechits import SchemaCheck
-    from sphinx_ptyplan.core.models import Resolution
+    from sphinx_ptyplan.core.checks.spechits import SchemaCheck, SpecHits
+    from sphinx_ptyplan.core.models import Finding, ModuleEntry, Resolution
     from sphinx_ptyplan.core.results import Job
 
 __all__ = [
@@ -312,8 +313,9 @@ def compose_report(
 
     if delta.redline is not None:
         files["plan_redline.md"] = delta.redline.text
-    counts = _counts(inventory, delta, spec)
-    files["summary.md"] = _summary(req, produced, inventory, delta, spec, counts)
+    facts = _Facts.of(inventory, delta, spec)
+    counts = _counts(facts)
+    files["summary.md"] = _summary(req, produced, facts, counts)
     known = {name: value for name, value in counts if value is not None}
     files["counts.json"] = json_text({"schema": COUNTS_SCHEMA, "counts": known})
 
@@ -334,48 +336,69 @@ def _spec_problems(spec: Job | None) -> tuple[list[Resolution], list[SchemaCheck
     return problems, [c for c in (hits.schema if hits else ()) if c.missing_in_code]
 
 
-def _counts(inventory: Job, delta: Job, spec: Job | None) -> list[tuple[str, int | None]]:
+@dataclass(frozen=True)
+class _Facts:
+    """What ``summary.md`` and ``counts.json`` say, gathered once from the three jobs."""
+
+    code_rows: list[ModuleEntry]
+    new: frozenset[str] | None  # paths new since --since (None: not asked)
+    new_rows: list[ModuleEntry]
+    coverage: Coverage | None
+    stale: tuple[StaleRef, ...]
+    unplanned: list[DeltaRow]
+    delta_done: bool
+    hits: SpecHits | None
+    spec_problems: list[Resolution]
+    schema_bad: list[SchemaCheck]
+    findings: list[Finding]
+
+    @classmethod
+    def of(cls, inventory: Job, delta: Job, spec: Job | None) -> _Facts:
+        inv = inventory.inventory
+        assert inv is not None
+        new = inventory.new
+        cov = delta.coverage
+        spec_problems, schema_bad = _spec_problems(spec)
+        return cls(
+            code_rows=[e for e in inv.entries if e.kind in (EntryKind.PACKAGE, EntryKind.MODULE)],
+            new=new,
+            new_rows=[e for e in inv.entries if new is not None and e.source_path in new],
+            coverage=cov,
+            stale=tuple(cov.stale) if cov is not None else (),
+            unplanned=_unplanned(delta),
+            delta_done=delta.delta is not None,
+            hits=spec.hits if spec is not None else None,
+            spec_problems=spec_problems,
+            schema_bad=schema_bad,
+            findings=[*inventory.findings, *delta.findings, *(spec.findings if spec else ())],
+        )
+
+
+def _counts(facts: _Facts) -> list[tuple[str, int | None]]:
     """The headline counts (``None``: not computed), for ``summary.md`` and ``counts.json``."""
-    inv = inventory.inventory
-    assert inv is not None
-    code_rows = [e for e in inv.entries if e.kind in (EntryKind.PACKAGE, EntryKind.MODULE)]
-    new = inventory.new
-    new_rows = [e for e in inv.entries if new is not None and e.source_path in new]
-    cov = delta.coverage
-    stale = cov.stale if cov is not None else ()
-    unplanned = _unplanned(delta)
-    hits = spec.hits if spec is not None else None
-    spec_problems, schema_bad = _spec_problems(spec)
-    all_findings = [*inventory.findings, *delta.findings, *(spec.findings if spec else ())]
+    cov = facts.coverage
     return [
-        ("modules", len(code_rows)),
-        ("new modules", len(new_rows) if new is not None else None),
+        ("modules", len(facts.code_rows)),
+        ("new modules", len(facts.new_rows) if facts.new is not None else None),
         ("missing from plan", cov.missing if cov is not None else None),
-        ("stale plan references", len(stale) if cov is not None else None),
-        ("changed, not in plan", len(unplanned) if delta.delta is not None else None),
-        ("spec problems", len(spec_problems) + len(schema_bad) if hits is not None else None),
-        ("findings", len(all_findings)),
+        ("stale plan references", len(facts.stale) if cov is not None else None),
+        ("changed, not in plan", len(facts.unplanned) if facts.delta_done else None),
+        (
+            "spec problems",
+            len(facts.spec_problems) + len(facts.schema_bad) if facts.hits is not None else None,
+        ),
+        ("findings", len(facts.findings)),
     ]
 
 
 def _summary(
     req: ReportRequest,
     produced: str,
-    inventory: Job,
-    delta: Job,
-    spec: Job | None,
+    facts: _Facts,
     counts: Sequence[tuple[str, int | None]],
 ) -> str:
-    inv = inventory.inventory
-    assert inv is not None
-    new = inventory.new
-    new_rows = [e for e in inv.entries if new is not None and e.source_path in new]
-    cov = delta.coverage
-    stale = cov.stale if cov is not None else ()
-    unplanned = _unplanned(delta)
-    hits = spec.hits if spec is not None else None
-    spec_problems, schema_bad = _spec_problems(spec)
-    all_findings = [*inventory.findings, *delta.findings, *(spec.findings if spec else ())]
+    new, new_rows, stale, unplanned = facts.new, facts.new_rows, facts.stale, facts.unplanned
+    hits, spec_problems, schema_bad = facts.hits, facts.spec_problems, facts.schema_bad
     head = req.head
     scope = [f"Tree {_md(req.tree + '/')}, plan {_md(req.plan)}"]
     if req.spec:
@@ -416,7 +439,7 @@ def _summary(
     lines += ["", "## Changed but not in the plan", ""]
     lines += [f"- {r.status} {_md(r.path)}" for r in unplanned]
     if not unplanned:
-        lines.append("None." if delta.delta is not None else "Not computed (no `--base`).")
+        lines.append("None." if facts.delta_done else "Not computed (no `--base`).")
     if hits is not None:
         lines += ["", "## Spec problems", ""]
         lines += [
@@ -431,7 +454,7 @@ def _summary(
         if not spec_problems and not schema_bad:
             lines.append("None.")
     kinds: dict[str, int] = {}
-    for f in all_findings:
+    for f in facts.findings:
         kinds[f.kind.value] = kinds.get(f.kind.value, 0) + 1
     if kinds:
         lines += ["", "## Findings by kind", ""]

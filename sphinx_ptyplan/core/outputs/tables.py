@@ -400,9 +400,8 @@ def spechits_tables(
             label = "candidates" if status == "ambiguous" else "did you mean"
             target = Cell(f"{label}: {', '.join(res.candidates)}")
         else:
-            # the reference is in its own column: the message without its leading `ref`:
-            message = res.message.removeprefix(f"`{res.ref.text}`: ")
-            target = Cell(message if status != "external" else "outside the tree", rich=True)
+            # the reference is in its own column: what is said of it, without it
+            target = Cell(res.verdict if status != "external" else "outside the tree", rich=True)
         how = ""  # how a resolved row was bound (alias, local, context), or its signature problem
         if status == "resolved":
             how = res.finding.message if res.finding is not None else res.reason

@@ -9,9 +9,20 @@ from sphinx_ptyplan.core.models import Finding, Reference
 __all__ = [
     "FieldList",
     "ParsedDocument",
+    "ParserFailure",
     "Section",
     "Span",
 ]
+
+
+class ParserFailure(Exception):
+    """markdown-it-py or docutils failed on a document's text (their error, as text). Only
+    the call into the parser library is wrapped: an error in our own walk of its tokens or
+    nodes is a bug and stays one (issue 13: a bug is never a finding)."""
+
+    @classmethod
+    def of(cls, exc: Exception) -> ParserFailure:
+        return cls(f"{type(exc).__name__}: {exc}")
 
 
 @dataclass(frozen=True, slots=True)

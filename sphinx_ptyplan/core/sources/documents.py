@@ -9,7 +9,7 @@ from pathlib import Path
 from sphinx_ptyplan.core.models import Finding, FindingCode, FindingKind
 from sphinx_ptyplan.core.paths import PathRefused, confine
 from sphinx_ptyplan.core.sources.collect import _Collector
-from sphinx_ptyplan.core.sources.docmodel import ParsedDocument
+from sphinx_ptyplan.core.sources.docmodel import ParsedDocument, ParserFailure
 from sphinx_ptyplan.core.sources.mdparse import _parse_markdown
 from sphinx_ptyplan.core.sources.rstparse import _parse_rst
 
@@ -41,8 +41,8 @@ def parse_document(
 
     Fenced/indented code blocks, literal blocks and the content of unknown directives are
     never scanned. ``names``: also bare names and the names inside expressions and
-    signatures (``classify.code_names``; specs only). Never raises: a parser failure becomes
-    a ``PARSE`` problem.
+    signatures (``classify.code_names``; specs only). A failure of the parser library becomes a
+    ``PARSE`` problem; an error of our own code is raised.
     """
     col = _Collector(doc_path, names)
     text = git_lines(text, fmt)
@@ -54,13 +54,13 @@ def parse_document(
             _parse_rst(text, col)
         else:
             _parse_markdown(text, col)
-    except Exception as exc:  # a parser bug must not stop a docs build
+    except ParserFailure as exc:  # the parser library's, never ours: a bug of ours raises
         return ParsedDocument(
             path=doc_path,
             problems=(
                 Finding(
                     FindingKind.PARSE,
-                    f"could not parse {doc_path} as {fmt}: {type(exc).__name__}: {exc}",
+                    f"could not parse {doc_path} as {fmt}: {exc}",
                     path=doc_path,
                     code=FindingCode.PARSE_ERROR,
                 ),

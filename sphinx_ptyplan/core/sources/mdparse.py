@@ -7,6 +7,7 @@ from typing import Any
 
 from sphinx_ptyplan.core.sources.classify import _is_code_role, _role_target
 from sphinx_ptyplan.core.sources.collect import _Collector, _leading_codes, _owner_from
+from sphinx_ptyplan.core.sources.docmodel import ParserFailure
 
 #: Inline markup around an owner or a field name (``- **`ModelConfig`**: ...``).
 _EMPHASIS = frozenset({"strong_open", "strong_close", "em_open", "em_close"})
@@ -117,7 +118,10 @@ def _bold_word(children: Any) -> str | None:
 
 
 def _parse_markdown(text: str, col: _Collector) -> None:
-    tokens = _markdown().parse(text)
+    try:
+        tokens = _markdown().parse(text)
+    except Exception as exc:  # markdown-it's own failure on odd input (not our code)
+        raise ParserFailure.of(exc) from exc
     # open list items: [first code span (text, line), owner named by the first paragraph]
     items: list[list[Any]] = []
     # open lists: [owner (name, hint) and its line, field candidates]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import threading
@@ -11,6 +12,7 @@ from typing import Any
 
 from sphinx_ptyplan.core.sources.classify import _is_code_role, _role_target
 from sphinx_ptyplan.core.sources.collect import _Collector, _leading_codes, _owner_from
+from sphinx_ptyplan.core.sources.docmodel import ParserFailure
 
 _RST_LOCK = threading.Lock()
 #: an include directive: (argument, line, options)
@@ -191,7 +193,9 @@ def rst_includes(text: str) -> list[IncludeFound]:
     if "include::" not in text:
         return []
     found: list[IncludeFound] = []
-    _rst_doctree(text, found)
+    # a docutils failure is the page's own parse's to report; the includes read so far stand
+    with contextlib.suppress(ParserFailure):
+        _rst_doctree(text, found)
     return found
 
 
@@ -220,7 +224,10 @@ def _rst_doctree(text: str, includes: list[IncludeFound] | None = None) -> Any:
         "_disable_config": True,
     }
     with _rst_lookups(includes):
-        return publish_doctree(text, source_path="<ptyplan>", settings_overrides=settings)
+        try:
+            return publish_doctree(text, source_path="<ptyplan>", settings_overrides=settings)
+        except Exception as exc:  # docutils' own failure on odd input (not our code)
+            raise ParserFailure.of(exc) from exc
 
 
 def _node_line(node: Any) -> int | None:

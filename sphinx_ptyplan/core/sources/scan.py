@@ -27,6 +27,7 @@ from sphinx_ptyplan.core.sources.extract import (
 )
 from sphinx_ptyplan.core.sources.parsecache import ParseCache
 from sphinx_ptyplan.core.sources.walk import (
+    RootListing,
     _Dir,
     _File,
     _Globs,
@@ -34,7 +35,6 @@ from sphinx_ptyplan.core.sources.walk import (
     _parse_one,
     _Parsed,
     _read,
-    _Walker,
     cyclic_gc_paused,
 )
 
@@ -102,6 +102,7 @@ def scan_tree(
     ignored: Callable[[str], bool] | None = None,
     cache: ParseCache | None = None,
     jobs: int = 1,
+    listing: RootListing | None = None,
 ) -> Inventory:
     """Scan ``tree`` (POSIX, relative to ``root``) into an :class:`Inventory`.
 
@@ -111,9 +112,13 @@ def scan_tree(
     tree-relative paths (folders also with a trailing ``/``; a pattern without ``/`` matches
     the bare name at any depth); a folder matching ``include`` includes everything below it.
     ``maxdepth`` limits rows to that folder depth below the tree (1: direct children).
-    Symlinks are followed only inside the root. Problems become findings, never exceptions.
-    ``cache`` skips parsing unchanged contents; ``jobs > 1`` parses many cache misses in a
-    process pool (same results as serial).
+    Problems become findings, never exceptions. ``cache`` skips parsing unchanged
+    contents; ``jobs > 1`` parses many cache misses in a process pool (same results as
+    serial).
+
+    The files are those of ``listing`` (the workspace's one listing of the root, shared with
+    the code index: each folder read once, one symlink policy, its ``ignored`` predicate)
+    under the tree; without one, a listing of the root with ``ignored`` is made.
     """
     root_real_path = root.resolve()
     root_real = str(root_real_path)
@@ -137,14 +142,15 @@ def scan_tree(
     if stat.S_ISREG(top_mode):
         return _scan_single(empty, top_abs, tree_rel, notebooks, max_file_bytes, cache)
 
-    walker = _Walker(
-        root_real,
+    if listing is None:
+        listing = RootListing(root_real_path, ignored=ignored)
+    walker = listing.walk_tree(
+        _real_rel(root_real, top_abs),
+        tree_rel,
         exclude=exclude,
         include=include,
-        ignored=ignored,
         report_depth=maxdepth,
     )
-    walker.walk(top_abs, tree_rel)
     findings = list(walker.findings)
     dirs = {d.trel: d for d in walker.dirs}
     asset_globs = _Globs(assets) if assets else None
@@ -220,6 +226,12 @@ def scan_tree(
         entries=tuple(entries),
         findings=_sort_findings(findings),
     )
+
+
+def _real_rel(root_real: str, path: str) -> str:
+    """The root-relative real path of a folder inside the root (``confine`` checked it)."""
+    rel = os.path.relpath(os.path.realpath(path), root_real)
+    return "" if rel == "." else rel.replace(os.sep, "/")
 
 
 def _mark_parents(folder: str, has_code: set[str]) -> None:
@@ -338,8 +350,9 @@ def fingerprint_tree(
         if not target.exists():
             h.update(b"missing")
             return h.hexdigest()
-        walker = _Walker(str(root_real), exclude=exclude, ignored=ignored)
-        walker.walk(top_abs, tree_rel)
+        walker = RootListing(root_real, ignored=ignored).walk_tree(
+            _real_rel(str(root_real), top_abs), tree_rel, exclude=exclude
+        )
         parts = []
         for f in walker.files:
             st = f.st

@@ -10,7 +10,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sphinx_ptyplan.core.models import (
@@ -25,6 +25,7 @@ from sphinx_ptyplan.core.sources.parsecache import ParseCache
 __all__ = [
     "DEFAULT_EXCLUDES",
     "RootListing",
+    "TreeWalk",
     "cyclic_gc_paused",
 ]
 
@@ -103,7 +104,7 @@ _DEFAULT_RE = _compile_globs(DEFAULT_EXCLUDES)
 @dataclass(slots=True)
 class _File:
     abspath: str
-    rel: str  # root-relative POSIX
+    rel: str  # root-relative POSIX (the path as walked: under a symlinked tree, the link's)
     trel: str  # tree-relative POSIX
     name: str
     depth: int
@@ -113,7 +114,6 @@ class _File:
 
 @dataclass(slots=True)
 class _Dir:
-    abspath: str
     rel: str
     trel: str
     depth: int
@@ -121,141 +121,57 @@ class _Dir:
     has_init: bool = False
 
 
+@dataclass(slots=True)
+class _Child:
+    """One entry of a listed folder, as the one walking policy classified it: a file, a
+    folder, a symlinked folder inside the root (never followed: its files are listed under
+    their real path), or a problem (``code``, ``message``) reported by the walks that meet
+    it."""
+
+    name: str
+    entry: os.DirEntry[str]
+    is_dir: bool = False
+    link_dir: bool = False
+    problem: tuple[FindingCode, str] | None = None
+
+
+@dataclass(slots=True)
+class _Folder:
+    children: tuple[_Child, ...]
+    problem: str | None = None  # why the folder could not be read
+
+
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}/{name}" if prefix else name
 
 
-class _Walker:
-    """Deterministic ``os.scandir`` walk confined to the root (see :func:`scan_tree`)."""
-
-    def __init__(
-        self,
-        root_real: str,
-        *,
-        exclude: Sequence[str] = (),
-        include: Sequence[str] = (),
-        ignored: Callable[[str], bool] | None = None,
-        report_depth: int | None = None,
-    ) -> None:
-        self.root_real = root_real
-        self.root_prefix = root_real if root_real.endswith(os.sep) else root_real + os.sep
-        self.exclude = _Globs(exclude)
-        self.include = _Globs(include)
-        self.ignored = ignored
-        self.report_depth = report_depth
-        self.findings: list[Finding] = []
-        self.dirs: list[_Dir] = []
-        self.files: list[_File] = []
-
-    def _inside(self, real: str) -> bool:
-        return real == self.root_real or real.startswith(self.root_prefix)
-
-    def _report(self, depth: int, code: FindingCode, message: str, rel: str) -> None:
-        if self.report_depth is None or depth <= self.report_depth:
-            self.findings.append(Finding(FindingKind.IO, message, path=rel or None, code=code))
-
-    def walk(self, top_abs: str, top_rel: str) -> None:
-        try:
-            st = os.stat(top_abs)
-        except OSError as exc:
-            self._report(
-                0, FindingCode.UNREADABLE, f"cannot read folder: {exc.strerror or exc}", top_rel
-            )
-            return
-        top_real = os.path.realpath(top_abs)
-        top_prefix = top_real if top_real.endswith(os.sep) else top_real + os.sep
-        top = _Dir(top_abs, top_rel, "", 0, self.include.empty)
-        self.dirs.append(top)
-        stack: list[tuple[_Dir, frozenset[tuple[int, int]]]] = [
-            (top, frozenset({(st.st_dev, st.st_ino)}))
-        ]
-        exclude, include, ignored = self.exclude, self.include, self.ignored
-        while stack:
-            parent, ancestors = stack.pop()
-            try:
-                with os.scandir(parent.abspath) as it:
-                    entries = sorted(it, key=lambda e: e.name)
-            except OSError as exc:
-                self._report(
-                    parent.depth,
-                    FindingCode.UNREADABLE,
-                    f"cannot read folder: {exc.strerror or exc}",
-                    parent.rel,
-                )
-                continue
-            depth = parent.depth + 1
-            subdirs: list[tuple[_Dir, frozenset[tuple[int, int]]]] = []
-            for entry in entries:
-                name = entry.name
-                if _DEFAULT_RE is not None and _DEFAULT_RE.match(name):
-                    continue
-                rel = _join(parent.rel, name)
-                trel = _join(parent.trel, name)
-                try:
-                    if entry.is_symlink():
-                        real = os.path.realpath(entry.path)
-                        if not self._inside(real):
-                            self._report(
-                                depth,
-                                FindingCode.SYMLINK_OUTSIDE_ROOT,
-                                f"symlink points outside the root ({real}); skipped",
-                                rel,
-                            )
-                            continue
-                        if not os.path.exists(real):
-                            self._report(
-                                depth, FindingCode.UNREADABLE, "broken symlink; skipped", rel
-                            )
-                            continue
-                        if entry.is_dir() and (real == top_real or real.startswith(top_prefix)):
-                            # a folder of this very tree: it is listed under its real path,
-                            # never a second time (duplicate rows, false ambiguities)
-                            continue
-                    is_dir = entry.is_dir()
-                    is_file = not is_dir and entry.is_file()
-                    if not (is_dir or is_file):
-                        continue  # sockets, fifos, devices: never opened
-                    if exclude.match(trel, name, is_dir):
-                        continue
-                    if ignored is not None and ignored(rel + "/" if is_dir else rel):
-                        continue
-                    st = entry.stat()
-                except OSError as exc:
-                    self._report(
-                        depth, FindingCode.UNREADABLE, f"cannot read: {exc.strerror or exc}", rel
-                    )
-                    continue
-                included = parent.included or include.match(trel, name, is_dir)
-                if is_dir:
-                    ident = (st.st_dev, st.st_ino)
-                    if ident in ancestors:
-                        self._report(
-                            depth,
-                            FindingCode.SYMLINK_LOOP,
-                            "symlink loop: the folder contains itself; not followed",
-                            rel,
-                        )
-                        continue
-                    child = _Dir(entry.path, rel, trel, depth, included)
-                    self.dirs.append(child)
-                    subdirs.append((child, ancestors | {ident}))
-                else:
-                    if name == "__init__.py":
-                        parent.has_init = True
-                    self.files.append(_File(entry.path, rel, trel, name, depth, included, st))
-            stack.extend(reversed(subdirs))
-
-
 class RootListing:
-    """Every file and folder of a root, walked once on first use: the default excludes and
-    the ``ignored`` predicate skipped, symlinked folders not followed. The code index reads
-    paths from it (all indexes of one workspace share one listing); ``walks`` counts walks.
+    """The one listing of a root: each folder is read (``os.scandir``) at most once and its
+    entries classified by one policy, which every walk of the workspace uses — the
+    inventory scans (:func:`~sphinx_ptyplan.core.sources.scan.scan_tree`), the code index
+    and the tree fingerprints:
+
+    - the default excludes and the ``ignored`` predicate (root-relative paths; folders with
+      a trailing ``/``) are left out;
+    - a symlink is followed only inside the root: a symlinked file is listed under its
+      link's name, a symlinked folder is not followed (its files are listed once, under
+      their real path: no duplicate rows, no false ambiguities, no loops); a link out of
+      the root, a broken link and an unreadable entry are problems, never read;
+    - sockets, FIFOs and devices are never opened.
+
+    Folders are read lazily: scanning one tree reads only its folders; :meth:`walk` (the
+    code index) reads the rest. ``reads`` counts the folders read, ``walks`` the full
+    walks.
     """
 
     def __init__(self, root: Path, *, ignored: Callable[[str], bool] | None = None) -> None:
         self.root = root
+        self.root_real = os.path.realpath(root)
+        self._root_prefix = self.root_real.rstrip(os.sep) + os.sep
         self.ignored = ignored
+        self.reads = 0
         self.walks = 0
+        self._folders: dict[str, _Folder] = {}
         self.files: set[str] = set()
         self.dirs: set[str] = set()
         self.by_name: dict[str, list[str]] = {}
@@ -265,44 +181,157 @@ class RootListing:
         self.plain_files: set[str] = set()
         self.plain_dirs: set[str] = set()
 
+    def abspath(self, rel: str) -> str:
+        return os.path.join(self.root_real, rel) if rel else self.root_real
+
+    def folder(self, rel: str) -> _Folder:
+        """The classified entries of a folder of the root (its real path), read once."""
+        got = self._folders.get(rel)
+        if got is None:
+            got = self._folders[rel] = self._read(rel)
+        return got
+
+    def _read(self, rel: str) -> _Folder:
+        self.reads += 1
+        try:
+            with os.scandir(self.abspath(rel)) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            return _Folder((), f"cannot read folder: {exc.strerror or exc}")
+        ignored = self.ignored
+        children: list[_Child] = []
+        for entry in entries:
+            name = entry.name
+            if _DEFAULT_RE is not None and _DEFAULT_RE.match(name):
+                continue
+            child = _join(rel, name)
+            try:
+                if entry.is_symlink():
+                    real = os.path.realpath(entry.path)
+                    if not (real == self.root_real or real.startswith(self._root_prefix)):
+                        msg = f"symlink points outside the root ({real}); skipped"
+                        children.append(
+                            _Child(name, entry, problem=(FindingCode.SYMLINK_OUTSIDE_ROOT, msg))
+                        )
+                        continue
+                    if not os.path.exists(real):
+                        problem = (FindingCode.UNREADABLE, "broken symlink; skipped")
+                        children.append(_Child(name, entry, problem=problem))
+                        continue
+                    if entry.is_dir():
+                        if ignored is None or not ignored(child + "/"):
+                            children.append(_Child(name, entry, is_dir=True, link_dir=True))
+                        continue
+                is_dir = entry.is_dir()
+                is_file = not is_dir and entry.is_file()
+            except OSError as exc:
+                problem = (FindingCode.UNREADABLE, f"cannot read: {exc.strerror or exc}")
+                children.append(_Child(name, entry, problem=problem))
+                continue
+            if not (is_dir or is_file):
+                continue  # sockets, fifos, devices: never opened
+            if ignored is not None and ignored(child + "/" if is_dir else child):
+                continue
+            children.append(_Child(name, entry, is_dir=is_dir))
+        return _Folder(tuple(children))
+
     def walk(self) -> None:
+        """List the whole root (once): ``files``, ``dirs``, ``by_name`` (a name, folders
+        with a trailing ``/`` -> its paths), ``top`` (the root's own entries) and the
+        plain (not symlinked) files and folders."""
         if self.walks:
             return
         self.walks += 1
         stack = [""]
         while stack:
             rel = stack.pop()
-            try:
-                with os.scandir(self.root / rel if rel else self.root) as it:
-                    entries = list(it)
-            except OSError:
-                continue
-            for e in entries:
-                name = e.name
-                if _DEFAULT_RE is not None and _DEFAULT_RE.match(name):
+            for c in self.folder(rel).children:
+                if c.problem is not None:
                     continue
-                child = f"{rel}/{name}" if rel else name
-                if self.ignored is not None and self.ignored(child):
+                child = _join(rel, c.name)
+                if not rel:
+                    self.top.add(c.name)
+                if c.link_dir:
+                    continue
+                if c.is_dir:  # a folder link is never listed: every folder is plain
+                    self.dirs.add(child)
+                    self.plain_dirs.add(child)
+                    self.by_name.setdefault(c.name + "/", []).append(child)
+                    stack.append(child)
+                else:
+                    self.files.add(child)
+                    if not c.entry.is_symlink():
+                        self.plain_files.add(child)
+                    self.by_name.setdefault(c.name, []).append(child)
+
+    def walk_tree(
+        self,
+        real_top: str,
+        top_rel: str,
+        *,
+        exclude: Sequence[str] = (),
+        include: Sequence[str] = (),
+        report_depth: int | None = None,
+    ) -> TreeWalk:
+        """The listing under one folder (``real_top``, its real root-relative path), with
+        paths as walked (``top_rel``: a tree given through a symlink keeps its name),
+        filtered by a scan's own ``exclude``/``include`` globs (tree-relative); problems
+        deeper than ``report_depth`` below the tree are not reported."""
+        out = TreeWalk()
+        exclude_globs, include_globs = _Globs(exclude), _Globs(include)
+
+        def report(depth: int, code: FindingCode, message: str, rel: str) -> None:
+            if report_depth is None or depth <= report_depth:
+                out.findings.append(Finding(FindingKind.IO, message, path=rel or None, code=code))
+
+        top = _Dir(top_rel, "", 0, include_globs.empty)
+        out.dirs.append(top)
+        stack: list[tuple[_Dir, str]] = [(top, real_top)]
+        while stack:
+            parent, real = stack.pop()
+            folder = self.folder(real)
+            if folder.problem is not None:
+                report(parent.depth, FindingCode.UNREADABLE, folder.problem, parent.rel)
+                continue
+            depth = parent.depth + 1
+            subdirs: list[tuple[_Dir, str]] = []
+            for c in folder.children:
+                name = c.name
+                rel = _join(parent.rel, name)
+                if c.problem is not None:
+                    report(depth, c.problem[0], c.problem[1], rel)
+                    continue
+                if c.link_dir:
+                    continue
+                trel = _join(parent.trel, name)
+                if exclude_globs.match(trel, name, c.is_dir):
+                    continue
+                included = parent.included or include_globs.match(trel, name, c.is_dir)
+                if c.is_dir:
+                    child = _Dir(rel, trel, depth, included)
+                    out.dirs.append(child)
+                    subdirs.append((child, _join(real, name)))
                     continue
                 try:
-                    is_dir = e.is_dir(follow_symlinks=False)
-                    is_file = e.is_file()
-                except OSError:
+                    st = c.entry.stat()
+                except OSError as exc:
+                    why = f"cannot read: {exc.strerror or exc}"
+                    report(depth, FindingCode.UNREADABLE, why, rel)
                     continue
-                if not rel:
-                    self.top.add(name)
-                plain = not e.is_symlink()
-                if is_dir:
-                    self.dirs.add(child)
-                    if plain:
-                        self.plain_dirs.add(child)
-                    self.by_name.setdefault(name + "/", []).append(child)
-                    stack.append(child)
-                elif is_file:
-                    self.files.add(child)
-                    if plain:
-                        self.plain_files.add(child)
-                    self.by_name.setdefault(name, []).append(child)
+                if name == "__init__.py":
+                    parent.has_init = True
+                out.files.append(_File(c.entry.path, rel, trel, name, depth, included, st))
+            stack.extend(reversed(subdirs))
+        return out
+
+
+@dataclass(slots=True)
+class TreeWalk:
+    """What a walk of one tree met: its folders and files (walk order) and problems."""
+
+    dirs: list[_Dir] = field(default_factory=list)
+    files: list[_File] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
 
 def _read(path: str, max_bytes: int) -> bytes:
