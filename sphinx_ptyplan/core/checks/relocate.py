@@ -24,6 +24,8 @@ def _short(text: str | None) -> str:
     if text is None:
         return "?"
     t = text.strip()
+    if not t:
+        return "(blank)"  # an empty pair of backticks says nothing to a reader
     return t if len(t) <= _SHOWN else t[: _SHOWN - 1] + "…"
 
 
@@ -244,7 +246,7 @@ def _drift_of(
         return _Drift("unknown")  # not in git at that commit, binary, or wrong already
     if lm.new_path is None:
         return _Drift("unknown")  # deleted: the existence check reports it
-    mapped = lm.map_range(a, b)
+    mapped = lm.map_range(a, b) or _map_over_spacing(lm, lines, a, b)
     if mapped is not None:
         if mapped[0] == a:  # the same lines (in a renamed file, maybe): nothing to relocate
             return _Drift("same" if lm.new_path == lm.path else "moved", lm.new_path, a, b)
@@ -258,6 +260,8 @@ def _drift_of(
         return _Drift("moved", lm.new_path, start, start + (b - a))
     since = f"{info.short} ({info.date})" if info is not None else lm.commit[:7]
     changed = [n for n in range(a, b + 1) if lm.map(n) is None]
+    # a line whose only change is spacing (a blank line's indentation) is not what changed
+    changed = [n for n in changed if not _only_spacing(lm, lines, n)]
     if not changed:
         return _Drift(
             "changed",
@@ -279,6 +283,30 @@ def _drift_of(
         detail=f"cited lines changed since {since}: line {n} was "
         f"`{_short(lm.old_text(n))}`, {now}{more}",
     )
+
+
+def _map_over_spacing(lm: LineMap, lines: _Lines, a: int, b: int) -> tuple[int, int] | None:
+    """Where lines ``a..b`` are now when the only changes among them are of spacing
+    (trailing spaces, a blank line's indentation): they cite what they cited. None when a
+    word changed or lines were inserted or deleted among them."""
+    shift: int | None = None
+    for n in range(a, b + 1):
+        now = lm.map(n)
+        if now is None and _only_spacing(lm, lines, n):
+            now = _new_line_of(lm, n)
+        if now is None or (shift is not None and now - n != shift):
+            return None
+        shift = now - n
+    return None if shift is None else (a + shift, b + shift)
+
+
+def _only_spacing(lm: LineMap, lines: _Lines, n: int) -> bool:
+    """Old line ``n`` and the line that replaced it differ only in spaces and tabs."""
+    new_n = _new_line_of(lm, n)
+    if new_n is None or lm.new_path is None:
+        return False
+    old, new = lm.old_text(n), lines.get(lm.new_path, new_n)
+    return old is not None and new is not None and old.split() == new.split()
 
 
 class _Lines:
