@@ -468,7 +468,8 @@ def delta_job(
         )
         job.delta = delta
         for f in delta.findings:
-            if f.kind is FindingKind.GIT:
+            # a missing object degrades one row's API column: a warning, not a failed call
+            if f.kind is FindingKind.GIT and f.code is not FindingCode.MISSING_OBJECT:
                 job.git_failed(f)
             else:
                 job.findings.append(f)

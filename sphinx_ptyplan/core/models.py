@@ -147,6 +147,7 @@ class FindingCode(enum.StrEnum):
     UNFIXABLE_FRAGMENT = "unfixable-fragment"
     UNFIXABLE_NOT_UNIQUE = "unfixable-not-unique"
     UNFIXABLE_CONTEXT = "unfixable-context"
+    UNFIXABLE_UNVERIFIED = "unfixable-unverified"
     # ambiguous
     AMBIGUOUS_PATH = "ambiguous-path"
     AMBIGUOUS_ATTR = "ambiguous-attr"
@@ -242,6 +243,7 @@ _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
     FindingCode.UNFIXABLE_FRAGMENT: ((_D,), "Moved, but a repeated piece (``x,``): not fixed."),
     FindingCode.UNFIXABLE_NOT_UNIQUE: ((_D,), "Moved, but text and context repeat: not fixed."),
     FindingCode.UNFIXABLE_CONTEXT: ((_D,), "Moved, but no line around came along: not fixed."),
+    FindingCode.UNFIXABLE_UNVERIFIED: ((_D,), "Moved; its words name no cited code: not fixed."),
     FindingCode.AMBIGUOUS_PATH: ((_A,), "A partial path matches several files or folders."),
     FindingCode.AMBIGUOUS_ATTR: ((_A,), "Several classes of that name have the attribute."),
     FindingCode.AMBIGUOUS_OWNER: (

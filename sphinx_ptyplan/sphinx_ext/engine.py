@@ -331,12 +331,14 @@ def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[s
     # reference in it, and the findings to mark on the page
     literals: dict[str, dict[tuple[str, int, str], Any]] = {"targets": {}, "marks": {}}
     outcomes[""].extra = literals
-    by_source: dict[str, list[Cite]] = {}
+    by_source: dict[tuple[str, bool], list[Cite]] = {}
     for cite in cites:
-        by_source.setdefault(cite.source, []).append(cite)
+        # literals only the doctree holds (another extension made them) are judged apart:
+        # their line is a block's or a directive's, so git cannot follow them
+        by_source.setdefault((cite.source, cite.context == "generated"), []).append(cite)
         if cite.id:
             outcomes[cite.id] = Outcome()
-    for source, group in by_source.items():
+    for (source, generated), group in by_source.items():
         docname = group[0].docname
         doc_rel = session.rel_source(source)
         inside = doc_rel is not None
@@ -344,8 +346,8 @@ def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[s
         own_page = inside and session.doc_paths.get(doc_path) == docname
         # the page's line, or for an included plan the plan file's own line
         file_of = None if own_page or not inside else str(session.root / doc_path)
-        drift = bool(session.cfg.drift and inside and not pinned)
-        spans = [(c.text, c.line, c.context) for c in group]
+        drift = bool(session.cfg.drift and inside and not pinned and not generated)
+        spans = [(c.text, c.line, "code" if generated else c.context) for c in group]
         report = check_document(session, doc_path, spans, drift=drift)
         if pinned and inside:
             from sphinx_ptyplan.core.sources.gitrepo import GitError
@@ -361,7 +363,7 @@ def run_cites(session: Session, cites: list[Cite], status: Any = None) -> dict[s
                 session.root, report, doc_path, content=bool(session.cfg.baseline)
             )
         }
-        owner = {(c.line, c.text, c.context): c.id or "" for c in group}
+        owner = {(c.line, c.text, spans[k][2]): c.id or "" for k, c in enumerate(group)}
         if git_available(session):  # stories, former folders and drift read the history
             outcomes[""].deps.add(Dep.rev("HEAD"))
             if drift:  # blame of the document: its own edits matter

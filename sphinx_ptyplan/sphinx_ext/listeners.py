@@ -133,7 +133,36 @@ def collect_literals(app: Sphinx, doctree: nodes.document) -> None:
                 continue  # a role that did not become a node (skipped by Sphinx)
             cites.append(Cite(None, docname, file, line, text, context))
     cites.extend(c for queue in pending.values() for c in queue)  # roles the parse missed
+    cites.extend(_doctree_only(literals, spans.files, root, docname, env))
     domain.data["cites"][docname] = cites
+
+
+def _doctree_only(
+    literals: list[nodes.literal],
+    files: dict[str, Any],
+    root: Path,
+    docname: str,
+    env: BuildEnvironment,
+) -> list[Cite]:
+    """Literal citations that only the doctree holds: made by another extension (autodoc
+    docstrings, generated tables, a directive of another package), not written in the page
+    or its included files. Their text appears nowhere in those files, so no literal that
+    ``ptyplan check`` sees is reported twice. They are located where docutils puts the node
+    (its block or directive line) and never followed through git (context ``generated``)."""
+    texts = []
+    for rel in files:
+        try:
+            texts.append((root / rel).read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+    out = []
+    for node in literals:
+        text = node.astext()
+        if any(text in t for t in texts):
+            continue
+        where, line = _source_line(node, env)
+        out.append(Cite(None, docname, where, line, text, "generated"))
+    return out
 
 
 def _has_file_links(doctree: nodes.document) -> bool:

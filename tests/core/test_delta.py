@@ -355,15 +355,30 @@ def test_delta_in_shallow_clone(history: History, tmp_path: Path) -> None:
     assert delta.rows == ()
 
 
-def test_delta_with_missing_blob_keeps_rows(history: History) -> None:
+@pytest.mark.parametrize("side", ["base", "head"])
+def test_delta_with_missing_blob_degrades_only_that_module(history: History, side: str) -> None:
+    """Issue 14 req 6: one side of a modified module is a missing object. Every row is
+    still there, the other modules keep their API changes, and one typed warning names the
+    module whose API could not be compared; its cell says so instead of staying empty."""
     r = history.repo
-    blob = r.git("rev-parse", f"{history.renamed}:ptycho_torch/config_params.py")
+    rev = history.renamed if side == "base" else history.reworked
+    blob = r.git("rev-parse", f"{rev}:ptycho_torch/config_params.py")
     (r.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
     delta = revision_delta(r.path, "ptycho_torch", history.renamed, history.reworked)
-    assert rows_of(delta)["ptycho_torch/config_params.py"] == ("modified", "module", ())
-    assert "ptycho_torch/old_loader.py" in rows_of(delta)
+    rows = {row.path: row for row in delta.rows}
+    assert "ptycho_torch/old_loader.py" in rows and "ptycho_torch/api/base_api.py" in rows
+    config = rows["ptycho_torch/config_params.py"]
+    assert (config.status, config.api) == ("modified", ())
+    assert config.unread is not None and "missing" in config.unread
+    train = rows["ptycho_torch/train.py"]
+    assert train.unread is None and any("n_groups" in c.summary for c in train.api)
     (finding,) = delta.findings
-    assert (finding.kind, finding.code) == (FindingKind.GIT, "missing-objects")
+    assert (finding.kind, finding.code) == (FindingKind.GIT, "missing-object")
+    assert finding.subject == "ptycho_torch/config_params.py" and blob in finding.message
+    table = delta_table(delta)
+    cells = {row[1].text: row[3].text for row in table.rows}
+    assert cells["ptycho_torch/config_params.py"].startswith("? (not compared")
+    assert "n_groups" in cells["ptycho_torch/train.py"]
 
 
 def test_delta_from_snapshot(history: History) -> None:

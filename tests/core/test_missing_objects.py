@@ -110,3 +110,40 @@ def test_stories_are_read_around_a_missing_object(tmp_path: Path) -> None:
     assert len(stale) == 1 and "renamed to pkg/c.py" in stale[0]["message"]
     git = [f for f in found if f["kind"] == "git"]
     assert len(git) == 1 and git[0]["code"] == "missing-object"
+
+
+def test_delta_names_the_module_whose_old_side_is_missing(tmp_path: Path) -> None:
+    """`ptyplan delta` and the docs build on a repository that lost the first version of a
+    modified module: the delta still lists every change, one typed warning (located at the
+    directive in the build) names the module, and the command is not a failed git call."""
+    root, first = damaged_repo(tmp_path / "repo")
+    blob = Repo(root).git("rev-parse", f"{first}:pkg/a.py")
+    (root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    (root / "plan.md").write_text("# Plan\n\nThe package `pkg/`.\n")
+    out = tmp_path / "delta.json"
+    code = cli_main(
+        ["delta", "--root", str(root), "--tree", "pkg", "--plan", "plan.md", "--base", first,
+         "--head", "HEAD", "--format", "json", "-o", str(out)]
+    )  # fmt: skip
+    assert code == 1  # a warning, not a git call that failed (exit 2)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    git = [f for f in data["findings"] if f["kind"] == "git"]
+    assert [(f["code"], f["subject"]) for f in git if f["subject"] == "pkg/a.py"] == [
+        ("missing-object", "pkg/a.py")
+    ]
+    table = next(t for t in data["tables"] if "between" in t["summary"])
+    text = json.dumps(table)
+    assert "pkg/new.py" in text and "pkg/c.py" in text and "not compared" in text
+
+    (root / "docs").mkdir()
+    (root / "docs/conf.py").write_text(
+        'extensions = ["myst_parser", "sphinx_ptyplan"]\nptyplan_root = ".."\n'
+    )
+    (root / "docs/index.md").write_text(
+        f"# Delta\n\n\n```{{ptyplan-delta}} pkg\n:plan: plan.md\n:base: {first}\n:head: HEAD\n```\n"
+    )
+    app, warnings = build(root / "docs", "html", outdir=tmp_path / "out")
+    found = [w for w in ptyplan_warnings(warnings) if "pkg/a.py: API changes" in w]
+    assert len(found) == 1 and "index.md:4:" in found[0] and "[ptyplan.git]" in found[0]
+    page = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
+    assert "pkg/new.py" in page and "not compared" in page

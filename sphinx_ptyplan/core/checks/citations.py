@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinx_ptyplan.core.checks.barenames import by_history, narrow_bare_names, say_resolved
-from sphinx_ptyplan.core.checks.relocate import _Lines, relocate
+from sphinx_ptyplan.core.checks.relocate import (
+    BULK_LINES,
+    _Drift,
+    _drift_of,
+    _Lines,
+    citing_words,
+)
 from sphinx_ptyplan.core.checks.stories import told_stories
 from sphinx_ptyplan.core.models import (
     Finding,
@@ -160,6 +166,10 @@ class _Blame:
     boundary: set[str]
     maps: dict[tuple[str, str], LineMap]
     infos: dict[str, CommitInfo]
+    #: (commit, cited path) where the commit does not date the citation: it wrote
+    #: ``BULK_LINES`` or more lines of the document at once, and the cited file existed
+    #: before it (a citation cannot be older than its file)
+    undated: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _blamed_path(root: Path, doc_path: str) -> str:
@@ -199,6 +209,9 @@ def _run_blame(
         if sha is not None:
             per_commit.setdefault(sha, set()).add(path)
     state = _Blame(commits, set(), {}, {})
+    written: dict[str | None, int] = {}  # lines of the document each commit wrote
+    for c in commits:
+        written[c] = written.get(c, 0) + 1
     problem: Finding | None = None
     if per_commit and repo.is_shallow:
         # A shallow clone blames every older line on its boundary commit: the commit that
@@ -230,8 +243,11 @@ def _run_blame(
         except GitError as exc:
             problem = problem or _git_problem(doc_path, exc.code, exc.message)
             continue
+        bulk = written.get(sha, 0) >= BULK_LINES
         for path, lm in maps.items():
             state.maps[(sha, path)] = lm
+            if bulk and repo.existed_before(sha, lm.path):
+                state.undated.add((sha, path))
     return state, problem
 
 
@@ -276,64 +292,6 @@ def _rewrite_element(
     if m.group(4) is None:
         return f"{m.group(1)}{a}" if a == b else None
     return f"{m.group(1)}{a}{m.group(3)}{b}"
-
-
-def _new_line_of(lm: LineMap, n: int) -> int | None:
-    """The working-tree line that replaced old line ``n`` (None when it was deleted)."""
-    for a, b, c, d in lm.hunks:
-        if b and a <= n < a + b:
-            k = n - a
-            return c + k if k < d else None
-    return None
-
-
-@dataclass(frozen=True)
-class _Drift:
-    kind: str  # "same" | "moved" | "changed" | "unknown" | "unfixable"
-    new_path: str | None = None
-    start: int = 0
-    end: int = 0
-    detail: str = ""
-    code: str = ""  # why a move cannot be fixed (kind "unfixable")
-
-
-def _drift_of(lm: LineMap, info: CommitInfo | None, a: int, b: int, lines: _Lines) -> _Drift:
-    """Where cited lines ``a..b`` (as of the blame commit) are now."""
-    if lm.old_lines is None or lm.all_changed or b > len(lm.old_lines) or a < 1:
-        return _Drift("unknown")  # not in git at that commit, binary, or wrong already
-    if lm.new_path is None:
-        return _Drift("unknown")  # deleted: the existence check reports it
-    mapped = lm.map_range(a, b)
-    if mapped is not None:
-        if mapped[0] == a:  # the same lines (in a renamed file, maybe): nothing to relocate
-            return _Drift("same" if lm.new_path == lm.path else "moved", lm.new_path, a, b)
-        start, code, why = relocate(lm, a, b, mapped, lines.all(lm.new_path))
-        if code:
-            return _Drift("unfixable", lm.new_path, mapped[0], mapped[1], detail=why, code=code)
-        return _Drift("moved", lm.new_path, start, start + (b - a))
-    since = f"{info.short} ({info.date})" if info is not None else lm.commit[:7]
-    changed = [n for n in range(a, b + 1) if lm.map(n) is None]
-    if not changed:
-        return _Drift(
-            "changed",
-            lm.new_path,
-            detail=f"cited lines changed since {since}: lines were inserted between "
-            f"lines {a} and {b}",
-        )
-    n = changed[0]
-    new_n = _new_line_of(lm, n)
-    now = (
-        "now deleted"
-        if new_n is None
-        else f"now `{_short(lines.get(lm.new_path, new_n))}` ({lm.new_path}:{new_n})"
-    )
-    more = f" (and {len(changed) - 1} more changed line(s))" if len(changed) > 1 else ""
-    return _Drift(
-        "changed",
-        lm.new_path,
-        detail=f"cited lines changed since {since}: line {n} was "
-        f"`{_short(lm.old_text(n))}`, {now}{more}",
-    )
 
 
 # ------------------------------------------------------------------------- checking
@@ -647,4 +605,7 @@ def _follow(blame: _Blame | None, ref: Reference, path: str | None, lines: _Line
     if lm is None or ref.start is None:
         return None
     end = ref.end if ref.end is not None else ref.start
-    return _drift_of(lm, blame.infos.get(sha), ref.start, end, lines)
+    words = None
+    if (sha, path) in blame.undated:  # the words must say what the lines are
+        words = citing_words(lines.all(ref.doc_path) or [], line, ref.span or ref.text)
+    return _drift_of(lm, blame.infos.get(sha), ref.start, end, lines, words)

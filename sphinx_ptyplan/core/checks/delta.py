@@ -69,7 +69,9 @@ class DeltaRow:
 
     ``kind`` is ``module``, ``package`` (an ``__init__.py``), ``notebook`` or ``file``;
     ``api`` the API changes of a modified/renamed module; ``in_plan`` whether the plan's
-    coverage covers the path (``None`` without a plan).
+    coverage covers the path (``None`` without a plan); ``unread`` why its API could not be
+    compared (a side's object is missing from the repository), so an empty ``api`` is never
+    read as "no API change".
     """
 
     status: str
@@ -79,6 +81,7 @@ class DeltaRow:
     kind: str
     api: tuple[ApiChange, ...] = ()
     in_plan: bool | None = None
+    unread: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,9 +336,10 @@ def _git_delta(
         if status in ("modified", "renamed") and ch.path.endswith(".py"):
             pairs.append((_norm_path(ch.old_path or ch.path), _norm_path(ch.path)))
     apis: dict[str, tuple[ApiChange, ...]] = {}
+    unread: dict[str, str] = {}  # new path -> why its API was not compared
     if pairs:
         try:
-            apis = _api_changes(repo, root, state, pairs, cache, max_bytes)
+            apis = _api_changes(repo, root, state, pairs, cache, max_bytes, unread)
         except GitError as exc:  # rows stay useful without their API diffs
             state.findings.append(_git_finding(exc))
     for status, ch in sorted(kept, key=lambda k: _norm_path(k[1].path)):
@@ -350,6 +354,7 @@ def _git_delta(
                 kind=_file_kind(path),
                 api=apis.get(path, ()),
                 in_plan=in_plan(path),
+                unread=unread.get(path),
             )
         )
 
@@ -361,19 +366,62 @@ def _api_changes(
     pairs: Sequence[tuple[str, str]],
     cache: ParseCache | None,
     max_bytes: int,
+    unread: dict[str, str],
 ) -> dict[str, tuple[ApiChange, ...]]:
     assert state.base_sha is not None
-    old_blobs = repo.read_blobs(state.base_sha, list(dict.fromkeys(o for o, _ in pairs)))
+    old_missing: dict[str, str] = {}
+    old_blobs = _read_each(repo, state.base_sha, [o for o, _ in pairs], old_missing)
     news = [n for _, n in pairs]
+    new_missing: dict[str, str] = {}
     new_blobs: Mapping[str, bytes | None]
     if state.head_sha is not None:
-        new_blobs = repo.read_blobs(state.head_sha, news)
+        new_blobs = _read_each(repo, state.head_sha, news, new_missing)
     else:
         new_blobs = {n: _read_worktree(root, n, max_bytes, state.findings) for n in news}
+    for old_path, new_path in pairs:
+        why = old_missing.get(old_path) or new_missing.get(new_path)
+        if why is None or new_path in unread:
+            continue
+        side = state.base if old_path in old_missing else state.head or "HEAD"
+        unread[new_path] = f"not compared: its {side} side is missing from this repository"
+        state.findings.append(
+            Finding(
+                FindingKind.GIT,
+                f"{new_path}: API changes not compared ({why}); the rest of the delta is complete",
+                code=FindingCode.MISSING_OBJECT,
+                subject=new_path,
+            )
+        )
     from sphinx_ptyplan.core.sources.walk import cyclic_gc_paused
 
     with cyclic_gc_paused():
         return _diff_pairs(state, pairs, old_blobs, new_blobs, cache, max_bytes)
+
+
+def _read_each(
+    repo: RepoLike, sha: str, paths: Sequence[str], missing: dict[str, str]
+) -> dict[str, bytes | None]:
+    """``paths`` at ``sha`` in one batched read; when an object is missing, again one read
+    each, so it costs only its own file: its path goes into ``missing`` (with git's words)
+    and its content is ``None``."""
+    from sphinx_ptyplan.core.sources.gitrepo import GitError
+
+    wanted = list(dict.fromkeys(paths))
+    try:
+        return dict(repo.read_blobs(sha, wanted))
+    except GitError as exc:
+        if exc.code is not FindingCode.MISSING_OBJECTS:
+            raise
+    out: dict[str, bytes | None] = {}
+    for path in wanted:
+        try:
+            out[path] = repo.read_blobs(sha, [path]).get(path)
+        except GitError as exc:
+            if exc.code is not FindingCode.MISSING_OBJECTS:
+                raise
+            out[path] = None
+            missing[path] = exc.message
+    return out
 
 
 def _diff_pairs(

@@ -78,8 +78,8 @@ class CodeIndex:
         those packages. Default: every top-level package/module of the root.
     :param ignored: ``ignored(relpath) -> bool`` for paths never to index.
     :param external: top-level names always treated as external (never warned about).
-    :param avoid: root-relative folders and files never offered as did-you-mean (the docs'
-        own pages and build output).
+    :param avoid: root-relative folders and files never offered as did-you-mean (the docs
+        build's output).
     """
 
     def __init__(

@@ -347,6 +347,8 @@ def delta_table(delta: RevisionDelta) -> Table:
         if r.similarity is not None and r.status == "renamed":
             path += f" ({r.similarity}% similar)"
         api = "; ".join(c.summary for c in r.api)
+        if r.unread:  # never an empty cell that reads as "no API change"
+            api = f"? ({r.unread})" + (f"; {api}" if api else "")
         in_plan = "" if r.in_plan is None else ("yes" if r.in_plan else "no")
         rows.append(
             (

@@ -25,6 +25,7 @@ __all__ = [
     "find_includes",
     "ignored_lines",
     "included_region",
+    "sphinx_srcdir",
     "text_spans",
 ]
 
@@ -89,8 +90,6 @@ def text_spans(text: str, doc_path: str) -> tuple[list[tuple[str, int, str]], tu
 
 _MAX_DEPTH = 8
 _FORMATS = {".md": "md", ".markdown": "md", ".rst": "rst", ".rest": "rst", ".txt": "rst"}
-_RST_INCLUDE_RE = re.compile(r"^(?P<indent>[ \t]*)\.\.[ \t]+include::[ \t]*(?P<arg>\S.*?)[ \t]*$")
-_RST_OPTION_RE = re.compile(r"^[ \t]+:(?P<name>[\w-]+):[ \t]*(?P<value>.*?)[ \t]*$")
 _MD_OPTION_RE = re.compile(r"^:(?P<name>[\w-]+):[ \t]*(?P<value>.*?)[ \t]*$")
 #: include options that turn the included text into a literal or code block: not citations
 _LITERAL_OPTIONS = frozenset({"literal", "code", "parser"})
@@ -161,34 +160,16 @@ def _md_includes(text: str) -> list[Include]:
 
 
 def _rst_includes(text: str) -> list[Include]:
-    """``.. include::`` lines that are directives: not inside a literal block (an indented
-    block after a paragraph ending in ``::``) and not a standard ``<name>`` include."""
-    lines = text.split("\n")
-    out: list[Include] = []
-    literal_indent: int | None = None  # indentation of the paragraph that opened a literal
-    prev = ""
-    for i, raw in enumerate(lines):
-        stripped = raw.strip()
-        indent = len(raw) - len(raw.lstrip(" \t"))
-        if literal_indent is not None and stripped and indent <= literal_indent:
-            literal_indent = None
-        if literal_indent is None:
-            m = _RST_INCLUDE_RE.match(raw)
-            if m is not None and not m.group("arg").startswith("<"):
-                opts = []
-                for nxt in lines[i + 1 :]:
-                    om = _RST_OPTION_RE.match(nxt)
-                    if om is None:
-                        break
-                    opts.append((om.group("name"), om.group("value")))
-                out.append(Include(m.group("arg"), i + 1, tuple(opts)))
-            if stripped.endswith("::") and not stripped.startswith(".."):
-                literal_indent = indent
-            elif stripped == "::":
-                literal_indent = len(prev) - len(prev.lstrip(" \t"))
-        if stripped:
-            prev = raw
-    return out
+    """``.. include::`` directives as docutils parses them (options, nesting in other
+    directives, literal blocks and comments all as the build sees them); a standard
+    ``<name>`` include is not a file of the root."""
+    from .rstparse import rst_includes
+
+    return [
+        Include(target, line, opts)
+        for target, line, opts in rst_includes(text)
+        if target and not target.startswith("<")
+    ]
 
 
 def included_region(text: str, inc: Include) -> tuple[str, int] | None:
@@ -239,12 +220,28 @@ def _read(root: Path, rel: str) -> str | None:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+def sphinx_srcdir(root: Path, doc_path: str) -> str:
+    """The Sphinx source folder a document most likely belongs to, root-relative: the
+    nearest folder above it (within the root) that holds a ``conf.py``; else the root."""
+    folder = posixpath.dirname(doc_path)
+    while True:
+        try:
+            if confine(root, posixpath.join(folder, "conf.py") if folder else "conf.py").is_file():
+                return folder
+        except (PathRefused, OSError):
+            pass
+        if not folder:
+            return ""
+        folder = posixpath.dirname(folder)
+
+
 def document_spans(
-    root: Path, doc_path: str, *, srcdir: str = "", text: str | None = None
+    root: Path, doc_path: str, *, srcdir: str | None = None, text: str | None = None
 ) -> DocumentSpans:
     """Every span of ``doc_path`` and of the files it includes (recursively), each at its own
     file and line. ``srcdir`` (root-relative) is what an absolute include path (``/x.md``)
-    is relative to: the Sphinx source folder; the root when not given.
+    is relative to: the Sphinx source folder (the build passes its own); when not given,
+    :func:`sphinx_srcdir` finds it as Sphinx users lay it out (the folder of ``conf.py``).
 
     Never raises: a document that cannot be read gives its ``load_document`` problem; an
     included file that cannot be read is skipped (the docs build warns about it itself).
@@ -252,6 +249,8 @@ def document_spans(
     from .documents import parse_document, read_document
 
     root = Path(root)
+    if srcdir is None:
+        srcdir = sphinx_srcdir(root, doc_path)
     out = DocumentSpans(doc_path)
     if text is None:
         text, problem = read_document(root, doc_path)

@@ -1436,6 +1436,15 @@ class GitRepo:
             return None, None
         return oid, data
 
+    def existed_before(self, sha: str, path: str) -> bool:
+        """Whether ``path`` (root-relative) was in the first parent of commit ``sha``; False
+        for a root commit, or when the parent's tree cannot be read."""
+        clean = _clean_path(path)
+        if not clean:
+            return False
+        oid, _kind, _data = self._cat.request(f"{sha}^:{self._full(clean)}")
+        return oid is not None
+
     def _check_missing(self, sha: str, full: str) -> None:
         """Raise ``missing-objects`` if ``full`` is in the tree of ``sha`` but unreadable."""
         oid, kind, data = self._cat.request(sha + "^{tree}")

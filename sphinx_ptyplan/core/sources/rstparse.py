@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import threading
@@ -14,6 +15,8 @@ from sphinx_ptyplan.core.sources.collect import _Collector, _leading_codes, _own
 from sphinx_ptyplan.core.sources.docmodel import ParserFailure
 
 _RST_LOCK = threading.Lock()
+#: an include directive: (argument, line, options)
+IncludeFound = tuple[str, int, tuple[tuple[str, str], ...]]
 _ROLE_ALIASES = {
     "": "title-reference",
     "t": "title-reference",
@@ -30,10 +33,22 @@ _RST_SKIP_DIRECTIVES = frozenset(
 _RST_MODULE_DIRECTIVES = frozenset({"module", "currentmodule", "py:module", "py:currentmodule"})
 
 
+#: directives whose content is never reST (so never holds an include to follow)
+_RST_LITERAL_DIRECTIVES = frozenset(
+    {"raw", "code", "code-block", "sourcecode", "literalinclude", "highlight", "parsed-literal",
+     "math", "csv-table", "list-table", "doctest", "testcode", "testoutput", "productionlist",
+     "graphviz", "digraph", "graph", "mermaid", "plot", "ipython", "jupyter-execute"}
+)  # fmt: skip
+
+
 @contextmanager
-def _rst_lookups() -> Iterator[None]:
+def _rst_lookups(includes: list[IncludeFound] | None = None) -> Iterator[None]:
     """Make unknown roles/directives harmless while *this* parse runs, then restore docutils'
-    (or Sphinx's patched) lookup functions: global docutils state is left as found."""
+    (or Sphinx's patched) lookup functions: global docutils state is left as found.
+
+    With ``includes``, the parse records every ``include`` directive there (argument, line,
+    options) instead of skipping it, and the content of directives docutils does not know
+    (Sphinx's ``only``, ``tab``...) is parsed as reST, so includes nested in them are seen."""
     from docutils import nodes
     from docutils.parsers.rst import Directive, directives, roles
 
@@ -70,6 +85,26 @@ def _rst_lookups() -> Iterator[None]:
         option_spec: Any = _AnyOptions()
 
         def run(self) -> list[nodes.Node]:
+            return []
+
+    class RecordInclude(SkipDirective):
+        option_spec: Any = _Options()
+
+        def run(self) -> list[nodes.Node]:
+            assert includes is not None
+            if self.arguments:
+                target = "".join(self.arguments[0].splitlines()).strip()
+                opts = tuple((k, "" if v is None else str(v)) for k, v in self.options.items())
+                includes.append((target, self.lineno, opts))
+            return []
+
+    class NestedDirective(SkipDirective):
+        option_spec: Any = _Options()
+
+        def run(self) -> list[nodes.Node]:
+            holder = nodes.container()
+            if self.content:
+                self.state.nested_parse(self.content, self.content_offset, holder)
             return []
 
     class ModuleDirective(SkipDirective):
@@ -113,6 +148,11 @@ def _rst_lookups() -> Iterator[None]:
 
     def directive(type_name: str, language_module: Any, document: Any) -> tuple[Any, list[Any]]:
         name = type_name.lower()
+        if includes is not None:
+            if name == "include":
+                return RecordInclude, []
+            if name not in directives._directive_registry:
+                return (SkipDirective if name in _RST_LITERAL_DIRECTIVES else NestedDirective), []
         if name in _RST_MODULE_DIRECTIVES:
             return ModuleDirective, []
         if name in _RST_SKIP_DIRECTIVES or name not in directives._directive_registry:
@@ -146,7 +186,29 @@ class _AnyOptions(dict[str, Any]):
         return lambda value: value
 
 
-def _rst_doctree(text: str) -> Any:
+def rst_includes(text: str) -> list[IncludeFound]:
+    """Every ``include`` directive of a reST text, as docutils parses it: ``(argument, line,
+    options)`` in document order. Directives nested in other directives (``note``, ``only``,
+    table cells) count; a literal block, a comment or a code directive holds none."""
+    if "include::" not in text:
+        return []
+    found: list[IncludeFound] = []
+    # a docutils failure is the page's own parse's to report; the includes read so far stand
+    with contextlib.suppress(ParserFailure):
+        _rst_doctree(text, found)
+    return found
+
+
+class _Options(_AnyOptions):
+    """Every option accepted, and read as options: docutils parses a directive's options
+    only when its option_spec is truthy (an empty ``_AnyOptions`` leaves them in the
+    argument block, which the skipped directives do not mind)."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _rst_doctree(text: str, includes: list[IncludeFound] | None = None) -> Any:
     from docutils.core import publish_doctree
 
     settings = {
@@ -161,7 +223,7 @@ def _rst_doctree(text: str) -> Any:
         "embed_stylesheet": False,
         "_disable_config": True,
     }
-    with _rst_lookups():
+    with _rst_lookups(includes):
         try:
             return publish_doctree(text, source_path="<ptyplan>", settings_overrides=settings)
         except Exception as exc:  # docutils' own failure on odd input (not our code)

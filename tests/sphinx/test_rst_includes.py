@@ -1,0 +1,104 @@
+"""reST includes are found as docutils parses them (issue 14 req 1): options (also a value
+continued on the next line), paths relative to the including file or rooted at the source
+folder, includes nested in other directives (an admonition, Sphinx's ``only``, a table
+cell) are followed; an include in a literal block, a code directive or a comment is not,
+and a ``:literal:`` include is code. The docs build and ``ptyplan check`` agree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sphinx_ptyplan.cli import main as cli_main
+from sphinx_ptyplan.core.sources.docspans import Include, find_includes
+from tests.gitutil import Repo
+from tests.sphinx.util import build, ptyplan_warnings
+
+PAGE = """Includes
+========
+
+.. include:: parts/opts.rst
+   :start-after: cut
+      here
+
+.. note::
+
+   .. include:: /shared/rooted.rst
+
+.. only:: html
+
+   .. include:: parts/only.rst
+
++------------------------------+
+| .. include:: parts/cell.rst  |
++------------------------------+
+
+Example::
+
+   .. include:: parts/in_literal.rst
+
+.. code-block:: rst
+
+   .. include:: parts/in_code.rst
+
+..
+   .. include:: parts/in_comment.rst
+
+.. include:: parts/as_literal.rst
+   :literal:
+"""
+FOLLOWED = ("opts", "rooted", "only", "cell")
+NOT_FOLLOWED = ("in_literal", "in_code", "in_comment", "as_literal")
+
+
+def test_find_includes_parses_like_docutils() -> None:
+    found = find_includes(PAGE, "rst")
+    assert [(i.target, i.options) for i in found] == [
+        ("parts/opts.rst", (("start-after", "cut\nhere"),)),
+        ("/shared/rooted.rst", ()),
+        ("parts/only.rst", ()),
+        ("parts/cell.rst", ()),
+        ("parts/as_literal.rst", (("literal", ""),)),
+    ]
+    # the directive's own line (docutils counts a grid-table cell's from the row below)
+    assert [i.line for i in found if "cell" not in i.target] == [4, 10, 14, 31]
+    assert Include("x.rst", 1, (("literal", ""),)).opt("literal") == ""
+
+
+def test_included_citations_are_checked_by_build_and_check_alike(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/a.py", "A = 1\n")
+    files = {
+        "docs/conf.py": 'extensions = ["sphinx_ptyplan"]\nptyplan_root = ".."\n'
+        'exclude_patterns = ["parts", "shared"]\n',
+        "docs/index.rst": PAGE,
+        # the included part: the text before "cut\nhere" is skipped, its citation too
+        "docs/parts/opts.rst": (
+            "Skipped ``pkg/skipped.py:1``\ncut\nhere\n\nSee ``pkg/opts.py:1``.\n"
+        ),
+    }
+    for name in (*FOLLOWED[1:], *NOT_FOLLOWED):
+        folder = "shared" if name == "rooted" else "parts"
+        files[f"docs/{folder}/{name}.rst"] = f"See ``pkg/{name}.py:1``.\n"
+    for rel, text in files.items():
+        repo.write(rel, text)
+    repo.commit("docs")
+
+    _app, warnings = build(repo.path / "docs", "html", outdir=tmp_path / "out")
+    built = sorted(w for w in ptyplan_warnings(warnings) if "[ptyplan.missing]" in w)
+    assert [next(n for n in FOLLOWED if f"pkg/{n}.py" in w) for w in built] == sorted(FOLLOWED)
+    opts = next(w for w in built if "pkg/opts.py" in w)
+    assert "parts/opts.rst:5:" in opts  # at the included file's own line
+
+    out = tmp_path / "check.json"
+    cli_main(["check", "--root", str(repo.path), "--format", "json", "-o", str(out),
+              "docs/index.rst"])  # fmt: skip
+    found = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    checked = {(f["path"], f["line"], f["subject"]) for f in found if f["kind"] == "missing"}
+    assert checked == {
+        ("docs/parts/opts.rst", 5, "pkg/opts.py:1"),
+        ("docs/shared/rooted.rst", 1, "pkg/rooted.py:1"),
+        ("docs/parts/only.rst", 1, "pkg/only.py:1"),
+        ("docs/parts/cell.rst", 1, "pkg/cell.py:1"),
+    }
