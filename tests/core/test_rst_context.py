@@ -131,3 +131,16 @@ def test_rest_module_directives_are_page_settings() -> None:
         names=True,
     )
     assert [h for r in shown.references for h in r.hints if h[0] == "page setting"] == []
+
+
+def test_a_line_over_docutils_limit_is_a_parse_problem_not_silence() -> None:
+    """docutils reads nothing of a document with a line over 10,000 characters; the
+    document's citations were silently unchecked (found by the linear-time tests)."""
+    from sphinx_ptyplan.core.models import FindingKind
+    from sphinx_ptyplan.core.sources.documents import parse_document
+
+    text = "Title\n=====\n\nSee ``pkg/a.py:1``.\n\n" + "a-" * 6000 + "\n"
+    parsed = parse_document(text, "docs/long.rst", "rst")
+    (problem,) = parsed.problems
+    assert problem.kind is FindingKind.PARSE and "line-length-limit" in problem.message
+    assert "Line 6" in problem.message

@@ -209,6 +209,7 @@ class _Options(_AnyOptions):
 
 
 def _rst_doctree(text: str, includes: list[IncludeFound] | None = None) -> Any:
+    from docutils import nodes as dn
     from docutils.core import publish_doctree
 
     settings = {
@@ -225,9 +226,15 @@ def _rst_doctree(text: str, includes: list[IncludeFound] | None = None) -> Any:
     }
     with _rst_lookups(includes):
         try:
-            return publish_doctree(text, source_path="<ptyplan>", settings_overrides=settings)
+            doctree = publish_doctree(text, source_path="<ptyplan>", settings_overrides=settings)
         except Exception as exc:  # docutils' own failure on odd input (not our code)
             raise ParserFailure.of(exc) from exc
+    for msg in doctree.children:
+        # docutils reads nothing of a document with a line over its line-length limit (as
+        # Sphinx does): say so, rather than check nothing in silence
+        if isinstance(msg, dn.system_message) and "line-length-limit" in msg.astext():
+            raise ParserFailure(f"docutils: {msg.astext().strip()} (nothing of it was read)")
+    return doctree
 
 
 def _node_line(node: Any) -> int | None:
