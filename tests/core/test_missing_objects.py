@@ -101,6 +101,11 @@ def test_stories_are_read_around_a_missing_object(tmp_path: Path) -> None:
         assert list(g.missing_objects.values()) == ["data/run.npz"]  # named with its file
     assert stories["pkg/b.py"].describe().startswith("renamed to pkg/c.py in ")
     assert stories["data/run.npz"].describe().startswith("deleted in ")
+    # the commit is named as everywhere else: its short sha (found on PtychoPINN, where the
+    # history read around a missing object printed full shas in every drift message)
+    for story in stories.values():
+        assert story.commit is not None and len(story.commit.short) < 12, story.commit
+        assert story.commit.sha.startswith(story.commit.short)
     (root / "plan.md").write_text("# Plan\n\nThe loader is `pkg/b.py:3`.\n")
     out = tmp_path / "check.json"
     code = cli_main(["check", "--root", str(root), "--format", "json", "-o", str(out), "plan.md"])

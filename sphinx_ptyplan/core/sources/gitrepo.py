@@ -14,7 +14,7 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import TracebackType
@@ -1580,9 +1580,15 @@ class GitRepo:
         def flush() -> None:
             if commit is None:
                 return
-            for old, oid in deleted:
-                new = added.pop(oid, None) if oid else None
-                events.append(_Event(idx, commit, "R" if new else "D", old, new))
+            if deleted:  # --no-abbrev (for the blob ids) made %h the full sha
+                told = self._commits.get(commit.sha)
+                if told is None:
+                    told = self._commits[commit.sha] = replace(
+                        commit, short=self._abbrev(commit.sha)
+                    )
+                for old, oid in deleted:
+                    new = added.pop(oid, None) if oid else None
+                    events.append(_Event(idx, told, "R" if new else "D", old, new))
             added.clear()
             deleted.clear()
 
@@ -1596,7 +1602,6 @@ class GitRepo:
                 fields = _dec(tok[1:]).split("\x1f", 3)
                 fields += [""] * (4 - len(fields))
                 commit = CommitInfo(fields[0], fields[1], fields[2], fields[3])
-                self._commits.setdefault(commit.sha, commit)
                 idx += 1
                 continue
             if commit is None or not tok.startswith(b":") or i >= len(tokens):
