@@ -24,7 +24,7 @@ from sphinx_ptyplan.sphinx_ext.render import (
     render_redline_link,
     render_tables,
 )
-from sphinx_ptyplan.sphinx_ext.warnings import warn_finding
+from sphinx_ptyplan.sphinx_ext.warnings import FileLine, warn_finding
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -331,8 +331,20 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
                 continue
             seen.add(key)
             report.append((located, docname))
+    # one order whatever the build: by the file and line the log prints (a finding on a page
+    # may be located by docname or by the page's file; -j merges pages in any order)
+    report.sort(key=lambda item: (*_printed(item[0].location, env), *item[0].sort_key()[2:]))
     _warn_all(session, report, env)
     return []
+
+
+def _printed(location: Any, env: BuildEnvironment) -> tuple[str, int]:
+    """The file and line a warning's location is printed as."""
+    if isinstance(location, FileLine):
+        return location.path, location.line or 0
+    if isinstance(location, tuple) and len(location) == 2 and isinstance(location[0], str):
+        return str(env.doc2path(location[0])), int(location[1] or 0)
+    return str(location), 0
 
 
 def _warn_all(session: Session, report: list[Any], env: BuildEnvironment) -> None:
