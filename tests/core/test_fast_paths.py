@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sphinx_ptyplan.core.models import RefKind
 from sphinx_ptyplan.core.sources.classify import _split_items, classify
+from sphinx_ptyplan.core.sources.gitrepo import _PIPE_CHUNK, GitRepo
+from tests.gitutil import Repo
 
 
 def test_classify_is_memoised_but_each_caller_owns_its_list() -> None:
@@ -46,3 +50,39 @@ def test_classify_one_item_without_separators() -> None:
     assert [c.path for c in classify("  ptycho/model.py  ")] == ["ptycho/model.py"]
     assert classify("   ") == []
     assert [c.name for c in classify("ptycho.model.run(x, y)")] == ["ptycho.model.run"]
+
+
+def test_cat_file_requests_are_pipelined_in_chunks_without_blocking(tmp_path: Path) -> None:
+    """Many names (several chunks) whose answers are far more than a pipe holds: each
+    answer is the one a single request gives, in order, absent names included."""
+    r = Repo(tmp_path / "r")
+    for i in range(300):
+        r.write(f"pkg/module_with_a_long_name_{i:03d}.py", f"X = {i}\n" + "#" * 2000 + "\n")
+    sha = r.commit("many files")
+    names = [f"{sha}:pkg/module_with_a_long_name_{i:03d}.py" for i in range(300)]
+    names.insert(150, f"{sha}:pkg/absent.py")
+    assert sum(len(n) + 1 for n in names) > 3 * _PIPE_CHUNK
+    with GitRepo.open(r.path) as g:
+        got = g._cat.requests(names)
+        assert len(got) == 301
+        assert got[150] == (None, "missing", None)
+        rest = got[:150] + got[151:]
+        assert [d[:6] if d else None for _o, _k, d in rest] == [
+            f"X = {i}\n".encode()[:6] for i in range(300)
+        ]
+        assert all(k == "blob" for _o, k, _d in rest)
+        assert g._cat.request(names[7]) == got[7]
+
+
+def test_existed_before_many_is_existed_before_for_each(tmp_path: Path) -> None:
+    r = Repo(tmp_path / "r")
+    r.write("a/old.py", "x = 1\n")
+    r.commit("first")
+    r.write("a/new.py", "y = 2\n")
+    r.write("a/old.py", "x = 2\n")
+    second = r.commit("second")
+    paths = ["a/old.py", "a/new.py", "a/none.py", "", "./a/old.py"]
+    with GitRepo.open(r.path) as g:
+        many = g.existed_before_many(second, paths)
+        assert many == {"a/old.py", "./a/old.py"}
+        assert [g.existed_before(second, p) for p in paths] == [p in many for p in paths]
