@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sphinx_ptyplan.core.models import RefKind
+from sphinx_ptyplan.core.paths import PathRefused, confine
 from sphinx_ptyplan.core.sources.classify import _split_items, classify
 from sphinx_ptyplan.core.sources.gitrepo import _PIPE_CHUNK, GitRepo
 from tests.gitutil import Repo
@@ -86,3 +89,58 @@ def test_existed_before_many_is_existed_before_for_each(tmp_path: Path) -> None:
         many = g.existed_before_many(second, paths)
         assert many == {"a/old.py", "./a/old.py"}
         assert [g.existed_before(second, p) for p in paths] == [p in many for p in paths]
+
+
+def _confine_by_pathlib(root: Path, relpath: str) -> Path:
+    """``confine`` as it was written with ``Path.resolve`` and ``Path.parents``."""
+    if "\x00" in relpath:
+        raise PathRefused("nul")
+    text = relpath.strip()
+    if not text:
+        raise PathRefused("empty")
+    pure = PurePosixPath(text)
+    if pure.is_absolute() or (len(text) > 1 and text[1] == ":"):
+        raise PathRefused("absolute")
+    real_root = root.resolve()
+    candidate = (real_root / pure).resolve()
+    if candidate != real_root and real_root not in candidate.parents:
+        raise PathRefused("outside")
+    return candidate
+
+
+def _outcome(fn: Callable[[Path, str], Path], root: Path, rel: str) -> object:
+    try:
+        return fn(root, rel)
+    except PathRefused:
+        return "refused"
+    except RuntimeError as exc:
+        return ("loop", str(exc))
+
+
+@pytest.fixture(scope="module")
+def linked_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("confine")
+    (base / "outside").mkdir()
+    root = base / "root"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "b" / "f.py").write_text("x = 1\n")
+    (root / "a" / "in").symlink_to("b")  # a folder link inside the root
+    (root / "a" / "out").symlink_to(base / "outside")  # a folder link out of it
+    (root / "a" / "up").symlink_to("..")  # back to the root
+    (root / "a" / "self").symlink_to("self")  # a loop
+    (root / "a" / "gone").symlink_to("nowhere")  # dangling
+    (root / "link-root").symlink_to(".")
+    return root
+
+
+_STEPS = ["a", "b", "f.py", "in", "out", "up", "self", "gone", "..", ".", "", "x", "link-root"]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(_STEPS), min_size=1, max_size=6), st.booleans())
+def test_confine_answers_as_path_resolve_did(
+    linked_tree: Path, steps: list[str], trailing: bool
+) -> None:
+    rel = "/".join(steps) + ("/" if trailing else "")
+    for root in (linked_tree, linked_tree / "link-root", linked_tree / "a" / "up"):
+        assert _outcome(confine, root, rel) == _outcome(_confine_by_pathlib, root, rel)
