@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sphinx_ptyplan.core.checks.resolve import close_matches
 from sphinx_ptyplan.core.models import RefKind
 from sphinx_ptyplan.core.paths import PathRefused, confine
 from sphinx_ptyplan.core.sources.classify import _split_items, classify
@@ -144,3 +146,32 @@ def test_confine_answers_as_path_resolve_did(
     rel = "/".join(steps) + ("/" if trailing else "")
     for root in (linked_tree, linked_tree / "link-root", linked_tree / "a" / "up"):
         assert _outcome(confine, root, rel) == _outcome(_confine_by_pathlib, root, rel)
+
+
+_NAMES = st.text(alphabet=st.sampled_from(list("abcab_._12/")), max_size=12)
+
+
+@settings(max_examples=500)
+@given(
+    _NAMES,
+    st.lists(_NAMES, max_size=40),
+    st.integers(min_value=1, max_value=4),
+    st.sampled_from([0.0, 0.3, 0.6, 0.75, 1.0]),
+)
+def test_close_matches_is_difflibs_answer(
+    word: str, names: list[str], n: int, cutoff: float
+) -> None:
+    assert close_matches(word, names, n, cutoff) == difflib.get_close_matches(
+        word, names, n, cutoff
+    )
+
+
+def test_close_matches_on_file_names_like_a_corpus() -> None:
+    names = [
+        f"{a}_{b}_{i}.py"
+        for a in ("amp", "stack", "merge")
+        for b in ("tile", "grid")
+        for i in range(40)
+    ]
+    for word in ("stackamp_17.py", "amp_tile_3.py", "merge_grid_39.py", "zzz.py", ""):
+        assert close_matches(word, names) == difflib.get_close_matches(word, names)
