@@ -3,6 +3,7 @@ the shipped example repository for the command-line tests."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,21 @@ def replay_root(rootdir: Path, tmp_path: Path) -> Callable[..., Replayed]:
     return make
 
 
+@pytest.fixture()
+def copy_root(rootdir: Path, tmp_path: Path) -> Callable[..., Path]:
+    """A writable copy of the static root ``tests/roots/test-<name>`` (by default in
+    ``tmp_path/<name>``), outside any git repository as a user's unversioned project is."""
+
+    def make(name: str, dest: Path | None = None) -> Path:
+        root = rootdir / f"test-{name}"
+        assert root.is_dir() and not is_history_root(root), f"{root}: not a static root"
+        dest = dest or tmp_path / name
+        shutil.copytree(root, dest, ignore=shutil.ignore_patterns("_build", "__pycache__"))
+        return dest
+
+    return make
+
+
 def _testroot(request: pytest.FixtureRequest) -> str | None:
     for marker in request.node.iter_markers("sphinx"):
         if "testroot" in marker.kwargs:
@@ -55,13 +71,20 @@ def history(request: pytest.FixtureRequest, replay_root: Callable[..., Replayed]
 @pytest.fixture()
 def app_params(app_params: Any, request: pytest.FixtureRequest, rootdir: Path) -> Any:
     """sphinx.testing's parameters, except that a history root is built from its replayed
-    copy (``history``), never in place: ``app`` and ``make_app`` work as for static roots."""
+    copy (``history``), never in place, and ``copy_test_root=True`` copies a static root
+    into the test's own ``tmp_path`` (``copy_root``)."""
     name = _testroot(request)
-    if name is None or not is_history_root(rootdir / f"test-{name}"):
-        return app_params
-    replayed: Replayed = request.getfixturevalue("history")
     args, kwargs = app_params
-    kwargs = {**kwargs, "srcdir": replayed.srcdir, "builddir": replayed.srcdir / "_build"}
+    if name is None:
+        return app_params
+    if is_history_root(rootdir / f"test-{name}"):
+        srcdir = request.getfixturevalue("history").srcdir
+    elif kwargs.get("copy_test_root"):
+        # a copy of its own for each test (sphinx.testing shares one per session)
+        srcdir = request.getfixturevalue("copy_root")(name)
+    else:
+        return app_params
+    kwargs = {**kwargs, "srcdir": srcdir, "builddir": srcdir / "_build"}
     return type(app_params)(args, kwargs)
 
 
