@@ -10,6 +10,7 @@ Sphinx source folder of the replayed tree, uncommitted, as a user's checkout has
 
 from __future__ import annotations
 
+import os
 import shutil
 import tomllib
 from dataclasses import dataclass, field
@@ -117,7 +118,8 @@ def replay(root: Path, dest: Path) -> Replayed:
         repo.remove(rel)
     if (root / WORKTREE).is_dir():
         _copy_tree(root / WORKTREE, dest)
-    srcdir = dest / manifest.get("srcdir", "docs")
+    # normalised, not resolved: "../docs" stands beside the repository
+    srcdir = Path(os.path.normpath(dest / manifest.get("srcdir", "docs")))
     srcdir.mkdir(parents=True, exist_ok=True)
     for page in sorted(root.iterdir()):
         if page.name in _NOT_PAGES:
