@@ -104,3 +104,13 @@ def test_worktree_files_and_removals_stay_uncommitted(tmp_path: Path) -> None:
     replayed = replay(root, tmp_path / "out")
     lines = git(replayed.path, "status", "--porcelain", "-uall").splitlines()
     assert sorted(line.strip() for line in lines) == ["?? docs/conf.py", "?? pkg/new.py", "D a.py"]
+
+
+def test_shas_are_those_of_the_scripted_repository_the_root_replaced(tmp_path: Path) -> None:
+    """Fixed names and dates, no user configuration: the same commits on every machine
+    (these are the shas ``tests.gitutil.Repo`` gave the history test_pages scripted)."""
+    replayed = replay(ROOTS / "test-pages", tmp_path / "r")
+    assert replayed.shas == {
+        "01-a-module-that-will-go": "89a3b8ec8fe0a50a2e2c525e7b67b1f2f6e37d8d",
+        "02-code-and-plan": "612fa2bbfa110444f03c573834196747e465c3d7",
+    }
