@@ -4,6 +4,7 @@ git, baseline keys (issue 16)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -104,18 +105,20 @@ def _check_keyed(
         loaded.extend((path, spans, status) for path, spans in doc.items())
     repo = _repo_or_none(ctx)
     live = [(d, sp) for d, sp, st in loaded if st is DocStatus.LIVE]
-    if repo is not None and loaded:
-        pinned = [(d, sp) for d, sp, st in loaded if st is DocStatus.PINNED]
-        prefetch_drift(
-            ctx, live if ctx.settings.drift else [], [d for d, _s, _t in loaded], pinned
-        )
-    for doc_path, spans, status in loaded:
-        drift = ctx.settings.drift and status is DocStatus.LIVE
-        report = check_document(ctx, doc_path, spans, drift=drift)
-        if status is DocStatus.PINNED:
-            report = apply_pinned(report, repo, doc_path, ctx.index(()))
-        keyed.extend(keyed_findings(ctx.root, report, doc_path, content=content))
-        git_problem = git_problem or report.git_problem
+    # one run: HEAD is read once for all documents
+    with repo.one_run() if repo is not None else contextlib.nullcontext():
+        if repo is not None and loaded:
+            pinned = [(d, sp) for d, sp, st in loaded if st is DocStatus.PINNED]
+            prefetch_drift(
+                ctx, live if ctx.settings.drift else [], [d for d, _s, _t in loaded], pinned
+            )
+        for doc_path, spans, status in loaded:
+            drift = ctx.settings.drift and status is DocStatus.LIVE
+            report = check_document(ctx, doc_path, spans, drift=drift)
+            if status is DocStatus.PINNED:
+                report = apply_pinned(report, repo, doc_path, ctx.index(()))
+            keyed.extend(keyed_findings(ctx.root, report, doc_path, content=content))
+            git_problem = git_problem or report.git_problem
     if git_problem is not None:
         keyed.append((git_problem, key_of(git_problem)))  # once per run, as in the docs build
     # one reference, one verdict: a line that cites the same thing twice gives one finding,

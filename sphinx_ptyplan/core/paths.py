@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
@@ -25,14 +27,39 @@ def confine(root: Path, relpath: str) -> Path:
     text = relpath.strip()
     if not text:
         raise PathRefused("empty path")
-    pure = PurePosixPath(text)
-    if pure.is_absolute() or (len(text) > 1 and text[1] == ":"):
+    if text.startswith("/") or (len(text) > 1 and text[1] == ":"):
         raise PathRefused(f"absolute path {relpath!r} is outside ptyplan_root ({root})")
     real_root = _real_root(root)
-    candidate = (real_root / pure).resolve()
-    if candidate != real_root and real_root not in candidate.parents:
+    if os.name != "posix":  # pragma: no cover - Windows compares paths case-insensitively
+        candidate = (real_root / PurePosixPath(text)).resolve()
+        if candidate != real_root and real_root not in candidate.parents:
+            raise PathRefused(f"path {relpath!r} resolves outside ptyplan_root ({real_root})")
+        return candidate
+    # What ``(real_root / PurePosixPath(text)).resolve()`` and the ``parents`` test do, on
+    # strings: ``realpath`` is what ``Path.resolve`` calls, and drops the "." and empty
+    # steps ``PurePosixPath`` drops; a real path is inside the root exactly when it is the
+    # root or starts with the root and a "/". (Called for every cited file of a corpus:
+    # the Path objects cost more than the system calls.)
+    base = str(real_root)
+    real = os.path.realpath(base + "/" + text)
+    if _CHECK_LOOP:
+        _check_loop(real)
+    if real != base and not real.startswith(base + "/" if base != "/" else base):
         raise PathRefused(f"path {relpath!r} resolves outside ptyplan_root ({real_root})")
-    return candidate
+    return Path(real)
+
+
+#: ``Path.resolve`` before Python 3.13 stats its answer and raises ``RuntimeError`` on a
+#: symlink loop; :func:`confine` answers as it does on each version.
+_CHECK_LOOP = sys.version_info < (3, 13)
+
+
+def _check_loop(real: str) -> None:
+    try:
+        os.stat(real)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RuntimeError(f"Symlink loop from {exc.filename!r}") from None
 
 
 @lru_cache(maxsize=64)

@@ -767,6 +767,25 @@ def test_history_follows_new_commits_and_refresh(repo: GitRepo, hist: History) -
     assert repo.line_map(hist.c7, "docs/plan.md").new_path == "docs/final.md"
 
 
+def test_one_run_reads_head_once_and_forgets_it_after(repo: GitRepo, hist: History) -> None:
+    """Inside ``one_run`` HEAD is read once (the stories of one check agree with each
+    other); outside, and in the next run, a new commit is seen."""
+    with repo.one_run():
+        assert repo.head() == hist.c7
+        assert repo.path_story("docs/plan.md").status == "unknown"
+        git(hist.path, "mv", "docs/plan.md", "docs/roadmap.md")
+        git(hist.path, "commit", "-q", "-m", "rename plan", date="2025-10-21T03:00:00+00:00")
+        with repo.one_run():  # nested: the same run
+            assert repo.head() == hist.c7
+        assert repo.head() == hist.c7
+        assert repo.path_story("docs/plan.md").status == "unknown"
+    new = repo.head()
+    assert new is not None and new != hist.c7
+    assert repo.path_story("docs/plan.md").new_path == "docs/roadmap.md"
+    with repo.one_run():
+        assert repo.head() == new
+
+
 def test_foreign_git_dir_in_environment_is_ignored(
     hist: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

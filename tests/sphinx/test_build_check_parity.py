@@ -1,30 +1,25 @@
 """Shapes found on real repositories (issue 14 req 2) where the docs build and ``ptyplan
 check`` must print the same finding, message included. Written by us: a citation of a page
-that moved to another folder of the docs gets the same did-you-mean from both."""
+that moved to another folder of the docs gets the same did-you-mean from both (the history
+root ``tests/roots/test-moved-page``)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
+
 from sphinx_ptyplan.cli import main as cli_main
-from tests.gitutil import Repo
+from tests.history import Replayed
 from tests.sphinx.util import build, ptyplan_warnings
 
 
-def test_a_moved_page_is_suggested_by_the_build_and_by_check(tmp_path: Path) -> None:
-    repo = Repo(tmp_path / "r")
-    repo.write("pkg/__init__.py", "")
-    repo.write(
-        "docs/conf.py", 'extensions = ["myst_parser", "sphinx_ptyplan"]\nptyplan_root = ".."\n'
-    )
-    repo.write("docs/index.md", "# Home\n\n```{toctree}\nguide\nledger\n```\n")
-    repo.write("docs/guide.md", "# Guide\n\nText.\n")
-    repo.write(
-        "docs/ledger.md",
-        "# Ledger\n\nSee `docs/howto/guide.md` for the steps.\n\nAnd `docs/guides.md`.\n",
-    )
-    repo.commit("docs")
+@pytest.mark.sphinx(testroot="moved-page")
+def test_a_moved_page_is_suggested_by_the_build_and_by_check(
+    history: Replayed, tmp_path: Path
+) -> None:
+    repo = history.repo
     out = tmp_path / "check.json"
     code = cli_main(
         ["check", "--root", str(repo.path), "--format", "json", "-o", str(out), "docs/ledger.md"]

@@ -13,6 +13,7 @@ import pytest
 
 from sphinx_ptyplan.cli import main as cli_main
 from tests.gitutil import Repo
+from tests.history import Replayed
 from tests.shapes import expected, make_shapes_repo
 from tests.sphinx.util import build, ptyplan_warnings
 
@@ -97,23 +98,16 @@ def test_docs_build_and_check_report_the_same_findings(
     assert len(found) >= 25
 
 
-def test_a_correct_citation_added_to_an_old_paragraph_is_not_moved(tmp_path: Path) -> None:
-    """The issue's minimal case: commit 1 adds pkg/b.py and a one-line paragraph; commit 2
-    inserts 3 lines at the top of b.py; commit 3 adds a second line to the paragraph citing
-    `pkg/b.py:8` (correct). Nothing is reported, by the build or by `ptyplan check`; then
-    3 more lines on top of b.py make it moved, reported at line 4 (its own line)."""
-    repo = Repo(tmp_path / "repo")
-    repo.write("pkg/__init__.py", "")
-    repo.write("pkg/b.py", "".join(f"v{n} = {n}\n" for n in range(1, 11)))
-    repo.write("docs/conf.py", 'extensions = ["myst_parser", "sphinx_ptyplan"]\n')
-    repo.write("docs/index.md", "# Page\n\nThe loader reads the files.\n")
-    repo.commit("b.py and a paragraph")
-    repo.write("pkg/b.py", "# a\n# b\n# c\n" + "".join(f"v{n} = {n}\n" for n in range(1, 11)))
-    repo.commit("three lines on top")
-    repo.write(
-        "docs/index.md", "# Page\n\nThe loader reads the files.\nIt starts at `pkg/b.py:8`.\n"
-    )
-    repo.commit("a second line citing the code as it is now")
+@pytest.mark.sphinx(testroot="citation-moves")
+def test_a_correct_citation_added_to_an_old_paragraph_is_not_moved(
+    history: Replayed, tmp_path: Path
+) -> None:
+    """The issue's minimal case (history root ``test-citation-moves``): commit 1 adds
+    pkg/b.py and a one-line paragraph; commit 2 inserts 3 lines at the top of b.py; commit 3
+    adds a second line to the paragraph citing `pkg/b.py:8` (correct). Nothing is reported,
+    by the build or by `ptyplan check`; then 3 more lines on top of b.py make it moved,
+    reported at line 4 (its own line)."""
+    repo = history.repo
     root = repo.path.resolve()
 
     app, warnings = build(root / "docs", "html", outdir=tmp_path / "b1")
@@ -224,46 +218,28 @@ def test_every_corpus_document_has_the_same_findings_in_build_and_check(
     assert found  # every corpus has something to report
 
 
-def test_a_page_whose_only_citations_are_links_is_checked(tmp_path: Path) -> None:
+@pytest.mark.sphinx(testroot="link-citations")
+def test_a_page_whose_only_citations_are_links_is_checked(
+    history: Replayed, tmp_path: Path
+) -> None:
     """Relative links to files are citations for `ptyplan check`; the build read them only
     on pages that also had a code literal (found on a real repository's docs)."""
-    repo = Repo(tmp_path / "repo")
-    repo.write("pkg/__init__.py", "")
-    repo.write("docs/conf.py", 'extensions = ["myst_parser", "sphinx_ptyplan"]\n')
-    repo.write("docs/index.md", "# Index\n\n```{toctree}\nlinks\n```\n")
-    repo.write(
-        "docs/links.md",
-        "# Links\n\nThe design is in\n[the crystal page](../pkg/crystal.md) and\n"
-        "[the site](https://example.org/x.md).\n",
-    )
-    repo.commit("docs")
-    root = repo.path.resolve()
+    root = history.path.resolve()
     app, _warnings = build(root / "docs", "html", outdir=tmp_path / "out")
     found = build_findings(app, root)
     assert {(f[0], f[1], f[2]) for f in found} == {("docs/links.md", 4, "missing")}
     assert found == check_findings(root, ["docs/links.md"], tmp_path)
 
 
-def test_a_page_outside_the_root_reports_each_citation_at_its_own_line(tmp_path: Path) -> None:
+@pytest.mark.sphinx(testroot="outside-root")
+def test_a_page_outside_the_root_reports_each_citation_at_its_own_line(
+    history: Replayed, tmp_path: Path
+) -> None:
     """A tool's own docs whose ``ptyplan_root`` is an example repository beside them: the
     page is outside the root, and its citations still stand at their own lines, not at
     their paragraph's first line (found on our own docs)."""
-    repo = Repo(tmp_path / "example")
-    repo.write("pkg/__init__.py", "")
-    repo.write("pkg/model.py", "x = 1\n")
-    repo.commit("code")
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "conf.py").write_text(
-        'extensions = ["myst_parser", "sphinx_ptyplan"]\n'
-        f"ptyplan_root = {str(repo.path)!r}\n",
-        encoding="utf-8",
-    )
-    (docs / "index.md").write_text(
-        "# Page\n\nThe first line names `pkg/model.py:1`,\nthe second `pkg/gone.py:2`,\n"
-        "and the third `pkg/model.py:7`.\n",
-        encoding="utf-8",
-    )
+    docs = history.srcdir
+    assert not docs.is_relative_to(history.path)  # beside the repository, not in it
     _app, warnings = build(docs, "html", outdir=tmp_path / "out")
     got = sorted(
         (int(m.group(1)), m.group(2))
@@ -272,24 +248,14 @@ def test_a_page_outside_the_root_reports_each_citation_at_its_own_line(tmp_path:
     assert got == [(4, "missing"), (5, "stale")], warnings
 
 
-def test_check_and_build_say_the_same_words_once_per_line(tmp_path: Path) -> None:
+@pytest.mark.sphinx(testroot="same-words")
+def test_check_and_build_say_the_same_words_once_per_line(
+    history: Replayed, tmp_path: Path
+) -> None:
     """Found on a real repository's docs: `check` reported a line that cites one path twice
     twice (the build once), and only the build left out the did-you-mean of a docs page
     cited under an old name (it avoided the docs' own pages). Same findings, same words."""
-    repo = Repo(tmp_path / "repo")
-    repo.write("pkg/__init__.py", "")
-    repo.write(
-        "docs/conf.py", 'extensions = ["myst_parser", "sphinx_ptyplan"]\nptyplan_root = ".."\n'
-    )
-    repo.write("docs/architecture.md", "# Architecture\n")
-    repo.write(
-        "docs/index.md",
-        "# Index\n\n```{toctree}\narchitecture\n```\n\n"
-        "See `docs/architecture_torch.md` and again `docs/architecture_torch.md`.\n",
-    )
-    repo.write(".gitignore", "_out/\n")
-    repo.commit("docs")
-    root = repo.path.resolve()
+    root = history.path.resolve()
     _app, warnings = build(root / "docs", "html", outdir=tmp_path / "out")
     built = [
         line.split(": WARNING: ", 1)[1]

@@ -1,80 +1,40 @@
-"""ptyplan-delta in real builds over a scripted git history (Markdown and reST plans)."""
+"""ptyplan-delta in real builds over a scripted git history (Markdown and reST plans).
+
+The history is the root ``tests/roots/test-delta`` (replayed by ``tests/history.py``): a
+package renamed (tag ``base``), a module dropped, then an api/ package and API changes."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sphinx.testing.util import SphinxTestApp
+from sphinx.util.console import strip_colors
 
-from tests.gitutil import Repo
-from tests.sphinx.util import build, html, make_project, ptyplan_warnings
+from tests.history import Replayed
+from tests.sphinx.util import html, ptyplan_warnings
 
-pytestmark = pytest.mark.sphinx
+pytestmark = pytest.mark.sphinx("html", testroot="delta")
 
-CONFIG_V1 = (
-    "from dataclasses import dataclass\n\n\n@dataclass\nclass ModelConfig:\n"
-    "    N: int = 64\n    gridsize: int = 2\n"
-)
-CONFIG_V2 = CONFIG_V1 + "    n_filters_scale: int = 2\n"
-
-PLAN_MD = """# Integration plan
-
-## Phase A — Source audit
-
-- Model: `ptychopinn_torch/model.py:3` and `ptycho_torch.config_params.ModelConfig`.
-- The old loader `ptycho_torch/train_utils.py` is reused.
-
-## Phase B — API
-
-Everything under `ptycho_torch/api/` is new.
-
-```bash
-cat ptycho_torch/never_checked.py
-```
-"""
-
-PLAN_RST = """Integration plan
-================
-
-Phase A — Source audit
-----------------------
-
-- Model: ``ptychopinn_torch/model.py:3`` and ``ptycho_torch.config_params.ModelConfig``.
-- The old loader ``ptycho_torch/train_utils.py`` is reused.
-
-Phase B — API
--------------
-
-Everything under ``ptycho_torch/api/`` is new.
-
-.. code-block:: bash
-
-   cat ptycho_torch/never_checked.py
-"""
+# the reST plan of the same history is a page instead of plan.md
+ONLY_RST = {"exclude_patterns": ["_build", "code", "plans", "specs", "plan.md"]}
+PLANS = [
+    pytest.param("plan.md", {}, id="md"),
+    pytest.param("plan.rst", ONLY_RST, id="rst"),
+]
 
 
-def _history(tmp_path: Path, plan_name: str, plan_text: str) -> Repo:
-    repo = Repo(tmp_path / "repo")
-    repo.write("ptychopinn_torch/__init__.py", "")
-    repo.write("ptychopinn_torch/model.py", "import torch\n\n\ndef forward(x):\n    return x\n")
-    repo.write("ptychopinn_torch/config_params.py", CONFIG_V1)
-    repo.write("ptychopinn_torch/train_utils.py", "def helper():\n    pass\n")
-    repo.write("ptychopinn_torch/train.py", "def main(config, epochs=10):\n    pass\n")
-    repo.write(f"docs/{plan_name}", plan_text)
-    repo.commit("legacy tree and plan")
-    repo.move("ptychopinn_torch", "ptycho_torch")
-    repo.commit("rename the package")
-    repo.git("tag", "base")
-    repo.remove("ptycho_torch/train_utils.py")
-    repo.commit("drop train_utils")
-    repo.write("ptycho_torch/config_params.py", CONFIG_V2)
-    repo.write("ptycho_torch/train.py", "def main(config, epochs=20, seed=0):\n    pass\n")
-    repo.write("ptycho_torch/api/__init__.py", "")
-    repo.write("ptycho_torch/api/base_api.py", "class BaseAPI:\n    pass\n")
-    repo.commit("rebased: api, config field, train signature")
-    return repo
+def _built(app: SphinxTestApp) -> str:
+    app.build()
+    return strip_colors(app.warning.getvalue())
+
+
+def _page(srcdir: Path, text: str) -> None:
+    (srcdir / "index.md").write_text(text, encoding="utf-8")
 
 
 def _delta_page(plan: str, base: str | None = "base", head: str | None = None) -> str:
@@ -83,11 +43,16 @@ def _delta_page(plan: str, base: str | None = "base", head: str | None = None) -
     return f"# Delta\n\n```{{ptyplan-delta}}\n{opts}```\n\nAfter the delta.\n"
 
 
-@pytest.mark.parametrize(("plan_name", "plan_text"), [("plan.md", PLAN_MD), ("plan.rst", PLAN_RST)])
-def test_coverage_stale_story_and_api_delta(tmp_path: Path, plan_name: str, plan_text: str) -> None:
-    repo = _history(tmp_path, plan_name, plan_text)
-    src = make_project(repo.path / "docs", {"index.md": _delta_page(f"docs/{plan_name}")})
-    app, warnings = build(src, "html")
+@pytest.mark.parametrize(("plan_name", "confoverrides"), PLANS)
+def test_coverage_stale_story_and_api_delta(
+    make_app: Callable[..., SphinxTestApp],
+    history: Replayed,
+    plan_name: str,
+    confoverrides: dict[str, Any],
+) -> None:
+    _page(history.srcdir, _delta_page(f"docs/{plan_name}"))
+    app = make_app("html", srcdir=history.srcdir, confoverrides=confoverrides)
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     # the plan's stale references, at the plan's own lines, with their git story
     assert len(found) == 2, found
@@ -112,35 +77,39 @@ def test_coverage_stale_story_and_api_delta(tmp_path: Path, plan_name: str, plan
     assert "After the delta." in page
 
 
-def test_plan_is_a_docs_page_sections_link_and_warnings_land_on_the_page(tmp_path: Path) -> None:
-    repo = _history(tmp_path, "plan.md", PLAN_MD)
-    src = repo.path / "docs"
-    make_project(src, {"index.md": "# Index\n\n```{toctree}\nplan\n```\n"})
-    (src / "plan.md").write_text(
-        PLAN_MD
+def test_plan_is_a_docs_page_sections_link_and_warnings_land_on_the_page(
+    app: SphinxTestApp,
+) -> None:
+    src = Path(app.srcdir)
+    _page(src, "# Index\n\n```{toctree}\nplan\n```\n")
+    plan = src / "plan.md"
+    plan.write_text(
+        plan.read_text(encoding="utf-8")
         + "\n"
         + _delta_page("", base=None).replace("# Delta\n", "## Delta\n").replace(":plan: \n", ""),
         encoding="utf-8",
     )
-    app, warnings = build(src, "html")
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     assert found and all(re.search(r"plan\.md:\d+: WARNING", w) for w in found), found
     page = html(app, "plan")
     assert 'href="#phase-a-source-audit"' in page
 
 
-def test_snapshot_base_and_corrupt_snapshot(tmp_path: Path) -> None:
+def test_snapshot_base_and_corrupt_snapshot(app: SphinxTestApp, history: Replayed) -> None:
     from sphinx_ptyplan.core.sources.scan import scan_tree
     from sphinx_ptyplan.core.sources.snapshot import inventory_to_dict
 
-    repo = _history(tmp_path, "plan.md", PLAN_MD)
+    repo = history.repo
     snap = scan_tree(repo.path, "ptycho_torch")
     (repo.path / "snap.json").write_text(json.dumps(inventory_to_dict(snap)))
     repo.write("ptycho_torch/extra.py", "def extra():\n    pass\n")
     (repo.path / "bad.json").write_text("{not json")
-    page = _delta_page("docs/plan.md", "snap.json") + _delta_page("docs/plan.md", "bad.json")
-    src = make_project(repo.path / "docs", {"index.md": page})
-    app, warnings = build(src, "html")
+    _page(
+        history.srcdir,
+        _delta_page("docs/plan.md", "snap.json") + _delta_page("docs/plan.md", "bad.json"),
+    )
+    warnings = _built(app)
     found = [w for w in ptyplan_warnings(warnings) if "bad.json" in w]
     assert len(found) == 1 and "[ptyplan.parse]" in found[0] and "index.md:" in found[0]
     assert "extra.py" in html(app)
@@ -150,21 +119,21 @@ def test_snapshot_base_and_corrupt_snapshot(tmp_path: Path) -> None:
     ("base", "subtype"),
     [("no-such-rev", "git"), ("--output=/tmp/x", "config"), ("main", "config")],
 )
-def test_bad_bases_warn_and_coverage_still_renders(tmp_path: Path, base: str, subtype: str) -> None:
-    repo = _history(tmp_path, "plan.md", PLAN_MD)
+def test_bad_bases_warn_and_coverage_still_renders(
+    app: SphinxTestApp, base: str, subtype: str
+) -> None:
     page = _delta_page("docs/plan.md", base, head="HEAD")  # main == HEAD: nothing to compare
-    src = make_project(repo.path / "docs", {"index.md": page})
-    app, warnings = build(src, "html")
+    _page(Path(app.srcdir), page)
+    warnings = _built(app)
     at_directive = [w for w in ptyplan_warnings(warnings) if "index.md:3" in w]
     assert len(at_directive) == 1, warnings
     assert f"[ptyplan.{subtype}]" in at_directive[0]
     assert "Plan coverage" in html(app)
 
 
-def test_missing_plan_is_a_config_warning_at_the_directive(tmp_path: Path) -> None:
-    repo = _history(tmp_path, "plan.md", PLAN_MD)
-    src = make_project(repo.path / "docs", {"index.md": _delta_page("docs/nope.md", None)})
-    app, warnings = build(src, "html")
+def test_missing_plan_is_a_config_warning_at_the_directive(app: SphinxTestApp) -> None:
+    _page(Path(app.srcdir), _delta_page("docs/nope.md", None))
+    warnings = _built(app)
     found = [w for w in ptyplan_warnings(warnings) if "index.md" in w]
     assert len(found) == 1 and "index.md:3" in found[0] and "nope.md" in found[0]
     assert "[ptyplan.config]" in found[0]

@@ -1,43 +1,26 @@
-"""Incremental builds: re-read exactly what changed, report the same findings, -j safe."""
+"""Incremental builds: re-read exactly what changed, report the same findings, -j safe.
+
+Projects: the static roots ``tests/roots/test-incremental`` (an inventory, a ledger citing
+a gone file, a plain page) and ``test-parallel`` (six such pages), copied because the tests
+write; the history roots ``test-head-moves`` (``:since: HEAD``) and ``test-ignored`` (docs
+inside a repository with a .gitignore)."""
 
 from __future__ import annotations
 
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.gitutil import Repo
-from tests.sphinx.util import build, html, make_project, ptyplan_warnings, write
+from tests.history import Replayed
+from tests.sphinx.util import build, html, ptyplan_warnings, write
 
 pytestmark = pytest.mark.sphinx
 
-CODE = {
-    "pkg/__init__.py": "",
-    "pkg/model.py": "def forward(x):\n    return x\n",
-    "pkg/config.py": "N = 64\n",
-}
-
-INVENTORY = "# Inventory\n\n```{ptyplan-inventory} pkg\n```\n"
-LEDGER = "# Ledger\n\nSee `pkg/model.py:1` and `pkg/gone.py:3`.\n"
-PLAIN = "# Plain\n\nNothing to check here.\n"
-
-
-def _project(tmp_path: Path) -> Path:
-    src = make_project(
-        tmp_path / "src",
-        {
-            "index.md": "# Index\n\n```{toctree}\ninventory\nledger\nplain\n```\n",
-            "inventory.md": INVENTORY,
-            "ledger.md": LEDGER,
-            "plain.md": PLAIN,
-        },
-        'ptyplan_root = "."\nptyplan_drift = False\nexclude_patterns = ["_build", "pkg"]\n',
-    )
-    write(src, CODE)
-    return src
+CopyRoot = Callable[..., Path]
 
 
 def _read_docs(status: str) -> list[str]:
@@ -52,8 +35,8 @@ def _touch_later(path: Path, text: str) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
 
 
-def test_no_change_rebuild_rereads_nothing_and_repeats_the_warnings(tmp_path: Path) -> None:
-    src = _project(tmp_path)
+def test_no_change_rebuild_rereads_nothing_and_repeats_the_warnings(copy_root: CopyRoot) -> None:
+    src = copy_root("incremental")
     app1, first = build(src, "html")
     assert len(ptyplan_warnings(first)) == 1
     app2, second = build(src, "html")
@@ -61,12 +44,12 @@ def test_no_change_rebuild_rereads_nothing_and_repeats_the_warnings(tmp_path: Pa
     assert ptyplan_warnings(second) == ptyplan_warnings(first)
 
 
-def test_the_environment_keeps_no_citations_and_only_used_fingerprints(tmp_path: Path) -> None:
+def test_the_environment_keeps_no_citations_and_only_used_fingerprints(copy_root: CopyRoot) -> None:
     """A page's citations are dropped once checked (every build loads the environment);
     the stored fingerprints are exactly the keys pages depend on, each key stored once."""
     from sphinx_ptyplan.sphinx_ext.domain import domain_of
 
-    src = _project(tmp_path)
+    src = copy_root("incremental")
     app, _ = build(src, "html")
     data = domain_of(app.env).data
     assert data["cites"] == {}
@@ -84,8 +67,8 @@ def test_the_environment_keeps_no_citations_and_only_used_fingerprints(tmp_path:
     assert data["cites"] == {}
 
 
-def test_editing_code_rereads_only_the_pages_that_use_it(tmp_path: Path) -> None:
-    src = _project(tmp_path)
+def test_editing_code_rereads_only_the_pages_that_use_it(copy_root: CopyRoot) -> None:
+    src = copy_root("incremental")
     build(src, "html")
     write(src, {"pkg/extra.py": "def extra():\n    pass\n"})
     app, _ = build(src, "html")
@@ -98,8 +81,8 @@ def test_editing_code_rereads_only_the_pages_that_use_it(tmp_path: Path) -> None
     assert ptyplan_warnings(warnings) == []
 
 
-def test_edit_that_keeps_size_and_mtime_is_still_seen(tmp_path: Path) -> None:
-    src = _project(tmp_path)
+def test_edit_that_keeps_size_and_mtime_is_still_seen(copy_root: CopyRoot) -> None:
+    src = copy_root("incremental")
     build(src, "html")
     target = src / "pkg" / "model.py"
     st = target.stat()
@@ -110,20 +93,9 @@ def test_edit_that_keeps_size_and_mtime_is_still_seen(tmp_path: Path) -> None:
     assert "backward()" in html(app, "inventory")
 
 
-def test_moving_head_rereads_pages_that_name_a_revision(tmp_path: Path) -> None:
-    repo = Repo(tmp_path / "repo")
-    for rel, text in CODE.items():
-        repo.write(rel, text)
-    repo.commit("one")
-    src = make_project(
-        repo.path / "docs",
-        {
-            "index.md": "# I\n\n```{ptyplan-inventory} pkg\n:since: HEAD\n```\n\n"
-            "```{toctree}\nplain\n```\n",
-            "plain.md": PLAIN,
-        },
-    )
-    repo.write("pkg/later.py", "X = 1\n")
+@pytest.mark.sphinx(testroot="head-moves")
+def test_moving_head_rereads_pages_that_name_a_revision(history: Replayed) -> None:
+    repo, src = history.repo, history.srcdir
     app, _ = build(src, "html")
     assert "1 new since HEAD" in html(app)
     repo.commit("two")  # HEAD moves: later.py is no longer new
@@ -132,24 +104,9 @@ def test_moving_head_rereads_pages_that_name_a_revision(tmp_path: Path) -> None:
     assert "0 new since HEAD" in html(app)
 
 
-def test_parallel_build_equals_serial(tmp_path: Path) -> None:
-    pages = {
-        f"page{i}.md": (INVENTORY if i % 2 else LEDGER).replace("# ", f"# P{i} ", 1)
-        for i in range(6)
-    }
-    index = "# Index\n\n```{toctree}\n" + "\n".join(p[:-3] for p in pages) + "\n```\n"
-    serial_src = make_project(
-        tmp_path / "serial",
-        {"index.md": index, **pages},
-        'ptyplan_root = "."\nptyplan_drift = False\nexclude_patterns = ["_build", "pkg"]\n',
-    )
-    write(serial_src, CODE)
-    par_src = make_project(
-        tmp_path / "par",
-        {"index.md": index, **pages},
-        'ptyplan_root = "."\nptyplan_drift = False\nexclude_patterns = ["_build", "pkg"]\n',
-    )
-    write(par_src, CODE)
+def test_parallel_build_equals_serial(copy_root: CopyRoot, tmp_path: Path) -> None:
+    serial_src = copy_root("parallel", tmp_path / "serial")
+    par_src = copy_root("parallel", tmp_path / "par")
     app_s, warn_s = build(serial_src, "html")
     app_p, warn_p = build(par_src, "html", parallel=2)
 
@@ -162,29 +119,13 @@ def test_parallel_build_equals_serial(tmp_path: Path) -> None:
         assert html(app_s, f"page{i}") == html(app_p, f"page{i}")
 
 
-def _git_project(tmp_path: Path) -> tuple[Repo, Path]:
-    """A git repository whose root holds the docs (``docs/_build`` inside the root), a page
-    citing a bare file name (any new file could match it) and an inventory of ``pkg``."""
-    repo = Repo(tmp_path / "repo")
-    for rel, text in CODE.items():
-        repo.write(rel, text)
-    repo.write("tools/model.py", "def forward(y):\n    return y\n")  # model.py: ambiguous
-    repo.write(".gitignore", "scratch/\n")
-    repo.write("docs/conf.py", 'extensions = ["myst_parser", "sphinx_ptyplan"]\n'
-               'ptyplan_root = ".."\nptyplan_drift = False\nexclude_patterns = ["_build"]\n')
-    repo.write("docs/index.md", "# I\n\n```{toctree}\nbare\ninventory\n```\n")
-    repo.write("docs/bare.md", "# Bare\n\nSee `model.py:1` and `config.py`.\n")
-    repo.write("docs/inventory.md", INVENTORY)
-    repo.commit("code and docs")
-    return repo, repo.path / "docs"
-
-
+@pytest.mark.sphinx(testroot="ignored")
 def test_no_change_rebuild_in_a_repository_ignores_outputs_and_ignored_files(
-    tmp_path: Path,
+    history: Replayed,
 ) -> None:
     """#14: git-ignored folders and Sphinx's own output inside the root (docs/_build, not
     in .gitignore) change between builds without re-reading a page."""
-    repo, src = _git_project(tmp_path)
+    repo, src = history.repo, history.srcdir
     build(src, "html")
     write(repo.path, {"scratch/run.log": "a log a test run wrote\n", "scratch/tmp.py": "X=1\n"})
     app, _ = build(src, "html")  # wrote docs/_build/html and .doctrees again
@@ -195,13 +136,14 @@ def test_no_change_rebuild_in_a_repository_ignores_outputs_and_ignored_files(
     assert _read_docs(app.status.getvalue())[1] == "2"
 
 
+@pytest.mark.sphinx(testroot="ignored")
 @pytest.mark.parametrize("where", [".gitignore", ".git/info/exclude", "excludes-file"])
 def test_an_ignore_edit_rereads_like_a_clean_build(
-    tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch
+    history: Replayed, tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """#18: an untracked module that becomes ignored leaves the incremental inventory as
     it leaves the clean one (and comes back when the rule is removed)."""
-    repo, src = _git_project(tmp_path)
+    repo, src = history.repo, history.srcdir
     if where == "excludes-file":
         home = tmp_path / "home"
         (home / ".config" / "git").mkdir(parents=True)

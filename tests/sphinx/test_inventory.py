@@ -1,13 +1,13 @@
 """ptyplan-inventory in real Sphinx builds: builders, parity, warnings, git, paths.
 
-Static projects are test roots (``tests/roots/test-inventory*``, read-only: a test that
-writes uses a copy); projects with a git history or symlinks are built in tmp folders."""
+Projects are test roots: the static ``tests/roots/test-inventory*`` (read in place, or a
+copy when a test writes: its page text, symlinks, a file) and the history root
+``test-inventory-since`` (a tag, a commit, an untracked module)."""
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,26 +16,10 @@ from docutils import nodes
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
 
-from tests.gitutil import Repo
-from tests.sphinx.util import build, html, make_project, ptyplan_warnings, subtypes, write
+from tests.history import Replayed
+from tests.sphinx.util import build, html, ptyplan_warnings, subtypes, write
 
 pytestmark = pytest.mark.sphinx
-
-TREE = {
-    "code/pkg/__init__.py": '"""The package."""\n',
-    "code/pkg/model.py": (
-        '"""Model definitions."""\n'
-        "from dataclasses import dataclass\n\n\n"
-        "@dataclass\nclass ModelConfig:\n    N: int = 64\n    gridsize: int = 2\n\n\n"
-        "def train(config, epochs=10):\n    return config\n"
-    ),
-    "code/pkg/api/__init__.py": "",
-    "code/pkg/api/base_api.py": '"""Public API."""\n\nclass BaseAPI:\n    pass\n',
-    "code/pkg/notebooks/explore.ipynb": (
-        '{"cells": [{"cell_type": "markdown", "source": ["# Exploring it\\n"]}], '
-        '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
-    ),
-}
 
 MD_PAGE = """# Plan
 
@@ -56,20 +40,17 @@ After the table.
 """
 
 
-def _project(tmp_path: Path, page: str = MD_PAGE, name: str = "index.md", extra: str = "") -> Path:
-    src = make_project(
-        tmp_path / "src",
-        {name: page},
-        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n' + extra,
-    )
-    write(src, TREE)
-    return src
-
-
 def _built(app: SphinxTestApp) -> str:
     """Build a test root's app (the ``app`` fixture); its warnings without colors."""
     app.build()
     return strip_colors(app.warning.getvalue())
+
+
+def _page(app: SphinxTestApp, text: str) -> Path:
+    """Per-test page text in the test's copy of the root; the copy's folder."""
+    src = Path(app.srcdir)
+    (src / "index.md").write_text(text, encoding="utf-8")
+    return src
 
 
 @pytest.mark.parametrize("builder", ["html", "latex", "text"])
@@ -140,9 +121,8 @@ def test_syntax_error_is_listed_and_warned_at_path_line(app: SphinxTestApp) -> N
     assert "After the table." in html(app)
 
 
-def test_suppress_warnings_silences_exactly_that_kind(rootdir: Path, tmp_path: Path) -> None:
-    src = tmp_path / "src"
-    shutil.copytree(rootdir / "test-inventory", src)  # the root is read-only: a copy
+def test_suppress_warnings_silences_exactly_that_kind(copy_root: Callable[..., Path]) -> None:
+    src = copy_root("inventory")  # the root is read-only: a copy
     write(src, {"code/pkg/broken.py": "def f(:\n"})
     _, warnings = build(src, "html", confoverrides={"suppress_warnings": ["ptyplan.parse"]})
     assert ptyplan_warnings(warnings) == []
@@ -152,16 +132,20 @@ def test_suppress_warnings_silences_exactly_that_kind(rootdir: Path, tmp_path: P
     assert subtypes(warnings) == ["parse"]
 
 
+@pytest.mark.sphinx("html", testroot="inventory", copy_test_root=True)
 @pytest.mark.parametrize(
     "argument",
     ["../outside", "/etc", "code/../../outside", "code/escape"],
 )
-def test_paths_outside_the_root_are_refused(tmp_path: Path, argument: str) -> None:
+def test_paths_outside_the_root_are_refused(
+    app: SphinxTestApp, tmp_path: Path, argument: str
+) -> None:
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "secret.py").write_text("SECRET = 1\n")
-    src = _project(tmp_path, MD_PAGE.replace("code/pkg", argument, 1))
+    src = _page(app, MD_PAGE.replace("code/pkg", argument, 1))
+    assert src.parent == tmp_path  # the copy's ../outside is the folder above
     os.symlink(tmp_path / "outside", src / "code" / "escape")
-    app, warnings = build(src, "html")
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     assert len(found) == 1, found
     assert "[ptyplan.config]" in found[0] and "index.md:3" in found[0]
@@ -170,12 +154,13 @@ def test_paths_outside_the_root_are_refused(tmp_path: Path, argument: str) -> No
     assert "After the table." in html(app)
 
 
-def test_symlink_loop_and_outside_link_inside_the_tree(tmp_path: Path) -> None:
-    src = _project(tmp_path)
+@pytest.mark.sphinx("html", testroot="inventory", copy_test_root=True)
+def test_symlink_loop_and_outside_link_inside_the_tree(app: SphinxTestApp, tmp_path: Path) -> None:
+    src = Path(app.srcdir)
     (tmp_path / "outside").mkdir()
     os.symlink(tmp_path / "outside", src / "code" / "pkg" / "out")
     os.symlink(src / "code" / "pkg", src / "code" / "pkg" / "api" / "loop")
-    app, warnings = build(src, "html")
+    warnings = _built(app)
     kinds = subtypes(warnings)
     assert kinds.count("io") >= 1
     assert "base_api.py" in html(app)
@@ -193,23 +178,9 @@ def test_missing_argument_and_bad_options_are_typed_config_warnings(app: SphinxT
     assert "base_api.py" in html(app)  # the second directive still renders
 
 
-def _git_project(tmp_path: Path, page: str) -> tuple[Repo, Path]:
-    repo = Repo(tmp_path / "repo")
-    for rel, text in TREE.items():
-        repo.write(rel, text)
-    repo.commit("initial tree")
-    repo.git("tag", "base")
-    repo.write("code/pkg/api/extra.py", "def extra():\n    pass\n")
-    repo.commit("add api/extra")
-    repo.write("code/pkg/datagen.py", "X = 1\n")  # untracked: new in the working tree
-    src = make_project(repo.path / "docs", {"index.md": page})
-    return repo, src
-
-
-def test_since_marks_new_modules_from_git(tmp_path: Path) -> None:
-    page = MD_PAGE.replace(":highlight: api/", ":since: base")
-    _repo, src = _git_project(tmp_path, page)
-    app, warnings = build(src, "text")
+@pytest.mark.sphinx("text", testroot="inventory-since")
+def test_since_marks_new_modules_from_git(app: SphinxTestApp) -> None:
+    warnings = _built(app)
     assert ptyplan_warnings(warnings) == []
     text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
     assert "2 new since base" in text
@@ -226,12 +197,12 @@ def test_since_marks_new_modules_from_git(tmp_path: Path) -> None:
         ("HEAD;rm", "config", "HEAD;rm"),
     ],
 )
+@pytest.mark.sphinx("text", testroot="inventory-since")
 def test_bad_revisions_warn_and_the_table_renders_without_new(
-    tmp_path: Path, since: str, subtype: str, needle: str
+    app: SphinxTestApp, since: str, subtype: str, needle: str
 ) -> None:
-    page = MD_PAGE.replace(":highlight: api/", f":since: {since}")
-    _repo, src = _git_project(tmp_path, page)
-    app, warnings = build(src, "text")
+    _page(app, MD_PAGE.replace(":highlight: api/", f":since: {since}"))
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     assert len(found) == 1, found
     assert f"[ptyplan.{subtype}]" in found[0] and needle in found[0]
@@ -240,16 +211,19 @@ def test_bad_revisions_warn_and_the_table_renders_without_new(
     assert "base_api.py" in text and "| new" not in text and "new since" not in text
 
 
-def test_since_outside_git_is_a_git_warning(tmp_path: Path) -> None:
-    page = MD_PAGE.replace(":highlight: api/", ":since: HEAD~1")
-    app, warnings = build(_project(tmp_path, page), "html")
+@pytest.mark.sphinx("html", testroot="inventory", copy_test_root=True)
+def test_since_outside_git_is_a_git_warning(app: SphinxTestApp) -> None:
+    _page(app, MD_PAGE.replace(":highlight: api/", ":since: HEAD~1"))
+    warnings = _built(app)
     assert subtypes(warnings) == ["git"]
     assert "base_api.py" in html(app)
 
 
-def test_shallow_clone_lacking_the_revision_says_how_to_fix(tmp_path: Path) -> None:
-    page = MD_PAGE.replace(":highlight: api/", ":since: base")
-    repo, _ = _git_project(tmp_path, page)
+@pytest.mark.sphinx(testroot="inventory-since")
+def test_shallow_clone_lacking_the_revision_says_how_to_fix(
+    history: Replayed, tmp_path: Path
+) -> None:
+    repo = history.repo
     repo.git("add", "-A")
     repo.commit("docs")
     clone = tmp_path / "clone"
@@ -260,11 +234,14 @@ def test_shallow_clone_lacking_the_revision_says_how_to_fix(tmp_path: Path) -> N
     assert "fetch" in found[0] and "unshallow" in found[0]
 
 
-def test_scanning_never_imports_or_executes_the_tree(tmp_path: Path) -> None:
-    src = _project(tmp_path)
+@pytest.mark.sphinx("html", testroot="inventory", copy_test_root=True)
+def test_scanning_never_imports_or_executes_the_tree(app: SphinxTestApp, tmp_path: Path) -> None:
     marker = tmp_path / "PWNED"
-    write(src, {"code/pkg/evil.py": f"open({str(marker)!r}, 'w').write('x')\nimport sys\n"})
-    app, _ = build(src, "html")
+    write(
+        Path(app.srcdir),
+        {"code/pkg/evil.py": f"open({str(marker)!r}, 'w').write('x')\nimport sys\n"},
+    )
+    _built(app)
     assert not marker.exists()
     assert "evil.py" in html(app)
     import sys
@@ -272,9 +249,10 @@ def test_scanning_never_imports_or_executes_the_tree(tmp_path: Path) -> None:
     assert not any(name.endswith("evil") for name in sys.modules)
 
 
-def test_format_tree_nests_rows_by_folder(tmp_path: Path) -> None:
-    page = MD_PAGE.replace(":highlight: api/", ":format: tree")
-    app, warnings = build(_project(tmp_path, page), "text")
+@pytest.mark.sphinx("text", testroot="inventory", copy_test_root=True)
+def test_format_tree_nests_rows_by_folder(app: SphinxTestApp) -> None:
+    _page(app, MD_PAGE.replace(":highlight: api/", ":format: tree"))
+    warnings = _built(app)
     assert ptyplan_warnings(warnings) == []
     text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
     lines = text.splitlines()

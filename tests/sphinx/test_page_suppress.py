@@ -6,33 +6,23 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sphinx_ptyplan.cli.run import main
-from tests.sphinx.util import build, make_project, ptyplan_warnings
+from tests.sphinx.util import build, ptyplan_warnings
 
-PAGES = {
-    "quiet.md": "---\nptyplan-suppress: stale\n---\n# Quiet\n\n"
-    "Gone: `code/pkg/gone.py`. Two of them: `mod.py:1`.\n",
-    "quiet_rst.rst": ":ptyplan-suppress: stale, ptyplan.ambiguous\n\nQuiet rst\n=========\n\n"
-    "Gone: ``code/pkg/gone.py``. Two of them: ``mod.py:1``.\n",
-    "loud.md": "# Loud\n\nGone: `code/pkg/gone.py`. Two of them: `mod.py:1`.\n",
-}
+PAGES = ["quiet.md", "quiet_rst.rst", "loud.md"]
 
 
 @pytest.fixture()
-def project(tmp_path: Path) -> Path:
-    src = make_project(
-        tmp_path / "src",
-        {"index.md": "# Home\n\n```{toctree}\nquiet\nquiet_rst\nloud\n```\n", **PAGES},
-        'ptyplan_root = "."\nptyplan_drift = False\n',
-    )
-    for rel in ("code/pkg/__init__.py", "code/a/mod.py", "code/b/mod.py"):
-        (src / rel).parent.mkdir(parents=True, exist_ok=True)
-        (src / rel).write_text("X = 1\n", encoding="utf-8")
-    return src
+def project(copy_root: Callable[..., Path]) -> Path:
+    """A copy of the static root ``tests/roots/test-page-suppress``: three pages citing a
+    gone file and a bare ``mod.py:1`` that two files match, two of them silencing
+    ``stale`` (and, in reST, ``ptyplan.ambiguous``)."""
+    return copy_root("page-suppress")
 
 
 def test_build_and_check_drop_the_same_findings(

@@ -1,18 +1,22 @@
 """ptyplan-reports: the ledger of report folders in real builds (text, html, latex),
-incremental rebuilds, bad options, and the stale check of cited report artefacts."""
+incremental rebuilds, bad options, and the stale check of cited report artefacts (on copies
+of the static root ``tests/roots/test-reports``)."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sphinx_ptyplan.core.outputs.reportdir import COUNTS_SCHEMA, write_report
-from tests.sphinx.util import build, html, make_project, ptyplan_warnings, write
+from tests.sphinx.util import build, html, ptyplan_warnings, write
 
 pytestmark = pytest.mark.sphinx
+
+CopyRoot = Callable[..., Path]
 
 REPORTS = "plans/active/INIT-1/reports"
 
@@ -52,26 +56,13 @@ def _report(src: Path, ts: str, modules: int, stale: int = 0) -> None:
     )
 
 
-def _project(tmp_path: Path, options: str = ":initiative: INIT-1", extra: str = "") -> Path:
-    src = make_project(
-        tmp_path / "src",
-        {"index.md": PAGE.format(options=options, extra=extra)},
-        'ptyplan_root = "."\nptyplan_drift = False\n'
-        'exclude_patterns = ["_build", "plans"]\n'
-        'ptyplan_source_url = "https://example.org/blob/{revision}/{path}"\n'
-        'ptyplan_source_revision = "main"\n',
-    )
-    _report(src, "2025-10-17T030000Z", 14, stale=10)
-    # a hand-written folder without machine-readable counts, and things that are no reports
-    write(
-        src,
-        {
-            f"{REPORTS}/2025-09-20T030000Z/summary.md": "# Summary\n\n- mechanical rename\n",
-            f"{REPORTS}/2025-09-20T030000Z/notes.txt": "free-form notes\n",
-            f"{REPORTS}/.2025-10-18T000000Z.abc.tmp/summary.md": "half written\n",
-            f"{REPORTS}/drafts/summary.md": "not a timestamp\n",
-        },
-    )
+def _project(copy_root: CopyRoot, options: str = ":initiative: INIT-1", extra: str = "") -> Path:
+    """A copy of the root ``tests/roots/test-reports``: one report folder written by
+    ``ptyplan report`` (2025-10-17T030000Z, with counts.json), a hand-written one without
+    counts, and folders that are no reports (a temporary folder, "drafts"); its page has a
+    ``ptyplan-reports`` directive with ``options`` and ``extra`` text after it."""
+    src = copy_root("reports")
+    (src / "index.md").write_text(PAGE.format(options=options, extra=extra), encoding="utf-8")
     return src
 
 
@@ -86,8 +77,10 @@ def _rows(page: str) -> list[list[str]]:
     return rows
 
 
-def test_ledger_lists_report_folders_newest_first_with_counts(tmp_path: Path) -> None:
-    src = _project(tmp_path)
+def test_ledger_lists_report_folders_newest_first_with_counts(
+    copy_root: CopyRoot, tmp_path: Path
+) -> None:
+    src = _project(copy_root)
     _report(src, "2025-10-18T120000Z", 15)
     app, warnings = build(src, "html")
     assert ptyplan_warnings(warnings) == []
@@ -131,8 +124,10 @@ def test_ledger_lists_report_folders_newest_first_with_counts(tmp_path: Path) ->
     assert "2025-09-20T030000" in (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
 
 
-def test_artefacts_link_through_source_url_and_latex_builds(tmp_path: Path) -> None:
-    src = _project(tmp_path)
+def test_artefacts_link_through_source_url_and_latex_builds(
+    copy_root: CopyRoot, tmp_path: Path
+) -> None:
+    src = _project(copy_root)
     app, warnings = build(src, "html")
     assert ptyplan_warnings(warnings) == []
     page = html(app)
@@ -145,8 +140,8 @@ def test_artefacts_link_through_source_url_and_latex_builds(tmp_path: Path) -> N
     assert "2025{-}10{-}17T030000Z" in tex or "2025-10-17T030000Z" in tex
 
 
-def test_limit_and_folder_options(tmp_path: Path) -> None:
-    src = _project(tmp_path, f":folder: {REPORTS}\n:limit: 1")
+def test_limit_and_folder_options(copy_root: CopyRoot) -> None:
+    src = _project(copy_root, f":folder: {REPORTS}\n:limit: 1")
     app, warnings = build(src, "text")
     assert ptyplan_warnings(warnings) == []
     text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
@@ -164,8 +159,8 @@ def test_limit_and_folder_options(tmp_path: Path) -> None:
         (":folder: ../outside", "reports: ../outside:"),
     ],
 )
-def test_bad_options_are_config_warnings(tmp_path: Path, options: str, needle: str) -> None:
-    src = _project(tmp_path, options)
+def test_bad_options_are_config_warnings(copy_root: CopyRoot, options: str, needle: str) -> None:
+    src = _project(copy_root, options)
     _app, warnings = build(src, "text")
     found = ptyplan_warnings(warnings)
     assert len(found) == 1, found
@@ -173,8 +168,8 @@ def test_bad_options_are_config_warnings(tmp_path: Path, options: str, needle: s
     assert "index.md:3" in found[0]
 
 
-def test_missing_folder_is_an_empty_ledger_not_a_warning(tmp_path: Path) -> None:
-    src = _project(tmp_path, ":initiative: OTHER-2")
+def test_missing_folder_is_an_empty_ledger_not_a_warning(copy_root: CopyRoot) -> None:
+    src = _project(copy_root, ":initiative: OTHER-2")
     app, warnings = build(src, "text")
     assert ptyplan_warnings(warnings) == []
     text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
@@ -187,8 +182,8 @@ def _read(status: str) -> list[str]:
     return list(m.groups())
 
 
-def test_rebuilds_are_incremental_and_see_new_report_folders(tmp_path: Path) -> None:
-    src = _project(tmp_path)
+def test_rebuilds_are_incremental_and_see_new_report_folders(copy_root: CopyRoot) -> None:
+    src = _project(copy_root)
     write(src, {"other.md": "# Other\n\nNothing here.\n"})
     src.joinpath("index.md").write_text(
         PAGE.format(options=":initiative: INIT-1", extra="```{toctree}\nother\n```\n"),
@@ -214,8 +209,8 @@ Evidence: `plans/active/INIT-1/reports/2025-10-17T030000Z/summary.md` (exists),
 """
 
 
-def test_cited_report_artefacts_are_checked_by_the_literal_check(tmp_path: Path) -> None:
-    src = _project(tmp_path, extra=CITES)
+def test_cited_report_artefacts_are_checked_by_the_literal_check(copy_root: CopyRoot) -> None:
+    src = _project(copy_root, extra=CITES)
     _app, warnings = build(src, "text")
     found = ptyplan_warnings(warnings)
     assert len(found) == 2, found
@@ -225,8 +220,8 @@ def test_cited_report_artefacts_are_checked_by_the_literal_check(tmp_path: Path)
     assert not any("<ts>" in w or "ISO8601Z" in w or "summary.md`" in w for w in found)
 
 
-def test_rest_and_myst_give_the_same_ledger(tmp_path: Path) -> None:
-    src = _project(tmp_path)
+def test_rest_and_myst_give_the_same_ledger(copy_root: CopyRoot) -> None:
+    src = _project(copy_root)
     write(
         src,
         {

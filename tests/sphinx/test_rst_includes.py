@@ -2,51 +2,26 @@
 continued on the next line), paths relative to the including file or rooted at the source
 folder, includes nested in other directives (an admonition, Sphinx's ``only``, a table
 cell) are followed; an include in a literal block, a code directive or a comment is not,
-and a ``:literal:`` include is code. The docs build and ``ptyplan check`` agree."""
+and a ``:literal:`` include is code. The docs build and ``ptyplan check`` agree.
+
+The page and its parts are the history root ``tests/roots/test-rst-includes``: each part
+``<name>.rst`` cites ``pkg/<name>.py:1`` (never in the history); ``parts/opts.rst`` also
+has a citation before its ``cut here`` marker, which the include skips."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
+
 from sphinx_ptyplan.cli import main as cli_main
 from sphinx_ptyplan.core.sources.docspans import Include, find_includes
-from tests.gitutil import Repo
+from tests.history import Replayed
 from tests.sphinx.util import build, ptyplan_warnings
 
-PAGE = """Includes
-========
-
-.. include:: parts/opts.rst
-   :start-after: cut
-      here
-
-.. note::
-
-   .. include:: /shared/rooted.rst
-
-.. only:: html
-
-   .. include:: parts/only.rst
-
-+------------------------------+
-| .. include:: parts/cell.rst  |
-+------------------------------+
-
-Example::
-
-   .. include:: parts/in_literal.rst
-
-.. code-block:: rst
-
-   .. include:: parts/in_code.rst
-
-..
-   .. include:: parts/in_comment.rst
-
-.. include:: parts/as_literal.rst
-   :literal:
-"""
+ROOT = Path(__file__).resolve().parents[1] / "roots" / "test-rst-includes"
+PAGE = (ROOT / "history" / "01-docs" / "docs" / "index.rst").read_text(encoding="utf-8")
 FOLLOWED = ("opts", "rooted", "only", "cell")
 NOT_FOLLOWED = ("in_literal", "in_code", "in_comment", "as_literal")
 
@@ -65,26 +40,11 @@ def test_find_includes_parses_like_docutils() -> None:
     assert Include("x.rst", 1, (("literal", ""),)).opt("literal") == ""
 
 
-def test_included_citations_are_checked_by_build_and_check_alike(tmp_path: Path) -> None:
-    repo = Repo(tmp_path / "r")
-    repo.write("pkg/__init__.py", "")
-    repo.write("pkg/a.py", "A = 1\n")
-    files = {
-        "docs/conf.py": 'extensions = ["sphinx_ptyplan"]\nptyplan_root = ".."\n'
-        'exclude_patterns = ["parts", "shared"]\n',
-        "docs/index.rst": PAGE,
-        # the included part: the text before "cut\nhere" is skipped, its citation too
-        "docs/parts/opts.rst": (
-            "Skipped ``pkg/skipped.py:1``\ncut\nhere\n\nSee ``pkg/opts.py:1``.\n"
-        ),
-    }
-    for name in (*FOLLOWED[1:], *NOT_FOLLOWED):
-        folder = "shared" if name == "rooted" else "parts"
-        files[f"docs/{folder}/{name}.rst"] = f"See ``pkg/{name}.py:1``.\n"
-    for rel, text in files.items():
-        repo.write(rel, text)
-    repo.commit("docs")
-
+@pytest.mark.sphinx(testroot="rst-includes")
+def test_included_citations_are_checked_by_build_and_check_alike(
+    history: Replayed, tmp_path: Path
+) -> None:
+    repo = history.repo
     _app, warnings = build(repo.path / "docs", "html", outdir=tmp_path / "out")
     built = sorted(w for w in ptyplan_warnings(warnings) if "[ptyplan.missing]" in w)
     assert [next(n for n in FOLLOWED if f"pkg/{n}.py" in w) for w in built] == sorted(FOLLOWED)

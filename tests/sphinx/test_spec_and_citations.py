@@ -1,7 +1,8 @@
 """spec-hits and citation checks (ptyref role, plain literals) in real builds.
 
-Static projects are test roots (``tests/roots/test-spec-hits*``, ``test-cites``); projects
-that vary per test or need git are built in tmp folders."""
+Projects are test roots: static ones (``tests/roots/test-spec-hits*``, ``test-cites``,
+``test-spec-names*``, ``test-odd-names``), read in place or copied when a test writes its own
+page text into them, and the history root ``test-renamed-away``."""
 
 from __future__ import annotations
 
@@ -12,69 +13,20 @@ import pytest
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
 
-from tests.gitutil import Repo
-from tests.sphinx.util import build, html, make_project, ptyplan_warnings, subtypes, write
+from tests.sphinx.util import html, ptyplan_warnings, subtypes
 
 pytestmark = pytest.mark.sphinx
-
-CODE = {
-    "ptycho/__init__.py": "",
-    "ptycho/config/__init__.py": "",
-    "ptycho/config/config.py": (
-        "from dataclasses import dataclass\n\n\n@dataclass\nclass ModelConfig:\n"
-        "    N: int = 64\n    gridsize: int = 1\n    n_filters_scale: int = 2\n"
-    ),
-    "ptycho/model.py": "def build_model(config):\n    return config\n",
-    "ptycho_torch/__init__.py": "",
-    "ptycho_torch/config_params.py": (
-        "from dataclasses import dataclass\n\n\n@dataclass\nclass ModelConfig:\n"
-        "    N: int = 64\n    n_filters_scale: int = 2\n\n\n"
-        "@dataclass\nclass DataConfig:\n    N: int = 64\n    grid_size: tuple = (2, 2)\n"
-    ),
-    "ptycho_torch/model.py": "def forward(x):\n    return x\n",
-    "ptycho_torch/generators/__init__.py": "",
-    "ptycho_torch/generators/registry.py": "def resolve_generator(name):\n    return name\n",
-}
-
-SPEC = """# Ptychodus API spec
-
-## Configuration
-
-- `ptycho.config.config.ModelConfig` fields:
-  - `N` (int): object size
-  - `gridsize` (int)
-  - `n_filters_scale` (int)
-  - `probe_scale` (float): not in the code
-
-The generator is chosen by `ptycho_torch.generators.registry.resolve_generator()`.
-Tensors are `torch.complex64`; training uses `lightning.pytorch.Trainer`.
-Outputs go to `{output_dir}/wts.h5.zip`; run `python -m ptycho_torch.train --help`.
-Deprecated: `ptycho_torch.generators.registry.make_generator`.
-
-```python
-ptycho_torch.never.checked()
-```
-"""
-
-
-def _spec_project(tmp_path: Path, directive_opts: str = "") -> Path:
-    page = (
-        "# Spec hits\n\n```{ptyplan-spec-hits} specs/api.md\n:tree: ptycho_torch, ptycho\n"
-        f"{directive_opts}```\n\nAfter.\n"
-    )
-    src = make_project(
-        tmp_path / "src",
-        {"index.md": page},
-        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n',
-    )
-    write(src, {**CODE, "specs/api.md": SPEC})
-    return src
 
 
 def _built(app: SphinxTestApp) -> str:
     """Build a test root's app (the ``app`` fixture); its warnings without colors."""
     app.build()
     return strip_colors(app.warning.getvalue())
+
+
+def _write(app: SphinxTestApp, name: str, text: str) -> None:
+    """Per-test text in the test's copy of a root (``copy_test_root=True``)."""
+    (Path(app.srcdir) / name).write_text(text, encoding="utf-8")
 
 
 @pytest.mark.sphinx("html", testroot="spec-hits")
@@ -103,54 +55,30 @@ def test_show_problems_and_per_directive_suppress(app: SphinxTestApp) -> None:
     assert "torch.complex64" not in page  # only problems are listed
 
 
-def test_strict_reports_undocumented_fields(tmp_path: Path) -> None:
-    src = _spec_project(tmp_path, ":strict:\n")
-    (src / "specs/api.md").write_text(SPEC.replace("  - `gridsize` (int)\n", ""))
-    _, warnings = build(src, "html")
+@pytest.mark.sphinx("html", testroot="spec-hits", copy_test_root=True)
+def test_strict_reports_undocumented_fields(app: SphinxTestApp) -> None:
+    src = Path(app.srcdir)
+    _write(
+        app, "index.md", (src / "index.md").read_text().replace("ptycho\n", "ptycho\n:strict:\n")
+    )
+    spec = (src / "specs/api.md").read_text()
+    assert "  - `gridsize` (int)\n" in spec
+    (src / "specs/api.md").write_text(spec.replace("  - `gridsize` (int)\n", ""))
+    warnings = _built(app)
     found = [w for w in ptyplan_warnings(warnings) if "[ptyplan.schema]" in w]
     assert any("gridsize" in w for w in found), found
 
 
-def test_missing_spec_and_unknown_tree(tmp_path: Path) -> None:
-    page = "# S\n\n```{ptyplan-spec-hits} specs/none.md\n```\n\nAfter.\n"
-    src = make_project(
-        tmp_path / "src",
-        {"index.md": page},
-        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n',
-    )
-    write(src, CODE)
-    app, warnings = build(src, "html")
+@pytest.mark.sphinx("html", testroot="cites", copy_test_root=True)  # its code, another page
+def test_missing_spec_and_unknown_tree(app: SphinxTestApp) -> None:
+    _write(app, "index.md", "# S\n\n```{ptyplan-spec-hits} specs/none.md\n```\n\nAfter.\n")
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     assert len(found) == 1 and "index.md:3" in found[0] and "none.md" in found[0]
     assert "After." in html(app)
 
 
-CITES_PAGE = """# Ledger
-
-- Model config at `ptycho_torch/config_params.py:5-7`; loader `ptycho/model.py:1`.
-- Two in one span: `ptycho/model.py:1-2, ptycho_torch/model.py:forward`.
-- Gone: `ptycho_torch/train_utils.py:12`.
-- Past the end: `ptycho/model.py:40`.
-- No such symbol: `ptycho_torch/model.py:forwrd`.
-- Bare and ambiguous: `model.py:1`; bare and unique: `registry.py:1`.
-- Not ours: `/home/someone/ptycho_torch/model.py:3`, `numpy/core.py:1`, `reports/<ts>/x.md`.
-- A link: [`ptycho_torch/gone.py:1`](https://example.org/ptycho_torch/gone.py).
-- Role: {ptyref}`ptycho_torch/config_params.py:6` and {ptyref}`ptycho_torch.config_params.DataConfig`.
-
-```text
-ptycho_torch/inside_a_fence.py:1
-```
-"""  # noqa: E501
-
-
-def _cites_project(tmp_path: Path, page: str = CITES_PAGE, extra: str = "") -> Path:
-    src = make_project(
-        tmp_path / "src",
-        {"index.md": page},
-        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n' + extra,
-    )
-    write(src, CODE)
-    return src
+CITES_PAGE = (Path(__file__).parents[1] / "roots/test-cites/index.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.sphinx("html", testroot="cites")
@@ -183,57 +111,47 @@ def test_ptyref_links_to_source_url(app: SphinxTestApp) -> None:
     assert "https://github.com/ORG/REPO/blob/main/ptycho_torch/config_params.py#L11" in page
 
 
-def test_check_literals_off_checks_only_roles(tmp_path: Path) -> None:
-    page = CITES_PAGE + "\nRole gone: {ptyref}`ptycho_torch/nothing.py:3`\n"
-    src = _cites_project(tmp_path, page, "ptyplan_check_literals = False\n")
-    _, warnings = build(src, "html")
+@pytest.mark.sphinx(
+    "html",
+    testroot="cites",
+    copy_test_root=True,
+    confoverrides={"ptyplan_check_literals": False},
+)
+def test_check_literals_off_checks_only_roles(app: SphinxTestApp) -> None:
+    _write(app, "index.md", CITES_PAGE + "\nRole gone: {ptyref}`ptycho_torch/nothing.py:3`\n")
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     assert len(found) == 1 and "nothing.py" in found[0]
 
 
-def test_rest_role_and_literals(tmp_path: Path) -> None:
+@pytest.mark.sphinx("html", testroot="cites", copy_test_root=True)
+def test_rest_role_and_literals(app: SphinxTestApp) -> None:
+    (Path(app.srcdir) / "index.md").unlink()  # the page in reST instead
     page = (
         "Ledger\n======\n\nGone: ``ptycho_torch/train_utils.py:12``.\n\n"
         "Role: :ptyref:`ptycho_torch/model.py:backward`\n"
     )
-    src = make_project(
-        tmp_path / "src",
-        {"index.rst": page},
-        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n',
-    )
-    write(src, CODE)
-    _, warnings = build(src, "html")
+    _write(app, "index.rst", page)
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     assert len(found) == 2
     assert any("index.rst:4" in w and "train_utils" in w for w in found)
     assert any("index.rst:6" in w and "backward" in w for w in found)
 
 
-def test_clean_tree_builds_without_ptyplan_warnings(tmp_path: Path) -> None:
+@pytest.mark.sphinx("html", testroot="cites", copy_test_root=True)
+def test_clean_tree_builds_without_ptyplan_warnings(app: SphinxTestApp) -> None:
     page = "# Clean\n\nSee `ptycho_torch/config_params.py:5-7`, `ptycho/model.py:build_model`.\n"
-    _, warnings = build(_cites_project(tmp_path, page), "html")
+    _write(app, "index.md", page)
+    warnings = _built(app)
     assert ptyplan_warnings(warnings) == []
 
 
-def test_literals_under_a_top_folder_renamed_away(tmp_path: Path) -> None:
+@pytest.mark.sphinx("html", testroot="renamed-away")
+def test_literals_under_a_top_folder_renamed_away(app: SphinxTestApp) -> None:
     """The package folder was renamed: old citations are stale (with the git story and the
     replacement), even with drift off; folders that never existed stay silent."""
-    repo = Repo(tmp_path / "repo")
-    repo.write("ptychopinn_torch/__init__.py", "")
-    repo.write("ptychopinn_torch/model.py", "".join(f"L{i} = {i}\n" for i in range(1, 11)))
-    repo.commit("legacy port")
-    repo.move("ptychopinn_torch", "ptycho_torch")
-    repo.commit("rename the package")
-    page = (
-        "# Plan\n\n"
-        "Old: `ptychopinn_torch/model.py:3`.\n\n"
-        "Never existed: `scratch/notes.py:4`.\n\n"
-        "After.\n"
-    )
-    src = make_project(
-        repo.path / "docs", {"index.md": page}, 'ptyplan_root = ".."\nptyplan_drift = False\n'
-    )
-    app, warnings = build(src, "html")
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     assert len(found) == 1, found
     assert "index.md:3" in found[0] and "[ptyplan.stale]" in found[0]
@@ -243,18 +161,10 @@ def test_literals_under_a_top_folder_renamed_away(tmp_path: Path) -> None:
     assert "After." in html(app)
 
 
-def test_source_links_of_odd_file_names_are_percent_encoded(tmp_path: Path) -> None:
-    url = "https://github.com/ORG/REPO/blob/{revision}/{path}#L{line}"
-    names = ["odd #1.py", "pct%41.py", "Run #3 (50% done)?.py"]
-    page = "# Odd\n\n```{ptyplan-inventory} code\n```\n"
-    src = make_project(
-        tmp_path / "src",
-        {"index.md": page},
-        f'ptyplan_root = "."\nptyplan_drift = False\nptyplan_source_url = {url!r}\n'
-        "ptyplan_source_revision = 'main'\n",
-    )
-    write(src, {f"code/{n}": "def f():\n    pass\n" for n in names})
-    app, _ = build(src, "html")
+@pytest.mark.sphinx("html", testroot="odd-names", copy_test_root=True)
+def test_source_links_of_odd_file_names_are_percent_encoded(app: SphinxTestApp) -> None:
+    # code/: "odd #1.py", "pct%41.py", "Run #3 (50% done)?.py"
+    _built(app)
     page_html = html(app)
     base = "https://github.com/ORG/REPO/blob/main/code/"
     for encoded in ("odd%20%231.py", "pct%2541.py", "Run%20%233%20%2850%25%20done%29%3F.py"):
@@ -263,36 +173,10 @@ def test_source_links_of_odd_file_names_are_percent_encoded(tmp_path: Path) -> N
 
 # -- issue 15: bare names, context, page module, signatures in a real build -------------
 
-NAMES_SPEC = """# API
 
-## Models
-
-`ModelConfig` is used by both backends; `build_model(config, extra)` builds one.
-
-## TensorFlow side (`ptycho/config/config.py`)
-
-- **`ModelConfig`**: the model.
-  - `N`: size.
-  - `n_filterz`: misspelt.
-"""
-
-
-def _names_project(tmp_path: Path, directive_opts: str = "", front: str = "") -> Path:
-    page = (
-        "# Spec hits\n\n```{ptyplan-spec-hits} specs/names.md\n:tree: ptycho_torch, ptycho\n"
-        f"{directive_opts}```\n"
-    )
-    src = make_project(
-        tmp_path / "src",
-        {"index.md": page},
-        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n',
-    )
-    write(src, {**CODE, "specs/names.md": front + NAMES_SPEC})
-    return src
-
-
-def test_bare_names_context_and_signatures_in_a_build(tmp_path: Path) -> None:
-    app, warnings = build(_names_project(tmp_path), "html")
+@pytest.mark.sphinx("html", testroot="spec-names")
+def test_bare_names_context_and_signatures_in_a_build(app: SphinxTestApp) -> None:
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     # section "Models" cannot say which ModelConfig: one ambiguous warning, at its line
     amb = [w for w in found if "[ptyplan.ambiguous]" in w]
@@ -314,8 +198,13 @@ def test_bare_names_context_and_signatures_in_a_build(tmp_path: Path) -> None:
     ("opts", "front"),
     [(":module: ptycho\n", ""), ("", "---\nptyplan-module: ptycho\n---\n")],
 )
-def test_page_module_decides_bare_names(tmp_path: Path, opts: str, front: str) -> None:
-    app, warnings = build(_names_project(tmp_path, opts, front), "html")
+@pytest.mark.sphinx("html", testroot="spec-names", copy_test_root=True)
+def test_page_module_decides_bare_names(app: SphinxTestApp, opts: str, front: str) -> None:
+    src = Path(app.srcdir)
+    page = (src / "index.md").read_text(encoding="utf-8")
+    _write(app, "index.md", page.replace("ptycho\n```", f"ptycho\n{opts}```"))
+    _write(app, "specs/names.md", front + (src / "specs/names.md").read_text(encoding="utf-8"))
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     assert not [w for w in found if "[ptyplan.ambiguous]" in w], found
     # front matter keeps the spec's line numbers
@@ -324,46 +213,6 @@ def test_page_module_decides_bare_names(tmp_path: Path, opts: str, front: str) -
 
 
 # -- issue 15: the same context in a reST spec (item, paragraph, page module, bold owner) --
-
-RST_NAMES_SPEC = """API
-===
-
-Models
-------
-
-``ModelConfig`` is used by both backends; ``build_model(config, extra)`` builds one.
-
-Torch side
-----------
-
-- The port keeps ``ModelConfig`` with its own fields,
-  as written in ``ptycho_torch/config_params.py``.
-
-The adapter reads ``ModelConfig`` at import time, from
-``ptycho/config/config.py``.
-
-TensorFlow side (``ptycho/config/config.py``)
----------------------------------------------
-
-- **ModelConfig**: the model.
-
-  - ``N``: size.
-  - ``n_filterz``: misspelt.
-"""
-
-
-def _rst_names_project(tmp_path: Path, head: str = "") -> Path:
-    page = (
-        "Spec hits\n=========\n\n.. ptyplan-spec-hits:: specs/names.rst\n"
-        "   :tree: ptycho_torch, ptycho\n"
-    )
-    src = make_project(
-        tmp_path / "src",
-        {"index.rst": page},
-        'ptyplan_root = "."\nptyplan_drift = False  # not a git checkout\n',
-    )
-    write(src, {**CODE, "specs/names.rst": head + RST_NAMES_SPEC})
-    return src
 
 
 def _row_of(page: str, line: int) -> str:
@@ -374,8 +223,9 @@ def _row_of(page: str, line: int) -> str:
     return found[0]
 
 
-def test_rest_spec_binds_names_by_item_paragraph_and_bold_owner(tmp_path: Path) -> None:
-    app, warnings = build(_rst_names_project(tmp_path), "html")
+@pytest.mark.sphinx("html", testroot="spec-names-rst")
+def test_rest_spec_binds_names_by_item_paragraph_and_bold_owner(app: SphinxTestApp) -> None:
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     # only "Models" cannot say which ModelConfig: one ambiguous warning, at its line
     amb = [w for w in found if "[ptyplan.ambiguous]" in w]
@@ -398,8 +248,13 @@ def test_rest_spec_binds_names_by_item_paragraph_and_bold_owner(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("directive", ["currentmodule", "module", "py:currentmodule"])
-def test_rest_currentmodule_is_a_page_setting(tmp_path: Path, directive: str) -> None:
-    app, warnings = build(_rst_names_project(tmp_path, f".. {directive}:: ptycho\n\n"), "html")
+@pytest.mark.sphinx("html", testroot="spec-names-rst", copy_test_root=True)
+def test_rest_currentmodule_is_a_page_setting(app: SphinxTestApp, directive: str) -> None:
+    spec = Path(app.srcdir) / "specs/names.rst"
+    _write(
+        app, "specs/names.rst", f".. {directive}:: ptycho\n\n" + spec.read_text(encoding="utf-8")
+    )
+    warnings = _built(app)
     found = ptyplan_warnings(warnings)
     assert not [w for w in found if "[ptyplan.ambiguous]" in w], found
     # the directive's two lines shift the spec: the warnings keep the file's own lines

@@ -244,9 +244,10 @@ def _run_blame(
             problem = problem or _git_problem(doc_path, exc.code, exc.message)
             continue
         bulk = written.get(sha, 0) >= BULK_LINES
+        before = repo.existed_before_many(sha, [lm.path for lm in maps.values()]) if bulk else ()
         for path, lm in maps.items():
             state.maps[(sha, path)] = lm
-            if bulk and repo.existed_before(sha, lm.path):
+            if lm.path in before:
                 state.undated.add((sha, path))
     return state, problem
 

@@ -6,6 +6,7 @@ import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote
 
 from sphinx_ptyplan.core.models import Reference, RefKind
@@ -215,6 +216,9 @@ _GENERIC_FILES = frozenset({"__init__.py", "__main__.py"})
 
 def _split_items(text: str) -> list[str]:
     """Split on commas/semicolons outside brackets (a signature's commas stay together)."""
+    if "," not in text and ";" not in text:  # most spans: one item, no walk needed
+        one = text.strip()
+        return [one] if one else []
     items: list[str] = []
     depth = 0
     cur: list[str] = []
@@ -325,11 +329,19 @@ def classify(text: str) -> list[ClassifiedRef]:
     URLs, ``key=value`` text, environment variables and single words give nothing.
     Absolute paths come back with ``external`` set (never resolved); data artefacts with
     ``artefact`` set (never a warning when missing).
+
+    Answers are memoised for the process (a corpus repeats its spans: 30,000 spans of
+    the benchmark's corpus are 14,000 texts); the list returned is the caller's own.
     """
+    return list(_classify(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _classify(text: str) -> tuple[ClassifiedRef, ...]:
     if not text or len(text) > 2000 or "\n" in text.strip():
-        return []
+        return ()
     if _is_shell(text):
-        return []
+        return ()
     out: list[ClassifiedRef] = []
     prev: ClassifiedRef | None = None
     for item in _split_items(text):
@@ -339,7 +351,7 @@ def classify(text: str) -> list[ClassifiedRef]:
         if ref is not None:
             out.append(ref)
         prev = ref
-    return out
+    return tuple(out)
 
 
 _LINES_ONLY_RE = re.compile(r"^(?P<l>L?)(?P<start>\d+)(?:[-–]L?(?P<end>\d+))?$")

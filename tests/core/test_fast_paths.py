@@ -1,0 +1,177 @@
+"""The fast paths of a corpus-sized check (issue 16) give exactly the plain answers."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sphinx_ptyplan.core.checks.resolve import close_matches
+from sphinx_ptyplan.core.models import RefKind
+from sphinx_ptyplan.core.paths import PathRefused, confine
+from sphinx_ptyplan.core.sources.classify import _split_items, classify
+from sphinx_ptyplan.core.sources.gitrepo import _PIPE_CHUNK, GitRepo
+from tests.gitutil import Repo
+
+
+def test_classify_is_memoised_but_each_caller_owns_its_list() -> None:
+    first = classify("ptycho/model.py:12, ptycho.params.cfg")
+    assert [c.kind for c in first] == [RefKind.CITATION, RefKind.DOTTED]
+    first.clear()  # a caller may change its list: the memo is not touched
+    again = classify("ptycho/model.py:12, ptycho.params.cfg")
+    assert [c.path or c.name for c in again] == ["ptycho/model.py", "ptycho.params.cfg"]
+    assert again is not classify("ptycho/model.py:12, ptycho.params.cfg")
+
+
+def _walk_split(text: str) -> list[str]:
+    """The bracket walk of ``_split_items`` without its shortcut."""
+    items: list[str] = []
+    depth = 0
+    cur: list[str] = []
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        if ch in ",;" and depth == 0:
+            items.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    items.append("".join(cur))
+    return [i.strip() for i in items if i.strip()]
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab.(/)[]{}, ;:\t")), max_size=30))
+def test_split_shortcut_is_the_bracket_walk(text: str) -> None:
+    assert _split_items(text) == _walk_split(text)
+
+
+def test_classify_one_item_without_separators() -> None:
+    assert [c.path for c in classify("  ptycho/model.py  ")] == ["ptycho/model.py"]
+    assert classify("   ") == []
+    assert [c.name for c in classify("ptycho.model.run(x, y)")] == ["ptycho.model.run"]
+
+
+def test_cat_file_requests_are_pipelined_in_chunks_without_blocking(tmp_path: Path) -> None:
+    """Many names (several chunks) whose answers are far more than a pipe holds: each
+    answer is the one a single request gives, in order, absent names included."""
+    r = Repo(tmp_path / "r")
+    for i in range(300):
+        r.write(f"pkg/module_with_a_long_name_{i:03d}.py", f"X = {i}\n" + "#" * 2000 + "\n")
+    sha = r.commit("many files")
+    names = [f"{sha}:pkg/module_with_a_long_name_{i:03d}.py" for i in range(300)]
+    names.insert(150, f"{sha}:pkg/absent.py")
+    assert sum(len(n) + 1 for n in names) > 3 * _PIPE_CHUNK
+    with GitRepo.open(r.path) as g:
+        got = g._cat.requests(names)
+        assert len(got) == 301
+        assert got[150] == (None, "missing", None)
+        rest = got[:150] + got[151:]
+        assert [d[:6] if d else None for _o, _k, d in rest] == [
+            f"X = {i}\n".encode()[:6] for i in range(300)
+        ]
+        assert all(k == "blob" for _o, k, _d in rest)
+        assert g._cat.request(names[7]) == got[7]
+
+
+def test_existed_before_many_is_existed_before_for_each(tmp_path: Path) -> None:
+    r = Repo(tmp_path / "r")
+    r.write("a/old.py", "x = 1\n")
+    r.commit("first")
+    r.write("a/new.py", "y = 2\n")
+    r.write("a/old.py", "x = 2\n")
+    second = r.commit("second")
+    paths = ["a/old.py", "a/new.py", "a/none.py", "", "./a/old.py"]
+    with GitRepo.open(r.path) as g:
+        many = g.existed_before_many(second, paths)
+        assert many == {"a/old.py", "./a/old.py"}
+        assert [g.existed_before(second, p) for p in paths] == [p in many for p in paths]
+
+
+def _confine_by_pathlib(root: Path, relpath: str) -> Path:
+    """``confine`` as it was written with ``Path.resolve`` and ``Path.parents``."""
+    if "\x00" in relpath:
+        raise PathRefused("nul")
+    text = relpath.strip()
+    if not text:
+        raise PathRefused("empty")
+    pure = PurePosixPath(text)
+    if pure.is_absolute() or (len(text) > 1 and text[1] == ":"):
+        raise PathRefused("absolute")
+    real_root = root.resolve()
+    candidate = (real_root / pure).resolve()
+    if candidate != real_root and real_root not in candidate.parents:
+        raise PathRefused("outside")
+    return candidate
+
+
+def _outcome(fn: Callable[[Path, str], Path], root: Path, rel: str) -> object:
+    try:
+        return fn(root, rel)
+    except PathRefused:
+        return "refused"
+    except RuntimeError as exc:
+        return ("loop", str(exc))
+
+
+@pytest.fixture(scope="module")
+def linked_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("confine")
+    (base / "outside").mkdir()
+    root = base / "root"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "b" / "f.py").write_text("x = 1\n")
+    (root / "a" / "in").symlink_to("b")  # a folder link inside the root
+    (root / "a" / "out").symlink_to(base / "outside")  # a folder link out of it
+    (root / "a" / "up").symlink_to("..")  # back to the root
+    (root / "a" / "self").symlink_to("self")  # a loop
+    (root / "a" / "gone").symlink_to("nowhere")  # dangling
+    (root / "link-root").symlink_to(".")
+    return root
+
+
+_STEPS = ["a", "b", "f.py", "in", "out", "up", "self", "gone", "..", ".", "", "x", "link-root"]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(_STEPS), min_size=1, max_size=6), st.booleans())
+def test_confine_answers_as_path_resolve_did(
+    linked_tree: Path, steps: list[str], trailing: bool
+) -> None:
+    rel = "/".join(steps) + ("/" if trailing else "")
+    for root in (linked_tree, linked_tree / "link-root", linked_tree / "a" / "up"):
+        assert _outcome(confine, root, rel) == _outcome(_confine_by_pathlib, root, rel)
+
+
+_NAMES = st.text(alphabet=st.sampled_from(list("abcab_._12/")), max_size=12)
+
+
+@settings(max_examples=500)
+@given(
+    _NAMES,
+    st.lists(_NAMES, max_size=40),
+    st.integers(min_value=1, max_value=4),
+    st.sampled_from([0.0, 0.3, 0.6, 0.75, 1.0]),
+)
+def test_close_matches_is_difflibs_answer(
+    word: str, names: list[str], n: int, cutoff: float
+) -> None:
+    assert close_matches(word, names, n, cutoff) == difflib.get_close_matches(
+        word, names, n, cutoff
+    )
+
+
+def test_close_matches_on_file_names_like_a_corpus() -> None:
+    names = [
+        f"{a}_{b}_{i}.py"
+        for a in ("amp", "stack", "merge")
+        for b in ("tile", "grid")
+        for i in range(40)
+    ]
+    for word in ("stackamp_17.py", "amp_tile_3.py", "merge_grid_39.py", "zzz.py", ""):
+        assert close_matches(word, names) == difflib.get_close_matches(word, names)

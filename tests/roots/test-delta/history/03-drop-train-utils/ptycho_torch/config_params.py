@@ -1,0 +1,7 @@
+from dataclasses import dataclass
+
+
+@dataclass
+class ModelConfig:
+    N: int = 64
+    gridsize: int = 2

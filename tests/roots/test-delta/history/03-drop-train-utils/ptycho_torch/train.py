@@ -1,0 +1,2 @@
+def main(config, epochs=10):
+    pass

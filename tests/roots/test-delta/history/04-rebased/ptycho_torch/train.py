@@ -1,0 +1,2 @@
+def main(config, epochs=20, seed=0):
+    pass

@@ -1,0 +1,2 @@
+extensions = ["myst_parser", "sphinx_ptyplan"]
+exclude_patterns = ["_build", "code", "plans", "specs"]

@@ -1,0 +1,2 @@
+def forward(y):
+    return y

@@ -1,0 +1,3 @@
+extensions = ["myst_parser", "sphinx_ptyplan"]
+exclude_patterns = ["_build", "code", "plans", "specs"]
+

@@ -1,0 +1,4 @@
+"""Public API."""
+
+class BaseAPI:
+    pass

@@ -1,0 +1,3 @@
+extensions = ["myst_parser", "sphinx_ptyplan"]
+ptyplan_root = ".."
+exclude_patterns = ["_build"]

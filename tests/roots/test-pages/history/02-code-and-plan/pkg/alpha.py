@@ -1,0 +1,9 @@
+"""Alpha."""
+
+
+def first():
+    return 1
+
+
+def second():
+    return 2

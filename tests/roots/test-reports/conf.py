@@ -1,0 +1,6 @@
+extensions = ["myst_parser", "sphinx_ptyplan"]
+ptyplan_root = "."
+ptyplan_drift = False  # a copy in tmp, not a git checkout
+exclude_patterns = ["_build", "plans"]
+ptyplan_source_url = "https://example.org/blob/{revision}/{path}"
+ptyplan_source_revision = "main"

@@ -1,0 +1,3 @@
+extensions = ["sphinx_ptyplan"]
+ptyplan_root = ".."
+exclude_patterns = ["parts", "shared"]

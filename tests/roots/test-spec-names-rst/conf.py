@@ -1,0 +1,4 @@
+extensions = ["myst_parser", "sphinx_ptyplan"]
+exclude_patterns = ["_build", "code", "plans", "specs"]
+ptyplan_root = "."
+ptyplan_drift = False  # a copy in tmp, not a git checkout

@@ -1,0 +1,2 @@
+def build_model(config):
+    return config

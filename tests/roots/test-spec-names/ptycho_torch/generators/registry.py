@@ -1,0 +1,2 @@
+def resolve_generator(name):
+    return name
