@@ -310,7 +310,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     report.sort(
         key=lambda item: (*_printed(item[0].location, env, paths), *item[0].sort_key()[2:])
     )
-    _warn_all(session_of(app), report, env)
+    _warn_all(session_of(app), report, env, paths)
     return []
 
 
@@ -378,8 +378,11 @@ def _printed(location: Any, env: BuildEnvironment, paths: dict[str, str]) -> tup
     return str(location), 0
 
 
-def _warn_all(session: Session, report: list[Any], env: BuildEnvironment) -> None:
-    """Warn every finding, except those a configured baseline holds (their number is said)."""
+def _warn_all(
+    session: Session, report: list[Any], env: BuildEnvironment, paths: dict[str, str]
+) -> None:
+    """Warn every finding, except those a configured baseline holds (their number is said).
+    ``paths``: the page paths already asked of Sphinx (docname -> path)."""
     from sphinx.util import logging
 
     from sphinx_ptyplan.core.checks.baseline import Baseline, key_of
@@ -389,7 +392,7 @@ def _warn_all(session: Session, report: list[Any], env: BuildEnvironment) -> Non
     name = session.cfg.baseline
     if not name:
         for located, _doc in report:
-            warn_finding(located.finding, located.location, env)
+            warn_finding(located.finding, located.location, env, paths)
         return
     path = Path(name) if Path(name).is_absolute() else session.root / name
     try:
@@ -397,14 +400,14 @@ def _warn_all(session: Session, report: list[Any], env: BuildEnvironment) -> Non
     except ValueError as exc:
         warn(FindingKind.CONFIG, f"ptyplan_baseline: {exc}; every finding is reported", f"{path}:")
         for located, _doc in report:
-            warn_finding(located.finding, located.location, env)
+            warn_finding(located.finding, located.location, env, paths)
         return
     keyed = [(loc, loc.key or key_of(loc.finding, doc)) for loc, doc in report]
     got = baseline.filter([(loc.finding, k) for loc, k in keyed])
     new = {id(f) for f in got.new}
     for loc, _k in keyed:
         if id(loc.finding) in new:
-            warn_finding(loc.finding, loc.location, env)
+            warn_finding(loc.finding, loc.location, env, paths)
     note = f"ptyplan: {got.baselined} finding(s) baselined in {path.name}"
     if got.prunable:
         note += (
