@@ -244,3 +244,23 @@ def test_index_answers_symbols_as_the_full_parse(tmp_path: Path) -> None:
     for text in ("pkg/mod.py:K.g", "pkg/mod.py:K.y", "pkg/mod.py:K.nope", "pkg/mod.py:nope"):
         (ref,) = references_in(text, doc_path="d.md", doc_line=1)
         assert resolve(ref, CodeIndex(tmp_path)) == resolve(ref, full)
+
+
+def test_single_commit_documents_are_told_by_blob_id(tmp_path: Path) -> None:
+    """A document written in one commit and unchanged since (the working file hashes to
+    that commit's blob) needs no blame; edited ones, twice-committed ones do."""
+    r = Repo(tmp_path / "r")
+    r.write("docs/a.md", "# A\n\nline\n")
+    r.write("docs/b.md", "# B\n")
+    r.write("docs/c.md", "# C\r\nwith CRLF\r\n")
+    first = r.commit("first")
+    r.write("docs/b.md", "# B\n\nmore\n")
+    r.write("docs/d.md", "# D\n")
+    second = r.commit("second")
+    r.write("docs/d.md", "# D edited, not committed\n")
+    with GitRepo.open(r.path) as g:
+        got = g.doc_single_commits(["docs/a.md", "docs/b.md", "docs/c.md", "docs/d.md"])
+        assert got == {"docs/a.md": first, "docs/c.md": first}
+        assert second not in got.values()
+        g.prime_blames(["docs/a.md", "docs/d.md"])
+        assert g.blame("docs/a.md") == [first] * 3
