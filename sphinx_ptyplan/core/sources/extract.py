@@ -442,8 +442,7 @@ def _str_list(node: ast.expr | None) -> list[str] | None:
 
 
 class _ModuleExtractor:
-    """The top-level symbols of a module, in source order (the first definition of a name
-    wins); with ``only``, the symbol of that name alone, built by the same code."""
+    """Top-level symbols, first definition wins; with ``only``, that name's alone."""
 
     def __init__(self, only: str | None = None) -> None:
         self.symbols: list[Symbol] = []
@@ -604,14 +603,9 @@ def parse_module(
 def defined_symbol(
     data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
 ) -> Symbol | None:
-    """``parse_module(data).symbol(name)`` when the source parses and defines ``name``,
-    for a fraction of the cost: the source is parsed, but only that symbol is extracted
-    (by the same code, so it is the same symbol). None whenever that cannot be said
-    (not defined, not parsed, not Python): the caller then asks :func:`parse_module`.
-
-    The resolver's ``path.py:Name`` checks use it: most cited names exist, and their
-    module's other symbols are not needed to say so.
-    """
+    """``parse_module(data).symbol(name)`` when the source parses and defines ``name``:
+    only that symbol is extracted, by the same code. None whenever that cannot be said
+    (not defined, not parsed, not Python): then ask :func:`parse_module`."""
     if len(data) > max_bytes or _looks_binary(data):
         return None
     try:
