@@ -61,7 +61,7 @@ class PtyplanDomain(Domain):
     data_version = 8
     initial_data: ClassVar[dict[str, Any]] = {  # Sphinx deep-copies it
         "requests": {},  # docname -> list[Request]
-        "cites": {},  # docname -> list[Cite]
+        "cites": {},  # docname -> list[Cite], from read time until env-updated checks them
         "results": {},  # docname -> {request or cite id: result}
         "findings": {},  # docname -> tuple[(Finding, location), ...] from the last compute
         "fingerprints": {},  # dependency key -> fingerprint, from the last compute

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,6 +87,7 @@ class Session(Workspace):
         cache_name = f"ptyplan-parse-cache-{name}.pickle" if name else CACHE_FILE
         self.cache_file = cache_dir / cache_name if cache_dir is not None else None
         self._fp: dict[Dep, Any] = {}
+        self._root_str = str(root)
         self.doc_paths: dict[str, str] = {}  # root-relative document path -> docname
         self._links: Any = None
 
@@ -178,11 +180,18 @@ class Session(Workspace):
 
     # -- fingerprints ------------------------------------------------------
     def fingerprint(self, key: Dep) -> Any:
-        """Cheap current state of one dependency of this root (memoised for this build)."""
+        """Cheap current state of one dependency of this root (memoised for this build;
+        the memo is keyed by the key as given: its ``root`` does not change the state)."""
         if key in self._fp:
             return self._fp[key]
         value: Any
-        if key.kind == "tree":
+        if key.kind == "file":
+            try:
+                st = os.stat(os.path.join(self._root_str, key.value))
+                value = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            except OSError:
+                value = None
+        elif key.kind == "tree":
             from sphinx_ptyplan.core.sources.scan import fingerprint_tree
 
             tree = key.value
@@ -190,12 +199,6 @@ class Session(Workspace):
                 fingerprint_tree(self.root, tree, exclude=key.exclude, ignored=self.ignored(tree)),
                 self._ignore_rules(tree),
             )
-        elif key.kind == "file":
-            try:
-                st = os.stat(self.root / key.value)
-                value = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-            except OSError:
-                value = None
         else:
             from sphinx_ptyplan.core.sources.gitrepo import revision_fingerprints
 
@@ -203,19 +206,16 @@ class Session(Workspace):
         self._fp[key] = value
         return value
 
-    def fingerprints(self, keys: set[Dep]) -> dict[Dep, Any]:
-        """Fingerprints of the stored dependencies that are in this root."""
-        plain = {k.in_root("") for k in keys if k.root == self.name}
-        return {k.in_root(self.name): v for k, v in self._fingerprints(plain).items()}
-
-    def _fingerprints(self, keys: set[Dep]) -> dict[Dep, Any]:
-        revs = [k for k in keys if k.kind == "rev" and k not in self._fp]
+    def fingerprints(self, keys: Iterable[Dep]) -> dict[Dep, Any]:
+        """Fingerprints of the given dependency keys that are in this root, keyed as given."""
+        mine = [k for k in keys if k.root == self.name]
+        revs = [k for k in mine if k.kind == "rev" and k not in self._fp]
         if revs:  # one git process, no GitPython: a no-change rebuild stays cheap
             from sphinx_ptyplan.core.sources.gitrepo import revision_fingerprints
 
             shas = revision_fingerprints(self.root, [k.value for k in revs])
             self._fp.update(zip(revs, shas, strict=True))
-        return {k: self.fingerprint(k) for k in keys}
+        return {k: self.fingerprint(k) for k in mine}
 
     # -- running requests --------------------------------------------------
     def run(self, request: Request) -> Outcome:

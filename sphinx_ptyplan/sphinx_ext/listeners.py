@@ -267,59 +267,32 @@ def _source_line(node: nodes.Node, env: BuildEnvironment) -> tuple[str, int]:
 def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Run the core for every page read in this build; report every page's findings."""
     domain = domain_of(env)
-    session = session_of(app)
-    session.doc_paths = _doc_paths(env, session.root)
-    read = _read_docs(app) & env.all_docs.keys()
-    suppressed = _page_suppressions(env)
-    statuses = _statuses(env, session)
-    _prefetch(session, domain, read, statuses)
-    for docname in sorted(read):
-        requests = domain.data["requests"].get(docname, ())
-        cites = domain.data["cites"].get(docname, ())
-        if not requests and not cites:
-            domain.data["results"].pop(docname, None)
-            domain.data["findings"].pop(docname, None)
-            domain.data["deps"].pop(docname, None)
-            continue
-        results: dict[str, Any] = {}
-        findings: list[Any] = []
-        deps: set[Any] = set()
-        for request in requests:
-            runner = session_of(app, request.root)
-            if not runner.doc_paths:
-                runner.doc_paths = _doc_paths(env, runner.root)
-            outcome = runner.run(request)
-            results[request.id] = (outcome.tables, outcome.extra)
-            findings.extend(outcome.findings)
-            deps |= outcome.deps
-        from sphinx_ptyplan.core.checks.status import DocStatus
-
-        status = statuses.get(docname, DocStatus.LIVE)
-        if cites and status is not DocStatus.ARCHIVED:
-            for cite_id, outcome in session.run_cites(list(cites), status).items():
-                results[cite_id] = (outcome.tables, outcome.extra)
-                if cite_id:  # a role's own findings, to mark it on the page
-                    marks = tuple(located.finding for located in outcome.findings)
-                    results[_MARKS + cite_id] = ((), marks)
-                findings.extend(outcome.findings)
-                deps |= outcome.deps
-        # pickled on its own: the environment is loaded by every build, the tables of a page
-        # are needed only when the page is written (a 2,000-row inventory is ~1 MB)
-        domain.data["results"][docname] = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
-        domain.data["findings"][docname] = tuple(sorted(findings, key=lambda x: x.sort_key()))
-        domain.data["deps"][docname] = tuple(sorted(deps))
-        for name in {k.root for k in deps}:
-            domain.data["fingerprints"].update(session_of(app, name).fingerprints(deps))
+    read = sorted(_read_docs(app) & env.all_docs.keys())
+    checked = [
+        d for d in read if domain.data["requests"].get(d) or domain.data["cites"].get(d)
+    ]
+    for docname in read:
+        if docname not in checked:  # nothing to check on it (any more)
+            for name in ("results", "findings", "deps"):
+                domain.data[name].pop(docname, None)
+    if checked:
+        _check_pages(app, env, checked)
+    # A page's citations are kept only until they are checked: a page is checked only
+    # in the build that reads it, and the environment every build loads stays small.
+    for docname in read:
+        domain.data["cites"].pop(docname, None)
     # Every build reports every page's findings, read this time or not (Sphinx issue 725).
+    suppressed = _page_suppressions(env)
     seen: set[Hashable] = set()
     report: list[Any] = []
     for docname in sorted(domain.data["findings"]):
         if docname not in env.all_docs:
             continue
+        quiet = suppressed.get(docname, ())
         for located in domain.data["findings"][docname]:
-            if located.finding.kind.value in suppressed.get(docname, ()):
-                continue
             f = located.finding
+            if f.kind.value in quiet:
+                continue
             # One reference, one verdict: a plan line judged for a delta directive and by the
             # literal check of the plan's own page (or from two pages) is the same finding,
             # reported once. Drift that git cannot check is said once per build (``once``),
@@ -333,22 +306,83 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
             report.append((located, docname))
     # one order whatever the build: by the file and line the log prints (a finding on a page
     # may be located by docname or by the page's file; -j merges pages in any order)
-    report.sort(key=lambda item: (*_printed(item[0].location, env), *item[0].sort_key()[2:]))
-    _warn_all(session, report, env)
+    paths: dict[str, str] = {}
+    report.sort(
+        key=lambda item: (*_printed(item[0].location, env, paths), *item[0].sort_key()[2:])
+    )
+    _warn_all(session_of(app), report, env, paths)
     return []
 
 
-def _printed(location: Any, env: BuildEnvironment) -> tuple[str, int]:
-    """The file and line a warning's location is printed as."""
+def _check_pages(app: Sphinx, env: BuildEnvironment, checked: list[str]) -> None:
+    """Run the directives' jobs and the citation checks of the pages read in this build
+    (``checked``: those with any), and store their results, findings and dependency keys."""
+    from sphinx_ptyplan.core.checks.status import DocStatus
+
+    domain = domain_of(env)
+    session = session_of(app)
+    session.doc_paths = _doc_paths(env, session.root)
+    statuses = _statuses(env, session, checked)
+    _prefetch(session, domain, checked, statuses)
+    stored: dict[Any, Any] = domain.data["fingerprints"]
+    canon: dict[Any, Any] = {k: k for k in stored}  # one object per key in the pickle
+    for docname in checked:
+        requests = domain.data["requests"].get(docname, ())
+        cites = domain.data["cites"].get(docname, ())
+        results: dict[str, Any] = {}
+        findings: list[Any] = []
+        deps: set[Any] = set()
+        for request in requests:
+            runner = session_of(app, request.root)
+            if not runner.doc_paths:
+                runner.doc_paths = _doc_paths(env, runner.root)
+            outcome = runner.run(request)
+            results[request.id] = (outcome.tables, outcome.extra)
+            findings.extend(outcome.findings)
+            deps |= outcome.deps
+        status = statuses.get(docname, DocStatus.LIVE)
+        if cites and status is not DocStatus.ARCHIVED:
+            for cite_id, outcome in session.run_cites(list(cites), status).items():
+                results[cite_id] = (outcome.tables, outcome.extra)
+                if cite_id:  # a role's own findings, to mark it on the page
+                    marks = tuple(located.finding for located in outcome.findings)
+                    results[_MARKS + cite_id] = ((), marks)
+                findings.extend(outcome.findings)
+                deps |= outcome.deps
+        # pickled on its own: the environment is loaded by every build, the tables of a page
+        # are needed only when the page is written (a 2,000-row inventory is ~1 MB)
+        domain.data["results"][docname] = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
+        domain.data["findings"][docname] = tuple(sorted(findings, key=lambda x: x.sort_key()))
+        domain.data["deps"][docname] = tuple(sorted(canon.setdefault(k, k) for k in deps))
+        for name in {k.root for k in deps}:
+            for k, v in session_of(app, name).fingerprints(deps).items():
+                stored[canon.setdefault(k, k)] = v
+    # fingerprints of keys no page depends on any more are dropped
+    used = {k for keys in domain.data["deps"].values() for k in keys}
+    if len(used) < len(stored):
+        for k in [k for k in stored if k not in used]:
+            del stored[k]
+
+
+def _printed(location: Any, env: BuildEnvironment, paths: dict[str, str]) -> tuple[str, int]:
+    """The file and line a warning's location is printed as (``paths``: docname -> path,
+    filled as pages are met)."""
     if isinstance(location, FileLine):
         return location.path, location.line or 0
     if isinstance(location, tuple) and len(location) == 2 and isinstance(location[0], str):
-        return str(env.doc2path(location[0])), int(location[1] or 0)
+        docname = location[0]
+        path = paths.get(docname)
+        if path is None:
+            path = paths[docname] = str(env.doc2path(docname))
+        return path, int(location[1] or 0)
     return str(location), 0
 
 
-def _warn_all(session: Session, report: list[Any], env: BuildEnvironment) -> None:
-    """Warn every finding, except those a configured baseline holds (their number is said)."""
+def _warn_all(
+    session: Session, report: list[Any], env: BuildEnvironment, paths: dict[str, str]
+) -> None:
+    """Warn every finding, except those a configured baseline holds (their number is said).
+    ``paths``: the page paths already asked of Sphinx (docname -> path)."""
     from sphinx.util import logging
 
     from sphinx_ptyplan.core.checks.baseline import Baseline, key_of
@@ -358,7 +392,7 @@ def _warn_all(session: Session, report: list[Any], env: BuildEnvironment) -> Non
     name = session.cfg.baseline
     if not name:
         for located, _doc in report:
-            warn_finding(located.finding, located.location, env)
+            warn_finding(located.finding, located.location, env, paths)
         return
     path = Path(name) if Path(name).is_absolute() else session.root / name
     try:
@@ -366,14 +400,14 @@ def _warn_all(session: Session, report: list[Any], env: BuildEnvironment) -> Non
     except ValueError as exc:
         warn(FindingKind.CONFIG, f"ptyplan_baseline: {exc}; every finding is reported", f"{path}:")
         for located, _doc in report:
-            warn_finding(located.finding, located.location, env)
+            warn_finding(located.finding, located.location, env, paths)
         return
     keyed = [(loc, loc.key or key_of(loc.finding, doc)) for loc, doc in report]
     got = baseline.filter([(loc.finding, k) for loc, k in keyed])
     new = {id(f) for f in got.new}
     for loc, _k in keyed:
         if id(loc.finding) in new:
-            warn_finding(loc.finding, loc.location, env)
+            warn_finding(loc.finding, loc.location, env, paths)
     note = f"ptyplan: {got.baselined} finding(s) baselined in {path.name}"
     if got.prunable:
         note += (
@@ -383,13 +417,14 @@ def _warn_all(session: Session, report: list[Any], env: BuildEnvironment) -> Non
     logging.getLogger(__name__).info(note)
 
 
-def _statuses(env: BuildEnvironment, session: Session) -> dict[str, Any]:
-    """The status of every page: its own ``ptyplan:`` metadata, else ``ptyplan_status``."""
+def _statuses(env: BuildEnvironment, session: Session, docnames: list[str]) -> dict[str, Any]:
+    """The status of each of ``docnames``: its own ``ptyplan:`` metadata, else
+    ``ptyplan_status``."""
     from sphinx_ptyplan.core.checks.status import status_of
 
     out: dict[str, Any] = {}
     rules = session.cfg.status
-    for docname in env.found_docs:
+    for docname in docnames:
         meta = env.metadata.get(docname, {})
         declared = meta.get("ptyplan")
         try:
@@ -400,7 +435,9 @@ def _statuses(env: BuildEnvironment, session: Session) -> dict[str, Any]:
     return out
 
 
-def _prefetch(session: Session, domain: Any, read: set[str], statuses: dict[str, Any]) -> None:
+def _prefetch(
+    session: Session, domain: Any, read: list[str], statuses: dict[str, Any]
+) -> None:
     """The git work of all pages read in this build, batched before they are checked."""
     from sphinx_ptyplan.core.checks.status import DocStatus
     from sphinx_ptyplan.core.jobs import prefetch_drift

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from sphinx.util.docutils import SphinxRole
 
-from sphinx_ptyplan.core.sources.classify import _role_target
 from sphinx_ptyplan.sphinx_ext.domain import Cite, domain_of
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_ref
 
@@ -21,6 +20,9 @@ class PtyrefRole(SphinxRole):
     """Records the citation for checking and leaves a node rendered in doctree-resolved."""
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        # imported here: a build that reads no page (a no-change rebuild) never needs it
+        from sphinx_ptyplan.core.sources.classify import _role_target
+
         domain = domain_of(self.env)
         source, line = self.get_source_info()
         cite_id = domain.next_id(self.env.docname, "ref")

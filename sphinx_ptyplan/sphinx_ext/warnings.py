@@ -46,6 +46,7 @@ def warn(
     *,
     once: bool = False,
     env: BuildEnvironment | None = None,
+    paths: dict[str, str] | None = None,
 ) -> None:
     # One warning, one line: a file name or git's multi-line output must not print a line
     # of its own (a forged warning) or carry terminal escapes.
@@ -56,17 +57,20 @@ def warn(
         message,
         type=WARNING_TYPE,
         subtype=kind.value,
-        location=_visible_location(location, env),
+        location=_visible_location(location, env, paths),
         once=once,
     )
 
 
-def _visible_location(location: Any, env: BuildEnvironment | None) -> Any:
+def _visible_location(
+    location: Any, env: BuildEnvironment | None, paths: dict[str, str] | None = None
+) -> Any:
     """``location`` as Sphinx would print it, with the path's control characters escaped.
 
     A page location ``(docname, line)`` or a node is turned into its path here, where the
     page's own file (and suffix) is known, because Sphinx would print the path raw; it is
-    left to Sphinx when the path needs no escape."""
+    left to Sphinx when the path needs no escape. ``paths`` (docname -> path) spares
+    asking Sphinx for the path of a page again when many warnings are on it."""
     if isinstance(location, str):
         return visible(location)
     path: str | None = None
@@ -77,7 +81,13 @@ def _visible_location(location: Any, env: BuildEnvironment | None) -> Any:
     elif isinstance(location, tuple) and location and isinstance(location[0], str):
         if env is None:  # Sphinx maps the docname to its path: keep that from forging
             return (visible(location[0]), *location[1:])
-        path, line = str(env.doc2path(location[0])), location[1]
+        docname = location[0]
+        path = paths.get(docname) if paths is not None else None
+        if path is None:
+            path = str(env.doc2path(docname))
+            if paths is not None:
+                paths[docname] = path
+        line = location[1]
     if path is None or visible(path) == path:
         return location
     # "path:" is what Sphinx prints for a source without a line (a string without ":"
@@ -85,5 +95,10 @@ def _visible_location(location: Any, env: BuildEnvironment | None) -> Any:
     return f"{visible(path)}:{line}" if line else f"{visible(path)}:"
 
 
-def warn_finding(finding: Finding, location: Any, env: BuildEnvironment | None = None) -> None:
-    warn(finding.kind, finding.message, location, env=env)
+def warn_finding(
+    finding: Finding,
+    location: Any,
+    env: BuildEnvironment | None = None,
+    paths: dict[str, str] | None = None,
+) -> None:
+    warn(finding.kind, finding.message, location, env=env, paths=paths)

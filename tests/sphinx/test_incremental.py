@@ -44,6 +44,29 @@ def test_no_change_rebuild_rereads_nothing_and_repeats_the_warnings(copy_root: C
     assert ptyplan_warnings(second) == ptyplan_warnings(first)
 
 
+def test_the_environment_keeps_no_citations_and_only_used_fingerprints(copy_root: CopyRoot) -> None:
+    """A page's citations are dropped once checked (every build loads the environment);
+    the stored fingerprints are exactly the keys pages depend on, each key stored once."""
+    from sphinx_ptyplan.sphinx_ext.domain import domain_of
+
+    src = copy_root("incremental")
+    app, _ = build(src, "html")
+    data = domain_of(app.env).data
+    assert data["cites"] == {}
+    used = {k for keys in data["deps"].values() for k in keys}
+    assert "pkg/gone.py" in {k.value for k in used}
+    assert set(data["fingerprints"]) == used
+    stored = {id(k) for k in data["fingerprints"]}
+    assert all(id(k) in stored for k in used)  # shared objects: pickled once
+    # the ledger stops citing the gone file: its fingerprint goes with the citation
+    _touch_later(src / "ledger.md", "# Ledger\n\nSee `pkg/model.py:1`.\n")
+    app, warnings = build(src, "html")
+    assert ptyplan_warnings(warnings) == []
+    data = domain_of(app.env).data
+    assert "pkg/gone.py" not in {k.value for k in data["fingerprints"]}
+    assert data["cites"] == {}
+
+
 def test_editing_code_rereads_only_the_pages_that_use_it(copy_root: CopyRoot) -> None:
     src = copy_root("incremental")
     build(src, "html")
