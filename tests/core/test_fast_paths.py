@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_ptyplan.core.checks.resolve import close_matches
+from sphinx_ptyplan.core.checks.resolve import CodeIndex, close_matches, resolve
 from sphinx_ptyplan.core.models import RefKind
 from sphinx_ptyplan.core.paths import PathRefused, confine
-from sphinx_ptyplan.core.sources.classify import _split_items, classify
+from sphinx_ptyplan.core.sources.classify import _split_items, classify, references_in
+from sphinx_ptyplan.core.sources.extract import defined_symbol, parse_module
 from sphinx_ptyplan.core.sources.gitrepo import _PIPE_CHUNK, GitRepo
 from tests.gitutil import Repo
 
@@ -175,3 +176,91 @@ def test_close_matches_on_file_names_like_a_corpus() -> None:
     ]
     for word in ("stackamp_17.py", "amp_tile_3.py", "merge_grid_39.py", "zzz.py", ""):
         assert close_matches(word, names) == difflib.get_close_matches(word, names)
+
+
+_TRICKY = b'''"""doc"""
+import os
+from x import *
+A, (B, C) = 1, (2, 3)
+D: int = 4
+D = 5
+if os.name:
+    def f(a: int = 1, *b, c: "x" = None, **d) -> list[int]:
+        return []
+else:
+    def f(): ...
+try:
+    class K(Base, metaclass=M):
+        """K."""
+        x: int = 1
+        def __init__(self, y):
+            self.y = y
+        def g(self) -> None: ...
+except ImportError:
+    K = None
+__all__ = ["f"]
+__all__ += ["K"]
+async def h(): ...
+'''
+
+
+def _module_sources() -> list[bytes]:
+    pkg = Path(__file__).resolve().parents[2] / "sphinx_ptyplan"
+    return [_TRICKY, *(p.read_bytes() for p in sorted(pkg.rglob("*.py")))]
+
+
+def test_defined_symbol_is_the_full_extractions_symbol() -> None:
+    checked = 0
+    for data in _module_sources():
+        info = parse_module(data)
+        assert info.problem is None
+        for sym in info.symbols:
+            assert defined_symbol(data, sym.name) == sym
+            checked += 1
+        names = {s.name for s in info.symbols}
+        for absent in ("os", "nothing_here", "self", "y", "__init__", "g"):
+            if absent not in names:
+                assert defined_symbol(data, absent) is None
+    assert checked > 1000
+
+
+def test_defined_symbol_declines_what_it_cannot_say() -> None:
+    assert defined_symbol(b"def f(:\n", "f") is None  # a syntax error: parse_module says why
+    assert defined_symbol(b"\x00\x01def f(): pass\n", "f") is None
+    assert defined_symbol(b"def f(): pass\n", "f", max_bytes=4) is None
+    assert defined_symbol(b"x = 1\n", "f") is None
+
+
+def test_index_answers_symbols_as_the_full_parse(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_bytes(b"")
+    (tmp_path / "pkg" / "mod.py").write_bytes(_TRICKY)
+    lazy, full = CodeIndex(tmp_path), CodeIndex(tmp_path)
+    info = full.info("pkg/mod.py")
+    assert info is not None
+    for name in ("f", "K", "D", "B", "h", "absent", "os"):
+        assert lazy.defined("pkg/mod.py", name) == info.symbol(name)
+    assert "pkg/mod.py" not in lazy._infos  # nothing was extracted whole
+    for text in ("pkg/mod.py:K.g", "pkg/mod.py:K.y", "pkg/mod.py:K.nope", "pkg/mod.py:nope"):
+        (ref,) = references_in(text, doc_path="d.md", doc_line=1)
+        assert resolve(ref, CodeIndex(tmp_path)) == resolve(ref, full)
+
+
+def test_single_commit_documents_are_told_by_blob_id(tmp_path: Path) -> None:
+    """A document written in one commit and unchanged since (the working file hashes to
+    that commit's blob) needs no blame; edited ones, twice-committed ones do."""
+    r = Repo(tmp_path / "r")
+    r.write("docs/a.md", "# A\n\nline\n")
+    r.write("docs/b.md", "# B\n")
+    r.write("docs/c.md", "# C\r\nwith CRLF\r\n")
+    first = r.commit("first")
+    r.write("docs/b.md", "# B\n\nmore\n")
+    r.write("docs/d.md", "# D\n")
+    second = r.commit("second")
+    r.write("docs/d.md", "# D edited, not committed\n")
+    with GitRepo.open(r.path) as g:
+        got = g.doc_single_commits(["docs/a.md", "docs/b.md", "docs/c.md", "docs/d.md"])
+        assert got == {"docs/a.md": first, "docs/c.md": first}
+        assert second not in got.values()
+        g.prime_blames(["docs/a.md", "docs/d.md"])
+        assert g.blame("docs/a.md") == [first] * 3

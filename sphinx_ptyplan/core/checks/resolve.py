@@ -185,6 +185,7 @@ class CodeIndex:
         self._packages: dict[str, str] | None = None
         self._classes: dict[str, list[tuple[str, Symbol]]] | None = None
         self._infos: dict[str, ModuleInfo | None] = {}
+        self._defined: dict[tuple[str, str], Symbol | None] = {}
         self._lines: dict[str, int | None] = {}
         self._imports: dict[str, tuple[dict[str, tuple[str, int]], bool]] = {}
         self._kinds: dict[str, str] = {}
@@ -371,6 +372,32 @@ class CodeIndex:
                 info = None
             self._infos[rel] = info
         return self._infos[rel]
+
+    def defined(self, rel: str, name: str) -> Symbol | None:
+        """``info(rel).symbol(name)`` when the module parses and defines ``name``; None
+        when it does not or cannot be said this way (then ask :meth:`info`). A module not
+        parsed yet is not extracted whole for it (``extract.defined_symbol``)."""
+        if rel in self._infos:
+            info = self._infos[rel]
+            return info.symbol(name) if info is not None and info.problem is None else None
+        memo = (rel, name)
+        if memo in self._defined:
+            return self._defined[memo]
+        found: Symbol | None = None
+        try:
+            data = self._real(rel).read_bytes()
+        except (PathRefused, OSError):
+            data = None
+        if data is not None and len(data) <= self.max_bytes:
+            from sphinx_ptyplan.core.sources.extract import defined_symbol, digest
+
+            cached = self.cache.get(digest(data))  # a build's cache already knows it
+            if cached is not None:
+                self._infos[rel] = cached
+                return cached.symbol(name) if cached.problem is None else None
+            found = defined_symbol(data, name, max_bytes=self.max_bytes)
+        self._defined[memo] = found
+        return found
 
     @property
     def packages(self) -> dict[str, str]:
@@ -581,6 +608,14 @@ def _find_symbol(info: ModuleInfo, parts: Sequence[str]) -> Symbol | None:
     return sym
 
 
+def _member_chain(sym: Symbol | None, parts: Sequence[str]) -> Symbol | None:
+    for p in parts:
+        if sym is None:
+            return None
+        sym = sym.member(p)
+    return sym
+
+
 def _names_for(info: ModuleInfo, parts: Sequence[str]) -> list[str]:
     """Names to pick a did-you-mean from: the members of the deepest found owner."""
     if len(parts) > 1:
@@ -604,6 +639,10 @@ def _symbol_in_module(
 ) -> _Looked:
     """Look ``parts`` up in module ``rel``: ``(outcome, symbol, where, line, names)`` with
     outcome ``found`` / ``import`` / ``unchecked`` / ``missing``."""
+    # most cited names exist: say so without extracting the whole module
+    sym = _member_chain(index.defined(rel, parts[0]), parts[1:])
+    if sym is not None:
+        return "found", sym, rel, sym.line, []
     info = index.info(rel)
     if info is None or info.problem is not None:
         why = info.problem.message if info is not None and info.problem else "unreadable"

@@ -167,6 +167,25 @@ def _right_then(repo: GitRepo, sha: str, check: CitationCheck, index: CodeIndex)
     return _find_symbol(info, (ref.name or "").split(".")) is not None
 
 
+def _asked_then(
+    todo: list[CitationCheck], blame: list[str | None], index: CodeIndex
+) -> list[tuple[str, str]]:
+    """The ``(commit, path)`` pairs :func:`_right_then` will read for ``todo``."""
+    from .resolve import story_keys
+
+    pairs: list[tuple[str, str]] = []
+    for c in todo:
+        line = c.ref.doc_line
+        sha = blame[line - 1] if 0 < line <= len(blame) else None
+        if sha is None or any(f.kind is FindingKind.MISSING for f in c.findings):
+            continue
+        if c.ref.kind in (RefKind.DOTTED, RefKind.ATTR):
+            pairs.extend((sha, k) for k in story_keys(c.ref, index))
+        elif path := _norm(c.ref.path or ""):
+            pairs.append((sha, path))
+    return pairs
+
+
 def _note(f: Finding, note: str) -> Finding:
     """``f`` with ``note`` added to what it says besides (``Finding.note``)."""
     note = note.lstrip("; ").strip()
@@ -196,6 +215,8 @@ def apply_pinned(
             why_not = exc.message
     elif todo:
         why_not = "no git repository"
+    if blame and repo is not None:
+        repo.fetch_objects(_asked_then(todo, blame, index))  # one exchange, not one each
     checks: list[CitationCheck] = []
     for c in report.checks:
         findings = [f for f in c.findings if f.kind is not FindingKind.DRIFT]

@@ -23,6 +23,7 @@ from sphinx_ptyplan.core.models import (
 
 __all__ = [
     "DEFAULT_MAX_FILE_BYTES",
+    "defined_symbol",
     "digest",
     "parse_module",
 ]
@@ -441,11 +442,17 @@ def _str_list(node: ast.expr | None) -> list[str] | None:
 
 
 class _ModuleExtractor:
-    def __init__(self) -> None:
+    """Top-level symbols, first definition wins; with ``only``, that name's alone."""
+
+    def __init__(self, only: str | None = None) -> None:
         self.symbols: list[Symbol] = []
         self.seen: set[str] = set()
         self.all_names: list[str] | None = None
         self.all_dynamic = False
+        self.only = only
+
+    def wants(self, name: str) -> bool:
+        return self.only is None or (name == self.only and name not in self.seen)
 
     def add(self, sym: Symbol) -> None:
         if sym.name not in self.seen:  # the first definition wins (source order)
@@ -466,6 +473,8 @@ class _ModuleExtractor:
     def constant(
         self, name: str, node: ast.stmt, annotation: ast.expr | None, value: ast.expr | None
     ) -> None:
+        if not self.wants(name):
+            return
         self.add(
             Symbol(
                 name=name,
@@ -480,9 +489,11 @@ class _ModuleExtractor:
     def visit(self, stmts: list[ast.stmt]) -> None:
         for stmt in stmts:
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                self.add(_function(stmt, SymbolKind.FUNCTION))
+                if self.wants(stmt.name):
+                    self.add(_function(stmt, SymbolKind.FUNCTION))
             elif isinstance(stmt, ast.ClassDef):
-                self.add(_class(stmt))
+                if self.wants(stmt.name):
+                    self.add(_class(stmt))
             elif isinstance(stmt, ast.Assign):
                 single = len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
                 for target in stmt.targets:
@@ -587,6 +598,29 @@ def parse_module(
         all_names=all_names,
         imports=_imports(tree),
     )
+
+
+def defined_symbol(
+    data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> Symbol | None:
+    """``parse_module(data).symbol(name)`` when the source parses and defines ``name``:
+    only that symbol is extracted, by the same code. None whenever that cannot be said
+    (not defined, not parsed, not Python): then ask :func:`parse_module`."""
+    if len(data) > max_bytes or _looks_binary(data):
+        return None
+    try:
+        text = _decode(data)
+    except _Problem:
+        return None
+    if "\x00" in text or name not in text:
+        return None
+    try:
+        tree = ast.parse(text)
+        extractor = _ModuleExtractor(only=name)
+        extractor.visit(tree.body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return extractor.symbols[0] if extractor.symbols else None
 
 
 _STATEMENT_LIKE = (ast.stmt, ast.excepthandler, ast.match_case)

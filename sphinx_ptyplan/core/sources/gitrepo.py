@@ -784,14 +784,17 @@ class _CatFile:
         self._err.seek(0)
         return _dec(self._err.read()).strip()
 
-    def many(self, names: Sequence[str]) -> list[tuple[str | None, str, bytes | None]]:
+    def many(
+        self, names: Sequence[str], *, contents: bool = True
+    ) -> list[tuple[str | None, str, bytes | None]]:
         """:meth:`request` for many names with ONE short-lived ``git cat-file --batch``
-        (all names written at once, the answers read in order: no round trip per name)."""
+        (all names written at once, the answers read in order: no round trip per name).
+        Without ``contents`` (``--batch-check``) the content of each answer is None."""
         if not names:
             return []
         try:
             proc = subprocess.run(
-                self._neutral.command("cat-file", "--batch"),
+                self._neutral.command("cat-file", "--batch" if contents else "--batch-check"),
                 cwd=self._cwd,
                 env=self._neutral.env,
                 input=b"".join(_enc(n) + b"\n" for n in names),
@@ -811,7 +814,9 @@ class _CatFile:
                 raise GitError(_classify(_dec(proc.stderr)), "git cat-file output truncated")
             parts = out[pos:nl].split(b" ")
             pos = nl + 1
-            if len(parts) == 3 and parts[2].isdigit():
+            if len(parts) == 3 and parts[2].isdigit() and not contents:
+                result.append((_dec(parts[0]), _dec(parts[1]), None))
+            elif len(parts) == 3 and parts[2].isdigit():
                 size = int(parts[2])
                 result.append((_dec(parts[0]), _dec(parts[1]), out[pos : pos + size]))
                 pos += size + 1
@@ -1785,12 +1790,13 @@ class GitRepo:
         if len(unknown) > 32:  # one process beats many round trips only for many paths
             self.prefetch_objects(unknown)
         else:
-            self._objects_at(unknown)
+            self.fetch_objects(unknown)
         return frozenset(p for p in paths if self.object_at(head, p)[0] is not None)
 
-    def _objects_at(self, pairs: Sequence[tuple[str, str]]) -> None:
-        """:meth:`object_at` for the pairs not known yet, pipelined on the running
-        ``cat-file`` (no process started, one round trip per few kilobytes of names)."""
+    def fetch_objects(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """:meth:`object_at` for the ``(rev, path)`` pairs not known yet, pipelined on the
+        running ``cat-file`` (no process started, one round trip per few kilobytes of
+        names); :meth:`object_at` then answers them from memory."""
         todo: dict[tuple[str, str], str] = {}
         for rev, path in pairs:
             clean = _clean_path(path)
@@ -1849,19 +1855,30 @@ class GitRepo:
         single = {
             p: h[0][0] for p, h in touched.items() if p in wanted and len(h) == 1 and h[0][1] == "A"
         }
-        self.prefetch_objects([(sha, p) for p, sha in single.items()])
+        # unchanged since: the working file hashes to the blob's id (ids only are read,
+        # not the documents' text; an absent or unreadable blob is read as before)
+        asked = list(single)
+        ids = self._cat.many([f"{single[p]}:{self._full(p)}" for p in asked], contents=False)
+        known = {p: oid for p, (oid, kind, _d) in zip(asked, ids, strict=True) if kind == "blob"}
         for p in wanted:
             if p not in single:
                 continue
             commit = single[p]
-            _oid, data = self._blob(commit, p)
+            oid = known.get(p)
+            data = None if oid is not None else self._blob(commit, p)[1]
             try:
                 now = confine(self.root, p).read_bytes()
             except (OSError, PathRefused):
                 continue
-            if data is not None and data == now:
+            same = oid == self._blob_id(now) if oid is not None else data == now
+            if same:
                 result[p] = commit
         return result
+
+    def _blob_id(self, data: bytes) -> str:
+        """The id git gives ``data`` as a blob (SHA-1, or SHA-256 in such a repository)."""
+        algo = hashlib.sha1 if self._hexlen == 40 else hashlib.sha256
+        return algo(b"blob %d\x00" % len(data) + data).hexdigest()
 
     def _story(
         self, path: str, by_old: dict[str, list[_Event]], by_dir: dict[str, list[_Event]]
