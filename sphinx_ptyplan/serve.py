@@ -365,7 +365,13 @@ def stored_deps(doctreedir: Path) -> list[Dep] | None:
         with open(path, "rb") as fh:
             env = pickle.load(fh)
         per_doc = env.domaindata["ptyplan"]["deps"]
-        keys = {k for keys in per_doc.values() for k in keys if isinstance(k, Dep)}
+        # stored as Dep's fields (sphinx_ext/engine.py DepKey); older environments: Dep
+        keys = {
+            k if isinstance(k, Dep) else Dep(*k)
+            for keys in per_doc.values()
+            for k in keys
+            if isinstance(k, (Dep, tuple))
+        }
     except Exception:  # an unpickled file can raise anything: no usable environment
         return None
     return sorted(keys) or None

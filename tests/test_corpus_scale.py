@@ -265,6 +265,61 @@ def test_sphinx_build_with_a_baseline_passes_W_and_fails_on_a_new_finding(
     assert "pkg/never_was.py" in line and "[ptyplan.missing]" in line
 
 
+def _plain(value: object) -> bool:
+    """Strings, numbers, None and tuples of them: what the collector never walks."""
+    if isinstance(value, tuple):
+        return all(_plain(v) for v in value)
+    return value is None or type(value) in (str, int, bool)
+
+
+def test_a_no_change_rebuild_reports_the_same_from_plain_rows(
+    corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every build reports every page's findings; the one that re-reads nothing does so from
+    rows of plain values, with the same text, order, subtypes and locations, the same
+    baseline and ``suppress_warnings`` filtering and the same ``-W`` verdict."""
+    from sphinx.cmd.build import build_main
+
+    from sphinx_ptyplan.sphinx_ext.domain import domain_of
+
+    docs = corpus / "docs"
+    app, first = build(docs, freshenv=True)
+    assert len(ptyplan_warnings(first)) == 5
+    data = domain_of(app.env).data
+    rows = [row for page in data["warnings"].values() for row in page]
+    assert len(rows) == 5 and all(_plain(row) for row in rows)
+    assert all(_plain(keys) for keys in data["deps"].values())
+    assert all(_plain(key) and _plain(fp) for key, fp in data["fingerprints"].items())
+    assert all(isinstance(blob, bytes) for blob in data["findings"].values())
+    app, again = build(docs)
+    assert "0 added, 0 changed, 0 removed" in app.status.getvalue()
+    assert ptyplan_warnings(again) == ptyplan_warnings(first)
+    # -W: the same lines and the same failure when nothing is re-read
+    out = docs / "_build" / "w"
+    for _ in range(2):
+        assert build_main(["-q", "-W", "-b", "html", str(docs), str(out)]) == 1
+        assert ptyplan_warnings(capsys.readouterr().err) == ptyplan_warnings(first)
+    # suppress_warnings by subtype (a new setting re-reads: the next build re-reads nothing)
+    quiet = ["-D", "suppress_warnings=toc.not_included,ptyplan.missing"]
+    for _ in range(2):
+        assert build_main(["-q", "-W", *quiet, "-b", "html", str(docs), str(out)]) == 1
+        lines = ptyplan_warnings(capsys.readouterr().err)
+        assert lines == [x for x in ptyplan_warnings(first) if "[ptyplan.missing]" not in x]
+        assert lines and all("[ptyplan.stale]" in x or "[ptyplan.drift]" in x for x in lines)
+    # a baseline: the same new finding and the same note on a build that re-reads nothing
+    assert main(["--root", str(corpus), "baseline", str(docs)]) == 0
+    (docs / "conf.py").write_text(CONF + 'ptyplan_baseline = "ptyplan-baseline.json"\n')
+    guide = docs / "guide.md"
+    guide.write_text(guide.read_text() + "\nNow also `pkg/never_was.py`.\n")
+    app, with_baseline = build(docs)
+    (line,) = ptyplan_warnings(with_baseline)
+    assert "pkg/never_was.py" in line
+    app, again = build(docs)
+    assert "0 added, 0 changed, 0 removed" in app.status.getvalue()
+    assert ptyplan_warnings(again) == [line]
+    assert "5 finding(s) baselined" in app.status.getvalue()
+
+
 _KEYS = st.tuples(
     st.sampled_from("ab"),
     st.sampled_from(["stale", "drift"]),

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 __all__ = ["setup"]
 
 #: Bump when the shape of the data stored on the environment changes.
-ENV_VERSION = 2  # 2: typed findings (FindingCode, PathStory, subject) and Located.once
+ENV_VERSION = 3  # 2: typed findings (FindingCode, PathStory, subject) and Located.once;
+# 3: report rows and plain dependency keys (domain data_version 9)
 
 
 def _add_static_path(app: Sphinx, config: object) -> None:

@@ -57,19 +57,21 @@ class PtyplanDomain(Domain):
     label = "ptyplan"
     # 2: results pickled per page; 3: Cite.context; 4: typed requests, Dep; 5: lists per page;
     # 6: SpecHitsRequest.prefer, Reference.hints; 7: findings carry baseline keys;
-    # 8: a file location is a typed FileLine
-    data_version = 8
+    # 8: a file location is a typed FileLine; 9: findings pickled per page, their warnings
+    # as plain rows, dependency keys as plain tuples (a build that reads nothing loads them)
+    data_version = 9
     initial_data: ClassVar[dict[str, Any]] = {  # Sphinx deep-copies it
         "requests": {},  # docname -> list[Request]
         "cites": {},  # docname -> list[Cite], from read time until env-updated checks them
         "results": {},  # docname -> {request or cite id: result}
-        "findings": {},  # docname -> tuple[(Finding, location), ...] from the last compute
-        "fingerprints": {},  # dependency key -> fingerprint, from the last compute
-        "deps": {},  # docname -> tuple[Dep, ...] (core/results.py)
+        "findings": {},  # docname -> pickled tuple[Located, ...] from the last compute
+        "warnings": {},  # docname -> tuple of report rows of those findings (report.py)
+        "fingerprints": {},  # dependency key (engine.DepKey) -> fingerprint
+        "deps": {},  # docname -> tuple[DepKey, ...] (a Dep's fields: core/results.py)
     }
 
     def clear_doc(self, docname: str) -> None:
-        for key in ("requests", "cites", "results", "findings", "deps"):
+        for key in ("requests", "cites", "results", "findings", "warnings", "deps"):
             self.data[key].pop(docname, None)
 
     def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:

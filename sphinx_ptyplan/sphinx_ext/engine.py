@@ -35,9 +35,19 @@ if TYPE_CHECKING:
     from sphinx_ptyplan.core.results import Job
     from sphinx_ptyplan.core.sources.parsecache import ParseCache
 
-__all__ = ["Located", "Outcome", "Session", "run_cites"]
+__all__ = ["DepKey", "Located", "Outcome", "Session", "dep_key", "run_cites"]
 
 CACHE_FILE = "ptyplan-parse-cache.pickle"
+
+#: A dependency key as the environment stores it: ``Dep``'s fields as a plain tuple
+#: (kind, value, exclude, root), in ``Dep``'s order. Every build loads the environment;
+#: tuples of strings cost the garbage collector nothing, a ``Dep`` object each one.
+DepKey = tuple[str, str, tuple[str, ...], str]
+
+
+def dep_key(dep: Dep) -> DepKey:
+    """The stored form of ``dep`` (``Dep(*key)`` is the dependency again)."""
+    return (dep.kind, dep.value, dep.exclude, dep.root)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +96,7 @@ class Session(Workspace):
         self.cfg = cfg
         cache_name = f"ptyplan-parse-cache-{name}.pickle" if name else CACHE_FILE
         self.cache_file = cache_dir / cache_name if cache_dir is not None else None
-        self._fp: dict[Dep, Any] = {}
+        self._fp: dict[DepKey, Any] = {}
         self._root_str = str(root)
         self.doc_paths: dict[str, str] = {}  # root-relative document path -> docname
         self._links: Any = None
@@ -179,41 +189,42 @@ class Session(Workspace):
                 self._cache.save(self.cache_file)
 
     # -- fingerprints ------------------------------------------------------
-    def fingerprint(self, key: Dep) -> Any:
+    def fingerprint(self, key: DepKey) -> Any:
         """Cheap current state of one dependency of this root (memoised for this build;
-        the memo is keyed by the key as given: its ``root`` does not change the state)."""
+        the memo is keyed by the key as given: its root does not change the state)."""
         if key in self._fp:
             return self._fp[key]
-        value: Any
-        if key.kind == "file":
+        kind, value, exclude, _root = key
+        got: Any
+        if kind == "file":
             try:
-                st = os.stat(os.path.join(self._root_str, key.value))
-                value = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                st = os.stat(os.path.join(self._root_str, value))
+                got = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
             except OSError:
-                value = None
-        elif key.kind == "tree":
+                got = None
+        elif kind == "tree":
             from sphinx_ptyplan.core.sources.scan import fingerprint_tree
 
-            tree = key.value
-            value = (
-                fingerprint_tree(self.root, tree, exclude=key.exclude, ignored=self.ignored(tree)),
-                self._ignore_rules(tree),
+            got = (
+                fingerprint_tree(self.root, value, exclude=exclude, ignored=self.ignored(value)),
+                self._ignore_rules(value),
             )
         else:
             from sphinx_ptyplan.core.sources.gitrepo import revision_fingerprints
 
-            value = revision_fingerprints(self.root, [key.value])[0]
-        self._fp[key] = value
-        return value
+            got = revision_fingerprints(self.root, [value])[0]
+        self._fp[key] = got
+        return got
 
-    def fingerprints(self, keys: Iterable[Dep]) -> dict[Dep, Any]:
-        """Fingerprints of the given dependency keys that are in this root, keyed as given."""
-        mine = [k for k in keys if k.root == self.name]
-        revs = [k for k in mine if k.kind == "rev" and k not in self._fp]
+    def fingerprints(self, keys: Iterable[DepKey]) -> dict[DepKey, Any]:
+        """Fingerprints of the given stored dependency keys (:func:`dep_key`) that are in
+        this root, keyed as given."""
+        mine = [k for k in keys if k[3] == self.name]
+        revs = [k for k in mine if k[0] == "rev" and k not in self._fp]
         if revs:  # one git process, no GitPython: a no-change rebuild stays cheap
             from sphinx_ptyplan.core.sources.gitrepo import revision_fingerprints
 
-            shas = revision_fingerprints(self.root, [k.value for k in revs])
+            shas = revision_fingerprints(self.root, [k[1] for k in revs])
             self._fp.update(zip(revs, shas, strict=True))
         return {k: self.fingerprint(k) for k in mine}
 

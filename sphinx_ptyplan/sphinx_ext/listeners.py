@@ -4,17 +4,16 @@ every finding is reported on every build (so ``-W`` agrees between clean and inc
 from __future__ import annotations
 
 import pickle
-from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
-from sphinx_ptyplan.core.models import FindingCode, RefKind
+from sphinx_ptyplan.core.models import RefKind
 from sphinx_ptyplan.core.outputs.redline import Redline
 from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
 from sphinx_ptyplan.sphinx_ext.domain import Cite, domain_of
-from sphinx_ptyplan.sphinx_ext.engine import Session
+from sphinx_ptyplan.sphinx_ext.engine import Session, dep_key
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder, ptyplan_ref
 from sphinx_ptyplan.sphinx_ext.render import (
     Linker,
@@ -24,7 +23,7 @@ from sphinx_ptyplan.sphinx_ext.render import (
     render_redline_link,
     render_tables,
 )
-from sphinx_ptyplan.sphinx_ext.warnings import FileLine, warn_finding
+from sphinx_ptyplan.sphinx_ext.report import emit_all, page_rows
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -77,7 +76,7 @@ def on_get_outdated(
         return []
     wanted: set[Any] = set().union(*candidates.values())
     current: dict[Any, Any] = {}
-    for name in {k.root for k in wanted}:
+    for name in {k[3] for k in wanted}:
         current.update(session_of(app, name).fingerprints(wanted))
     stale_keys = {k for k in wanted if current.get(k) != stored.get(k, object())}
     return sorted(d for d, keys in candidates.items() if stale_keys.intersection(keys))
@@ -273,7 +272,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     ]
     for docname in read:
         if docname not in checked:  # nothing to check on it (any more)
-            for name in ("results", "findings", "deps"):
+            for name in ("results", "findings", "warnings", "deps"):
                 domain.data[name].pop(docname, None)
     if checked:
         _check_pages(app, env, checked)
@@ -282,35 +281,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     for docname in read:
         domain.data["cites"].pop(docname, None)
     # Every build reports every page's findings, read this time or not (Sphinx issue 725).
-    suppressed = _page_suppressions(env)
-    seen: set[Hashable] = set()
-    report: list[Any] = []
-    for docname in sorted(domain.data["findings"]):
-        if docname not in env.all_docs:
-            continue
-        quiet = suppressed.get(docname, ())
-        for located in domain.data["findings"][docname]:
-            f = located.finding
-            if f.kind.value in quiet:
-                continue
-            # One reference, one verdict: a plan line judged for a delta directive and by the
-            # literal check of the plan's own page (or from two pages) is the same finding,
-            # reported once. Drift that git cannot check is said once per build (``once``),
-            # and so is each missing object, however many tables met it.
-            key: Hashable = located.once or (f, repr(located.location))
-            if f.code is FindingCode.MISSING_OBJECT:
-                key = ("missing-object", f.subject)
-            if key in seen:
-                continue
-            seen.add(key)
-            report.append((located, docname))
-    # one order whatever the build: by the file and line the log prints (a finding on a page
-    # may be located by docname or by the page's file; -j merges pages in any order)
-    paths: dict[str, str] = {}
-    report.sort(
-        key=lambda item: (*_printed(item[0].location, env, paths), *item[0].sort_key()[2:])
-    )
-    _warn_all(session_of(app), report, env, paths)
+    emit_all(session_of(app), env, domain.data, _page_suppressions(env))
     return []
 
 
@@ -352,69 +323,20 @@ def _check_pages(app: Sphinx, env: BuildEnvironment, checked: list[str]) -> None
         # pickled on its own: the environment is loaded by every build, the tables of a page
         # are needed only when the page is written (a 2,000-row inventory is ~1 MB)
         domain.data["results"][docname] = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
-        domain.data["findings"][docname] = tuple(sorted(findings, key=lambda x: x.sort_key()))
-        domain.data["deps"][docname] = tuple(sorted(canon.setdefault(k, k) for k in deps))
+        located = tuple(sorted(findings, key=lambda x: x.sort_key()))
+        # the typed findings are read back only for a baseline; every build reports the rows
+        domain.data["findings"][docname] = pickle.dumps(located, pickle.HIGHEST_PROTOCOL)
+        domain.data["warnings"][docname] = page_rows(located)
+        keys = [dep_key(k) for k in deps]
+        domain.data["deps"][docname] = tuple(sorted(canon.setdefault(k, k) for k in keys))
         for name in {k.root for k in deps}:
-            for k, v in session_of(app, name).fingerprints(deps).items():
+            for k, v in session_of(app, name).fingerprints(keys).items():
                 stored[canon.setdefault(k, k)] = v
     # fingerprints of keys no page depends on any more are dropped
     used = {k for keys in domain.data["deps"].values() for k in keys}
     if len(used) < len(stored):
         for k in [k for k in stored if k not in used]:
             del stored[k]
-
-
-def _printed(location: Any, env: BuildEnvironment, paths: dict[str, str]) -> tuple[str, int]:
-    """The file and line a warning's location is printed as (``paths``: docname -> path,
-    filled as pages are met)."""
-    if isinstance(location, FileLine):
-        return location.path, location.line or 0
-    if isinstance(location, tuple) and len(location) == 2 and isinstance(location[0], str):
-        docname = location[0]
-        path = paths.get(docname)
-        if path is None:
-            path = paths[docname] = str(env.doc2path(docname))
-        return path, int(location[1] or 0)
-    return str(location), 0
-
-
-def _warn_all(
-    session: Session, report: list[Any], env: BuildEnvironment, paths: dict[str, str]
-) -> None:
-    """Warn every finding, except those a configured baseline holds (their number is said).
-    ``paths``: the page paths already asked of Sphinx (docname -> path)."""
-    from sphinx.util import logging
-
-    from sphinx_ptyplan.core.checks.baseline import Baseline, key_of
-    from sphinx_ptyplan.core.models import FindingKind
-    from sphinx_ptyplan.sphinx_ext.warnings import warn
-
-    name = session.cfg.baseline
-    if not name:
-        for located, _doc in report:
-            warn_finding(located.finding, located.location, env, paths)
-        return
-    path = Path(name) if Path(name).is_absolute() else session.root / name
-    try:
-        baseline = Baseline.load(path)
-    except ValueError as exc:
-        warn(FindingKind.CONFIG, f"ptyplan_baseline: {exc}; every finding is reported", f"{path}:")
-        for located, _doc in report:
-            warn_finding(located.finding, located.location, env, paths)
-        return
-    keyed = [(loc, loc.key or key_of(loc.finding, doc)) for loc, doc in report]
-    got = baseline.filter([(loc.finding, k) for loc, k in keyed])
-    new = {id(f) for f in got.new}
-    for loc, _k in keyed:
-        if id(loc.finding) in new:
-            warn_finding(loc.finding, loc.location, env, paths)
-    note = f"ptyplan: {got.baselined} finding(s) baselined in {path.name}"
-    if got.prunable:
-        note += (
-            f"; {len(got.prunable)} baseline entries match nothing any more "
-            "(`ptyplan baseline --prune` drops them)"
-        )
-    logging.getLogger(__name__).info(note)
 
 
 def _statuses(env: BuildEnvironment, session: Session, docnames: list[str]) -> dict[str, Any]:
@@ -557,14 +479,15 @@ def _link_and_mark_literals(
     # literal node knows only its paragraph's. So the citations of one file with one text
     # are matched to the literal nodes of that file and text in page order.
     queues: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
+    real: dict[str, str] = {}  # a page's literals share a few files: resolve each once
     for key in sorted({*targets, *marks}, key=lambda k: (k[0], k[1])):
-        queues.setdefault((_resolved(key[0]), key[2]), []).append(key)
+        queues.setdefault((_resolved(key[0], real), key[2]), []).append(key)
     env = app.env
     for node in list(doctree.findall(nodes.literal)):
         if _skip_literal(node) or isinstance(node.parent, nodes.reference):
             continue
         text = node.astext()
-        queue = queues.get((_resolved(_source_line(node, env)[0]), text))
+        queue = queues.get((_resolved(_source_line(node, env)[0], real), text))
         if not queue:
             continue
         key = queue.pop(0)
@@ -583,11 +506,16 @@ def _link_and_mark_literals(
             ref += node
 
 
-def _resolved(path: str) -> str:
-    try:
-        return str(Path(path).resolve())
-    except (OSError, RuntimeError):
-        return path
+def _resolved(path: str, memo: dict[str, str]) -> str:
+    """``path`` with its symlinks resolved (``memo``: the answers of this page)."""
+    got = memo.get(path)
+    if got is None:
+        try:
+            got = str(Path(path).resolve())
+        except (OSError, RuntimeError):
+            got = path
+        memo[path] = got
+    return got
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:

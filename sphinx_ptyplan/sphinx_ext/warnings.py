@@ -13,7 +13,7 @@ from docutils import nodes
 from docutils.utils import get_source_line
 from sphinx.util import logging
 
-from sphinx_ptyplan.core.models import Finding, FindingKind
+from sphinx_ptyplan.core.models import FindingKind
 from sphinx_ptyplan.core.oneline import visible
 
 if TYPE_CHECKING:
@@ -94,11 +94,3 @@ def _visible_location(
     # would be read as a docname)
     return f"{visible(path)}:{line}" if line else f"{visible(path)}:"
 
-
-def warn_finding(
-    finding: Finding,
-    location: Any,
-    env: BuildEnvironment | None = None,
-    paths: dict[str, str] | None = None,
-) -> None:
-    warn(finding.kind, finding.message, location, env=env, paths=paths)

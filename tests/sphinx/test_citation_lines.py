@@ -22,10 +22,13 @@ Key = tuple[str, int, str, str, str, str]  # (file, line, kind, subject, code, r
 
 def build_findings(app: Any, root: Path) -> set[Key]:
     """The findings the build stored (and printed), as root-relative keys."""
+    from sphinx_ptyplan.sphinx_ext.report import stored_findings
+
     env = app.env
+    data = env.get_domain("ptyplan").data
     out: set[Key] = set()
-    for located in env.get_domain("ptyplan").data["findings"].values():
-        for loc in located:
+    for docname in data["findings"]:
+        for loc in stored_findings(data, docname):
             f = loc.finding
             if f.kind.value == "git":
                 continue

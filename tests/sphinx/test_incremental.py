@@ -54,7 +54,7 @@ def test_the_environment_keeps_no_citations_and_only_used_fingerprints(copy_root
     data = domain_of(app.env).data
     assert data["cites"] == {}
     used = {k for keys in data["deps"].values() for k in keys}
-    assert "pkg/gone.py" in {k.value for k in used}
+    assert "pkg/gone.py" in {k[1] for k in used}  # (kind, value, exclude, root)
     assert set(data["fingerprints"]) == used
     stored = {id(k) for k in data["fingerprints"]}
     assert all(id(k) in stored for k in used)  # shared objects: pickled once
@@ -63,7 +63,7 @@ def test_the_environment_keeps_no_citations_and_only_used_fingerprints(copy_root
     app, warnings = build(src, "html")
     assert ptyplan_warnings(warnings) == []
     data = domain_of(app.env).data
-    assert "pkg/gone.py" not in {k.value for k in data["fingerprints"]}
+    assert "pkg/gone.py" not in {k[1] for k in data["fingerprints"]}
     assert data["cites"] == {}
 
 
