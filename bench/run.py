@@ -19,6 +19,7 @@ import datetime as _dt
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -102,14 +103,19 @@ def run_worker(
     task: str, args: dict[str, Any] | None = None, timeout: float = 900
 ) -> dict[str, Any]:
     """Run one task of ``_worker.py`` in a fresh interpreter; its JSON result plus ``wall``
-    (seconds of the whole process, as measured here)."""
+    (seconds of the whole process, as measured here) and ``cpu`` (user + system seconds of
+    the process and of every child it waited for: git, pool workers). On the shared machine
+    the CPU time moves far less with the load of other processes than the wall time does."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SOURCE[0]), env.get("PYTHONPATH", "")) if p)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     cmd = [sys.executable, str(WORKER), task, json.dumps(args or {})]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-6:])
         raise MeasurementError(f"{task} exited {proc.returncode}: {tail}")
@@ -118,6 +124,7 @@ def run_worker(
         raise MeasurementError(f"{task}: no result")
     result: dict[str, Any] = json.loads(lines[-1])
     result["wall"] = wall
+    result["cpu"] = cpu
     result["stderr"] = proc.stderr[-2000:]
     return result
 
@@ -690,6 +697,18 @@ def corpus_rows(
             )
             ck = Check(f"{label}: {what} with the extension <= {limit} x without", r, limit)
             checks.append(ck)
+            con, coff = med(f"{c.key}/on-{n}", "cpu"), med(f"{c.key}/off-{n}", "cpu")
+            rows.append(
+                Row(
+                    label,
+                    f"{what}, CPU (user + system, git included): with / without the extension",
+                    f"{_s(con)} / {_s(coff)}",
+                    _x(_ratio(con, coff)),
+                    "",
+                    "",
+                    "less sensitive to the load of other processes than wall time",
+                )
+            )
             rows.append(
                 Row(
                     label,

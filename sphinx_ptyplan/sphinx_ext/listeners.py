@@ -10,24 +10,17 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 
 from sphinx_ptyplan.core.models import RefKind
-from sphinx_ptyplan.core.outputs.redline import Redline
 from sphinx_ptyplan.sphinx_ext.config import get_config, root_path
 from sphinx_ptyplan.sphinx_ext.domain import Cite, domain_of
 from sphinx_ptyplan.sphinx_ext.engine import Session, dep_key
 from sphinx_ptyplan.sphinx_ext.nodes import ptyplan_placeholder, ptyplan_ref
-from sphinx_ptyplan.sphinx_ext.render import (
-    Linker,
-    Marker,
-    add_notes,
-    render_redline,
-    render_redline_link,
-    render_tables,
-)
 from sphinx_ptyplan.sphinx_ext.report import emit_all, page_rows
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
+
+    from sphinx_ptyplan.sphinx_ext.render import Linker, Marker
 
 __all__ = ["setup_listeners"]
 
@@ -414,17 +407,40 @@ def _doc_paths(env: BuildEnvironment, root: Path) -> dict[str, str]:
 
 
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    # imported when a page is written (a build that writes none never needs them)
+    from sphinx_ptyplan.core.outputs.redline import Redline
+    from sphinx_ptyplan.sphinx_ext.render import (
+        Linker,
+        Marker,
+        add_notes,
+        render_redline,
+        render_redline_link,
+        render_tables,
+    )
+
     domain = domain_of(app.env)
     stored = domain.data["results"].get(docname)
     results: dict[str, Any] = pickle.loads(stored) if stored else {}  # written by us above
     session = session_of(app)
     linker = Linker(app.builder, docname, session.links())
     marker = Marker(linker.html) if session.cfg.mark_problems else None
+    # One walk of the page finds the three kinds of nodes (each is replaced below; what
+    # replaces them holds none of them)
+    literal_nodes: list[nodes.literal] = []
+    placeholders: list[ptyplan_placeholder] = []
+    refs: list[ptyplan_ref] = []
+    for node in doctree.findall():
+        if isinstance(node, nodes.literal):
+            literal_nodes.append(node)
+        elif isinstance(node, ptyplan_placeholder):
+            placeholders.append(node)
+        elif isinstance(node, ptyplan_ref):
+            refs.append(node)
     # Plain literals first: the tables rendered below hold literals of their own.
     _, literals = results.get("", ((), None))
     if literals:
-        _link_and_mark_literals(app, doctree, literals, linker, marker)
-    for node in list(doctree.findall(ptyplan_placeholder)):
+        _link_and_mark_literals(app, literal_nodes, literals, linker, marker)
+    for node in placeholders:
         tables, extra = results.get(node["request_id"], ((), None))
         root = node.get("root")
         node_linker = (
@@ -442,7 +458,7 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
                 )
             ]
         node.replace_self(new)
-    for node in list(doctree.findall(ptyplan_ref)):
+    for node in refs:
         _tables, target = results.get(node["cite_id"], ((), None))
         text = node.astext()
         literal = linker.code(text)
@@ -462,7 +478,7 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
 
 def _link_and_mark_literals(
     app: Sphinx,
-    doctree: nodes.document,
+    literal_nodes: list[nodes.literal],
     literals: dict[str, dict[tuple[str, int, str], Any]],
     linker: Linker,
     marker: Marker | None,
@@ -483,7 +499,7 @@ def _link_and_mark_literals(
     for key in sorted({*targets, *marks}, key=lambda k: (k[0], k[1])):
         queues.setdefault((_resolved(key[0], real), key[2]), []).append(key)
     env = app.env
-    for node in list(doctree.findall(nodes.literal)):
+    for node in literal_nodes:  # the page's literals, in page order
         if _skip_literal(node) or isinstance(node.parent, nodes.reference):
             continue
         text = node.astext()
