@@ -17,11 +17,12 @@ A row is ``(kind, message, location, path, line, same)``:
 - ``path``/``line``: where the log prints a file location (``None`` for a page: its path
   is asked of Sphinx when the build reports, as the page's file may have been renamed);
 - ``same``: what makes two findings one report (a ``once`` key, one missing object, or
-  the finding and its location), as atomic values.
+  the finding, by a digest of its ``repr``, and its location), as atomic values.
 """
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from collections.abc import Hashable, Sequence
 from pathlib import Path
@@ -51,8 +52,9 @@ def page_rows(located: Sequence[Located]) -> tuple[Row, ...]:
             same = ("missing-object", f.subject)
         elif loc.once:
             same = loc.once
-        else:  # a finding's repr shows every field it is compared by (frozen dataclasses)
-            same = (repr(f), repr(where))
+        else:  # a finding's repr shows every field it is compared by (frozen dataclasses);
+            # its digest keeps the row small (the environment is loaded by every build)
+            same = (hashlib.blake2b(repr(f).encode(), digest_size=16).digest(), repr(where))
         if isinstance(where, FileLine):
             line = where.line or 0
             rows.append((f.kind.value, f.message, where.sphinx(), where.path, line, same))
