@@ -213,7 +213,8 @@ _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
     FindingCode.NEVER_EXISTED: (
         (_M,),
         "A referenced path (or the module of a dotted name) never was in the git history "
-        "(a planned file, a typo, an uncommitted artefact).",
+        "of HEAD (a planned file, a typo, an uncommitted artefact); when a branch or tag "
+        "not merged here has it, the warning names that branch.",
     ),
     FindingCode.STALE_PATH: (
         (_S,),
@@ -347,6 +348,8 @@ class PathStory:
     new_path: str | None = None
     commit: CommitInfo | None = None  # the commit of the last step (final rename / deletion)
     via: tuple[str, ...] = ()  # intermediate names of a chain of renames, oldest first
+    #: for ``never``: a branch or tag whose history has the path (not merged into HEAD)
+    branch: str | None = None
 
     @property
     def told(self) -> bool:
@@ -362,6 +365,8 @@ class PathStory:
         if self.status == "deleted":
             return f"deleted{when}{via}"
         if self.status == "never":
+            if self.branch:
+                return f"never in this branch's history (it is on {self.branch})"
             return "never in the history"
         return "no history found in git"
 

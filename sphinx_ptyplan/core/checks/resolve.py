@@ -562,13 +562,17 @@ def _ask_story(
     return None
 
 
-def _never(story: StoryFn, keys: list[str]) -> bool:
-    """Git answered for ``keys`` and none of them was ever in the history (``never``)."""
+def _never(story: StoryFn, keys: list[str]) -> str | None:
+    """Git answered for ``keys`` and none of them was ever in HEAD's history (``never``):
+    the branch whose history has one of them, or ``""`` for none; None when git knows a
+    story or did not answer."""
     if not keys:
-        return False
+        return None
     found = story(keys)
     told = [found[k] for k in keys if k in found]
-    return bool(told) and all(t.status == "never" for t in told)
+    if not told or any(t.status != "never" for t in told):
+        return None
+    return next((t.branch for t in told if t.branch), "")
 
 
 def _norm(path: str) -> str:
@@ -847,10 +851,14 @@ def _stale(
     missing_code: FindingCode | None = None,
 ) -> Resolution:
     keys = story_keys(ref, index, former)
-    if missing_code is not None and story is not None and _never(story, keys):
+    never = _never(story, keys) if missing_code is not None and story is not None else None
+    if never is not None:
         detail = (
-            f"{what} and never did (not in the git history: a planned file, a typo or an "
-            "uncommitted artefact)"
+            f"{what} and never did on this branch (it is in the history of {never}, not "
+            "merged here)"
+            if never
+            else f"{what} and never did (not in the git history: a planned file, a typo or "
+            "an uncommitted artefact)"
         )
         return _res(
             ref, Status.STALE, detail, candidates=cands, code=missing_code,

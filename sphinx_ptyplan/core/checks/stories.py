@@ -20,7 +20,8 @@ __all__ = ["told_stories"]
 def told_stories(repo: GitRepo, root: Path, paths: Sequence[str]) -> dict[str, PathStory]:
     """``repo.path_stories`` (one ``git log`` per run), with ``never`` for a path git has no
     story for that is neither in the working tree nor in HEAD, in a clone that is not
-    shallow (its history would be cut): a planned file, a typo, an uncommitted artefact.
+    shallow (its history would be cut): a planned file, a typo, an uncommitted artefact,
+    or a file of a branch not merged into HEAD (then the story names the branch).
 
     :raises GitError: when git cannot answer (the caller reports it once).
     """
@@ -40,7 +41,9 @@ def told_stories(repo: GitRepo, root: Path, paths: Sequence[str]) -> dict[str, P
         unknown.append(p)
     if unknown and not repo.is_shallow:
         head = repo.in_head([p.rstrip("/") for p in unknown])
-        for p in unknown:
-            if p.rstrip("/") not in head:
-                stories[p] = PathStory(p, "never")
+        never = [p for p in unknown if p.rstrip("/") not in head]
+        # a file of a branch not merged here is not a typo: say where it is
+        elsewhere = repo.on_other_branches([p.rstrip("/") for p in never]) if never else {}
+        for p in never:
+            stories[p] = PathStory(p, "never", branch=elsewhere.get(p.rstrip("/")))
     return stories

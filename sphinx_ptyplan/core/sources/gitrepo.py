@@ -938,6 +938,7 @@ class GitRepo:
         self._worktree_changes: dict[str, list[Change]] = {}
         self._line_maps: dict[tuple[str, str, str | None, str], LineMap] = {}
         self._story_index: tuple[Any, ...] | None = None
+        self._elsewhere: tuple[str, dict[str, str]] | None = None
         self._blames: dict[tuple[str, bytes], list[str | None]] = {}
         self._single: dict[str, str] = {}  # documents of one commit (doc_single_commits)
         self._objects: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
@@ -1746,6 +1747,54 @@ class GitRepo:
                 story = told[p] = self._story(p, by_old, by_dir)
             out[p] = story
         return out
+
+    def on_other_branches(self, paths: Sequence[str]) -> dict[str, str]:
+        """For root-relative ``paths`` (files or folders) HEAD's history never had: the
+        branch or tag whose history has each, when one has (a file of a branch not merged
+        here). One ``git log`` of the commits of branches, remotes and tags not reachable
+        from HEAD, read once per HEAD (a stash is not a branch: not read). A git failure
+        here costs only the note: nothing is said then."""
+        head = self.head()
+        if head is None or not paths:
+            return {}
+        if self._elsewhere is None or self._elsewhere[0] != head:
+            found: dict[str, str] = {}
+            try:
+                out = self._run(
+                    "log",
+                    "--branches",
+                    "--remotes",
+                    "--tags",
+                    "--not",
+                    head,
+                    "--source",
+                    "--no-renames",
+                    "--name-only",
+                    "-z",
+                    "--no-show-signature",
+                    "--format=\x1e%S",
+                    *_DIFF_OPTS,
+                )
+            except GitError:
+                out = b""
+            ref = ""  # "\x1e<ref>" NUL, then the commit's paths, each NUL-terminated
+            for tok in out.split(b"\x00"):
+                tok = tok.lstrip(b"\n")
+                if tok.startswith(b"\x1e"):
+                    ref = _dec(tok[1:]).strip()
+                    for prefix in ("refs/heads/", "refs/remotes/", "refs/tags/"):
+                        ref = ref.removeprefix(prefix)
+                    continue
+                rel = self._rel(_dec(tok)) if ref and tok else None
+                if not rel:
+                    continue
+                found.setdefault(rel, ref)
+                parts = rel.split("/")
+                for k in range(1, len(parts)):
+                    found.setdefault("/".join(parts[:k]), ref)
+            self._elsewhere = (head, found)
+        known = self._elsewhere[1]
+        return {p: known[p] for p in paths if p in known}
 
     def prefetch_objects(self, pairs: Sequence[tuple[str, str]]) -> None:
         """Read ``path`` at ``rev`` for many pairs with ONE git process, so that
