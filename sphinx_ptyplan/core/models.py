@@ -214,7 +214,8 @@ _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
         (_M,),
         "A referenced path (or the module of a dotted name) never was in the git history "
         "of HEAD (a planned file, a typo, an uncommitted artefact); when a branch or tag "
-        "not merged here has it, the warning names that branch.",
+        "not merged here has it, the warning names that branch. A path the ignore rules "
+        "match is not reported (an output the repository never commits).",
     ),
     FindingCode.STALE_PATH: (
         (_S,),
@@ -350,6 +351,9 @@ class PathStory:
     via: tuple[str, ...] = ()  # intermediate names of a chain of renames, oldest first
     #: for ``never``: a branch or tag whose history has the path (not merged into HEAD)
     branch: str | None = None
+    #: for ``never``: the repository's ignore rules match the path (an output it never
+    #: commits: a build product, a report folder, data), so its absence says nothing
+    ignored: bool = False
 
     @property
     def told(self) -> bool:
@@ -365,6 +369,8 @@ class PathStory:
         if self.status == "deleted":
             return f"deleted{when}{via}"
         if self.status == "never":
+            if self.ignored:
+                return "never in the history (ignored by git)"
             if self.branch:
                 return f"never in this branch's history (it is on {self.branch})"
             return "never in the history"

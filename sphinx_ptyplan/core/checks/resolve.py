@@ -562,17 +562,21 @@ def _ask_story(
     return None
 
 
-def _never(story: StoryFn, keys: list[str]) -> str | None:
-    """Git answered for ``keys`` and none of them was ever in HEAD's history (``never``):
-    the branch whose history has one of them, or ``""`` for none; None when git knows a
-    story or did not answer."""
+#: Why a path that never existed and matches the ignore rules is not checked.
+_IGNORED = "ignored by git (an output the repository never commits): not checked"
+
+
+def _never(story: StoryFn, keys: list[str]) -> list[PathStory] | None:
+    """Git answered for ``keys`` and none of them was ever in HEAD's history: their
+    ``never`` stories (which may name a branch that has one, or say it is ignored); None
+    when git knows a story or did not answer."""
     if not keys:
         return None
     found = story(keys)
     told = [found[k] for k in keys if k in found]
     if not told or any(t.status != "never" for t in told):
         return None
-    return next((t.branch for t in told if t.branch), "")
+    return told
 
 
 def _norm(path: str) -> str:
@@ -853,10 +857,13 @@ def _stale(
     keys = story_keys(ref, index, former)
     never = _never(story, keys) if missing_code is not None and story is not None else None
     if never is not None:
+        if any(t.ignored for t in never):
+            return _res(ref, Status.EXTERNAL, _IGNORED)
+        branch = next((t.branch for t in never if t.branch), None)
         detail = (
-            f"{what} and never did on this branch (it is in the history of {never}, not "
+            f"{what} and never did on this branch (it is in the history of {branch}, not "
             "merged here)"
-            if never
+            if branch
             else f"{what} and never did (not in the git history: a planned file, a typo or "
             "an uncommitted artefact)"
         )

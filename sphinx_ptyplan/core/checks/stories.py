@@ -42,8 +42,11 @@ def told_stories(repo: GitRepo, root: Path, paths: Sequence[str]) -> dict[str, P
     if unknown and not repo.is_shallow:
         head = repo.in_head([p.rstrip("/") for p in unknown])
         never = [p for p in unknown if p.rstrip("/") not in head]
-        # a file of a branch not merged here is not a typo: say where it is
+        # an output the repository never commits (ignored) says nothing by its absence; a
+        # file of a branch not merged here is not a typo: say where it is
+        ignored = repo.ignored_paths(never) if never else frozenset()
         elsewhere = repo.on_other_branches([p.rstrip("/") for p in never]) if never else {}
         for p in never:
-            stories[p] = PathStory(p, "never", branch=elsewhere.get(p.rstrip("/")))
+            branch = elsewhere.get(p.rstrip("/"))
+            stories[p] = PathStory(p, "never", branch=branch, ignored=p in ignored)
     return stories

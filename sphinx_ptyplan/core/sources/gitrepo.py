@@ -27,6 +27,8 @@ from sphinx_ptyplan.core.paths import PathRefused, confine, rel_posix
 if TYPE_CHECKING:
     import git
 
+    from sphinx_ptyplan.core.sources.gitignore import IgnoreChecker
+
 __all__ = [
     "Change",
     "CommitInfo",
@@ -939,6 +941,8 @@ class GitRepo:
         self._line_maps: dict[tuple[str, str, str | None, str], LineMap] = {}
         self._story_index: tuple[Any, ...] | None = None
         self._elsewhere: tuple[str, dict[str, str]] | None = None
+        self._ignore: IgnoreChecker | None = None
+        self._ignored_memo: dict[str, bool] = {}
         self._blames: dict[tuple[str, bytes], list[str | None]] = {}
         self._single: dict[str, str] = {}  # documents of one commit (doc_single_commits)
         self._objects: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
@@ -996,8 +1000,10 @@ class GitRepo:
         self._blames.clear()
 
     def close(self) -> None:
-        """Stop the persistent cat-file and GitPython's helper processes."""
+        """Stop the persistent cat-file and check-ignore and GitPython's helpers."""
         self._cat.close()
+        if self._ignore is not None:
+            self._ignore.close()
         self._git.clear_cache()
 
     def __enter__(self) -> GitRepo:
@@ -1795,6 +1801,31 @@ class GitRepo:
             self._elsewhere = (head, found)
         known = self._elsewhere[1]
         return {p: known[p] for p in paths if p in known}
+
+    def ignored_paths(self, paths: Sequence[str]) -> frozenset[str]:
+        """Those of root-relative ``paths`` (files, or folders written with a trailing "/")
+        that the repository's ignore rules match, whether they exist or not: outputs the
+        repository never commits (a build product, a report folder, data). Asked of one
+        persistent ``git check-ignore`` (:mod:`.gitignore`), each path once per run."""
+        memo = self._ignored_memo
+        asked: list[tuple[str, str]] = []
+        for p in paths:
+            clean = _clean_path(p)
+            if clean is not None and p not in memo:
+                asked.append((p, self._full(clean) + ("/" if p.endswith("/") else "")))
+        if asked:
+            if self._ignore is None:
+                from sphinx_ptyplan.core.sources.gitignore import IgnoreChecker
+
+                self._ignore = IgnoreChecker(
+                    self._neutral.command(), self._neutral.env, self.workdir
+                )
+            hit = self._ignore.ignored([full for _p, full in asked])
+            if hit is None:  # git could not answer: nothing is ignored, asked again later
+                return frozenset(p for p in paths if memo.get(p, False))
+            for p, full in asked:
+                memo[p] = full in hit
+        return frozenset(p for p in paths if memo.get(p, False))
 
     def prefetch_objects(self, pairs: Sequence[tuple[str, str]]) -> None:
         """Read ``path`` at ``rev`` for many pairs with ONE git process, so that
