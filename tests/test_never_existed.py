@@ -1,15 +1,16 @@
-"""Paths HEAD's history never had (``ptyplan.missing``), told apart by what git knows.
+"""Paths HEAD's history never had (``ptyplan.missing``), told apart by what git knows, so
+that the warning says what the path is instead of calling it "a planned file, a typo or an
+uncommitted artefact" every time.
 
-- Another branch or a tag has it: still ``missing`` (it is not here), and the warning says
-  where it is instead of calling it a typo. Found on PtychoPINN: its ledger cites
-  ``docs/fix_plan.md`` and six more files of branches not merged into main
-  (``origin/dose_experiments``, ``origin/torchapi-devel``), each described as "not in the
-  git history: a planned file, a typo or an uncommitted artefact".
-- The repository's ignore rules match it (a build product, a report folder, data it never
-  commits): its absence says nothing, so it is not checked. Found on both real
-  repositories: PtychoPINN's ledger cites 19 files of its ignored
-  ``docs/plans/**/reports/`` folders and a dataset; nanoBragg's plans cite its compiled
-  ``golden_suite_generator/nanoBragg`` and ignored ``scripts/debug_*.py`` (48 warnings).
+- Another branch or a tag has it: the message names the branch. Found on PtychoPINN: its
+  ledger cites ``docs/fix_plan.md`` and six more files of branches not merged into main
+  (``origin/dose_experiments``, ``origin/torchapi-devel``).
+- The repository's ignore rules match it (a report folder, a build product, data it never
+  commits): code ``ignored-output``, naming the rule, without a did-you-mean (a source file
+  of a close name is not what was meant). Found on both real repositories: PtychoPINN's
+  ledger cites 19 files of its ignored ``docs/plans/**/reports/`` folders and a dataset;
+  nanoBragg's guides cite its compiled ``golden_suite_generator/nanoBragg`` ("did you mean
+  ``nanoBragg.c``?") and ignored ``scripts/debug_*.py``.
 
 Real repositories in tmp dirs; ``ptyplan check`` and a real build.
 """
@@ -125,9 +126,10 @@ IGNORES = "build/\nreports/\n*.npz\n!keep.npz\nscripts/debug_*\n"
 GUIDE = """\
 # Guide
 
-- Build it: `build/app.bin`, then read `reports/2025-10-01/summary.md` and `reports/2025-10-02/`.
+- Build `scripts/build/app.bin`, read `docs/reports/2025-10-01/summary.md`,
+  `docs/reports/2025-10-02/`.
 - Data: `data/train.npz`; but `data/keep.npz` is re-included by the rules, so it is missing.
-- Debug with `scripts/debug_pixel.py`; `scripts/debgu_pixel.py` is a typo of `scripts/run.py`.
+- Debug with `scripts/debug_pixel.py`; `scripts/rnu.py` is a typo of the runner.
 - `pkg/old.py` was deleted: ignoring its name later does not hide that.
 """
 
@@ -144,33 +146,49 @@ def _ignoring_repo(path: Path) -> Repo:
     repo.write(".gitignore", IGNORES + "pkg/old.py\n")
     repo.write("docs/index.md", GUIDE)
     repo.commit("old.py deleted, ignore rules, a guide")
-    repo.write("build/app.bin", "built here only")  # exists on this machine: resolved
+    repo.write("scripts/build/app.bin", "built here only")  # on this machine only
     return repo
 
 
-def test_ignored_outputs_are_not_checked_and_the_rest_still_is(
+def test_an_ignored_output_is_missing_with_its_rule_and_the_rest_as_before(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = _ignoring_repo(tmp_path / "repo")
+    (repo.path / "scripts/build/app.bin").unlink()  # a machine where it was never built
     code = main(["--root", str(repo.path), "--format", "json", "check", str(repo.path / "docs")])
     assert code == 1
-    found = {
-        f["subject"]: (f["kind"], f["code"])
-        for f in json.loads(capsys.readouterr().out)["findings"]
-    }
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    found = {f["subject"]: (f["kind"], f["code"]) for f in findings}
     assert found == {
-        "data/keep.npz": ("missing", "never-existed"),  # "!keep.npz": not ignored
-        "scripts/debgu_pixel.py": ("missing", "never-existed"),
-        "pkg/old.py": ("stale", "stale-path"),  # it existed: the story still counts
+        "scripts/build/app.bin": ("missing", "ignored-output"),
+        "docs/reports/2025-10-01/summary.md": ("missing", "ignored-output"),
+        "docs/reports/2025-10-02/": ("missing", "ignored-output"),
+        "data/train.npz": ("missing", "ignored-output"),
+        "scripts/debug_pixel.py": ("missing", "ignored-output"),
+        "data/keep.npz": ("missing", "never-existed"),  # "!keep.npz" re-includes it
+        "scripts/rnu.py": ("missing", "never-existed"),
+        "pkg/old.py": ("stale", "stale-path"),  # it existed: its story, though ignored now
     }
-    # the same on a machine where build/ was never built (CI): still not a finding
-    (repo.path / "build" / "app.bin").unlink()
+    by = {f["subject"]: f for f in findings}
+    assert (
+        "the repository ignores it (`reports/` in .gitignore:2), so only the machine"
+        in (by["docs/reports/2025-10-01/summary.md"]["message"])
+    )
+    assert "`scripts/debug_*` in .gitignore:5" in by["scripts/debug_pixel.py"]["message"]
+    # an output has no did-you-mean (scripts/run.py is not what debug_pixel.py meant) ...
+    assert by["scripts/debug_pixel.py"]["candidates"] == []
+    assert "did you mean" not in by["scripts/debug_pixel.py"]["message"]
+    # ... a typo still has one
+    assert by["scripts/rnu.py"]["candidates"] == ["scripts/run.py"]
+    # where it was built, the file is there: nothing to say about it
+    repo.write("scripts/build/app.bin", "built here")
     main(["--root", str(repo.path), "--format", "json", "check", str(repo.path / "docs")])
-    again = {f["subject"] for f in json.loads(capsys.readouterr().out)["findings"]}
-    assert again == set(found)
+    here = {f["subject"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert here == set(found) - {"scripts/build/app.bin"}
+    # the docs build says the same
     _app, warnings = build(repo.path / "docs", freshenv=True)
     built = {line.split("`")[1] for line in ptyplan_warnings(warnings)}
-    assert built == set(found)
+    assert built == here
 
 
 def test_ignored_paths_asks_the_rules_for_paths_that_do_not_exist(tmp_path: Path) -> None:
@@ -180,7 +198,7 @@ def test_ignored_paths_asks_the_rules_for_paths_that_do_not_exist(tmp_path: Path
     repo.commit("a tracked file under an ignored folder")
     with GitRepo.open(repo.path) as git:
         asked = [
-            "build/app.bin",  # exists, ignored
+            "scripts/build/app.bin",  # exists, ignored
             "build/never/built.o",  # inside an ignored folder, does not exist
             "reports/2025-10-02/",  # a folder, with its slash
             "reports/tracked.md",  # tracked: rules do not apply to it
@@ -192,13 +210,13 @@ def test_ignored_paths_asks_the_rules_for_paths_that_do_not_exist(tmp_path: Path
             "../outside.npz",  # not a path of the root: not asked
         ]
         assert git.ignored_paths(asked) == {
-            "build/app.bin",
-            "build/never/built.o",
-            "reports/2025-10-02/",
-            "data/train.npz",
-            "scripts/debug_x.py",
+            "scripts/build/app.bin": "`build/` in .gitignore:1",
+            "build/never/built.o": "`build/` in .gitignore:1",
+            "reports/2025-10-02/": "`reports/` in .gitignore:2",
+            "data/train.npz": "`*.npz` in .gitignore:3",
+            "scripts/debug_x.py": "`scripts/debug_*` in .gitignore:5",
         }
-        assert git.ignored_paths([]) == frozenset()
+        assert git.ignored_paths([]) == {}
 
 
 def test_one_check_ignore_process_answers_many_questions_and_survives_its_death(
@@ -211,25 +229,25 @@ def test_one_check_ignore_process_answers_many_questions_and_survives_its_death(
         # more than one chunk of paths (the pipe is fed 3 KiB at a time)
         many = [f"reports/run-{k:04d}/summary.md" for k in range(400)]
         many += [f"src/module_{k:04d}.py" for k in range(400)]
-        assert git.ignored_paths(many) == set(many[:400])
+        assert set(git.ignored_paths(many)) == set(many[:400])
         checker = git._ignore
         assert checker is not None and checker._proc is not None
         first = checker._proc.pid
-        assert git.ignored_paths(["data/x.npz"]) == {"data/x.npz"}
+        assert set(git.ignored_paths(["data/x.npz"])) == {"data/x.npz"}
         assert checker._proc.pid == first  # the same process answered again
         # a dead git is replaced before the next question
         checker._proc.kill()
         checker._proc.wait()
-        assert git.ignored_paths(["data/y.npz"]) == {"data/y.npz"}
+        assert set(git.ignored_paths(["data/y.npz"])) == {"data/y.npz"}
         second = checker._proc.pid
         assert second != first
         # git stops in the middle of an answer: that question gets none (nothing ignored,
         # never a crash), and the next question is asked of a new git
         real_read = gitignore.os.read
         monkeypatch.setattr(gitignore.os, "read", lambda fd, n: b"")
-        assert git.ignored_paths(["data/z.npz"]) == frozenset()
+        assert git.ignored_paths(["data/z.npz"]) == {}
         assert checker._proc is None
         monkeypatch.setattr(gitignore.os, "read", real_read)
-        assert git.ignored_paths(["data/w.npz"]) == {"data/w.npz"}
-        assert git.ignored_paths(["data/z.npz"]) == {"data/z.npz"}  # asked again, not memoised
+        assert set(git.ignored_paths(["data/w.npz"])) == {"data/w.npz"}
+        assert set(git.ignored_paths(["data/z.npz"])) == {"data/z.npz"}  # asked again
         assert checker._proc is not None and checker._proc.pid not in (first, second)

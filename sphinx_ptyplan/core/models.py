@@ -193,6 +193,7 @@ class FindingCode(enum.StrEnum):
     SYMLINK_OUTSIDE_ROOT = "symlink-outside-root"
     # missing
     NEVER_EXISTED = "never-existed"
+    IGNORED_OUTPUT = "ignored-output"
 
     @property
     def description(self) -> str:
@@ -214,8 +215,14 @@ _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
         (_M,),
         "A referenced path (or the module of a dotted name) never was in the git history "
         "of HEAD (a planned file, a typo, an uncommitted artefact); when a branch or tag "
-        "not merged here has it, the warning names that branch. A path the ignore rules "
-        "match is not reported (an output the repository never commits).",
+        "not merged here has it, the warning names that branch.",
+    ),
+    FindingCode.IGNORED_OUTPUT: (
+        (_M,),
+        "A referenced path never was in the git history and the repository's ignore rules "
+        "match it (a report folder, a build product, data it never commits): only the "
+        "machine that made it has it, so readers cannot follow the reference. The warning "
+        "names the rule.",
     ),
     FindingCode.STALE_PATH: (
         (_S,),
@@ -351,9 +358,9 @@ class PathStory:
     via: tuple[str, ...] = ()  # intermediate names of a chain of renames, oldest first
     #: for ``never``: a branch or tag whose history has the path (not merged into HEAD)
     branch: str | None = None
-    #: for ``never``: the repository's ignore rules match the path (an output it never
-    #: commits: a build product, a report folder, data), so its absence says nothing
-    ignored: bool = False
+    #: for ``never``: the ignore rule that matches the path (``pattern`` in ``file:line``):
+    #: an output the repository never commits (a report folder, a build product, data)
+    ignored: str | None = None
 
     @property
     def told(self) -> bool:
@@ -370,7 +377,7 @@ class PathStory:
             return f"deleted{when}{via}"
         if self.status == "never":
             if self.ignored:
-                return "never in the history (ignored by git)"
+                return f"never in the history, ignored by {self.ignored}"
             if self.branch:
                 return f"never in this branch's history (it is on {self.branch})"
             return "never in the history"

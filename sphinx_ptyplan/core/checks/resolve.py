@@ -562,10 +562,6 @@ def _ask_story(
     return None
 
 
-#: Why a path that never existed and matches the ignore rules is not checked.
-_IGNORED = "ignored by git (an output the repository never commits): not checked"
-
-
 def _never(story: StoryFn, keys: list[str]) -> list[PathStory] | None:
     """Git answered for ``keys`` and none of them was ever in HEAD's history: their
     ``never`` stories (which may name a branch that has one, or say it is ignored); None
@@ -857,16 +853,24 @@ def _stale(
     keys = story_keys(ref, index, former)
     never = _never(story, keys) if missing_code is not None and story is not None else None
     if never is not None:
-        if any(t.ignored for t in never):
-            return _res(ref, Status.EXTERNAL, _IGNORED)
+        rule = next((t.ignored for t in never if t.ignored), None)
         branch = next((t.branch for t in never if t.branch), None)
-        detail = (
-            f"{what} and never did on this branch (it is in the history of {branch}, not "
-            "merged here)"
-            if branch
-            else f"{what} and never did (not in the git history: a planned file, a typo or "
-            "an uncommitted artefact)"
-        )
+        if rule is not None:  # an output: a file of a close name is not what was meant
+            missing_code, cands = FindingCode.IGNORED_OUTPUT, ()
+            detail = (
+                f"{what} and never was committed: the repository ignores it ({rule}), so "
+                "only the machine that made it has it"
+            )
+        elif branch is not None:
+            detail = (
+                f"{what} and never did on this branch (it is in the history of {branch}, "
+                "not merged here)"
+            )
+        else:
+            detail = (
+                f"{what} and never did (not in the git history: a planned file, a typo or "
+                "an uncommitted artefact)"
+            )
         return _res(
             ref, Status.STALE, detail, candidates=cands, code=missing_code,
             subject=subject, owner=owner, missing=True,

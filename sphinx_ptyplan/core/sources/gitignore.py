@@ -19,6 +19,10 @@ from pathlib import Path
 
 __all__ = ["IgnoreChecker"]
 
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
 #: Bytes of paths written before their answers are read: under any pipe's capacity.
 _CHUNK = 3072
 
@@ -52,11 +56,12 @@ class IgnoreChecker:
         self._pending = b""
         return self._proc
 
-    def ignored(self, paths: Sequence[str]) -> set[str] | None:
+    def ignored(self, paths: Sequence[str]) -> dict[str, str] | None:
         """Those of ``paths`` (relative to the work tree, folders with a trailing "/") that
-        a rule ignores; a rule starting with "!" re-includes, so its path is not ignored.
-        None when git could not answer."""
-        out: set[str] = set()
+        a rule ignores, each with its rule (``pattern`` in ``file:line``, the file relative
+        to the work tree when inside it); a rule starting with "!" re-includes, so its path
+        is not ignored. None when git could not answer."""
+        out: dict[str, str] = {}
         if not paths:
             return out
         try:
@@ -68,16 +73,16 @@ class IgnoreChecker:
                 chunk.append(path)
                 size += len(path.encode("utf-8", "surrogateescape")) + 1
                 if size >= _CHUNK:
-                    out |= self._ask(proc, chunk)
+                    out.update(self._ask(proc, chunk))
                     chunk, size = [], 0
             if chunk:
-                out |= self._ask(proc, chunk)
+                out.update(self._ask(proc, chunk))
         except (OSError, ValueError, EOFError):
             self.close()
             return None
         return out
 
-    def _ask(self, proc: subprocess.Popen[bytes], paths: list[str]) -> set[str]:
+    def _ask(self, proc: subprocess.Popen[bytes], paths: list[str]) -> dict[str, str]:
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write(b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths))
         proc.stdin.flush()
@@ -91,12 +96,19 @@ class IgnoreChecker:
             data += more
         fields = data.split(b"\0", want)
         self._pending = fields[want] if len(fields) > want else b""
-        out: set[str] = set()
+        out: dict[str, str] = {}
         for i, path in enumerate(paths):
-            source, pattern = fields[4 * i], fields[4 * i + 2]
+            source, line, pattern = fields[4 * i], fields[4 * i + 1], fields[4 * i + 2]
             if source and not pattern.startswith(b"!"):
-                out.add(path)
+                out[path] = f"`{_text(pattern)}` in {self._where(_text(source))}:{_text(line)}"
         return out
+
+    def _where(self, source: str) -> str:
+        """A rule file as a reader finds it: relative to the work tree when inside it."""
+        try:
+            return Path(source).resolve().relative_to(self._cwd.resolve()).as_posix()
+        except (ValueError, OSError):
+            return source
 
     def close(self) -> None:
         proc, self._proc = self._proc, None

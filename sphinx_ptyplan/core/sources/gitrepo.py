@@ -942,7 +942,7 @@ class GitRepo:
         self._story_index: tuple[Any, ...] | None = None
         self._elsewhere: tuple[str, dict[str, str]] | None = None
         self._ignore: IgnoreChecker | None = None
-        self._ignored_memo: dict[str, bool] = {}
+        self._ignored_memo: dict[str, str | None] = {}
         self._blames: dict[tuple[str, bytes], list[str | None]] = {}
         self._single: dict[str, str] = {}  # documents of one commit (doc_single_commits)
         self._objects: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
@@ -1802,11 +1802,12 @@ class GitRepo:
         known = self._elsewhere[1]
         return {p: known[p] for p in paths if p in known}
 
-    def ignored_paths(self, paths: Sequence[str]) -> frozenset[str]:
+    def ignored_paths(self, paths: Sequence[str]) -> dict[str, str]:
         """Those of root-relative ``paths`` (files, or folders written with a trailing "/")
-        that the repository's ignore rules match, whether they exist or not: outputs the
-        repository never commits (a build product, a report folder, data). Asked of one
-        persistent ``git check-ignore`` (:mod:`.gitignore`), each path once per run."""
+        that the repository's ignore rules match, whether they exist or not (outputs it
+        never commits: a report folder, a build product, data), each with the rule that
+        matches (``pattern`` in ``file:line``). Asked of one persistent ``git check-ignore``
+        (:mod:`.gitignore`), each path once per run."""
         memo = self._ignored_memo
         asked: list[tuple[str, str]] = []
         for p in paths:
@@ -1821,11 +1822,10 @@ class GitRepo:
                     self._neutral.command(), self._neutral.env, self.workdir
                 )
             hit = self._ignore.ignored([full for _p, full in asked])
-            if hit is None:  # git could not answer: nothing is ignored, asked again later
-                return frozenset(p for p in paths if memo.get(p, False))
-            for p, full in asked:
-                memo[p] = full in hit
-        return frozenset(p for p in paths if memo.get(p, False))
+            if hit is not None:  # else git could not answer: nothing said, asked again later
+                for p, full in asked:
+                    memo[p] = hit.get(full)
+        return {p: rule for p in paths if (rule := memo.get(p)) is not None}
 
     def prefetch_objects(self, pairs: Sequence[tuple[str, str]]) -> None:
         """Read ``path`` at ``rev`` for many pairs with ONE git process, so that
