@@ -116,13 +116,15 @@ def sphinx(root: Path, index: str) -> tuple[Verdicts, str]:
     from sphinx.util.console import strip_colors
 
     from sphinx_ptyplan.sphinx_ext.domain import domain_of
+    from sphinx_ptyplan.sphinx_ext.report import stored_findings
 
     (root / "conf.py").write_text(CONF, encoding="utf-8")
     (root / "index.md").write_text(index, encoding="utf-8")
     app = SphinxTestApp("text", srcdir=root, builddir=root / "_build")
     try:
         app.build()
-        located = [x for per_doc in domain_of(app.env).data["findings"].values() for x in per_doc]
+        data = domain_of(app.env).data
+        located = [x for doc in data["findings"] for x in stored_findings(data, doc)]
     finally:
         app.cleanup()
     warnings = strip_colors(app.warning.getvalue())
