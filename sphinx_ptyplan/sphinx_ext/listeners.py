@@ -275,6 +275,9 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
         domain.data["cites"].pop(docname, None)
     # Every build reports every page's findings, read this time or not (Sphinx issue 725).
     emit_all(session_of(app), env, domain.data, _page_suppressions(env))
+    if checked:  # the pages are written with the check's state gone
+        for session in (getattr(app, _ATTR, None) or {}).values():
+            session.release()
     return []
 
 
