@@ -75,6 +75,8 @@ def _check_keyed(
         apply_pinned,
         declared,
         page_suppressions,
+        prefetch_pinned,
+        start_pinned,
         status_of,
     )
     from sphinx_ptyplan.core.jobs import check_document, prefetch_drift
@@ -112,9 +114,20 @@ def _check_keyed(
             prefetch_drift(
                 ctx, live if ctx.settings.drift else [], [d for d, _s, _t in loaded], pinned
             )
+        reports = []
         for doc_path, spans, status in loaded:
             drift = ctx.settings.drift and status is DocStatus.LIVE
             report = check_document(ctx, doc_path, spans, drift=drift)
+            if status is DocStatus.PINNED:
+                start_pinned(report, repo, doc_path)  # git blames while the next are checked
+            reports.append(report)
+        pinned_reports = [
+            (r, d)
+            for r, (d, _sp, st) in zip(reports, loaded, strict=True)
+            if st is DocStatus.PINNED
+        ]
+        prefetch_pinned(pinned_reports, repo, ctx.index(()))
+        for (doc_path, _spans, status), report in zip(loaded, reports, strict=True):
             if status is DocStatus.PINNED:
                 report = apply_pinned(report, repo, doc_path, ctx.index(()))
             keyed.extend(keyed_findings(ctx.root, report, doc_path, content=content))

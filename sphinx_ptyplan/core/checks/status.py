@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,8 @@ __all__ = [
     "declared",
     "declared_status",
     "page_suppressions",
+    "prefetch_pinned",
+    "start_pinned",
     "status_of",
     "validate_rules",
 ]
@@ -192,6 +194,48 @@ def _note(f: Finding, note: str) -> Finding:
     return replace(f, note=f"{f.note}; {note}" if f.note else note)
 
 
+_WRONG = (FindingKind.STALE, FindingKind.MISSING)
+
+
+def _pinned_todo(report: CitationReport) -> list[CitationCheck]:
+    """The checks of a pinned document that are wrong today (judged at their commit)."""
+    return [c for c in report.checks if any(f.kind in _WRONG for f in c.findings)]
+
+
+def start_pinned(report: CitationReport, repo: GitRepo | None, doc_path: str) -> None:
+    """Start the blame :func:`apply_pinned` will need for ``report`` (``GitRepo.start_blame``:
+    git works while the next documents are checked). Never raises; changes no answer."""
+    todo = _pinned_todo(report)
+    if todo and repo is not None:
+        repo.start_blame(doc_path, sorted({c.ref.doc_line for c in todo}))
+
+
+def prefetch_pinned(
+    items: Sequence[tuple[CitationReport, str]], repo: GitRepo | None, index: CodeIndex
+) -> None:
+    """Read, in one exchange with git for all pinned documents, what :func:`apply_pinned`
+    will read for each (the objects its wrong references cited, at the commit of their
+    line). Never raises: a blame that fails here fails again, and is reported, there."""
+    if repo is None:
+        return
+    from sphinx_ptyplan.core.sources.gitrepo import GitError
+
+    pairs: list[tuple[str, str]] = []
+    for report, doc_path in items:
+        todo = _pinned_todo(report)
+        if not todo:
+            continue
+        try:
+            blame = repo.blame(doc_path, sorted({c.ref.doc_line for c in todo}))
+        except GitError:
+            continue
+        pairs.extend(_asked_then(todo, blame, index))
+    try:
+        repo.prefetch_objects(pairs)
+    except GitError:
+        return
+
+
 def apply_pinned(
     report: CitationReport, repo: GitRepo | None, doc_path: str, index: CodeIndex
 ) -> CitationReport:
@@ -202,8 +246,8 @@ def apply_pinned(
     each saying so."""
     from .citations import CitationCheck, CitationReport
 
-    wrong = (FindingKind.STALE, FindingKind.MISSING)
-    todo = [c for c in report.checks if any(f.kind in wrong for f in c.findings)]
+    wrong = _WRONG
+    todo = _pinned_todo(report)
     blame: list[str | None] = []
     why_not = ""
     if todo and repo is not None:
