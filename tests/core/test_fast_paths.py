@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 
 from sphinx_ptyplan.core.checks.resolve import CodeIndex, close_matches, resolve
 from sphinx_ptyplan.core.models import RefKind
-from sphinx_ptyplan.core.paths import PathRefused, confine
+from sphinx_ptyplan.core.paths import PathRefused, SymlinkLoop, confine
 from sphinx_ptyplan.core.sources.classify import _split_items, classify, references_in
 from sphinx_ptyplan.core.sources.extract import defined_symbol, parse_module
 from sphinx_ptyplan.core.sources.gitrepo import _PIPE_CHUNK, GitRepo
@@ -106,18 +108,27 @@ def _confine_by_pathlib(root: Path, relpath: str) -> Path:
         raise PathRefused("absolute")
     real_root = root.resolve()
     candidate = (real_root / pure).resolve()
+    try:  # what Path.resolve does itself before Python 3.13
+        os.stat(candidate)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RuntimeError(f"Symlink loop from {exc.filename!r}") from None
     if candidate != real_root and real_root not in candidate.parents:
         raise PathRefused("outside")
     return candidate
 
 
 def _outcome(fn: Callable[[Path, str], Path], root: Path, rel: str) -> object:
+    """What ``fn`` answers; a symlink loop is ``Path.resolve``'s ``RuntimeError`` (before
+    Python 3.13) and ``confine``'s ``SymlinkLoop`` (an ``OSError``), from the same link."""
     try:
         return fn(root, rel)
     except PathRefused:
         return "refused"
+    except SymlinkLoop as exc:
+        return ("loop", exc.filename)
     except RuntimeError as exc:
-        return ("loop", str(exc))
+        return ("loop", str(exc).removeprefix("Symlink loop from ").strip("'"))
 
 
 @pytest.fixture(scope="module")

@@ -2329,7 +2329,7 @@ class GitRepo:
         try:
             if confine(self.root, clean).is_file():
                 return clean
-        except PathRefused:
+        except (PathRefused, OSError):  # outside the root, or a symlink loop: no file
             return None
         changes = self._worktree_changes.get(sha)
         if changes is None:
