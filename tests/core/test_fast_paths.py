@@ -12,7 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_ptyplan.core.checks.resolve import CodeIndex, close_matches, resolve
+from sphinx_ptyplan.core.checks.resolve import (
+    CodeIndex,
+    _matched,
+    close_matches,
+    positions,
+    resolve,
+)
 from sphinx_ptyplan.core.models import RefKind
 from sphinx_ptyplan.core.paths import PathRefused, SymlinkLoop, confine
 from sphinx_ptyplan.core.sources.classify import _split_items, classify, references_in
@@ -176,6 +182,23 @@ def test_close_matches_is_difflibs_answer(
     assert close_matches(word, names, n, cutoff) == difflib.get_close_matches(
         word, names, n, cutoff
     )
+
+
+@settings(max_examples=2000)
+@given(_NAMES, _NAMES)
+def test_matched_characters_are_difflibs_matching_blocks(a: str, b: str) -> None:
+    for x, y in ((a, b), (a + b + a, b + a)):
+        matcher = difflib.SequenceMatcher(None, x, y)
+        blocks = sum(size for _i, _j, size in matcher.get_matching_blocks())
+        assert positions(y) == matcher.b2j  # short: no junk, nothing popular
+        assert _matched(x, len(y), positions(y)) == blocks
+
+
+def test_close_matches_of_a_long_word_is_difflibs_answer() -> None:
+    """From 200 characters on difflib treats frequent characters as junk: its own ratio."""
+    word = "ab_" * 70 + "x.py"
+    names = ["ab_" * 69 + "x.py", "ab_" * 70, "b_a" * 70 + "x.py", "x.py"]
+    assert close_matches(word, names, 3, 0.3) == difflib.get_close_matches(word, names, 3, 0.3)
 
 
 def test_close_matches_on_file_names_like_a_corpus() -> None:

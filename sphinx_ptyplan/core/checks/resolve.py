@@ -115,17 +115,63 @@ def close_matches(
     bounded.sort(key=lambda t: (-t[0], t[1]))
     matcher = difflib.SequenceMatcher()
     matcher.set_seq2(word)
+    b2j = positions(word) if lw < 200 else None  # (from 200 on, difflib drops popular ones)
     result: list[tuple[float, str]] = []
     for bound, _i, x in bounded:
         if len(result) >= n:
             nth = heapq.nlargest(n, result)[-1][0]
             if bound < nth:
                 break
-        matcher.set_seq1(x)
-        score = matcher.ratio()
+        if b2j is None:
+            matcher.set_seq1(x)
+            score = matcher.ratio()
+        else:
+            total = len(x) + lw
+            score = 2.0 * _matched(x, lw, b2j) / total if total else 1.0
         if score >= cutoff:
             result.append((score, x))
     return [x for _score, x in heapq.nlargest(n, result)]
+
+
+def positions(b: str) -> dict[str, list[int]]:
+    """Each character of ``b`` -> where it is, ascending (difflib's ``b2j`` without junk)."""
+    b2j: dict[str, list[int]] = {}
+    for j, ch in enumerate(b):
+        b2j.setdefault(ch, []).append(j)
+    return b2j
+
+
+def _matched(a: str, lb: int, b2j: dict[str, list[int]]) -> int:
+    """How many characters ``difflib.SequenceMatcher(None, a, b).get_matching_blocks()``
+    matches, for a ``b`` (of length ``lb``, under 200: no junk, nothing popular) whose
+    ``b2j`` is given: the same longest matches found the same way (first in ``a``, then in
+    ``b``), the same recursion on both sides, without building the blocks. Without junk,
+    difflib's extension of a match found can add nothing (the match is already maximal),
+    so it is left out."""
+    total = 0
+    todo = [(0, len(a), 0, lb)]
+    while todo:
+        alo, ahi, blo, bhi = todo.pop()
+        besti, bestj, bestsize = alo, blo, 0
+        j2len: dict[int, int] = {}
+        for i in range(alo, ahi):
+            newj2len: dict[int, int] = {}
+            for j in b2j.get(a[i], ()):
+                if j < blo:
+                    continue
+                if j >= bhi:
+                    break
+                k = newj2len[j] = j2len.get(j - 1, 0) + 1
+                if k > bestsize:
+                    besti, bestj, bestsize = i - k + 1, j - k + 1, k
+            j2len = newj2len
+        if bestsize:
+            total += bestsize
+            if alo < besti and blo < bestj:
+                todo.append((alo, besti, blo, bestj))
+            if besti + bestsize < ahi and bestj + bestsize < bhi:
+                todo.append((besti + bestsize, ahi, bestj + bestsize, bhi))
+    return total
 
 
 class CodeIndex:
