@@ -249,3 +249,32 @@ def test_a_started_blame_is_not_used_for_other_content(tmp_path: Path) -> None:
     with GitRepo.open(r.path) as plain:
         assert got == plain.blame("docs/plan-renamed.md", (7,))
     assert got[6] is not None  # line 7 is the first commit's again
+
+
+# ------------------------------------------------------------------ line maps asked twice
+
+
+def test_line_maps_asked_again_read_the_working_tree_once_per_run(tmp_path: Path) -> None:
+    """The second ``line_maps`` of a commit (each document asks again after the prefetch)
+    answers as a fresh repository would; after ``refresh`` an edited file is read again."""
+    r = Repo(tmp_path / "r")
+    r.write("pkg/a.py", "".join(f"a{i}\n" for i in range(10)))
+    r.write("pkg/b.py", "b\n")
+    r.write("pkg/gone.py", "g\n")
+    sha = r.commit("first")
+    r.write("pkg/a.py", "new\n" + "".join(f"a{i}\n" for i in range(10)))
+    r.move("pkg/b.py", "pkg/b2.py")
+    r.remove("pkg/gone.py")
+    paths = ["pkg/a.py", "pkg/b.py", "pkg/gone.py", "pkg/never.py"]
+    with GitRepo.open(r.path) as g:
+        first = g.line_maps(sha, paths)
+        again = g.line_maps(sha, paths)
+        assert again == first
+        r.write("pkg/a.py", "".join(f"a{i}\n" for i in range(10)))  # the edit undone
+        assert g.line_maps(sha, paths) == first  # the same run: the tree as first read
+        g.refresh()
+        after = g.line_maps(sha, paths)
+    with GitRepo.open(r.path) as fresh:
+        assert after == fresh.line_maps(sha, paths)
+    assert first["pkg/a.py"].map(1) == 2 and after["pkg/a.py"].map(1) == 1
+    assert first["pkg/b.py"].new_path == "pkg/b2.py" and first["pkg/gone.py"].new_path is None

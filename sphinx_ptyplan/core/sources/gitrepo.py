@@ -943,6 +943,9 @@ class GitRepo:
         self._events_head: str | None = None
         self._worktree_changes: dict[str, list[Change]] = {}
         self._line_maps: dict[tuple[str, str, str | None, str], LineMap] = {}
+        #: (commit, cited path) -> (its path in the working tree, digest of that file), as
+        #: line_maps found them (forgotten with the working tree, by refresh)
+        self._now: dict[tuple[str, str], tuple[str | None, str]] = {}
         self._story_index: tuple[Any, ...] | None = None
         self._blames: dict[tuple[str, bytes], list[str | None]] = {}
         self._single: dict[str, str] = {}  # documents of one commit (doc_single_commits)
@@ -1006,6 +1009,7 @@ class GitRepo:
         HEAD; only the rename lookup of :meth:`line_map` remembers the working tree.
         """
         self._worktree_changes.clear()
+        self._now.clear()
         self._single.clear()
         self._blames.clear()
         self._line_blames.clear()
@@ -2270,14 +2274,19 @@ class GitRepo:
             if clean is None or oid is None or data is None:
                 result[path] = LineMap(path, sha, None, None)
                 continue
-            new_path = self._new_path(sha, clean)
+            now = self._now.get((sha, clean))  # asked before in this run: no read again
             new_data: bytes | None = None
-            if new_path is not None:
-                try:
-                    new_data = confine(self.root, new_path).read_bytes()
-                except (OSError, PathRefused):
-                    new_path = None
-            digest = hashlib.blake2b(new_data or b"", digest_size=16).hexdigest()
+            if now is None:
+                new_path = self._new_path(sha, clean)
+                if new_path is not None:
+                    try:
+                        new_data = confine(self.root, new_path).read_bytes()
+                    except (OSError, PathRefused):
+                        new_path = None
+                digest = hashlib.blake2b(new_data or b"", digest_size=16).hexdigest()
+                self._now[(sha, clean)] = (new_path, digest)
+            else:
+                new_path, digest = now
             key = (oid, clean, new_path, digest)
             hit = self._line_maps.get(key)
             if hit is not None:
@@ -2285,6 +2294,11 @@ class GitRepo:
                     path, sha, hit.new_path, hit.old_lines, hit.hunks, hit.all_changed
                 )
                 continue
+            if now is not None and new_path is not None:  # read when the map is made
+                try:
+                    new_data = confine(self.root, new_path).read_bytes()
+                except (OSError, PathRefused):
+                    new_data = None
             todo[path] = (clean, oid, data, new_path, new_data, digest)
         if todo:
             specs: set[str] = set()
