@@ -278,3 +278,30 @@ def test_line_maps_asked_again_read_the_working_tree_once_per_run(tmp_path: Path
         assert after == fresh.line_maps(sha, paths)
     assert first["pkg/a.py"].map(1) == 2 and after["pkg/a.py"].map(1) == 1
     assert first["pkg/b.py"].new_path == "pkg/b2.py" and first["pkg/gone.py"].new_path is None
+
+
+# ------------------------------------------------------------------ existed before, at once
+
+
+def test_prefetched_existence_is_what_each_commit_says(tmp_path: Path) -> None:
+    """Files there before a commit, added by it, renamed by it, never there; the root
+    commit (no parent): one ``--batch-check`` for all gives the per-commit answers."""
+    r = Repo(tmp_path / "r")
+    r.write("pkg/a.py", "a\n")
+    r.write("pkg/old.py", "".join(f"line {i}\n" for i in range(20)))
+    root = r.commit("first")
+    r.write("pkg/b.py", "b\n")
+    r.move("pkg/old.py", "pkg/new.py")
+    second = r.commit("second")
+    asked = ["pkg/a.py", "pkg/b.py", "pkg/old.py", "pkg/new.py", "pkg/never.py", "pkg"]
+    asked.append("./pkg/a.py")
+    pairs = [(sha, p) for sha in (root, second) for p in asked]
+    with GitRepo.open(r.path) as plain:
+        expected = {sha: plain.existed_before_many(sha, asked) for sha in (root, second)}
+    with GitRepo.open(r.path) as batched:
+        batched.prefetch_existed(pairs)
+        batched._cat.requests = None  # type: ignore[assignment,method-assign]  # not asked again
+        got = {sha: batched.existed_before_many(sha, asked) for sha in (root, second)}
+    assert got == expected
+    assert expected[root] == frozenset()
+    assert expected[second] == {"pkg/a.py", "pkg/old.py", "pkg", "./pkg/a.py"}

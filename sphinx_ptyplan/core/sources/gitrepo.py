@@ -949,6 +949,8 @@ class GitRepo:
         self._story_index: tuple[Any, ...] | None = None
         self._blames: dict[tuple[str, bytes], list[str | None]] = {}
         self._single: dict[str, str] = {}  # documents of one commit (doc_single_commits)
+        self._single_lines: dict[str, int] = {}  # and their lines, as read then
+        self._existed: dict[tuple[str, str], bool] = {}  # (commit, path) in its parent?
         #: blames started ahead (start_blame): (path, content digest, arguments) -> output
         self._started_blames: dict[tuple[str, bytes, tuple[str, ...]], Future[Any]] = {}
         #: blames of some lines only, by the same key (kept for the run, as ``_blames``)
@@ -1011,6 +1013,7 @@ class GitRepo:
         self._worktree_changes.clear()
         self._now.clear()
         self._single.clear()
+        self._single_lines.clear()
         self._blames.clear()
         self._line_blames.clear()
         self._started_blames.clear()
@@ -1548,8 +1551,25 @@ class GitRepo:
         """The ``paths`` that :meth:`existed_before` ``sha``, asked all at once (pipelined
         on the running ``cat-file``)."""
         asked = {p: c for p in paths if (c := _clean_path(p))}
-        answers = self._cat.requests([f"{sha}^:{self._full(c)}" for c in asked.values()])
-        return frozenset(p for p, (oid, _k, _d) in zip(asked, answers, strict=True) if oid)
+        todo = [c for c in dict.fromkeys(asked.values()) if (sha, c) not in self._existed]
+        if todo:
+            answers = self._cat.requests([f"{sha}^:{self._full(c)}" for c in todo])
+            for c, (oid, _k, _d) in zip(todo, answers, strict=True):
+                self._existed[(sha, c)] = bool(oid)
+        return frozenset(p for p, c in asked.items() if self._existed[(sha, c)])
+
+    def prefetch_existed(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """:meth:`existed_before` for many ``(commit, path)`` pairs with ONE short-lived
+        ``git cat-file --batch-check`` (no content read, no round trip per commit); the
+        answers are kept (a commit's parent never changes)."""
+        todo = dict.fromkeys(
+            (sha, c)
+            for sha, p in pairs
+            if (c := _clean_path(p)) and (sha, c) not in self._existed
+        )
+        names = [f"{sha}^:{self._full(c)}" for sha, c in todo]
+        for key, (oid, _k, _d) in zip(todo, self._cat.many(names, contents=False), strict=True):
+            self._existed[key] = bool(oid)
 
     def _check_missing(self, sha: str, full: str) -> None:
         """Raise ``missing-objects`` if ``full`` is in the tree of ``sha`` but unreadable."""
@@ -1907,6 +1927,7 @@ class GitRepo:
             same = oid == self._blob_id(now) if oid is not None else data == now
             if same:
                 result[p] = commit
+                self._single_lines[p] = _count_lines(now)
         return result
 
     #: :meth:`doc_single_commits` reads the log of the documents' folders, not of each
@@ -2086,12 +2107,14 @@ class GitRepo:
         clean = _clean_path(doc_path)
         if not clean:
             return []
+        single = self._single.get(clean)
+        if single is not None and clean in self._single_lines:  # read when it was primed
+            return [single] * self._single_lines[clean]
         try:
             data = confine(self.root, clean).read_bytes()
         except (OSError, PathRefused):
             data = b""
         nlines = _count_lines(data)
-        single = self._single.get(clean)
         if single is not None:
             return [single] * nlines
         digest = hashlib.blake2b(data, digest_size=16).digest()
