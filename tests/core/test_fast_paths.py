@@ -16,6 +16,7 @@ from sphinx_ptyplan.core.checks.resolve import (
     CodeIndex,
     _matched,
     close_matches,
+    common_subsequence,
     positions,
     resolve,
 )
@@ -192,6 +193,26 @@ def test_matched_characters_are_difflibs_matching_blocks(a: str, b: str) -> None
         blocks = sum(size for _i, _j, size in matcher.get_matching_blocks())
         assert positions(y) == matcher.b2j  # short: no junk, nothing popular
         assert _matched(x, len(y), positions(y)) == blocks
+
+
+def _lcs_by_table(a: str, b: str) -> int:
+    prev = [0] * (len(b) + 1)
+    for ca in a:
+        cur = [0]
+        for j, cb in enumerate(b):
+            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+@settings(max_examples=2000)
+@given(_NAMES, _NAMES)
+def test_common_subsequence_is_the_dynamic_programming_answer(a: str, b: str) -> None:
+    masks = {ch: sum(1 << j for j in js) for ch, js in positions(b).items()}
+    assert common_subsequence(a, masks, len(b)) == _lcs_by_table(a, b)
+    matcher = difflib.SequenceMatcher(None, a, b)
+    assert _matched(a, len(b), positions(b)) <= common_subsequence(a, masks, len(b))
+    assert matcher.ratio() <= (2.0 * _lcs_by_table(a, b) / (len(a) + len(b)) if a or b else 1.0)
 
 
 def test_close_matches_of_a_long_word_is_difflibs_answer() -> None:

@@ -91,7 +91,10 @@ def close_matches(
     name, and the ratios are computed from the highest bound down, stopping when no
     possibility left can reach the ``n``-th best score found: a lower score cannot be in
     the answer, and an equal one could (ties go to the greater name), so those are still
-    computed. The same floats are compared as in ``difflib``, so the same names pass.
+    computed. Before a ratio, a third bound: the longest common subsequence (the matching
+    blocks are one), a few integer operations per character; a name whose bound is below
+    the cutoff or the ``n``-th best score cannot be in the answer either. The same floats
+    are compared as in ``difflib``, so the same names pass.
     """
     if not n > 0:
         raise ValueError(f"n must be > 0: {n!r}")
@@ -116,21 +119,41 @@ def close_matches(
     matcher = difflib.SequenceMatcher()
     matcher.set_seq2(word)
     b2j = positions(word) if lw < 200 else None  # (from 200 on, difflib drops popular ones)
+    masks = {ch: sum(1 << j for j in js) for ch, js in b2j.items()} if b2j else {}
     result: list[tuple[float, str]] = []
+    nth = -1.0
     for bound, _i, x in bounded:
         if len(result) >= n:
             nth = heapq.nlargest(n, result)[-1][0]
             if bound < nth:
                 break
+        total = len(x) + lw
         if b2j is None:
             matcher.set_seq1(x)
             score = matcher.ratio()
         else:
-            total = len(x) + lw
+            # the matching blocks are a common subsequence: no more than the longest one
+            lcs = 2.0 * common_subsequence(x, masks, lw) / total if total else 1.0
+            if lcs < cutoff or lcs < nth:
+                continue  # its ratio, at most this, cannot pass or make the first n
             score = 2.0 * _matched(x, lw, b2j) / total if total else 1.0
         if score >= cutoff:
             result.append((score, x))
     return [x for _score, x in heapq.nlargest(n, result)]
+
+
+def common_subsequence(a: str, masks: dict[str, int], lb: int) -> int:
+    """Length of the longest common subsequence of ``a`` and a ``b`` of length ``lb``
+    given by ``masks`` (character -> bit j set where ``b[j]`` is that character): the
+    bit-vector algorithm of Crochemore et al. (2001), one addition per character of ``a``."""
+    full = (1 << lb) - 1
+    v = full
+    for ch in a:
+        m = masks.get(ch)
+        if m:
+            u = v & m
+            v = ((v + u) | (v - u)) & full
+    return lb - bin(v).count("1")
 
 
 def positions(b: str) -> dict[str, list[int]]:
