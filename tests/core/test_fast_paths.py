@@ -319,3 +319,30 @@ def test_single_commit_documents_are_told_by_blob_id(tmp_path: Path) -> None:
         assert second not in got.values()
         g.prime_blames(["docs/a.md", "docs/d.md"])
         assert g.blame("docs/a.md") == [first] * 3
+
+
+def test_a_name_right_then_is_told_as_the_full_parse_tells(tmp_path: Path) -> None:
+    """``status._right_then`` asks for the one name cited (``defined_symbol``) before
+    parsing the module whole: the same answer for names there, members there or not,
+    names absent, and a module that did not parse then."""
+    from types import SimpleNamespace
+
+    from sphinx_ptyplan.core.checks.resolve import _find_symbol
+    from sphinx_ptyplan.core.checks.status import _right_then
+
+    r = Repo(tmp_path / "r")
+    r.write("pkg/__init__.py", "")
+    r.write("pkg/mod.py", _TRICKY)
+    r.write("pkg/bad.py", "def f(:\n")
+    sha = r.commit("first")
+    info = parse_module(_TRICKY)
+    texts = [f"pkg/mod.py:{n}" for n in ("f", "K", "K.g", "K.y", "K.nope", "D", "nope", "h")]
+    texts += ["pkg/bad.py:f", "pkg/bad.py:nope"]
+    with GitRepo.open(r.path) as g:
+        for text in texts:
+            (ref,) = references_in(text, doc_path="d.md", doc_line=1)
+            got = _right_then(g, sha, SimpleNamespace(ref=ref), CodeIndex(r.path))  # type: ignore[arg-type]
+            if ref.path == "pkg/bad.py":
+                assert got is True  # it did not parse then either
+            else:
+                assert got is (_find_symbol(info, (ref.name or "").split(".")) is not None)

@@ -143,7 +143,7 @@ def _norm(path: str) -> str:
 
 def _right_then(repo: GitRepo, sha: str, check: CitationCheck, index: CodeIndex) -> bool:
     """Was the reference of ``check`` right at commit ``sha``?"""
-    from .resolve import _find_symbol, story_keys
+    from .resolve import _find_symbol, _member_chain, story_keys
 
     ref = check.ref
     if ref.kind in (RefKind.DOTTED, RefKind.ATTR):
@@ -163,10 +163,17 @@ def _right_then(repo: GitRepo, sha: str, check: CitationCheck, index: CodeIndex)
         start = ref.start or 0
         end = ref.end if ref.end is not None else start
         return 1 <= start <= end <= n
+    from sphinx_ptyplan.core.sources.extract import defined_symbol, digest
+
+    parts = (ref.name or "").split(".")
+    if index.cache.get(digest(data)) is None:  # not parsed yet: the one name may be enough
+        sym = defined_symbol(data, parts[0], max_bytes=index.max_bytes)
+        if sym is not None:  # the module parses and defines it: its members tell the rest
+            return _member_chain(sym, parts[1:]) is not None
     _key, info = index.cache.get_or_parse(data, path=path, max_bytes=index.max_bytes)
     if info is None or info.problem is not None:
         return True  # could not be read then either: nothing to hold against it
-    return _find_symbol(info, (ref.name or "").split(".")) is not None
+    return _find_symbol(info, parts) is not None
 
 
 def _asked_then(

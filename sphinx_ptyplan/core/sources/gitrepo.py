@@ -1263,6 +1263,9 @@ class GitRepo:
 
     def commit_info(self, sha: str) -> CommitInfo:
         """Sha, unique short sha, committer date and summary of a commit (cached)."""
+        hit = self._commits.get(sha)  # a full sha already read: it resolves to itself
+        if hit is not None:
+            return hit
         full = self.resolve(sha)
         hit = self._commits.get(full)
         if hit is not None:
