@@ -47,6 +47,10 @@ def agree(text: str) -> bool:
 
 
 CASES = [
+    # list items of text at the margin (the scanner's shortcut), around other blocks
+    "- item `a.py`\n  - nested `b.py`\n- back `c.py`\n\n    code `d.py`\n- after `e.py`\n",
+    "Para `p.py`\n- item `a.py`\ncontinued `b.py`\n- Über `c.py`\n---\n- x `d.py`\n",
+    "1. one `a.py`\n   - inner `b.py`\n- outer `c.py`\n```\n- fenced `d.py`\n```\n",
     "Plain `a/b.py:3` and ``x`y`` and `` `z` ``.\n",
     "- item `a.py`\n  continued `b.py`\n\n      indented in the item `c.py`\n",
     "Para\n\n    code `not.py`\n\nAfter `yes.py`\n",

@@ -391,6 +391,21 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
                 prev_blank = True
                 table_cols = 0
             continue  # (in a fence: its content)
+        if (
+            raw[:2] == "- "
+            and raw[2:3].isalpha()
+            and fence is None
+            and html_end is None
+            and not table_cols
+            and "|" not in raw
+        ):  # the common case: a list item of text at the margin (what the loop below does)
+            if para and para_depth:
+                raise _Unsure  # a new block after a quoted paragraph: markdown-it's call
+            flush()
+            lists[:] = [2]  # it ends every open item (all deeper) and opens its own
+            para, para_line, para_depth = [raw[2:]], lineno, 0
+            prev_blank = False
+            continue
         if ">" in raw[:8]:
             body, depth = _strip_quotes(raw)
         else:
