@@ -107,6 +107,8 @@ def _check_keyed(
         loaded.extend((path, spans, status) for path, spans in doc.items())
     repo = _repo_or_none(ctx)
     live = [(d, sp) for d, sp, st in loaded if st is DocStatus.LIVE]
+    # the names each module will be asked for: one parse of a module for all of them
+    ctx.index(()).expect_symbols(text for _d, spans, _st in loaded for text, _l, _c in spans)
     # one run: HEAD is read once for all documents
     with repo.one_run() if repo is not None else contextlib.nullcontext():
         if repo is not None and loaded:

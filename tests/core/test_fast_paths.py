@@ -25,6 +25,7 @@ from sphinx_ptyplan.core.paths import PathRefused, SymlinkLoop, confine
 from sphinx_ptyplan.core.sources.classify import _split_items, classify, references_in
 from sphinx_ptyplan.core.sources.extract import defined_symbol, parse_module
 from sphinx_ptyplan.core.sources.gitrepo import _PIPE_CHUNK, GitRepo
+from sphinx_ptyplan.core.sources.symbols import defined_symbols
 from tests.gitutil import Repo
 
 
@@ -277,6 +278,42 @@ def test_defined_symbol_is_the_full_extractions_symbol() -> None:
             if absent not in names:
                 assert defined_symbol(data, absent) is None
     assert checked > 1000
+
+
+def test_defined_symbols_are_each_names_defined_symbol() -> None:
+    checked = 0
+    for data in _module_sources():
+        names = [s.name for s in parse_module(data).symbols][:12]
+        names += ["os", "nothing_here", "self", "__init__", "g"]
+        assert defined_symbols(data, names) == {n: defined_symbol(data, n) for n in names}
+        checked += len(names)
+    assert checked > 500
+    for data in (b"def f(:\n", b"\x00\x01def f(): pass\n", b"x = 1\n", b"\xff\xfe"):
+        assert defined_symbols(data, ["f", "x"]) == {"f": None, "x": defined_symbol(data, "x")}
+    deep = b"class A:\n" + b"".join(b"    " * i + b"class B:\n" for i in range(1, 120))
+    deep += b"    " * 120 + b"pass\n" + b"def f(): pass\n"
+    assert defined_symbols(deep, ["A", "f"]) == {  # one name too deep for the extractor
+        "A": defined_symbol(deep, "A"),
+        "f": defined_symbol(deep, "f"),
+    }
+
+
+def test_index_expecting_names_answers_as_without(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_bytes(b"")
+    (tmp_path / "pkg" / "mod.py").write_bytes(_TRICKY)
+    texts = ["pkg/mod.py:f", "pkg/mod.py:K.g, pkg/mod.py:D", "pkg/mod.py:nope", "x.py:f"]
+    expecting, plain = CodeIndex(tmp_path), CodeIndex(tmp_path)
+    expecting.expect_symbols(texts)
+    assert expecting._expected["pkg/mod.py"] == {"f", "K", "D", "nope"}
+    for name in ("K", "f", "D", "nope", "h", "absent"):
+        assert expecting.defined("pkg/mod.py", name) == plain.defined("pkg/mod.py", name)
+    assert "pkg/mod.py" not in expecting._expected  # one parse answered them all
+    for text in texts + ["pkg/mod.py:K.y", "pkg/mod.py:K.nope"]:
+        index = CodeIndex(tmp_path)
+        index.expect_symbols(texts)
+        for ref in references_in(text, doc_path="d.md", doc_line=1):
+            assert resolve(ref, index) == resolve(ref, CodeIndex(tmp_path))
 
 
 def test_defined_symbol_declines_what_it_cannot_say() -> None:

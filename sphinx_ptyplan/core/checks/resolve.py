@@ -8,7 +8,7 @@ import os
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +30,7 @@ from sphinx_ptyplan.core.models import (
     SymbolKind,
 )
 from sphinx_ptyplan.core.paths import PathRefused, confine
-from sphinx_ptyplan.core.sources.classify import is_artefact, is_external_path
+from sphinx_ptyplan.core.sources.classify import classify, is_artefact, is_external_path
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.sources.parsecache import ParseCache
@@ -255,6 +255,7 @@ class CodeIndex:
         self._classes: dict[str, list[tuple[str, Symbol]]] | None = None
         self._infos: dict[str, ModuleInfo | None] = {}
         self._defined: dict[tuple[str, str], Symbol | None] = {}
+        self._expected: dict[str, set[str]] = {}  # module -> names to be asked (expect_symbols)
         self._lines: dict[str, int | None] = {}
         self._imports: dict[str, tuple[dict[str, tuple[str, int]], bool]] = {}
         self._kinds: dict[str, str] = {}
@@ -464,9 +465,31 @@ class CodeIndex:
             if cached is not None:
                 self._infos[rel] = cached
                 return cached.symbol(name) if cached.problem is None else None
-            found = defined_symbol(data, name, max_bytes=self.max_bytes)
+            more = self._expected.pop(rel, set()) - {name}
+            if more:  # other names of it will be asked: one parse for all of them
+                from sphinx_ptyplan.core.sources.symbols import defined_symbols
+
+                got = defined_symbols(data, [name, *sorted(more)], max_bytes=self.max_bytes)
+                for other in more:
+                    self._defined.setdefault((rel, other), got[other])
+                found = got[name]
+            else:
+                found = defined_symbol(data, name, max_bytes=self.max_bytes)
         self._defined[memo] = found
         return found
+
+    def expect_symbols(self, texts: Iterable[str]) -> None:
+        """Learn the ``path.py:Name`` references of inline spans about to be checked: the
+        first name :meth:`defined` is asked of a module then extracts the others expected
+        of it from the same parse (``symbols.defined_symbols``), not one parse per name.
+        Changes no answer."""
+        for text in texts:
+            if ":" not in text:
+                continue
+            for c in classify(text):
+                if c.kind is RefKind.PATH_SYMBOL and c.path and c.name and not c.external:
+                    rel = _norm(c.path)
+                    self._expected.setdefault(rel, set()).add(c.name.split(".", 1)[0])
 
     @property
     def packages(self) -> dict[str, str]:
