@@ -208,11 +208,13 @@ def test_did_you_mean_offers_only_the_same_kind_inside_the_scanned_roots(tree: P
         {
             "pkg/sub/helpers.py": "",
             "pkg/subs/x.py": "",
-            "docs/_build/html/pkg/core.py": "",  # the docs' build output
+            # the docs' build output in a folder of no conventional name (`_build` is
+            # never listed): the build's `avoid` keeps it out
+            "docs/out/html/pkg/core.py": "",
             "docs/pkg_core.md": "# a page\n",
         },
     )
-    index = CodeIndex(tree, avoid=["docs/_build", "docs/pkg_core.md"])
+    index = CodeIndex(tree, avoid=["docs/out", "docs/pkg_core.md"])
     # a missing folder under a file path: the whole path under the similar folder, when it
     # exists, never the folder itself
     res = resolve(_ref("pkg/sbu/mod.py"), index)
@@ -231,8 +233,8 @@ def test_did_you_mean_offers_only_the_same_kind_inside_the_scanned_roots(tree: P
     assert "pkg/core.py" in res.candidates, res.candidates
     assert not any(c.startswith("docs/") for c in res.candidates), res.candidates
     unguarded = CodeIndex(tree)
-    assert "docs/_build/html/pkg/core.py" in resolve(_ref("other/core.py"), unguarded).candidates
-    with_roots = CodeIndex(tree, code_roots=["pkg"], avoid=["docs/_build"])
+    assert "docs/out/html/pkg/core.py" in resolve(_ref("other/core.py"), unguarded).candidates
+    with_roots = CodeIndex(tree, code_roots=["pkg"], avoid=["docs/out"])
     res = resolve(_ref("other/helpers.py"), with_roots)
     assert res.candidates == ("pkg/helpers.py", "pkg/sub/helpers.py"), res.candidates
     res = resolve(_ref("pkg/mod.py"), with_roots)
