@@ -374,3 +374,24 @@ def test_ref_kinds_cover_every_branch() -> None:
         RefKind.ATTR,
         RefKind.NAME,
     } == set(RefKind)
+
+
+def test_did_you_mean_for_a_generic_name_prefers_the_folders_it_shares(tmp_path: Path) -> None:
+    # Found on nanoBragg: `plans/active/perf-pytorch-compile-refactor/plan.md`, archived
+    # with edits (git saw a deletion), was answered with `plans/cellparams/plan.md` first
+    # and the archived plan third; `docs/docs/architecture/README.md` did not get
+    # `docs/architecture/README.md` at all (five other README.md came first).
+    files = {f"plans/archive/topic-{k}/plan.md": "# p\n" for k in range(6)}
+    files |= {f"area{k}/README.md": "# r\n" for k in range(6)}
+    files |= {
+        "plans/cellparams/plan.md": "# p\n",
+        "plans/archive/perf-refactor/plan.md": "# p\n",
+        "docs/architecture/README.md": "# r\n",
+        "docs/README.md": "# r\n",
+    }
+    index = CodeIndex(_write(tmp_path / "root", files))
+    moved = resolve(_ref("plans/active/perf-refactor/plan.md"), index)
+    assert moved.candidates[0] == "plans/archive/perf-refactor/plan.md", moved.candidates
+    doubled = resolve(_ref("docs/docs/architecture/README.md"), index)
+    assert doubled.candidates[:2] == ("docs/architecture/README.md", "docs/README.md")
+    assert len(doubled.candidates) == 5

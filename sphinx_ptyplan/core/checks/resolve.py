@@ -319,8 +319,14 @@ class CodeIndex:
             names.append(parts[-1])
         if want != "file":
             names.append(parts[-1] + "/")
+        folders, parent_name = set(parts[:-1]), parts[-2] if len(parts) > 1 else ""
         for name in names:
-            out += [m for m in self._by_name.get(name, []) if m != clean]
+            same = [m for m in self._by_name.get(name, []) if m != clean]
+            # a generic name (plan.md, __init__.py) is in many folders: first those in a
+            # folder of the same name (plans/active/x/plan.md -> plans/archive/x/plan.md),
+            # then by the folder names they share with the path
+            same.sort(key=lambda m: (_parent(m) != parent_name, -len(folders & set(m.split("/")))))
+            out += same
         i = len(parts) - 1
         while i > 0 and "/".join(parts[:i]) not in self._dirs:
             i -= 1
@@ -617,6 +623,12 @@ def _locate(
     if len(matches) > 1:
         return "ambiguous", None, tuple(matches), ""
     return "external", None, (), "not found in the tree (a partial path)"
+
+
+def _parent(path: str) -> str:
+    """The name of the folder holding ``path`` (``""`` at the top)."""
+    folder = path.rstrip("/").rpartition("/")[0]
+    return folder.rpartition("/")[2]
 
 
 def _find_symbol(info: ModuleInfo, parts: Sequence[str]) -> Symbol | None:
