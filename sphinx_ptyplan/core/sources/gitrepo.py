@@ -23,11 +23,10 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 from sphinx_ptyplan.core.models import CommitInfo, FindingCode, PathStory
 from sphinx_ptyplan.core.paths import PathRefused, confine, rel_posix
+from sphinx_ptyplan.core.sources.gitignore import IgnoreChecker, stop
 
 if TYPE_CHECKING:
     import git
-
-    from sphinx_ptyplan.core.sources.gitignore import IgnoreChecker
 
 __all__ = [
     "Change",
@@ -889,15 +888,7 @@ class _CatFile:
     def close(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None and self._pid == os.getpid():
-            try:
-                if proc.stdin is not None:
-                    proc.stdin.close()
-                proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+            stop(proc)
         if self._err is not None:
             self._err.close()
             self._err = None
@@ -1816,8 +1807,6 @@ class GitRepo:
                 asked.append((p, self._full(clean) + ("/" if p.endswith("/") else "")))
         if asked:
             if self._ignore is None:
-                from sphinx_ptyplan.core.sources.gitignore import IgnoreChecker
-
                 self._ignore = IgnoreChecker(
                     self._neutral.command(), self._neutral.env, self.workdir
                 )
