@@ -122,7 +122,7 @@ def test_init_on_the_example_builds_its_plan_page(
     monkeypatch.chdir(example)
     assert main(["init"]) == 0
     out = capsys.readouterr().out
-    assert "packages: ptycho, ptycho_torch" in out
+    assert "packages: ptycho_torch, ptycho" in out
     assert "specs/ptychodus_api_spec.md" in out and "ptychodus_pytorch_integration_plan" in out
     docs = example / "docs"
     proc = _sphinx(docs, "--keep-going")
@@ -137,3 +137,35 @@ def test_init_on_the_example_builds_its_plan_page(
     assert "Module inventory of ptycho_torch/" in page and "Plan coverage of ptycho/" in page
     fix_plan = (docs / "_build" / "html" / "fix_plan.html").read_text()
     assert 'class="ptyplan-badge' in fix_plan
+
+
+def test_init_puts_the_largest_package_first_and_shows_each_plan_against_the_package_it_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found on PtychoPINN: packages were taken alphabetically and every plan's coverage was
+    # shown against the first, a 6-line legacy namespace none of the plans names (0 % of 1).
+    repo = Repo(tmp_path / "proj")
+    repo.write("aaa_legacy/__init__.py", "")
+    repo.write("core/__init__.py", "")
+    for name in ("model", "train", "data"):
+        repo.write(f"core/{name}.py", "x = 1\n")
+    repo.write("core_torch/__init__.py", "")
+    repo.write("core_torch/model.py", "x = 1\n")
+    repo.write("core_torch/loader.py", "x = 1\n")
+    # names core_torch/ four times, core/ never (core_torch/ must not count as core/)
+    repo.write(
+        "plans/port_plan.md",
+        "# Port\n\n- `core_torch/model.py`\n- `core_torch/loader.py`\n"
+        "- `core_torch.model.Net`\n- see core_torch/model.py\n",
+    )
+    repo.write("plans/legacy_plan.md", "# Legacy\n\nRetire `aaa_legacy.shim` and aaa_legacy/x.\n")
+    repo.write("plans/vague_plan.md", "# Someday\n\nNo module named here.\n")
+    repo.commit("three packages, three plans")
+    monkeypatch.chdir(repo.path)
+    assert main(["init"]) == 0
+    assert "packages: core, core_torch, aaa_legacy;" in capsys.readouterr().out
+    plan = (repo.path / "docs" / "ptyplan-plan.md").read_text()
+    assert "## Coverage of `core_torch/` by `plans/port_plan.md`" in plan, plan
+    assert "## Coverage of `aaa_legacy/` by `plans/legacy_plan.md`" in plan, plan
+    # a plan naming none of them is shown against the largest package
+    assert "## Coverage of `core/` by `plans/vague_plan.md`" in plan, plan

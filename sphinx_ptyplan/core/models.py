@@ -193,6 +193,7 @@ class FindingCode(enum.StrEnum):
     SYMLINK_OUTSIDE_ROOT = "symlink-outside-root"
     # missing
     NEVER_EXISTED = "never-existed"
+    IGNORED_OUTPUT = "ignored-output"
 
     @property
     def description(self) -> str:
@@ -213,7 +214,15 @@ _CODE_DOCS: dict[FindingCode, tuple[tuple[FindingKind, ...], str]] = {
     FindingCode.NEVER_EXISTED: (
         (_M,),
         "A referenced path (or the module of a dotted name) never was in the git history "
-        "(a planned file, a typo, an uncommitted artefact).",
+        "of HEAD (a planned file, a typo, an uncommitted artefact); when a branch or tag "
+        "not merged here has it, the warning names that branch.",
+    ),
+    FindingCode.IGNORED_OUTPUT: (
+        (_M,),
+        "A referenced path never was in the git history and the repository's ignore rules "
+        "match it (a report folder, a build product, data it never commits): only the "
+        "machine that made it has it, so readers cannot follow the reference. The warning "
+        "names the rule.",
     ),
     FindingCode.STALE_PATH: (
         (_S,),
@@ -347,6 +356,11 @@ class PathStory:
     new_path: str | None = None
     commit: CommitInfo | None = None  # the commit of the last step (final rename / deletion)
     via: tuple[str, ...] = ()  # intermediate names of a chain of renames, oldest first
+    #: for ``never``: a branch or tag whose history has the path (not merged into HEAD)
+    branch: str | None = None
+    #: for ``never``: the ignore rule that matches the path (``pattern`` in ``file:line``):
+    #: an output the repository never commits (a report folder, a build product, data)
+    ignored: str | None = None
 
     @property
     def told(self) -> bool:
@@ -362,6 +376,10 @@ class PathStory:
         if self.status == "deleted":
             return f"deleted{when}{via}"
         if self.status == "never":
+            if self.ignored:
+                return f"never in the history, ignored by {self.ignored}"
+            if self.branch:
+                return f"never in this branch's history (it is on {self.branch})"
             return "never in the history"
         return "no history found in git"
 

@@ -58,13 +58,16 @@ def test_corpus_findings_and_strict() -> None:
         ("stale", 155, "stale-line"),
         ("stale", 156, "stale-symbol"),
         ("stale", 202, "stale-path"),
+        # a bare file name with a symbol neither candidate defines (both define nothing
+        # of that name, top level or inside a function): still ambiguous
+        ("ambiguous", 217, "ambiguous-path"),
     ]
     strict = spec_hits(CORPUS, "ptychodus_api_spec.md", trees=TREES, strict=True)
     extra = [f for f in strict.findings if f.code == "schema-undocumented"]
     assert [(f.line, f.kind) for f in extra] == [(46, FindingKind.SCHEMA)]
     assert "`gaussian_smoothing_sigma`" in extra[0].message
-    assert len(hits.rows) == 130  # 121 + 9 bare names (words naming nothing: no row)
-    assert sum(r.status is Status.RESOLVED for r in hits.rows) == 102
+    assert len(hits.rows) == 135  # 126 + 9 bare names (words naming nothing: no row)
+    assert sum(r.status is Status.RESOLVED for r in hits.rows) == 106
     names = {
         (r.ref.doc_line, r.ref.text): (r.path, r.line, r.reason)
         for r in hits.rows

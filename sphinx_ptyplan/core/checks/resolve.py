@@ -256,6 +256,7 @@ class CodeIndex:
         self._infos: dict[str, ModuleInfo | None] = {}
         self._defined: dict[tuple[str, str], Symbol | None] = {}
         self._expected: dict[str, set[str]] = {}  # module -> names to be asked (expect_symbols)
+        self._nested: dict[tuple[str, str], Symbol | None] = {}
         self._lines: dict[str, int | None] = {}
         self._imports: dict[str, tuple[dict[str, tuple[str, int]], bool]] = {}
         self._kinds: dict[str, str] = {}
@@ -388,8 +389,14 @@ class CodeIndex:
             names.append(parts[-1])
         if want != "file":
             names.append(parts[-1] + "/")
+        folders, parent_name = set(parts[:-1]), parts[-2] if len(parts) > 1 else ""
         for name in names:
-            out += [m for m in self._by_name.get(name, []) if m != clean]
+            same = [m for m in self._by_name.get(name, []) if m != clean]
+            # a generic name (plan.md, __init__.py) is in many folders: first those in a
+            # folder of the same name (plans/active/x/plan.md -> plans/archive/x/plan.md),
+            # then by the folder names they share with the path
+            same.sort(key=lambda m: (_parent(m) != parent_name, -len(folders & set(m.split("/")))))
+            out += same
         i = len(parts) - 1
         while i > 0 and "/".join(parts[:i]) not in self._dirs:
             i -= 1
@@ -490,6 +497,21 @@ class CodeIndex:
                 if c.kind is RefKind.PATH_SYMBOL and c.path and c.name and not c.external:
                     rel = _norm(c.path)
                     self._expected.setdefault(rel, set()).add(c.name.split(".", 1)[0])
+
+    def nested(self, rel: str, name: str) -> Symbol | None:
+        """A class or function ``name`` defined inside another definition of ``rel``
+        (:func:`~sphinx_ptyplan.core.sources.nested.nested_symbol`), memoised."""
+        memo = (rel, name)
+        if memo not in self._nested:
+            from sphinx_ptyplan.core.sources.nested import nested_symbol
+
+            try:
+                data: bytes | None = self._real(rel).read_bytes()
+            except (PathRefused, OSError):
+                data = None
+            found = nested_symbol(data, name, max_bytes=self.max_bytes) if data else None
+            self._nested[memo] = found
+        return self._nested[memo]
 
     @property
     def packages(self) -> dict[str, str]:
@@ -638,13 +660,17 @@ def _ask_story(
     return None
 
 
-def _never(story: StoryFn, keys: list[str]) -> bool:
-    """Git answered for ``keys`` and none of them was ever in the history (``never``)."""
+def _never(story: StoryFn, keys: list[str]) -> list[PathStory] | None:
+    """Git answered for ``keys`` and none of them was ever in HEAD's history: their
+    ``never`` stories (which may name a branch that has one, or say it is ignored); None
+    when git knows a story or did not answer."""
     if not keys:
-        return False
+        return None
     found = story(keys)
     told = [found[k] for k in keys if k in found]
-    return bool(told) and all(t.status == "never" for t in told)
+    if not told or any(t.status != "never" for t in told):
+        return None
+    return told
 
 
 def _norm(path: str) -> str:
@@ -689,6 +715,12 @@ def _locate(
     if len(matches) > 1:
         return "ambiguous", None, tuple(matches), ""
     return "external", None, (), "not found in the tree (a partial path)"
+
+
+def _parent(path: str) -> str:
+    """The name of the folder holding ``path`` (``""`` at the top)."""
+    folder = path.rstrip("/").rpartition("/")[0]
+    return folder.rpartition("/")[2]
 
 
 def _find_symbol(info: ModuleInfo, parts: Sequence[str]) -> Symbol | None:
@@ -764,6 +796,9 @@ def _symbol_in_module(
             return "import", None, rel, line, []
         if star or info.symbol("__getattr__") is not None:
             return "unchecked", None, rel, None, [f"{rel} has a star import or __getattr__"]
+    sym = _member_chain(index.nested(rel, parts[0]), parts[1:])
+    if sym is not None:  # a class made in a function's body is defined in the file too
+        return "found", sym, rel, sym.line, []
     return "missing", None, rel, None, _names_for(info, parts)
 
 
@@ -920,11 +955,26 @@ def _stale(
     missing_code: FindingCode | None = None,
 ) -> Resolution:
     keys = story_keys(ref, index, former)
-    if missing_code is not None and story is not None and _never(story, keys):
-        detail = (
-            f"{what} and never did (not in the git history: a planned file, a typo or an "
-            "uncommitted artefact)"
-        )
+    never = _never(story, keys) if missing_code is not None and story is not None else None
+    if never is not None:
+        rule = next((t.ignored for t in never if t.ignored), None)
+        branch = next((t.branch for t in never if t.branch), None)
+        if rule is not None:  # an output: a file of a close name is not what was meant
+            missing_code, cands = FindingCode.IGNORED_OUTPUT, ()
+            detail = (
+                f"{what} and never was committed: the repository ignores it ({rule}), so "
+                "only the machine that made it has it"
+            )
+        elif branch is not None:
+            detail = (
+                f"{what} and never did on this branch (it is in the history of {branch}, "
+                "not merged here)"
+            )
+        else:
+            detail = (
+                f"{what} and never did (not in the git history: a planned file, a typo or "
+                "an uncommitted artefact)"
+            )
         return _res(
             ref, Status.STALE, detail, candidates=cands, code=missing_code,
             subject=subject, owner=owner, missing=True,
@@ -993,6 +1043,8 @@ def _resolve_path(
                 f"matches {len(cands)} paths (a file name mentioned in passing)",
                 candidates=cands,
             )
+        if ref.kind is RefKind.PATH_SYMBOL and ref.name:
+            return _by_symbol(ref, index, cands)
         return _res(
             ref,
             Status.AMBIGUOUS,
@@ -1054,6 +1106,29 @@ def _resolve_path(
         [f"{rel}:{c}" for c in close],
         FindingCode.STALE_SYMBOL,
         owner=rel,
+    )
+
+
+def _by_symbol(ref: Reference, index: CodeIndex, cands: tuple[str, ...]) -> Resolution:
+    """``components.py::Dataset.load`` where several files are named ``components.py``: the
+    one candidate that defines the name is meant (a file that only imports it is not); when
+    several or none define it, the reference stays ambiguous, listing those that do."""
+    parts = (ref.name or "").split(".")
+    looks = {c: _symbol_in_module(ref, index, c, parts) for c in cands}
+    having = tuple(c for c in cands if looks[c][0] == "found" and looks[c][2] == c)
+    if len(having) == 1:
+        found = _symbol_verdict(ref, having[0], looks[having[0]])
+        assert found is not None
+        why = f"the only one of {len(cands)} files named so that defines {ref.name}"
+        return replace(found, reason=f"{having[0]}, {why}")
+    listed = having or cands
+    what = f", {len(having)} of them define {ref.name}" if having else ""
+    return _res(
+        ref,
+        Status.AMBIGUOUS,
+        f"matches {len(cands)} paths{what} ({', '.join(listed)}); write the path from the root",
+        candidates=listed,
+        code=FindingCode.AMBIGUOUS_PATH,
     )
 
 

@@ -20,7 +20,9 @@ __all__ = ["told_stories"]
 def told_stories(repo: GitRepo, root: Path, paths: Sequence[str]) -> dict[str, PathStory]:
     """``repo.path_stories`` (one ``git log`` per run), with ``never`` for a path git has no
     story for that is neither in the working tree nor in HEAD, in a clone that is not
-    shallow (its history would be cut): a planned file, a typo, an uncommitted artefact.
+    shallow (its history would be cut): a planned file, a typo, an uncommitted artefact
+    (the story names the ignore rule when one matches), or a file of a branch not merged
+    into HEAD (the story names the branch).
 
     :raises GitError: when git cannot answer (the caller reports it once).
     """
@@ -40,7 +42,12 @@ def told_stories(repo: GitRepo, root: Path, paths: Sequence[str]) -> dict[str, P
         unknown.append(p)
     if unknown and not repo.is_shallow:
         head = repo.in_head([p.rstrip("/") for p in unknown])
-        for p in unknown:
-            if p.rstrip("/") not in head:
-                stories[p] = PathStory(p, "never")
+        never = [p for p in unknown if p.rstrip("/") not in head]
+        # neither is a typo: an output the repository ignores (say by which rule), a file
+        # of a branch not merged here (say where it is)
+        ignored = repo.ignored_paths(never) if never else {}
+        elsewhere = repo.on_other_branches([p.rstrip("/") for p in never]) if never else {}
+        for p in never:
+            branch = elsewhere.get(p.rstrip("/"))
+            stories[p] = PathStory(p, "never", branch=branch, ignored=ignored.get(p))
     return stories

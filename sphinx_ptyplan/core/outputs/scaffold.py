@@ -9,6 +9,7 @@ left out). Nothing here writes: :func:`scaffold` returns ``{path: text}``.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,8 +48,35 @@ def _documents(root: Path, docs: str) -> list[str]:
     return out
 
 
+def _modules(folder: Path) -> int:
+    """How many ``.py`` files a package holds (its size, to put the main package first)."""
+    count = 0
+    for _dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and not matches_any(d, _SKIP)]
+        count += sum(name.endswith(".py") for name in filenames)
+    return count
+
+
+def _mentions(text: str, package: str) -> int:
+    """How often ``text`` names something inside ``package`` (``pkg/x.py``, ``pkg.x``)."""
+    name = re.escape(package.rsplit("/", 1)[-1])
+    return len(re.findall(rf"(?<![\w/-]){name}[/.]\w", text))
+
+
+def tree_for(root: Path, plan: str, packages: tuple[str, ...]) -> str:
+    """The package a plan's coverage is shown for: the one the plan names most, else the
+    first (the largest). A plan that cannot be read counts as naming none."""
+    try:
+        text = (root / plan).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    counts = [_mentions(text, pkg) for pkg in packages]
+    return packages[counts.index(max(counts))]
+
+
 def detect(root: Path, docs: str = "docs") -> Detected:
-    """Packages, specs and plans of ``root`` (at most three of each, shortest paths first)."""
+    """Packages (largest first), specs and plans (shortest paths first) of ``root``, at
+    most three of each."""
     packages: list[str] = []
     for base in ("", "src"):
         folder = root / base if base else root
@@ -74,7 +102,9 @@ def detect(root: Path, docs: str = "docs") -> Detected:
     def pick(items: list[str]) -> tuple[str, ...]:
         return tuple(sorted(items, key=lambda p: (p.count("/"), p))[:_MAX])
 
-    return Detected(pick(packages), pick(specs), pick(plans))
+    sizes = {pkg: _modules(root / pkg) for pkg in packages}
+    largest = sorted(packages, key=lambda p: (-sizes[p], p))[:_MAX]
+    return Detected(tuple(largest), pick(specs), pick(plans))
 
 
 _CONF = '''\
@@ -128,7 +158,7 @@ from the repository at every build; stale or drifted citations are marked on eve
 """
 
 
-def _plan_page(found: Detected) -> str:
+def _plan_page(root: Path, found: Detected) -> str:
     out = [
         "# Plan overview",
         "",
@@ -138,8 +168,8 @@ def _plan_page(found: Detected) -> str:
     for pkg in found.packages:
         out += [f"## Inventory of `{pkg}/`", "", f"```{{ptyplan-inventory}} {pkg}", "```", ""]
     if found.packages and found.plans:
-        tree = found.packages[0]
         for plan in found.plans:
+            tree = tree_for(root, plan, found.packages)
             out += [
                 f"## Coverage of `{tree}/` by `{plan}`",
                 "",
@@ -182,6 +212,6 @@ def scaffold(root: Path, docs: str = "docs") -> tuple[dict[str, str], Detected]:
             docs=docs, project=root.name, root_doc=landing, ptyplan_root=rel_root
         ),
         f"{docs}/{landing}.md": _landing(root.name, "ptyplan-plan"),
-        f"{docs}/ptyplan-plan.md": _plan_page(found),
+        f"{docs}/ptyplan-plan.md": _plan_page(root, found),
     }
     return files, found

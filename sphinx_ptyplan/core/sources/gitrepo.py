@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 from sphinx_ptyplan.core.models import CommitInfo, FindingCode, PathStory
 from sphinx_ptyplan.core.paths import PathRefused, confine, rel_posix
+from sphinx_ptyplan.core.sources.gitignore import IgnoreChecker, stop
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -893,15 +894,7 @@ class _CatFile:
     def close(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None and self._pid == os.getpid():
-            try:
-                if proc.stdin is not None:
-                    proc.stdin.close()
-                proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+            stop(proc)
         if self._err is not None:
             self._err.close()
             self._err = None
@@ -947,6 +940,9 @@ class GitRepo:
         #: line_maps found them (forgotten with the working tree, by refresh)
         self._now: dict[tuple[str, str], tuple[str | None, str]] = {}
         self._story_index: tuple[Any, ...] | None = None
+        self._elsewhere: tuple[str, dict[str, str]] | None = None
+        self._ignore: IgnoreChecker | None = None
+        self._ignored_memo: dict[str, str | None] = {}
         self._blames: dict[tuple[str, bytes], list[str | None]] = {}
         self._single: dict[str, str] = {}  # documents of one commit (doc_single_commits)
         self._single_lines: dict[str, int] = {}  # and their lines, as read then
@@ -1019,9 +1015,11 @@ class GitRepo:
         self._started_blames.clear()
 
     def close(self) -> None:
-        """Stop the persistent cat-file, the blames started ahead and GitPython's helper
-        processes."""
+        """Stop the persistent cat-file and check-ignore, the blames started ahead and
+        GitPython's helpers."""
         self._cat.close()
+        if self._ignore is not None:
+            self._ignore.close()
         pool, self._blame_pool = self._blame_pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -1797,6 +1795,77 @@ class GitRepo:
                 story = told[p] = self._story(p, by_old, by_dir)
             out[p] = story
         return out
+
+    def on_other_branches(self, paths: Sequence[str]) -> dict[str, str]:
+        """For root-relative ``paths`` (files or folders) HEAD's history never had: the
+        branch or tag whose history has each, when one has (a file of a branch not merged
+        here). One ``git log`` of the commits of branches, remotes and tags not reachable
+        from HEAD, read once per HEAD (a stash is not a branch: not read). A git failure
+        here costs only the note: nothing is said then."""
+        head = self.head()
+        if head is None or not paths:
+            return {}
+        if self._elsewhere is None or self._elsewhere[0] != head:
+            found: dict[str, str] = {}
+            try:
+                out = self._run(
+                    "log",
+                    "--branches",
+                    "--remotes",
+                    "--tags",
+                    "--not",
+                    head,
+                    "--source",
+                    "--no-renames",
+                    "--name-only",
+                    "-z",
+                    "--no-show-signature",
+                    "--format=\x1e%S",
+                    *_DIFF_OPTS,
+                )
+            except GitError:
+                out = b""
+            ref = ""  # "\x1e<ref>" NUL, then the commit's paths, each NUL-terminated
+            for tok in out.split(b"\x00"):
+                tok = tok.lstrip(b"\n")
+                if tok.startswith(b"\x1e"):
+                    ref = _dec(tok[1:]).strip()
+                    for prefix in ("refs/heads/", "refs/remotes/", "refs/tags/"):
+                        ref = ref.removeprefix(prefix)
+                    continue
+                rel = self._rel(_dec(tok)) if ref and tok else None
+                if not rel:
+                    continue
+                found.setdefault(rel, ref)
+                parts = rel.split("/")
+                for k in range(1, len(parts)):
+                    found.setdefault("/".join(parts[:k]), ref)
+            self._elsewhere = (head, found)
+        known = self._elsewhere[1]
+        return {p: known[p] for p in paths if p in known}
+
+    def ignored_paths(self, paths: Sequence[str]) -> dict[str, str]:
+        """Those of root-relative ``paths`` (files, or folders written with a trailing "/")
+        that the repository's ignore rules match, whether they exist or not (outputs it
+        never commits: a report folder, a build product, data), each with the rule that
+        matches (``pattern`` in ``file:line``). Asked of one persistent ``git check-ignore``
+        (:mod:`.gitignore`), each path once per run."""
+        memo = self._ignored_memo
+        asked: list[tuple[str, str]] = []
+        for p in paths:
+            clean = _clean_path(p)
+            if clean is not None and p not in memo:
+                asked.append((p, self._full(clean) + ("/" if p.endswith("/") else "")))
+        if asked:
+            if self._ignore is None:
+                self._ignore = IgnoreChecker(
+                    self._neutral.command(), self._neutral.env, self.workdir
+                )
+            hit = self._ignore.ignored([full for _p, full in asked])
+            if hit is not None:  # else git could not answer: nothing said, asked again later
+                for p, full in asked:
+                    memo[p] = hit.get(full)
+        return {p: rule for p in paths if (rule := memo.get(p)) is not None}
 
     def prefetch_objects(self, pairs: Sequence[tuple[str, str]]) -> None:
         """Read ``path`` at ``rev`` for many pairs with ONE git process, so that
