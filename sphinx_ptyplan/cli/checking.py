@@ -79,6 +79,7 @@ def _check_keyed(
         start_pinned,
         status_of,
     )
+    from sphinx_ptyplan.core.checks.stories import prefetch_ignored
     from sphinx_ptyplan.core.jobs import check_document, prefetch_drift
     from sphinx_ptyplan.core.sources.docspans import document_spans
     from sphinx_ptyplan.core.sources.documents import read_document
@@ -109,6 +110,8 @@ def _check_keyed(
     live = [(d, sp) for d, sp, st in loaded if st is DocStatus.LIVE]
     # the names each module will be asked for: one parse of a module for all of them
     ctx.index(()).expect_symbols(text for _d, spans, _st in loaded for text, _l, _c in spans)
+    if repo is not None and loaded:  # is a missing path ignored? one exchange for all
+        prefetch_ignored(repo, ctx.index(()), (t for _d, sp, _s in loaded for t, _l, _c in sp))
     # one run: HEAD is read once for all documents
     with repo.one_run() if repo is not None else contextlib.nullcontext():
         if repo is not None and loaded:

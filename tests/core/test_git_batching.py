@@ -305,3 +305,34 @@ def test_prefetched_existence_is_what_each_commit_says(tmp_path: Path) -> None:
     assert got == expected
     assert expected[root] == frozenset()
     assert expected[second] == {"pkg/a.py", "pkg/old.py", "pkg", "./pkg/a.py"}
+
+
+# ------------------------------------------------------------------ ignore rules, at once
+
+
+def test_ignored_paths_asked_ahead_tell_the_same_stories(tmp_path: Path) -> None:
+    """``stories.prefetch_ignored`` asks the ignore rules about every cited path that is
+    not in the working tree before the documents are checked: the stories told after it
+    are the stories told without it, and no document asks check-ignore again."""
+    from sphinx_ptyplan.core.checks.resolve import CodeIndex
+    from sphinx_ptyplan.core.checks.stories import prefetch_ignored, told_stories
+    from sphinx_ptyplan.core.sources.classify import classify
+    from tests.test_never_existed import GUIDE, _ignoring_repo
+
+    r = _ignoring_repo(tmp_path / "r")
+    (r.path / "scripts/build/app.bin").unlink()
+    texts = [t for line in GUIDE.splitlines() for t in line.split("`")[1::2]]
+    keys = sorted({c.path.rstrip("/") for t in texts for c in classify(t) if c.path})
+    assert "docs/reports/2025-10-02" in keys and "data/train.npz" in keys
+    with GitRepo.open(r.path) as plain:
+        expected = told_stories(plain, r.path, keys)
+    with GitRepo.open(r.path) as ahead:
+        prefetch_ignored(ahead, CodeIndex(r.path), texts)
+        assert "data/train.npz" in ahead._ignored_memo
+        ahead._ignore = None  # told_stories must not need the process any more
+        ahead.ignored_paths = lambda paths: {  # type: ignore[method-assign]
+            p: rule for p in paths if (rule := ahead._ignored_memo[p]) is not None
+        }
+        got = told_stories(ahead, r.path, keys)
+    assert got == expected
+    assert got["data/train.npz"].ignored == "`*.npz` in .gitignore:3"
