@@ -46,11 +46,14 @@ def confine(root: Path, relpath: str) -> Path:
             raise PathRefused(f"path {relpath!r} resolves outside ptyplan_root ({real_root})")
         return candidate
     # What ``(real_root / PurePosixPath(text)).resolve()`` and the ``parents`` test do, on
-    # strings: ``realpath`` is what ``Path.resolve`` calls, and drops the "." and empty
-    # steps ``PurePosixPath`` drops; a real path is inside the root exactly when it is the
-    # root or starts with the root and a "/". (Called for every cited file of a corpus:
-    # the Path objects cost more than the system calls.)
+    # strings: ``realpath`` is what ``Path.resolve`` calls, given the steps
+    # ``PurePosixPath`` keeps (no "." or empty ones: after a symlink loop, ``realpath``
+    # joins what is left as it was written, and "x//" then joins as "/"); a real path is
+    # inside the root exactly when it is the root or starts with the root and a "/".
+    # (Called for every cited file of a corpus: Path objects cost more than system calls.)
     base = str(real_root)
+    if "//" in text or "./" in text or text == "." or text.endswith("/."):
+        text = "/".join(step for step in text.split("/") if step not in ("", "."))
     real = os.path.realpath(base + "/" + text)
     _check_loop(real)
     if real != base and not real.startswith(base + "/" if base != "/" else base):

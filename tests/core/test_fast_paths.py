@@ -168,6 +168,14 @@ def test_confine_answers_as_path_resolve_did(
         assert _outcome(confine, root, rel) == _outcome(_confine_by_pathlib, root, rel)
 
 
+def test_confine_drops_empty_steps_before_a_loop_as_pathlib_does(linked_tree: Path) -> None:
+    """``realpath`` joins what follows a symlink loop as written: ``a/self//`` became "/"
+    (refused as outside the root) where ``Path`` sees ``a/self``, a loop."""
+    for rel in ("a/self//", "a/self/.//", "./a//self", "a/./b//f.py", "a//b/./f.py/", "./"):
+        expected = _outcome(_confine_by_pathlib, linked_tree, rel)
+        assert _outcome(confine, linked_tree, rel) == expected
+
+
 _NAMES = st.text(alphabet=st.sampled_from(list("abcab_._12/")), max_size=12)
 
 
