@@ -31,6 +31,7 @@ def prefetch_ignored(repo: GitRepo, index: CodeIndex, texts: Iterable[str]) -> N
     from sphinx_ptyplan.core.sources.gitrepo import GitError
 
     asked: dict[str, None] = {}
+    _ = index.top_level  # walked first: kind_of answers from the walk, not path by path
     for text in texts:
         for c in classify(text):
             if c.kind in _PATH_KINDS and c.path and not c.external:
