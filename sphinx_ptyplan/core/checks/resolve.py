@@ -1043,7 +1043,7 @@ def _resolve_path(
                 f"matches {len(cands)} paths (a file name mentioned in passing)",
                 candidates=cands,
             )
-        if ref.kind is RefKind.PATH_SYMBOL and ref.name:
+        if ref.kind is RefKind.PATH_SYMBOL and ref.name and len(cands) <= _MAX_BY_SYMBOL:
             return _by_symbol(ref, index, cands)
         return _res(
             ref,
@@ -1107,6 +1107,11 @@ def _resolve_path(
         FindingCode.STALE_SYMBOL,
         owner=rel,
     )
+
+
+#: Candidates a bare ``file.py::Name`` is narrowed among by parsing each (``__init__.py``
+#: matches every package: past this many, it stays ambiguous without parsing them all).
+_MAX_BY_SYMBOL = 12
 
 
 def _by_symbol(ref: Reference, index: CodeIndex, cands: tuple[str, ...]) -> Resolution:
