@@ -75,8 +75,11 @@ def _check_keyed(
         apply_pinned,
         declared,
         page_suppressions,
+        prefetch_pinned,
+        start_pinned,
         status_of,
     )
+    from sphinx_ptyplan.core.checks.stories import prefetch_ignored
     from sphinx_ptyplan.core.jobs import check_document, prefetch_drift
     from sphinx_ptyplan.core.sources.docspans import document_spans
     from sphinx_ptyplan.core.sources.documents import read_document
@@ -105,6 +108,10 @@ def _check_keyed(
         loaded.extend((path, spans, status) for path, spans in doc.items())
     repo = _repo_or_none(ctx)
     live = [(d, sp) for d, sp, st in loaded if st is DocStatus.LIVE]
+    # the names each module will be asked for: one parse of a module for all of them
+    ctx.index(()).expect_symbols(text for _d, spans, _st in loaded for text, _l, _c in spans)
+    if repo is not None and loaded:  # is a missing path ignored? one exchange for all
+        prefetch_ignored(repo, ctx.index(()), (t for _d, sp, _s in loaded for t, _l, _c in sp))
     # one run: HEAD is read once for all documents
     with repo.one_run() if repo is not None else contextlib.nullcontext():
         if repo is not None and loaded:
@@ -112,9 +119,20 @@ def _check_keyed(
             prefetch_drift(
                 ctx, live if ctx.settings.drift else [], [d for d, _s, _t in loaded], pinned
             )
+        reports = []
         for doc_path, spans, status in loaded:
             drift = ctx.settings.drift and status is DocStatus.LIVE
             report = check_document(ctx, doc_path, spans, drift=drift)
+            if status is DocStatus.PINNED:
+                start_pinned(report, repo, doc_path)  # git blames while the next are checked
+            reports.append(report)
+        pinned_reports = [
+            (r, d)
+            for r, (d, _sp, st) in zip(reports, loaded, strict=True)
+            if st is DocStatus.PINNED
+        ]
+        prefetch_pinned(pinned_reports, repo, ctx.index(()))
+        for (doc_path, _spans, status), report in zip(loaded, reports, strict=True):
             if status is DocStatus.PINNED:
                 report = apply_pinned(report, repo, doc_path, ctx.index(()))
             keyed.extend(keyed_findings(ctx.root, report, doc_path, content=content))

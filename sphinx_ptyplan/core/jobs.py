@@ -265,6 +265,9 @@ def prefetch_drift(
                     per_commit.setdefault(sha, set()).update(paths)
         for sha, paths in per_commit.items():
             repo.line_maps(sha, sorted(paths))
+        # whether each cited file was there before the commit (asked of documents written
+        # at once, whose citations may be older than that commit): one exchange for all
+        repo.prefetch_existed([(sha, p) for sha, paths in per_commit.items() for p in paths])
     except GitError:
         return
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
@@ -10,12 +12,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_ptyplan.core.checks.resolve import CodeIndex, close_matches, resolve
+from sphinx_ptyplan.core.checks.resolve import (
+    CodeIndex,
+    _matched,
+    close_matches,
+    common_subsequence,
+    positions,
+    resolve,
+)
 from sphinx_ptyplan.core.models import RefKind
-from sphinx_ptyplan.core.paths import PathRefused, confine
+from sphinx_ptyplan.core.paths import PathRefused, SymlinkLoop, confine
 from sphinx_ptyplan.core.sources.classify import _split_items, classify, references_in
 from sphinx_ptyplan.core.sources.extract import defined_symbol, parse_module
 from sphinx_ptyplan.core.sources.gitrepo import _PIPE_CHUNK, GitRepo
+from sphinx_ptyplan.core.sources.symbols import defined_symbols
 from tests.gitutil import Repo
 
 
@@ -106,18 +116,27 @@ def _confine_by_pathlib(root: Path, relpath: str) -> Path:
         raise PathRefused("absolute")
     real_root = root.resolve()
     candidate = (real_root / pure).resolve()
+    try:  # what Path.resolve does itself before Python 3.13
+        os.stat(candidate)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RuntimeError(f"Symlink loop from {exc.filename!r}") from None
     if candidate != real_root and real_root not in candidate.parents:
         raise PathRefused("outside")
     return candidate
 
 
 def _outcome(fn: Callable[[Path, str], Path], root: Path, rel: str) -> object:
+    """What ``fn`` answers; a symlink loop is ``Path.resolve``'s ``RuntimeError`` (before
+    Python 3.13) and ``confine``'s ``SymlinkLoop`` (an ``OSError``), from the same link."""
     try:
         return fn(root, rel)
     except PathRefused:
         return "refused"
+    except SymlinkLoop as exc:
+        return ("loop", exc.filename)
     except RuntimeError as exc:
-        return ("loop", str(exc))
+        return ("loop", str(exc).removeprefix("Symlink loop from ").strip("'"))
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +168,14 @@ def test_confine_answers_as_path_resolve_did(
         assert _outcome(confine, root, rel) == _outcome(_confine_by_pathlib, root, rel)
 
 
+def test_confine_drops_empty_steps_before_a_loop_as_pathlib_does(linked_tree: Path) -> None:
+    """``realpath`` joins what follows a symlink loop as written: ``a/self//`` became "/"
+    (refused as outside the root) where ``Path`` sees ``a/self``, a loop."""
+    for rel in ("a/self//", "a/self/.//", "./a//self", "a/./b//f.py", "a//b/./f.py/", "./"):
+        expected = _outcome(_confine_by_pathlib, linked_tree, rel)
+        assert _outcome(confine, linked_tree, rel) == expected
+
+
 _NAMES = st.text(alphabet=st.sampled_from(list("abcab_._12/")), max_size=12)
 
 
@@ -165,6 +192,43 @@ def test_close_matches_is_difflibs_answer(
     assert close_matches(word, names, n, cutoff) == difflib.get_close_matches(
         word, names, n, cutoff
     )
+
+
+@settings(max_examples=2000)
+@given(_NAMES, _NAMES)
+def test_matched_characters_are_difflibs_matching_blocks(a: str, b: str) -> None:
+    for x, y in ((a, b), (a + b + a, b + a)):
+        matcher = difflib.SequenceMatcher(None, x, y)
+        blocks = sum(size for _i, _j, size in matcher.get_matching_blocks())
+        assert positions(y) == matcher.b2j  # short: no junk, nothing popular
+        assert _matched(x, len(y), positions(y)) == blocks
+
+
+def _lcs_by_table(a: str, b: str) -> int:
+    prev = [0] * (len(b) + 1)
+    for ca in a:
+        cur = [0]
+        for j, cb in enumerate(b):
+            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+@settings(max_examples=2000)
+@given(_NAMES, _NAMES)
+def test_common_subsequence_is_the_dynamic_programming_answer(a: str, b: str) -> None:
+    masks = {ch: sum(1 << j for j in js) for ch, js in positions(b).items()}
+    assert common_subsequence(a, masks, len(b)) == _lcs_by_table(a, b)
+    matcher = difflib.SequenceMatcher(None, a, b)
+    assert _matched(a, len(b), positions(b)) <= common_subsequence(a, masks, len(b))
+    assert matcher.ratio() <= (2.0 * _lcs_by_table(a, b) / (len(a) + len(b)) if a or b else 1.0)
+
+
+def test_close_matches_of_a_long_word_is_difflibs_answer() -> None:
+    """From 200 characters on difflib treats frequent characters as junk: its own ratio."""
+    word = "ab_" * 70 + "x.py"
+    names = ["ab_" * 69 + "x.py", "ab_" * 70, "b_a" * 70 + "x.py", "x.py"]
+    assert close_matches(word, names, 3, 0.3) == difflib.get_close_matches(word, names, 3, 0.3)
 
 
 def test_close_matches_on_file_names_like_a_corpus() -> None:
@@ -224,6 +288,42 @@ def test_defined_symbol_is_the_full_extractions_symbol() -> None:
     assert checked > 1000
 
 
+def test_defined_symbols_are_each_names_defined_symbol() -> None:
+    checked = 0
+    for data in _module_sources():
+        names = [s.name for s in parse_module(data).symbols][:12]
+        names += ["os", "nothing_here", "self", "__init__", "g"]
+        assert defined_symbols(data, names) == {n: defined_symbol(data, n) for n in names}
+        checked += len(names)
+    assert checked > 500
+    for data in (b"def f(:\n", b"\x00\x01def f(): pass\n", b"x = 1\n", b"\xff\xfe"):
+        assert defined_symbols(data, ["f", "x"]) == {"f": None, "x": defined_symbol(data, "x")}
+    deep = b"class A:\n" + b"".join(b"    " * i + b"class B:\n" for i in range(1, 120))
+    deep += b"    " * 120 + b"pass\n" + b"def f(): pass\n"
+    assert defined_symbols(deep, ["A", "f"]) == {  # one name too deep for the extractor
+        "A": defined_symbol(deep, "A"),
+        "f": defined_symbol(deep, "f"),
+    }
+
+
+def test_index_expecting_names_answers_as_without(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_bytes(b"")
+    (tmp_path / "pkg" / "mod.py").write_bytes(_TRICKY)
+    texts = ["pkg/mod.py:f", "pkg/mod.py:K.g, pkg/mod.py:D", "pkg/mod.py:nope", "x.py:f"]
+    expecting, plain = CodeIndex(tmp_path), CodeIndex(tmp_path)
+    expecting.expect_symbols(texts)
+    assert expecting._expected["pkg/mod.py"] == {"f", "K", "D", "nope"}
+    for name in ("K", "f", "D", "nope", "h", "absent"):
+        assert expecting.defined("pkg/mod.py", name) == plain.defined("pkg/mod.py", name)
+    assert "pkg/mod.py" not in expecting._expected  # one parse answered them all
+    for text in texts + ["pkg/mod.py:K.y", "pkg/mod.py:K.nope"]:
+        index = CodeIndex(tmp_path)
+        index.expect_symbols(texts)
+        for ref in references_in(text, doc_path="d.md", doc_line=1):
+            assert resolve(ref, index) == resolve(ref, CodeIndex(tmp_path))
+
+
 def test_defined_symbol_declines_what_it_cannot_say() -> None:
     assert defined_symbol(b"def f(:\n", "f") is None  # a syntax error: parse_module says why
     assert defined_symbol(b"\x00\x01def f(): pass\n", "f") is None
@@ -264,3 +364,30 @@ def test_single_commit_documents_are_told_by_blob_id(tmp_path: Path) -> None:
         assert second not in got.values()
         g.prime_blames(["docs/a.md", "docs/d.md"])
         assert g.blame("docs/a.md") == [first] * 3
+
+
+def test_a_name_right_then_is_told_as_the_full_parse_tells(tmp_path: Path) -> None:
+    """``status._right_then`` asks for the one name cited (``defined_symbol``) before
+    parsing the module whole: the same answer for names there, members there or not,
+    names absent, and a module that did not parse then."""
+    from types import SimpleNamespace
+
+    from sphinx_ptyplan.core.checks.resolve import _find_symbol
+    from sphinx_ptyplan.core.checks.status import _right_then
+
+    r = Repo(tmp_path / "r")
+    r.write("pkg/__init__.py", "")
+    r.write("pkg/mod.py", _TRICKY)
+    r.write("pkg/bad.py", "def f(:\n")
+    sha = r.commit("first")
+    info = parse_module(_TRICKY)
+    texts = [f"pkg/mod.py:{n}" for n in ("f", "K", "K.g", "K.y", "K.nope", "D", "nope", "h")]
+    texts += ["pkg/bad.py:f", "pkg/bad.py:nope"]
+    with GitRepo.open(r.path) as g:
+        for text in texts:
+            (ref,) = references_in(text, doc_path="d.md", doc_line=1)
+            got = _right_then(g, sha, SimpleNamespace(ref=ref), CodeIndex(r.path))  # type: ignore[arg-type]
+            if ref.path == "pkg/bad.py":
+                assert got is True  # it did not parse then either
+            else:
+                assert got is (_find_symbol(info, (ref.name or "").split(".")) is not None)

@@ -47,6 +47,10 @@ def agree(text: str) -> bool:
 
 
 CASES = [
+    # list items of text at the margin (the scanner's shortcut), around other blocks
+    "- item `a.py`\n  - nested `b.py`\n- back `c.py`\n\n    code `d.py`\n- after `e.py`\n",
+    "Para `p.py`\n- item `a.py`\ncontinued `b.py`\n- Über `c.py`\n---\n- x `d.py`\n",
+    "1. one `a.py`\n   - inner `b.py`\n- outer `c.py`\n```\n- fenced `d.py`\n```\n",
     "Plain `a/b.py:3` and ``x`y`` and `` `z` ``.\n",
     "- item `a.py`\n  continued `b.py`\n\n      indented in the item `c.py`\n",
     "Para\n\n    code `not.py`\n\nAfter `yes.py`\n",
@@ -89,6 +93,15 @@ def test_reference_definitions_fall_back() -> None:
     assert md_spans("[x][ref]\n\n[ref]: pkg/a.py\n") is None
 
 
+def test_an_html_block_ending_on_a_quoted_line_falls_back() -> None:
+    """The block's end (``-->``) is on a line that starts with ``>``: markdown-it ends the
+    block there and reads the next line's span (found by the random documents)."""
+    text = "<!-- \n> <!-- c -->\n`a/b.py:3`\n"
+    assert md_spans(text) is None
+    assert _norm(reference_events(text)) == [("a/b.py:3", 3, None)]
+    assert md_spans("<!-- \n> still a comment\n-->\n`a/b.py:5`\n") == [("a/b.py:5", 4, None)]
+
+
 _PIECES = st.sampled_from(
     [
         "`a/b.py:3`",
@@ -114,6 +127,9 @@ _PIECES = st.sampled_from(
 )
 _LINE_STARTS = st.sampled_from(
     ["", "- ", "  - ", "1. ", "> ", "    ", "# ", "```", "~~~", "| ", "---", "<div>", "  "]
+    # the other first characters the scanner tests before trying a block's pattern
+    + ["===", "* * *", "___", "+ ", "2) ", "## h ##", "#", "[r]: a.py", ": ", ":::", "<!-- "]
+    + ["<?x ", "<script>", "- - -", "-", "*", "10. ", "`"]
 )
 _LINES = st.lists(
     st.tuples(_LINE_STARTS, st.lists(_PIECES, max_size=6)).map(lambda t: t[0] + "".join(t[1])),

@@ -127,3 +127,16 @@ def test_a_bare_file_name_with_a_symbol_is_the_candidate_that_defines_it(tmp_pat
     none = resolve(_ref("components.py::nothing"), index)
     assert none.status is Status.AMBIGUOUS and len(none.candidates) == 3
     assert none.finding is not None and "of them define" not in none.finding.message
+
+
+def test_a_name_matching_many_files_is_not_narrowed_by_parsing_them_all(tmp_path: Path) -> None:
+    files = {f"p{k:02d}/mod.py": "" for k in range(13)}
+    files["p07/mod.py"] = "def only_here():\n    pass\n"
+    index = CodeIndex(_write(tmp_path / "root", files))
+    res = resolve(_ref("mod.py::only_here"), index)
+    assert res.status is Status.AMBIGUOUS and len(res.candidates) == 13
+    assert index._infos == {} and index._defined == {}  # nothing was parsed for it
+    del files["p12/mod.py"]
+    few = CodeIndex(_write(tmp_path / "fewer", files))
+    res = resolve(_ref("mod.py::only_here"), few)
+    assert (res.status, res.path) == (Status.RESOLVED, "p07/mod.py")

@@ -208,11 +208,13 @@ def test_did_you_mean_offers_only_the_same_kind_inside_the_scanned_roots(tree: P
         {
             "pkg/sub/helpers.py": "",
             "pkg/subs/x.py": "",
-            "docs/_build/html/pkg/core.py": "",  # the docs' build output
+            # the docs' build output in a folder of no conventional name (`_build` is
+            # never listed): the build's `avoid` keeps it out
+            "docs/out/html/pkg/core.py": "",
             "docs/pkg_core.md": "# a page\n",
         },
     )
-    index = CodeIndex(tree, avoid=["docs/_build", "docs/pkg_core.md"])
+    index = CodeIndex(tree, avoid=["docs/out", "docs/pkg_core.md"])
     # a missing folder under a file path: the whole path under the similar folder, when it
     # exists, never the folder itself
     res = resolve(_ref("pkg/sbu/mod.py"), index)
@@ -231,8 +233,8 @@ def test_did_you_mean_offers_only_the_same_kind_inside_the_scanned_roots(tree: P
     assert "pkg/core.py" in res.candidates, res.candidates
     assert not any(c.startswith("docs/") for c in res.candidates), res.candidates
     unguarded = CodeIndex(tree)
-    assert "docs/_build/html/pkg/core.py" in resolve(_ref("other/core.py"), unguarded).candidates
-    with_roots = CodeIndex(tree, code_roots=["pkg"], avoid=["docs/_build"])
+    assert "docs/out/html/pkg/core.py" in resolve(_ref("other/core.py"), unguarded).candidates
+    with_roots = CodeIndex(tree, code_roots=["pkg"], avoid=["docs/out"])
     res = resolve(_ref("other/helpers.py"), with_roots)
     assert res.candidates == ("pkg/helpers.py", "pkg/sub/helpers.py"), res.candidates
     res = resolve(_ref("pkg/mod.py"), with_roots)
@@ -372,3 +374,24 @@ def test_ref_kinds_cover_every_branch() -> None:
         RefKind.ATTR,
         RefKind.NAME,
     } == set(RefKind)
+
+
+def test_did_you_mean_for_a_generic_name_prefers_the_folders_it_shares(tmp_path: Path) -> None:
+    # Found on nanoBragg: `plans/active/perf-pytorch-compile-refactor/plan.md`, archived
+    # with edits (git saw a deletion), was answered with `plans/cellparams/plan.md` first
+    # and the archived plan third; `docs/docs/architecture/README.md` did not get
+    # `docs/architecture/README.md` at all (five other README.md came first).
+    files = {f"plans/archive/topic-{k}/plan.md": "# p\n" for k in range(6)}
+    files |= {f"area{k}/README.md": "# r\n" for k in range(6)}
+    files |= {
+        "plans/cellparams/plan.md": "# p\n",
+        "plans/archive/perf-refactor/plan.md": "# p\n",
+        "docs/architecture/README.md": "# r\n",
+        "docs/README.md": "# r\n",
+    }
+    index = CodeIndex(_write(tmp_path / "root", files))
+    moved = resolve(_ref("plans/active/perf-refactor/plan.md"), index)
+    assert moved.candidates[0] == "plans/archive/perf-refactor/plan.md", moved.candidates
+    doubled = resolve(_ref("docs/docs/architecture/README.md"), index)
+    assert doubled.candidates[:2] == ("docs/architecture/README.md", "docs/README.md")
+    assert len(doubled.candidates) == 5

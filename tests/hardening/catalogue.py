@@ -140,6 +140,13 @@ def _symlink(rid: str, name: str, target: str, *, folder: bool = False) -> Calla
     return build
 
 
+def _citation_loop(root: Path) -> str:
+    base = root / _files(root, "citation-symlink-loop", {"ok.py": "def fine():\n    pass\n"})
+    os.symlink("b.py", base / "a.py")
+    os.symlink("a.py", base / "b.py")
+    return "Cited: `r/citation-symlink-loop/a.py:1` and `r/citation-symlink-loop/ok.py:1`.\n"
+
+
 def _special(rid: str, name: str, kind: str) -> Callable[[Path], str]:
     def build(root: Path) -> str:
         base = root / _files(root, rid, {"ok.py": "def fine():\n    pass\n"})
@@ -760,6 +767,15 @@ ROWS: tuple[Row, ...] = (
         "io",
         "r/symlink-broken/gone.py:",
         _symlink("symlink-broken", "gone.py", "does-not-exist.py"),
+    ),
+    Row(
+        "citation-symlink-loop",
+        "files",
+        "a citation (`path:1`) of a symlink loop (`b.py -> a.py -> b.py`): no file to read "
+        "there, reported as a path that does not exist; the page goes on",
+        "stale",
+        "directive",
+        _citation_loop,
     ),
     Row(
         "fifo-named-py",

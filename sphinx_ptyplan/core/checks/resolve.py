@@ -8,7 +8,7 @@ import os
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +30,7 @@ from sphinx_ptyplan.core.models import (
     SymbolKind,
 )
 from sphinx_ptyplan.core.paths import PathRefused, confine
-from sphinx_ptyplan.core.sources.classify import is_artefact, is_external_path
+from sphinx_ptyplan.core.sources.classify import classify, is_artefact, is_external_path
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.sources.parsecache import ParseCache
@@ -91,7 +91,10 @@ def close_matches(
     name, and the ratios are computed from the highest bound down, stopping when no
     possibility left can reach the ``n``-th best score found: a lower score cannot be in
     the answer, and an equal one could (ties go to the greater name), so those are still
-    computed. The same floats are compared as in ``difflib``, so the same names pass.
+    computed. Before a ratio, a third bound: the longest common subsequence (the matching
+    blocks are one), a few integer operations per character; a name whose bound is below
+    the cutoff or the ``n``-th best score cannot be in the answer either. The same floats
+    are compared as in ``difflib``, so the same names pass.
     """
     if not n > 0:
         raise ValueError(f"n must be > 0: {n!r}")
@@ -115,17 +118,83 @@ def close_matches(
     bounded.sort(key=lambda t: (-t[0], t[1]))
     matcher = difflib.SequenceMatcher()
     matcher.set_seq2(word)
+    b2j = positions(word) if lw < 200 else None  # (from 200 on, difflib drops popular ones)
+    masks = {ch: sum(1 << j for j in js) for ch, js in b2j.items()} if b2j else {}
     result: list[tuple[float, str]] = []
+    nth = -1.0
     for bound, _i, x in bounded:
         if len(result) >= n:
             nth = heapq.nlargest(n, result)[-1][0]
             if bound < nth:
                 break
-        matcher.set_seq1(x)
-        score = matcher.ratio()
+        total = len(x) + lw
+        if b2j is None:
+            matcher.set_seq1(x)
+            score = matcher.ratio()
+        else:
+            # the matching blocks are a common subsequence: no more than the longest one
+            lcs = 2.0 * common_subsequence(x, masks, lw) / total if total else 1.0
+            if lcs < cutoff or lcs < nth:
+                continue  # its ratio, at most this, cannot pass or make the first n
+            score = 2.0 * _matched(x, lw, b2j) / total if total else 1.0
         if score >= cutoff:
             result.append((score, x))
     return [x for _score, x in heapq.nlargest(n, result)]
+
+
+def common_subsequence(a: str, masks: dict[str, int], lb: int) -> int:
+    """Length of the longest common subsequence of ``a`` and a ``b`` of length ``lb``
+    given by ``masks`` (character -> bit j set where ``b[j]`` is that character): the
+    bit-vector algorithm of Crochemore et al. (2001), one addition per character of ``a``."""
+    full = (1 << lb) - 1
+    v = full
+    for ch in a:
+        m = masks.get(ch)
+        if m:
+            u = v & m
+            v = ((v + u) | (v - u)) & full
+    return lb - bin(v).count("1")
+
+
+def positions(b: str) -> dict[str, list[int]]:
+    """Each character of ``b`` -> where it is, ascending (difflib's ``b2j`` without junk)."""
+    b2j: dict[str, list[int]] = {}
+    for j, ch in enumerate(b):
+        b2j.setdefault(ch, []).append(j)
+    return b2j
+
+
+def _matched(a: str, lb: int, b2j: dict[str, list[int]]) -> int:
+    """How many characters ``difflib.SequenceMatcher(None, a, b).get_matching_blocks()``
+    matches, for a ``b`` (of length ``lb``, under 200: no junk, nothing popular) whose
+    ``b2j`` is given: the same longest matches found the same way (first in ``a``, then in
+    ``b``), the same recursion on both sides, without building the blocks. Without junk,
+    difflib's extension of a match found can add nothing (the match is already maximal),
+    so it is left out."""
+    total = 0
+    todo = [(0, len(a), 0, lb)]
+    while todo:
+        alo, ahi, blo, bhi = todo.pop()
+        besti, bestj, bestsize = alo, blo, 0
+        j2len: dict[int, int] = {}
+        for i in range(alo, ahi):
+            newj2len: dict[int, int] = {}
+            for j in b2j.get(a[i], ()):
+                if j < blo:
+                    continue
+                if j >= bhi:
+                    break
+                k = newj2len[j] = j2len.get(j - 1, 0) + 1
+                if k > bestsize:
+                    besti, bestj, bestsize = i - k + 1, j - k + 1, k
+            j2len = newj2len
+        if bestsize:
+            total += bestsize
+            if alo < besti and blo < bestj:
+                todo.append((alo, besti, blo, bestj))
+            if besti + bestsize < ahi and bestj + bestsize < bhi:
+                todo.append((besti + bestsize, ahi, bestj + bestsize, bhi))
+    return total
 
 
 class CodeIndex:
@@ -186,6 +255,7 @@ class CodeIndex:
         self._classes: dict[str, list[tuple[str, Symbol]]] | None = None
         self._infos: dict[str, ModuleInfo | None] = {}
         self._defined: dict[tuple[str, str], Symbol | None] = {}
+        self._expected: dict[str, set[str]] = {}  # module -> names to be asked (expect_symbols)
         self._nested: dict[tuple[str, str], Symbol | None] = {}
         self._lines: dict[str, int | None] = {}
         self._imports: dict[str, tuple[dict[str, tuple[str, int]], bool]] = {}
@@ -319,8 +389,14 @@ class CodeIndex:
             names.append(parts[-1])
         if want != "file":
             names.append(parts[-1] + "/")
+        folders, parent_name = set(parts[:-1]), parts[-2] if len(parts) > 1 else ""
         for name in names:
-            out += [m for m in self._by_name.get(name, []) if m != clean]
+            same = [m for m in self._by_name.get(name, []) if m != clean]
+            # a generic name (plan.md, __init__.py) is in many folders: first those in a
+            # folder of the same name (plans/active/x/plan.md -> plans/archive/x/plan.md),
+            # then by the folder names they share with the path
+            same.sort(key=lambda m: (_parent(m) != parent_name, -len(folders & set(m.split("/")))))
+            out += same
         i = len(parts) - 1
         while i > 0 and "/".join(parts[:i]) not in self._dirs:
             i -= 1
@@ -396,9 +472,31 @@ class CodeIndex:
             if cached is not None:
                 self._infos[rel] = cached
                 return cached.symbol(name) if cached.problem is None else None
-            found = defined_symbol(data, name, max_bytes=self.max_bytes)
+            more = self._expected.pop(rel, set()) - {name}
+            if more:  # other names of it will be asked: one parse for all of them
+                from sphinx_ptyplan.core.sources.symbols import defined_symbols
+
+                got = defined_symbols(data, [name, *sorted(more)], max_bytes=self.max_bytes)
+                for other in more:
+                    self._defined.setdefault((rel, other), got[other])
+                found = got[name]
+            else:
+                found = defined_symbol(data, name, max_bytes=self.max_bytes)
         self._defined[memo] = found
         return found
+
+    def expect_symbols(self, texts: Iterable[str]) -> None:
+        """Learn the ``path.py:Name`` references of inline spans about to be checked: the
+        first name :meth:`defined` is asked of a module then extracts the others expected
+        of it from the same parse (``symbols.defined_symbols``), not one parse per name.
+        Changes no answer."""
+        for text in texts:
+            if ":" not in text:
+                continue
+            for c in classify(text):
+                if c.kind is RefKind.PATH_SYMBOL and c.path and c.name and not c.external:
+                    rel = _norm(c.path)
+                    self._expected.setdefault(rel, set()).add(c.name.split(".", 1)[0])
 
     def nested(self, rel: str, name: str) -> Symbol | None:
         """A class or function ``name`` defined inside another definition of ``rel``
@@ -617,6 +715,12 @@ def _locate(
     if len(matches) > 1:
         return "ambiguous", None, tuple(matches), ""
     return "external", None, (), "not found in the tree (a partial path)"
+
+
+def _parent(path: str) -> str:
+    """The name of the folder holding ``path`` (``""`` at the top)."""
+    folder = path.rstrip("/").rpartition("/")[0]
+    return folder.rpartition("/")[2]
 
 
 def _find_symbol(info: ModuleInfo, parts: Sequence[str]) -> Symbol | None:
@@ -939,7 +1043,7 @@ def _resolve_path(
                 f"matches {len(cands)} paths (a file name mentioned in passing)",
                 candidates=cands,
             )
-        if ref.kind is RefKind.PATH_SYMBOL and ref.name:
+        if ref.kind is RefKind.PATH_SYMBOL and ref.name and len(cands) <= _MAX_BY_SYMBOL:
             return _by_symbol(ref, index, cands)
         return _res(
             ref,
@@ -1003,6 +1107,11 @@ def _resolve_path(
         FindingCode.STALE_SYMBOL,
         owner=rel,
     )
+
+
+#: Candidates a bare ``file.py::Name`` is narrowed among by parsing each (``__init__.py``
+#: matches every package: past this many, it stays ambiguous without parsing them all).
+_MAX_BY_SYMBOL = 12
 
 
 def _by_symbol(ref: Reference, index: CodeIndex, cands: tuple[str, ...]) -> Resolution:

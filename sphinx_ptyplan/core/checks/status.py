@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,8 @@ __all__ = [
     "declared",
     "declared_status",
     "page_suppressions",
+    "prefetch_pinned",
+    "start_pinned",
     "status_of",
     "validate_rules",
 ]
@@ -141,7 +143,7 @@ def _norm(path: str) -> str:
 
 def _right_then(repo: GitRepo, sha: str, check: CitationCheck, index: CodeIndex) -> bool:
     """Was the reference of ``check`` right at commit ``sha``?"""
-    from .resolve import _find_symbol, story_keys
+    from .resolve import _find_symbol, _member_chain, story_keys
 
     ref = check.ref
     if ref.kind in (RefKind.DOTTED, RefKind.ATTR):
@@ -161,10 +163,17 @@ def _right_then(repo: GitRepo, sha: str, check: CitationCheck, index: CodeIndex)
         start = ref.start or 0
         end = ref.end if ref.end is not None else start
         return 1 <= start <= end <= n
+    from sphinx_ptyplan.core.sources.extract import defined_symbol, digest
+
+    parts = (ref.name or "").split(".")
+    if index.cache.get(digest(data)) is None:  # not parsed yet: the one name may be enough
+        sym = defined_symbol(data, parts[0], max_bytes=index.max_bytes)
+        if sym is not None:  # the module parses and defines it: its members tell the rest
+            return _member_chain(sym, parts[1:]) is not None
     _key, info = index.cache.get_or_parse(data, path=path, max_bytes=index.max_bytes)
     if info is None or info.problem is not None:
         return True  # could not be read then either: nothing to hold against it
-    return _find_symbol(info, (ref.name or "").split(".")) is not None
+    return _find_symbol(info, parts) is not None
 
 
 def _asked_then(
@@ -192,6 +201,48 @@ def _note(f: Finding, note: str) -> Finding:
     return replace(f, note=f"{f.note}; {note}" if f.note else note)
 
 
+_WRONG = (FindingKind.STALE, FindingKind.MISSING)
+
+
+def _pinned_todo(report: CitationReport) -> list[CitationCheck]:
+    """The checks of a pinned document that are wrong today (judged at their commit)."""
+    return [c for c in report.checks if any(f.kind in _WRONG for f in c.findings)]
+
+
+def start_pinned(report: CitationReport, repo: GitRepo | None, doc_path: str) -> None:
+    """Start the blame :func:`apply_pinned` will need for ``report`` (``GitRepo.start_blame``:
+    git works while the next documents are checked). Never raises; changes no answer."""
+    todo = _pinned_todo(report)
+    if todo and repo is not None:
+        repo.start_blame(doc_path, sorted({c.ref.doc_line for c in todo}))
+
+
+def prefetch_pinned(
+    items: Sequence[tuple[CitationReport, str]], repo: GitRepo | None, index: CodeIndex
+) -> None:
+    """Read, in one exchange with git for all pinned documents, what :func:`apply_pinned`
+    will read for each (the objects its wrong references cited, at the commit of their
+    line). Never raises: a blame that fails here fails again, and is reported, there."""
+    if repo is None:
+        return
+    from sphinx_ptyplan.core.sources.gitrepo import GitError
+
+    pairs: list[tuple[str, str]] = []
+    for report, doc_path in items:
+        todo = _pinned_todo(report)
+        if not todo:
+            continue
+        try:
+            blame = repo.blame(doc_path, sorted({c.ref.doc_line for c in todo}))
+        except GitError:
+            continue
+        pairs.extend(_asked_then(todo, blame, index))
+    try:
+        repo.prefetch_objects(pairs)
+    except GitError:
+        return
+
+
 def apply_pinned(
     report: CitationReport, repo: GitRepo | None, doc_path: str, index: CodeIndex
 ) -> CitationReport:
@@ -202,8 +253,8 @@ def apply_pinned(
     each saying so."""
     from .citations import CitationCheck, CitationReport
 
-    wrong = (FindingKind.STALE, FindingKind.MISSING)
-    todo = [c for c in report.checks if any(f.kind in wrong for f in c.findings)]
+    wrong = _WRONG
+    todo = _pinned_todo(report)
     blame: list[str | None] = []
     why_not = ""
     if todo and repo is not None:

@@ -4,17 +4,44 @@ the history has never known."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import posixpath
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sphinx_ptyplan.core.models import PathStory
+from sphinx_ptyplan.core.models import PathStory, RefKind
 from sphinx_ptyplan.core.paths import PathRefused, confine
 
 if TYPE_CHECKING:
     from sphinx_ptyplan.core.sources.gitrepo import GitRepo
 
-__all__ = ["told_stories"]
+    from .resolve import CodeIndex
+
+__all__ = ["prefetch_ignored", "told_stories"]
+
+_PATH_KINDS = (RefKind.PATH, RefKind.CITATION, RefKind.PATH_SYMBOL)
+
+
+def prefetch_ignored(repo: GitRepo, index: CodeIndex, texts: Iterable[str]) -> None:
+    """Ask the repository's ignore rules, in one exchange, about every path the inline
+    spans ``texts`` cite that is not in the working tree: :func:`told_stories` asks them
+    of the never-committed ones document by document (one round trip each), and finds the
+    answers kept (``GitRepo.ignored_paths``). Changes no answer; never raises."""
+    from sphinx_ptyplan.core.sources.classify import classify
+    from sphinx_ptyplan.core.sources.gitrepo import GitError
+
+    asked: dict[str, None] = {}
+    _ = index.top_level  # walked first: kind_of answers from the walk, not path by path
+    for text in texts:
+        for c in classify(text):
+            if c.kind in _PATH_KINDS and c.path and not c.external:
+                key = posixpath.normpath(c.path.strip("/")) if c.path.strip("/") else ""
+                if key and key != "." and key not in asked and index.kind_of(key) == "none":
+                    asked[key] = None  # the key told_stories asks by (resolve.story_keys)
+    try:
+        repo.ignored_paths(list(asked))
+    except (GitError, OSError):
+        return
 
 
 def told_stories(repo: GitRepo, root: Path, paths: Sequence[str]) -> dict[str, PathStory]:

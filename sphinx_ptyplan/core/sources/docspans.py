@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,9 +203,9 @@ def included_region(text: str, inc: Include) -> tuple[str, int] | None:
     return body, first
 
 
-def _resolve(doc_path: str, target: str, srcdir: str) -> str:
+def _resolve(doc_path: str, target: str, srcdir: Callable[[], str]) -> str:
     if target.startswith("/"):
-        return posixpath.normpath(posixpath.join(srcdir, target.lstrip("/")))
+        return posixpath.normpath(posixpath.join(srcdir(), target.lstrip("/")))
     return posixpath.normpath(posixpath.join(posixpath.dirname(doc_path), target))
 
 
@@ -249,8 +249,13 @@ def document_spans(
     from .documents import parse_document, read_document
 
     root = Path(root)
-    if srcdir is None:
-        srcdir = sphinx_srcdir(root, doc_path)
+    found: list[str] = [] if srcdir is None else [srcdir]
+
+    def source_folder() -> str:  # looked for only when an include path is absolute
+        if not found:
+            found.append(sphinx_srcdir(root, doc_path))
+        return found[0]
+
     out = DocumentSpans(doc_path)
     if text is None:
         text, problem = read_document(root, doc_path)
@@ -267,7 +272,7 @@ def document_spans(
         for inc in find_includes(body, _fmt(path)):
             if any(inc.opt(o) is not None for o in _LITERAL_OPTIONS):
                 continue
-            target = _resolve(path, inc.target, srcdir)
+            target = _resolve(path, inc.target, source_folder)
             if target in chain or target.startswith("../") or target == "..":
                 continue
             whole = _read(root, target)

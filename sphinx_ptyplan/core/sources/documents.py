@@ -85,6 +85,8 @@ def read_document(
         real = confine(root, doc_path)
     except PathRefused as exc:
         return problem(FindingKind.CONFIG, FindingCode.OUTSIDE_ROOT, str(exc))
+    except OSError as exc:  # a symlink loop: nothing there to read
+        return problem(FindingKind.IO, FindingCode.UNREADABLE, f"cannot read {doc_path}: {exc}")
     if not real.is_file():
         what = "is not a regular file" if real.exists() else "not found"
         return problem(

@@ -442,9 +442,9 @@ def _str_list(node: ast.expr | None) -> list[str] | None:
 
 
 class _ModuleExtractor:
-    """Top-level symbols, first definition wins; with ``only``, that name's alone."""
+    """Top-level symbols, first definition wins; with ``only``, those names' alone."""
 
-    def __init__(self, only: str | None = None) -> None:
+    def __init__(self, only: frozenset[str] | None = None) -> None:
         self.symbols: list[Symbol] = []
         self.seen: set[str] = set()
         self.all_names: list[str] | None = None
@@ -452,7 +452,7 @@ class _ModuleExtractor:
         self.only = only
 
     def wants(self, name: str) -> bool:
-        return self.only is None or (name == self.only and name not in self.seen)
+        return self.only is None or (name in self.only and name not in self.seen)
 
     def add(self, sym: Symbol) -> None:
         if sym.name not in self.seen:  # the first definition wins (source order)
@@ -616,7 +616,7 @@ def defined_symbol(
         return None
     try:
         tree = ast.parse(text)
-        extractor = _ModuleExtractor(only=name)
+        extractor = _ModuleExtractor(only=frozenset((name,)))
         extractor.visit(tree.body)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None

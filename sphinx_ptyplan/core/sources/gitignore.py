@@ -17,7 +17,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["IgnoreChecker"]
+__all__ = ["IgnoreChecker", "stop"]
 
 
 def _text(raw: bytes) -> str:
@@ -113,12 +113,18 @@ class IgnoreChecker:
     def close(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None and self._pid == os.getpid():
-            try:
-                if proc.stdin is not None:
-                    proc.stdin.close()
-                proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """End a persistent git of ours: close its input, give it 5 s to finish, else kill it
+    (only ever called by the process that started it, never across a fork)."""
+    try:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        proc.wait(timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()

@@ -26,6 +26,9 @@ _FENCE_RE = re.compile(r"^(`{3,}|~{3,})(.*)$")
 _ATX_RE = re.compile(r"^#{1,6}(?:[ \t]+|$)")
 _HR_RE = re.compile(r"^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _SETEXT_RE = re.compile(r"^(?:=+|-+)[ \t]*$")
+_ATX_END_RE = re.compile(r"(?:[ \t]+#+)?[ \t]*$")  # a heading's closing hashes
+_HASHES_RE = re.compile(r"#+")
+_DIRECTIVE_RE = re.compile(r"^\{([\w:.-]+)\}")  # a MyST directive's name in a fence
 _ITEM_RE = re.compile(r"^(?:([-*+])|(\d{1,9})[.)])(?=[ \t]|$)")
 _REFDEF_RE = re.compile(r"^ {0,3}\[(?:[^\]\\]|\\.)+\]:")
 _DELIM_RE = re.compile(r"^[-:|][-:|\s]*$")
@@ -57,6 +60,8 @@ _ROLE_RE = re.compile(r"\{([A-Za-z][\w:.+-]*)\}$")
 _SPECIAL_RE = re.compile(r"[\\`<!\[\n]")
 #: first characters of a line that may start something other than a paragraph line
 _BLOCK_CHARS = frozenset("`~#<*-_+=>0123456789[:")
+#: first characters of a list item marker
+_ITEM_CHARS = frozenset("-*+0123456789")
 _PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
@@ -380,7 +385,31 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
         raw = lines[i]
         lineno = i + 1
         i += 1
-        body, depth = _strip_quotes(raw) if ">" in raw[:8] else (raw, 0)
+        if not raw and html_end is None:  # the common case: an empty line
+            if fence is None:
+                flush()
+                prev_blank = True
+                table_cols = 0
+            continue  # (in a fence: its content)
+        if (
+            raw[:2] == "- "
+            and raw[2:3].isalpha()
+            and fence is None
+            and html_end is None
+            and not table_cols
+            and "|" not in raw
+        ):  # the common case: a list item of text at the margin (what the loop below does)
+            if para and para_depth:
+                raise _Unsure  # a new block after a quoted paragraph: markdown-it's call
+            flush()
+            lists[:] = [2]  # it ends every open item (all deeper) and opens its own
+            para, para_line, para_depth = [raw[2:]], lineno, 0
+            prev_blank = False
+            continue
+        if ">" in raw[:8]:
+            body, depth = _strip_quotes(raw)
+        else:
+            body, depth = raw, 0
         if fence is None and html_end is None and para and not table_cols and depth == 0:
             c0 = body[:1]
             if c0 and c0 not in _BLOCK_CHARS and c0 != " " and c0 != "\t" and "|" not in body:
@@ -412,6 +441,8 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
             if depth < html_depth:
                 raise _Unsure
             if depth > html_depth:
+                if not isinstance(html_end, str) and html_end.search(raw):
+                    raise _Unsure  # the block ends on a line its ">" belong to
                 continue  # ">" inside the HTML block is its content
             if html_end == "":
                 if not stripped:
@@ -465,11 +496,12 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
                 i += 1  # the delimiter row
                 prev_blank = False
                 continue
-        if s.startswith(":::") or s.startswith((": ", ":\t")) or s == ":":
+        c = s[0]  # each block below starts with one of a few characters: test those only
+        if c == ":" and (s.startswith((":::", ": ", ":\t")) or s == ":"):
             raise _Unsure  # colon fences and definition lists (MyST plugins)
-        fm = _FENCE_RE.match(s)
+        fm = _FENCE_RE.match(s) if c in "`~" else None
         if fm is not None and not (fm.group(1)[0] == "`" and "`" in fm.group(2)):
-            dm = re.match(r"^\{([\w:.-]+)\}", fm.group(2).strip())
+            dm = _DIRECTIVE_RE.match(fm.group(2).strip())
             if dm is not None and dm.group(1).lower() in _body_directives():
                 raise _Unsure  # a MyST directive whose body is Markdown (or reST)
             flush()
@@ -478,7 +510,7 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
                 lists.pop()  # a block less indented than the open items ends them
             prev_blank = False
             continue
-        end = _html_start(s, bool(para))
+        end = _html_start(s, bool(para)) if c == "<" else None
         if end is not None:
             flush()
             while lists and lists[-1] > ind:
@@ -489,28 +521,28 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
             html_end, html_depth = end, depth
             prev_blank = False
             continue
-        if _ATX_RE.match(s):
+        if c == "#" and _ATX_RE.match(s):
             flush()
             while lists and lists[-1] > ind:
                 lists.pop()  # a block less indented than the open items ends them
-            content = re.sub(r"(?:[ \t]+#+)?[ \t]*$", "", s.lstrip("#"))
-            if re.fullmatch(r"#+", s.strip()):
+            content = _ATX_END_RE.sub("", s.lstrip("#"))
+            if _HASHES_RE.fullmatch(s.strip()):
                 content = ""
             inline.scan(content.strip(), lineno)
             prev_blank = False
             continue
         container = lists[-1] if lists else 0
-        if para and _SETEXT_RE.match(s) and ind >= container and depth == para_depth:
+        if para and c in "=-" and _SETEXT_RE.match(s) and ind >= container and depth == para_depth:
             flush()
             prev_blank = False
             continue
-        if _HR_RE.match(s):
+        if c in "*-_" and _HR_RE.match(s):
             flush()
             while lists and lists[-1] > ind:
                 lists.pop()  # a block less indented than the open items ends them
             prev_blank = False
             continue
-        im = _ITEM_RE.match(s)
+        im = _ITEM_RE.match(s) if c in _ITEM_CHARS else None
         if im is not None:
             rest = s[im.end() :]
             empty = not rest.strip()
@@ -532,16 +564,19 @@ def _scan_blocks(text: str, out: list[Event]) -> None:
                 lists.pop()
             lists.append(ind + width + pad)
             inner = rest.lstrip(" ")
-            if _FENCE_RE.match(inner) or _html_start(inner, False) is not None:
-                raise _Unsure
-            if _ITEM_RE.match(inner) or _ATX_RE.match(inner) or inner.startswith(">"):
-                raise _Unsure
-            if _HR_RE.match(inner):
-                raise _Unsure
+            if inner[:1] in _BLOCK_CHARS and (
+                _FENCE_RE.match(inner)
+                or _html_start(inner, False) is not None
+                or _ITEM_RE.match(inner)
+                or _ATX_RE.match(inner)
+                or inner.startswith(">")
+                or _HR_RE.match(inner)
+            ):
+                raise _Unsure  # an item opening with another block
             para, para_line, para_depth = [inner], lineno, depth
             prev_blank = False
             continue
-        if _REFDEF_RE.match(s) and not para:
+        if c == "[" and _REFDEF_RE.match(s) and not para:
             raise _Unsure
         if not para:
             para_line, para_depth = lineno, depth

@@ -36,6 +36,7 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".hg",
     ".svn",
     "build",
+    "_build",  # Sphinx's conventional output folder (sphinx-quickstart, ptyplan init)
     "dist",
     "*.egg-info",
     ".eggs",
@@ -99,6 +100,12 @@ class _Globs:
 
 
 _DEFAULT_RE = _compile_globs(DEFAULT_EXCLUDES)
+
+#: Files that only Sphinx writes, at the top of its output folder (``.buildinfo``, html
+#: builders) and of its doctree folder (``environment.pickle``): wherever the build put
+#: them (``sphinx-build docs site``), their downloads, images and sources are copies of
+#: files of the tree, which would make bare names ambiguous. Such folders are not read.
+_OUTPUT_MARKERS = frozenset({".buildinfo", "environment.pickle"})
 
 
 @dataclass(slots=True)
@@ -198,6 +205,8 @@ class RootListing:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             return _Folder((), f"cannot read folder: {exc.strerror or exc}")
+        if any(e.name in _OUTPUT_MARKERS for e in entries):
+            return _Folder(())  # a Sphinx output or doctree folder: copies, not the tree
         ignored = self.ignored
         children: list[_Child] = []
         for entry in entries:
