@@ -297,12 +297,12 @@ def test_a_no_change_rebuild_reports_the_same_from_plain_rows(
     # -W: the same lines and the same failure when nothing is re-read
     out = docs / "_build" / "w"
     for _ in range(2):
-        assert build_main(["-q", "-W", "-b", "html", str(docs), str(out)]) == 1
+        assert build_main(["-q", "-N", "-W", "-b", "html", str(docs), str(out)]) == 1
         assert ptyplan_warnings(capsys.readouterr().err) == ptyplan_warnings(first)
     # suppress_warnings by subtype (a new setting re-reads: the next build re-reads nothing)
     quiet = ["-D", "suppress_warnings=toc.not_included,ptyplan.missing"]
     for _ in range(2):
-        assert build_main(["-q", "-W", *quiet, "-b", "html", str(docs), str(out)]) == 1
+        assert build_main(["-q", "-N", "-W", *quiet, "-b", "html", str(docs), str(out)]) == 1
         lines = ptyplan_warnings(capsys.readouterr().err)
         assert lines == [x for x in ptyplan_warnings(first) if "[ptyplan.missing]" not in x]
         assert lines and all("[ptyplan.stale]" in x or "[ptyplan.drift]" in x for x in lines)
