@@ -23,6 +23,7 @@ __all__ = ["IgnoreChecker", "stop"]
 def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
+
 #: Bytes of paths written before their answers are read: under any pipe's capacity.
 _CHUNK = 3072
 
