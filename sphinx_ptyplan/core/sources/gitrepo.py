@@ -1817,7 +1817,7 @@ class GitRepo:
                     head,
                     "--source",
                     "--no-renames",
-                    "--name-only",
+                    "--name-status",
                     "-z",
                     "--no-show-signature",
                     "--format=\x1e%S",
@@ -1825,15 +1825,10 @@ class GitRepo:
                 )
             except GitError:
                 out = b""
-            ref = ""  # "\x1e<ref>" NUL, then the commit's paths, each NUL-terminated
-            for tok in out.split(b"\x00"):
-                tok = tok.lstrip(b"\n")
-                if tok.startswith(b"\x1e"):
-                    ref = _dec(tok[1:]).strip()
-                    for prefix in ("refs/heads/", "refs/remotes/", "refs/tags/"):
-                        ref = ref.removeprefix(prefix)
-                    continue
-                rel = self._rel(_dec(tok)) if ref and tok else None
+            for ref, _status, names in _z_name_status(out):
+                for prefix in ("refs/heads/", "refs/remotes/", "refs/tags/"):
+                    ref = ref.removeprefix(prefix)
+                rel = self._rel(_dec(names[0])) if ref and names else None
                 if not rel:
                     continue
                 found.setdefault(rel, ref)
@@ -2035,24 +2030,7 @@ class GitRepo:
     def _touched(self, out: bytes) -> dict[str, list[tuple[str, str]]]:
         """Root-relative path -> [(commit, status)] of a ``git log`` of :data:`_TOUCH_LOG`."""
         touched: dict[str, list[tuple[str, str]]] = {}
-        sha = ""
-        tokens = out.split(b"\x00")
-        i = 0
-        while i < len(tokens):
-            tok = tokens[i].lstrip(b"\n")
-            i += 1
-            if tok.startswith(b"\x1e"):
-                sha = _dec(tok[1:]).strip()
-                continue
-            if not tok or not sha:
-                continue
-            status = _dec(tok[:1])
-            if status in ("R", "C"):
-                names = [tokens[i], tokens[i + 1]] if i + 1 < len(tokens) else []
-                i += 2
-            else:
-                names = [tokens[i]] if i < len(tokens) else []
-                i += 1
+        for sha, status, names in _z_name_status(out):
             for name in names:
                 rel = self._rel(_dec(name))
                 if rel is not None:
@@ -2537,6 +2515,29 @@ class GitRepo:
             return any("/".join(parts[:k]) + "/" in entries for k in range(1, len(parts)))
 
         return is_ignored
+
+
+def _z_name_status(out: bytes) -> Iterator[tuple[str, str, list[bytes]]]:
+    """The entries of a ``git log -z --name-status --format=\x1e<header>``: ``(header,
+    status, names)`` for each changed path of each commit, ``header`` being the text its
+    commit line carried (two names for a rename or copy, one otherwise)."""
+    header = ""
+    tokens = out.split(b"\x00")
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].lstrip(b"\n")
+        i += 1
+        if tok.startswith(b"\x1e"):
+            header = _dec(tok[1:]).strip()
+            continue
+        if not tok or not header:
+            continue
+        status = _dec(tok[:1])
+        width = 2 if status in ("R", "C") else 1
+        names = tokens[i : i + width]
+        i += width
+        if len(names) == width:
+            yield header, status, names
 
 
 def _iter_lines(out: bytes) -> Iterator[bytes]:
